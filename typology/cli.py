@@ -1,0 +1,76 @@
+"""Command line: ``typology run``, ``typology build-data``.
+
+A ``TypologyError`` becomes one line on stderr and exit code 2; nothing else is caught, so
+a real bug still shows its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import paths
+from .errors import TypologyError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Regional social-innovation typology for Korean local governments.")
+
+
+def _fail(exc: TypologyError) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def run(
+    config: Annotated[Path | None, typer.Argument(help="YAML config (default configs/default.yaml)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="output folder (default out/<config name>/)")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a config value: KEY=VALUE")] = None,
+) -> None:
+    """Score, type and map every local government; write the run folder."""
+    from .config import load_config
+    from .outputs import write_run
+    from .pipeline import run as run_pipeline
+
+    started = time.perf_counter()
+    try:
+        cfg = load_config(config or paths.DEFAULT_CONFIG, set_ or [])
+        result = run_pipeline(cfg)
+        target = out or Path(cfg["output"]["dir"] or Path("out") / cfg["name"])
+        write_run(result, target)
+    except TypologyError as exc:
+        _fail(exc)
+        return
+    counts = result.typed["type_ko"].value_counts()
+    summary = ", ".join(f"{name} {n}" for name, n in counts.items())
+    typer.echo(f"{len(result.units)} units → {summary}")
+    if len(result.exclusions):
+        typer.echo(f"{len(result.exclusions)} exclusions listed in {target / 'exclusions.csv'}")
+    typer.echo(f"wrote {target}/ in {time.perf_counter() - started:.1f} s")
+
+
+@app.command("build-data")
+def build_data(
+    no_geometry: Annotated[bool, typer.Option("--no-geometry", help="skip rebuilding the geometry")] = False,
+) -> None:
+    """Rebuild units, the variable table and the geometry from the bundled sources."""
+    from .build.run import build_all
+
+    try:
+        counts = build_all(with_geometry=not no_geometry)
+    except TypologyError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"built {counts['units']} units, {counts['rows']} variable rows, {counts['log']} log rows")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""load → validate → score → classify: one run of a config, in memory.
+
+Each step is a pure function of its inputs; ``steps`` records what ran with which
+parameters so the manifest can rebuild any result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import paths, units
+from .aggregate import AGGREGATORS, indicator_weights, score_dimension
+from .catalog import DIMENSIONS, Catalog, Indicator, load_catalog
+from .classify import TYPOLOGIES
+from .config import resolve_path
+from .errors import TypologyError
+from .load import combine, read_variable_table
+from .normalise import NORMALISERS
+from .transform import compute_indicators
+
+
+@dataclass
+class RunResult:
+    config: dict[str, Any]
+    catalog: Catalog
+    units: pd.DataFrame
+    indicators: list[Indicator]
+    raw: pd.DataFrame
+    normalised: pd.DataFrame
+    scores: pd.DataFrame
+    typed: pd.DataFrame
+    weights: pd.Series
+    coverage: pd.DataFrame
+    exclusions: pd.DataFrame
+    inputs: list[Path]
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+    def table(self) -> pd.DataFrame:
+        """The flat results table: one row per unit (what scores.csv holds)."""
+        u = self.units.set_index("code")
+        out = pd.DataFrame({"code": u.index, "name": u["name_ko"], "name_en": u["name_en"],
+                            "sido": u["sido_ko"], "sido_en": u["sido_en"], "code_std5": u["code_std5"]},
+                           index=u.index)
+        for ind in self.indicators:
+            out[ind.key] = self.raw[ind.key]
+        for ind in self.indicators:
+            out[f"{ind.key}_norm"] = self.normalised[ind.key]
+        for dim in DIMENSIONS:
+            out[dim] = self.scores[dim]
+        out["composite"] = self.scores["composite"]
+        out["composite_rank"] = out["composite"].rank(ascending=False, method="min").astype("Int64")
+        out = out.join(self.typed)
+        missing = self.raw.isna()
+        out["missing_indicators"] = [";".join(c for c in missing.columns if missing.at[i, c]) for i in out.index]
+        return out.reset_index(drop=True)
+
+
+def selected_indicators(config: dict[str, Any], catalog: Catalog) -> list[Indicator]:
+    chosen: list[Indicator] = []
+    for dim in DIMENSIONS:
+        for key in config["indicators"].get(dim) or []:
+            ind = catalog.indicator(key, f"config key indicators.{dim}")
+            if ind.dimension != dim:
+                raise TypologyError(
+                    f"config key indicators.{dim}: {key!r} belongs to dimension {ind.dimension!r} in the catalogue"
+                )
+            if key in [c.key for c in chosen]:
+                raise TypologyError(f"config key indicators.{dim}: {key!r} listed twice")
+            chosen.append(ind)
+    return chosen
+
+
+def run(config: dict[str, Any]) -> RunResult:
+    catalog = load_catalog()
+    matcher = units.matcher()
+    unit_table = units.load_units()
+    codes = pd.Index(unit_table["code"], name="code")
+    chosen = selected_indicators(config, catalog)
+    steps: list[dict[str, Any]] = []
+
+    variables_path = resolve_path(config, config["data"]["variables"]) if config["data"]["variables"] \
+        else paths.VARIABLES
+    table_paths = [variables_path] + [resolve_path(config, p) for p in config["data"]["tables"]]
+    tables = [read_variable_table(p, catalog, matcher) for p in table_paths]
+    variables = combine(tables, [str(p) for p in table_paths])
+    steps.append({"step": "load", "tables": [str(p) for p in table_paths], "rows": len(variables)})
+
+    raw = compute_indicators(variables, chosen, codes)
+    steps.append({"step": "transform", "indicators": {i.key: i.spec.get("kind") for i in chosen}})
+
+    scoring = config["scoring"]
+    normaliser = NORMALISERS.get(scoring["normalise"]["method"], "scoring.normalise.method")()
+    directions = pd.Series({i.key: i.direction for i in chosen})
+    normalised = normaliser.fit_transform(raw, directions)
+    steps.append({"step": "normalise", "method": scoring["normalise"]["method"], "direction_applied": True})
+
+    AGGREGATORS.get(scoring["aggregate"]["method"], "scoring.aggregate.method")
+    explicit = scoring["weights"]["indicators"] or {}
+    if scoring["weights"]["method"] not in ("equal", "explicit"):
+        raise TypologyError(f"config key scoring.weights.method: unknown weighting {scoring['weights']['method']!r}; "
+                            f"expected one of equal, explicit")
+    if scoring["weights"]["method"] == "equal" and explicit:
+        raise TypologyError("config key scoring.weights.indicators: given, but scoring.weights.method is 'equal'")
+    unknown = [k for k in explicit if k not in raw.columns]
+    if unknown:
+        raise TypologyError(f"config key scoring.weights.indicators: {unknown} are not indicators in use")
+    scores, shares, all_weights = {}, {}, {}
+    for dim in DIMENSIONS:
+        keys = [i.key for i in chosen if i.dimension == dim]
+        if not keys:
+            raise TypologyError(f"config key indicators.{dim}: every dimension needs at least one indicator")
+        w = indicator_weights(keys, {k: v for k, v in explicit.items() if k in keys},
+                              f"scoring.weights.indicators ({dim})")
+        all_weights.update(w.to_dict())
+        scores[dim], shares[dim] = score_dimension(normalised[keys], w, scoring["aggregate"]["method"],
+                                                   float(scoring["min_share"]))
+    score_frame = pd.DataFrame(scores, index=codes)
+    dim_weights = indicator_weights(list(DIMENSIONS), scoring["weights"]["dimensions"] or {},
+                                    "scoring.weights.dimensions")
+    composite_fn = AGGREGATORS.get(scoring["composite"]["method"], "scoring.composite.method")
+    composite = composite_fn(score_frame, dim_weights).where(score_frame.notna().all(axis=1))
+    score_frame["composite"] = composite
+    steps.append({"step": "weight", "method": scoring["weights"]["method"], "indicators": all_weights,
+                  "dimensions": dim_weights.to_dict()})
+    steps.append({"step": "aggregate", "method": scoring["aggregate"]["method"],
+                  "composite": scoring["composite"]["method"], "min_share": scoring["min_share"]})
+
+    typ = config["typology"]
+    method = TYPOLOGIES.get(typ["method"], "typology.method")
+    if typ["reference"] not in ("mean", "median"):
+        raise TypologyError(f"config key typology.reference: {typ['reference']!r}; expected mean or median")
+    model = method(axes=typ["axes"], types=typ["types"], unclassified=typ["unclassified"],
+                   dimension_names={d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS})
+    typed = model.fit_predict(score_frame[list(DIMENSIONS)])
+    steps.append({"step": "classify", "method": typ["method"],
+                  "thresholds": {spec["key"]: [{"axis": c.axis, "op": c.op, "ref": c.ref, "value": t}
+                                               for c, t in zip(conds, ts)]
+                                 for spec, conds, ts in zip(typ["types"], model.conditions_, model.thresholds_)}})
+
+    coverage = coverage_table(catalog, chosen, raw, score_frame, pd.DataFrame(shares, index=codes))
+    exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen, typ["unclassified"]["key"])
+    return RunResult(config, catalog, unit_table, chosen, raw, normalised, score_frame, typed,
+                     pd.Series(all_weights), coverage, exclusions, table_paths, steps)
+
+
+def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,
+                   scores: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
+    """How well each dimension is measured: study indicators covered, proxies, missing cells."""
+    rows = []
+    for dim in DIMENSIONS:
+        in_use = [i for i in chosen if i.dimension == dim]
+        study = sorted({i.spec["study_indicator"] for i in catalog.indicators.values() if i.dimension == dim})
+        covered = sorted({i.spec["study_indicator"] for i in in_use})
+        proxies = [i.key for i in in_use if i.is_proxy]
+        weak = [i.key for i in in_use if i.spec.get("weak")]
+        if len(weak) == len(in_use):
+            quality = "weak proxies only"
+        elif len(proxies) == len(in_use):
+            quality = "proxies only"
+        elif proxies:
+            quality = "partly proxies"
+        else:
+            quality = "direct measures"
+        rows.append({
+            "dimension": dim, "name_ko": catalog.dimensions[dim]["name_ko"],
+            "indicators": ";".join(i.key for i in in_use),
+            "study_indicators_covered": f"{len(covered)}/{len(study)}",
+            "study_indicators_missing": ";".join(s for s in study if s not in covered),
+            "proxies": ";".join(proxies), "quality": quality,
+            "years": ";".join(str(y) for y in sorted({y for i in in_use for y in i.years()})),
+            "missing_cells": int(raw[[i.key for i in in_use]].isna().sum().sum()),
+            "units_scored": int(scores[dim].notna().sum()),
+            "units_unscored": int(scores[dim].isna().sum()),
+            "units_partial": int(((shares[dim] < 1 - 1e-12) & scores[dim].notna()).sum()),
+        })
+    return pd.DataFrame(rows)
+
+
+def exclusion_table(unit_table: pd.DataFrame, raw: pd.DataFrame, scores: pd.DataFrame,
+                    typed: pd.DataFrame, chosen: list[Indicator], unclassified: str) -> pd.DataFrame:
+    names = unit_table.set_index("code")
+    rows = []
+    for dim in DIMENSIONS:
+        keys = [i.key for i in chosen if i.dimension == dim]
+        for code in scores.index[scores[dim].isna()]:
+            missing = [k for k in keys if pd.isna(raw.at[code, k])]
+            rows.append({"code": code, "name": names.at[code, "name_ko"], "sido": names.at[code, "sido_ko"],
+                         "excluded_from": f"{dim} score", "reason": f"too few indicators observed; missing {missing}"})
+    for code in typed.index[typed["type"] == unclassified]:
+        rows.append({"code": code, "name": names.at[code, "name_ko"], "sido": names.at[code, "sido_ko"],
+                     "excluded_from": "type", "reason": typed.at[code, "reason"]})
+    return pd.DataFrame(rows, columns=["code", "name", "sido", "excluded_from", "reason"])

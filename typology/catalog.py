@@ -91,7 +91,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
     for section in ("dimensions", "variables", "indicators"):
         if not isinstance(raw.get(section), dict):
             raise TypologyError(f"{path}: section {section!r} missing or not a mapping")
-    if tuple(raw["dimensions"]) != DIMENSIONS:
+    if set(raw["dimensions"]) != set(DIMENSIONS):
         raise TypologyError(f"{path}: dimensions must be {list(DIMENSIONS)}, got {list(raw['dimensions'])}")
     variables = raw["variables"]
     for key, spec in variables.items():
@@ -114,10 +114,9 @@ def load_catalog(path: Path | None = None) -> Catalog:
             refs = indicator.refs()
         except (KeyError, TypeError, ValueError):
             raise TypologyError(f"{path}: {where}: each variable reference needs 'variable' and 'year'") from None
-        if indicator.bundled:
-            unknown = [r.variable for r in refs if r.variable not in variables]
-            if unknown:
-                raise TypologyError(f"{path}: {where} refers to undeclared variables {unknown}")
+        unknown = [r.variable for r in refs if r.variable not in variables]
+        if unknown:
+            raise TypologyError(f"{path}: {where} refers to undeclared variables {unknown}")
         indicators[key] = indicator
     return Catalog(path, raw["dimensions"], variables, indicators)
 

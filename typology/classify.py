@@ -163,3 +163,16 @@ class RuleTypology:
     def _unclassified(self, why: str) -> tuple[str, str, str, str]:
         u = self.unclassified
         return u["key"], u["name_ko"], u["name_en"], why
+
+
+def classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any) -> tuple[pd.DataFrame, list[dict]]:
+    """Dimension scores → type, names and reason per unit, plus the run-log entry."""
+    method = TYPOLOGIES.get(typology["method"], "typology.method")
+    model = method(axes=typology["axes"], types=typology["types"], unclassified=typology["unclassified"],
+                   dimension_names={d: catalog.dimensions[d]["name_ko"] for d in scores.columns})
+    typed = model.fit_predict(scores)
+    step = {"step": "classify", "method": typology["method"],
+            "thresholds": {spec["key"]: [{"axis": c.axis, "op": c.op, "ref": c.ref, "value": t}
+                                         for c, t in zip(conds, ts)]
+                           for spec, conds, ts in zip(typology["types"], model.conditions_, model.thresholds_)}}
+    return typed, [step]

@@ -20,6 +20,7 @@ from .yamlio import read_yaml
 ANY = object()  # a leaf whose value is free-form (lists, per-indicator mappings)
 
 SCHEMA: dict[str, Any] = {
+    "extends": None,
     "name": None,
     "title_ko": "",
     "title_en": "",
@@ -35,7 +36,6 @@ SCHEMA: dict[str, Any] = {
     },
     "typology": {
         "method": "rules",
-        "reference": "mean",
         "axes": ANY,
         "types": ANY,
         "unclassified": ANY,
@@ -109,12 +109,32 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
     return out
 
 
-def load_config(path: Path | str | None = None, overrides: list[str] | None = None) -> dict[str, Any]:
-    path = Path(path) if path else paths.DEFAULT_CONFIG
+def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A config may ``extends:`` another (e.g. ``extends: default``) and override parts of it."""
+    if path.resolve() in seen:
+        raise TypologyError(f"{path}: config key extends: circular chain {[str(p) for p in seen]}")
     raw = read_yaml(path, "config file")
     if raw is None:
         raw = {}
     _check_keys(raw, SCHEMA, "", str(path))
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise TypologyError(f"{path}: config key extends must be a config name or path, got {parent!r}")
+    base = Path(parent)
+    candidates = [path.parent / base, paths.CONFIGS_DIR / base, paths.CONFIGS_DIR / f"{parent}.yaml"]
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        raise TypologyError(f"{path}: config key extends: no config {parent!r} beside it or in {paths.CONFIGS_DIR}")
+    inherited = _read_chain(found, (*seen, path.resolve()))
+    inherited.pop("name", None)
+    return _merge(inherited, raw)
+
+
+def load_config(path: Path | str | None = None, overrides: list[str] | None = None) -> dict[str, Any]:
+    path = Path(path) if path else paths.DEFAULT_CONFIG
+    raw = _read_chain(path)
     raw = apply_overrides(raw, overrides or [])
     _check_keys(raw, SCHEMA, "", f"{path} (after --set)")
     config = _merge(_merge(_defaults(SCHEMA), DEFAULTS), raw)

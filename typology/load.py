@@ -30,7 +30,7 @@ def read_variable_table(path: Path, catalog: Catalog, matcher: RegionMatcher) ->
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise TypologyError(f"{path}: missing columns {missing}; expected {COLUMNS}")
-    known = set(catalog.variables) | {r.variable for i in catalog.indicators.values() for r in i.refs()}
+    known = set(catalog.variables)
     rows = frame.index + 2  # header is line 1
     unknown = ~frame["variable"].isin(known)
     if unknown.any():

@@ -33,6 +33,13 @@ class _Normaliser:
         return Z * directions
 
 
+def _flip(Z: pd.DataFrame, directions: pd.Series, flipped: pd.DataFrame) -> pd.DataFrame:
+    out = Z.copy()
+    negative = [c for c in Z.columns if directions[c] < 0]
+    out[negative] = flipped[negative]
+    return out
+
+
 @NORMALISERS.register("zscore")
 class ZScore(_Normaliser):
     """(x - mean) / standard deviation (population SD, ddof=0)."""
@@ -56,10 +63,10 @@ class MinMax(_Normaliser):
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        return 100.0 * (X - self.min_) / self.range_
+        return (X - self.min_) / self.range_ * 100.0
 
     def orient(self, Z: pd.DataFrame, directions: pd.Series) -> pd.DataFrame:
-        return Z.where(directions > 0, 100.0 - Z)
+        return _flip(Z, directions, 100.0 - Z)
 
 
 @NORMALISERS.register("rank")
@@ -74,8 +81,7 @@ class PercentileRank(_Normaliser):
         return X.rank(method="average", pct=True) * 100.0
 
     def orient(self, Z: pd.DataFrame, directions: pd.Series) -> pd.DataFrame:
-        flipped = (100.0 + 100.0 / self.n_.reindex(Z.columns)) - Z
-        return Z.where(directions > 0, flipped)
+        return _flip(Z, directions, (100.0 + 100.0 / self.n_.reindex(Z.columns)) - Z)
 
 
 @NORMALISERS.register("distance_to_mean")
@@ -90,4 +96,4 @@ class DistanceToMean(_Normaliser):
         return 100.0 * X / self.mean_
 
     def orient(self, Z: pd.DataFrame, directions: pd.Series) -> pd.DataFrame:
-        return Z.where(directions > 0, 200.0 - Z)
+        return _flip(Z, directions, 200.0 - Z)

@@ -13,13 +13,12 @@ from typing import Any
 import pandas as pd
 
 from . import paths, units
-from .aggregate import AGGREGATORS, indicator_weights, score_dimension
 from .catalog import DIMENSIONS, Catalog, Indicator, load_catalog
-from .classify import TYPOLOGIES
+from .classify import classify
 from .config import resolve_path
 from .errors import TypologyError
 from .load import combine, read_variable_table
-from .normalise import NORMALISERS
+from .score import score
 from .transform import compute_indicators
 
 
@@ -92,59 +91,18 @@ def run(config: dict[str, Any]) -> RunResult:
     raw = compute_indicators(variables, chosen, codes)
     steps.append({"step": "transform", "indicators": {i.key: i.spec.get("kind") for i in chosen}})
 
-    scoring = config["scoring"]
-    normaliser = NORMALISERS.get(scoring["normalise"]["method"], "scoring.normalise.method")()
-    directions = pd.Series({i.key: i.direction for i in chosen})
-    normalised = normaliser.fit_transform(raw, directions)
-    steps.append({"step": "normalise", "method": scoring["normalise"]["method"], "direction_applied": True})
+    scored = score(raw, chosen, config["scoring"])
+    steps += scored.steps
+    score_frame = scored.scores
 
-    AGGREGATORS.get(scoring["aggregate"]["method"], "scoring.aggregate.method")
-    explicit = scoring["weights"]["indicators"] or {}
-    if scoring["weights"]["method"] not in ("equal", "explicit"):
-        raise TypologyError(f"config key scoring.weights.method: unknown weighting {scoring['weights']['method']!r}; "
-                            f"expected one of equal, explicit")
-    if scoring["weights"]["method"] == "equal" and explicit:
-        raise TypologyError("config key scoring.weights.indicators: given, but scoring.weights.method is 'equal'")
-    unknown = [k for k in explicit if k not in raw.columns]
-    if unknown:
-        raise TypologyError(f"config key scoring.weights.indicators: {unknown} are not indicators in use")
-    scores, shares, all_weights = {}, {}, {}
-    for dim in DIMENSIONS:
-        keys = [i.key for i in chosen if i.dimension == dim]
-        if not keys:
-            raise TypologyError(f"config key indicators.{dim}: every dimension needs at least one indicator")
-        w = indicator_weights(keys, {k: v for k, v in explicit.items() if k in keys},
-                              f"scoring.weights.indicators ({dim})")
-        all_weights.update(w.to_dict())
-        scores[dim], shares[dim] = score_dimension(normalised[keys], w, scoring["aggregate"]["method"],
-                                                   float(scoring["min_share"]))
-    score_frame = pd.DataFrame(scores, index=codes)
-    dim_weights = indicator_weights(list(DIMENSIONS), scoring["weights"]["dimensions"] or {},
-                                    "scoring.weights.dimensions")
-    composite_fn = AGGREGATORS.get(scoring["composite"]["method"], "scoring.composite.method")
-    composite = composite_fn(score_frame, dim_weights).where(score_frame.notna().all(axis=1))
-    score_frame["composite"] = composite
-    steps.append({"step": "weight", "method": scoring["weights"]["method"], "indicators": all_weights,
-                  "dimensions": dim_weights.to_dict()})
-    steps.append({"step": "aggregate", "method": scoring["aggregate"]["method"],
-                  "composite": scoring["composite"]["method"], "min_share": scoring["min_share"]})
+    typed, classify_steps = classify(score_frame[list(DIMENSIONS)], config["typology"], catalog)
+    steps += classify_steps
 
-    typ = config["typology"]
-    method = TYPOLOGIES.get(typ["method"], "typology.method")
-    if typ["reference"] not in ("mean", "median"):
-        raise TypologyError(f"config key typology.reference: {typ['reference']!r}; expected mean or median")
-    model = method(axes=typ["axes"], types=typ["types"], unclassified=typ["unclassified"],
-                   dimension_names={d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS})
-    typed = model.fit_predict(score_frame[list(DIMENSIONS)])
-    steps.append({"step": "classify", "method": typ["method"],
-                  "thresholds": {spec["key"]: [{"axis": c.axis, "op": c.op, "ref": c.ref, "value": t}
-                                               for c, t in zip(conds, ts)]
-                                 for spec, conds, ts in zip(typ["types"], model.conditions_, model.thresholds_)}})
-
-    coverage = coverage_table(catalog, chosen, raw, score_frame, pd.DataFrame(shares, index=codes))
-    exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen, typ["unclassified"]["key"])
-    return RunResult(config, catalog, unit_table, chosen, raw, normalised, score_frame, typed,
-                     pd.Series(all_weights), coverage, exclusions, table_paths, steps)
+    coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares)
+    exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen,
+                                 config["typology"]["unclassified"]["key"])
+    return RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
+                     scored.weights, coverage, exclusions, table_paths, steps)
 
 
 def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,

@@ -22,6 +22,7 @@ UNIT_COLUMNS = [
     "code_std5_pre2023", "code_std5", "code10", "aliases",
 ]
 
+CODE_SYSTEMS = ("kostat", "std5", "code10")
 _SPACE = re.compile(r"\s+")
 
 
@@ -75,10 +76,12 @@ class RegionMatcher:
     changes: pd.DataFrame
     _sido_key: dict[str, str] = field(init=False, default_factory=dict)
     _by_name: dict[tuple[str, str], str] = field(init=False, default_factory=dict)
-    _by_code: dict[str, str] = field(init=False, default_factory=dict)
+    _by_code: dict[str, dict[str, str]] = field(init=False, default_factory=dict)
     _ambiguous: set[tuple[str, str]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
+        self._by_code = {system: {} for system in CODE_SYSTEMS}
+        kostat, std5, code10 = (self._by_code[s] for s in CODE_SYSTEMS)
         for row in self.sido.itertuples():
             names = [row.sido_ko, row.sido_short, row.sido_en, *filter(None, row.aliases.split(";"))]
             for name in names:
@@ -88,24 +91,27 @@ class RegionMatcher:
             self._add_name(row.sido_code, row.name_ko, row.code)
             for alias in filter(None, row.aliases.split(";")):
                 self._add_name(row.sido_code, alias, row.code)
-            for code in (row.code, row.code_std5_pre2023, row.code_std5, row.code10):
+            kostat[row.code] = row.code
+            for code in (row.code_std5_pre2023, row.code_std5):
                 if code:
-                    self._by_code[code] = row.code
+                    std5[code] = row.code
+            if row.code10:
+                code10[row.code10] = row.code
         for row in self.crosswalk.itertuples():
             unit = unit_code_from_localgov(row.localgov_code5)
             if unit not in unit_codes:
                 continue
             self._add_name(self.sido_code(row.sido_kr), row.sgg_kr, unit)
-            self._by_code.setdefault(str(row.adm2_code).zfill(5), unit)
+            kostat.setdefault(str(row.adm2_code).zfill(5), unit)
         std_pre = dict(zip(self.units["code_std5_pre2023"], self.units["code"]))
         for row in self.changes.itertuples():
             if row.code_system == "kostat" and row.new_code in unit_codes and row.old_code:
-                self._by_code.setdefault(row.old_code, row.new_code)
+                kostat.setdefault(row.old_code, row.new_code)
                 if row.old_name:
                     self._add_name(self.sido_code(row.old_sido), row.old_name, row.new_code)
             elif row.code_system == "std5" and row.old_code in std_pre:
                 unit = std_pre[row.old_code]
-                self._by_code.setdefault(row.new_code, unit)
+                std5.setdefault(row.new_code, unit)
                 self._add_name(self.sido_code(row.new_sido), row.new_name, unit)
 
     def _add_name(self, sido_code: str | None, name: str, unit: str) -> None:
@@ -128,11 +134,20 @@ class RegionMatcher:
             return None
         return self._by_name.get(key)
 
-    def match_code(self, code: object) -> str | None:
+    def match_code(self, code: object, system: str = "kostat") -> str | None:
+        """Look a code up in one code system.
+
+        The system must be named: 5-digit codes collide across systems (11110 is 종로구 as
+        a 행정표준코드 but 노원구 as a KOSTAT code). A 10-digit code is always 행정기관코드.
+        """
+        if system not in CODE_SYSTEMS:
+            raise TypologyError(f"unknown code system {system!r}; expected one of {', '.join(CODE_SYSTEMS)}")
         text = str(code).strip().split(".")[0]
-        if text in ("29", "39"):
+        if len(text) == 10:
+            system = "code10"
+        if system == "kostat" and text in ("29", "39"):
             return unit_code_from_localgov(text)
-        return self._by_code.get(text)
+        return self._by_code[system].get(text)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from typology import paths
+from typology.catalog import DIMENSIONS, INDICATOR_FIELDS, load_catalog
+from typology.errors import TypologyError
+
+# The thirteen indicators of the 2019 KRILA study, by dimension (DESIGN §2).
+STUDY = {
+    "economy": {"경제활동수준", "지역재정여건", "사업규모", "유입인구"},
+    "civic": {"환경운동수준", "정치참여수준", "시민참여수준", "봉사활동수준"},
+    "institution": {"주민참여수준", "참여예산제도", "정보공개수준"},
+    "capacity": {"공무원 역량", "재정자립도"},
+}
+
+
+def test_catalog_has_all_thirteen_study_indicators():
+    catalog = load_catalog()
+    found = {d: {i.spec["study_indicator"] for i in catalog.indicators.values() if i.dimension == d}
+             for d in DIMENSIONS}
+    assert found == STUDY
+    assert sum(len(v) for v in STUDY.values()) == 13
+
+
+def test_every_entry_is_complete_and_proxies_say_why():
+    catalog = load_catalog()
+    for ind in catalog.indicators.values():
+        for field in INDICATOR_FIELDS:
+            assert field in ind.spec, (ind.key, field)
+        assert ind.spec["name_ko"] and ind.spec["name_en"]
+        if ind.spec.get("weak"):
+            assert ind.spec.get("proxy"), f"{ind.key} is weak but does not say what it stands in for"
+
+
+def test_unbundled_study_indicators_are_marked():
+    catalog = load_catalog()
+    unbundled = {i.spec["study_indicator"] for i in catalog.indicators.values() if not i.bundled}
+    # No offline data exist for these (DESIGN §2); they must stay in the catalogue, marked.
+    assert {"환경운동수준", "참여예산제도", "정보공개수준", "봉사활동수준"} <= unbundled
+
+
+def test_bundled_indicators_reference_declared_variables():
+    catalog = load_catalog()
+    for ind in catalog.indicators.values():
+        if ind.bundled:
+            assert all(r.variable in catalog.variables for r in ind.refs())
+
+
+@pytest.fixture
+def broken_catalog(tmp_path):
+    raw = yaml.safe_load(paths.CATALOG.read_text(encoding="utf-8"))
+
+    def write(mutate):
+        mutate(raw)
+        path = tmp_path / "catalog.yaml"
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        return path
+
+    return write
+
+
+def test_bad_direction_is_rejected(broken_catalog):
+    path = broken_catalog(lambda raw: raw["indicators"]["grdp_per_capita"].update(direction=2))
+    with pytest.raises(TypologyError, match=r"indicators.grdp_per_capita.direction must be 1 or -1"):
+        load_catalog(path)
+
+
+def test_undeclared_variable_is_rejected(broken_catalog):
+    def mutate(raw):
+        raw["indicators"]["grdp_per_capita"]["numerator"] = [{"variable": "nonexistent", "year": 2020}]
+
+    with pytest.raises(TypologyError, match="undeclared variables"):
+        load_catalog(broken_catalog(mutate))
+
+
+def test_missing_field_is_rejected(broken_catalog):
+    path = broken_catalog(lambda raw: raw["indicators"]["fiscal_independence"].pop("unit"))
+    with pytest.raises(TypologyError, match=r"indicators.fiscal_independence lacks \['unit'\]"):
+        load_catalog(path)

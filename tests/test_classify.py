@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from typology.classify import Condition, RuleTypology
+from typology.errors import TypologyError
+
+AXES = {"society": {"name_ko": "사회 축", "dimensions": ["civic", "institution"]},
+        "resource": {"name_ko": "자원 축", "dimensions": ["economy", "capacity"]}}
+TYPES = [{"key": "society_led", "name_ko": "사회주도형", "name_en": "Society-led", "when": {"society": ">= mean"}},
+         {"key": "resource_combining", "name_ko": "자원결합형", "name_en": "Resource-combining", "when": {}}]
+UNCLASSIFIED = {"key": "unclassified", "name_ko": "유형 미분류", "name_en": "Unclassified"}
+
+
+def scores(rows):
+    return pd.DataFrame(rows, columns=["economy", "civic", "institution", "capacity"],
+                        index=[f"u{i}" for i in range(len(rows))])
+
+
+def model(types=TYPES):
+    return RuleTypology(AXES, types, UNCLASSIFIED)
+
+
+def test_exactly_at_the_threshold_is_society_led():
+    # society axes: -1, 0, +1 → mean 0; the unit exactly at 0 satisfies ">= mean".
+    frame = scores([[0, -1, -1, 0], [0, 0, 0, 0], [0, 1, 1, 0]])
+    out = model().fit_predict(frame)
+    assert out["type"].tolist() == ["resource_combining", "society_led", "society_led"]
+    strict = [{**TYPES[0], "when": {"society": "> mean"}}, TYPES[1]]
+    assert model(strict).fit_predict(frame)["type"].tolist() == ["resource_combining"] * 2 + ["society_led"]
+
+
+def test_reason_gives_axis_components_threshold_and_type():
+    frame = scores([[0.5, 1.10, 0.54, 0.1], [0, -1.10, -0.54, 0]])
+    out = model().fit_predict(frame)
+    assert out.at["u0", "reason"] == "사회 축 +0.82 (civic +1.10, institution +0.54) ≥ 평균 +0.00 → 사회주도형"
+    assert out.at["u1", "reason"].endswith("< 평균 +0.00 → 자원결합형")
+
+
+def test_missing_axis_is_unclassified_with_reason():
+    frame = scores([[0, np.nan, 1, 0], [0, 1, 1, 0], [0, -1, -1, 0]])
+    out = model().fit_predict(frame)
+    assert out.at["u0", "type"] == "unclassified"
+    assert "society" in out.at["u0", "reason"]
+    assert out.loc[["u1", "u2"], "type"].tolist() == ["society_led", "resource_combining"]
+
+
+def test_offsets_medians_and_absolute_thresholds():
+    c = Condition.parse("society", ">= median + 0.25", "t")
+    assert (c.ref, c.offset) == ("median", 0.25)
+    assert Condition.parse("society", "< mean - 1", "t").offset == -1.0
+    assert Condition.parse("society", ">= 0.5", "t").threshold(pd.Series([9.0])) == 0.5
+
+
+@pytest.mark.parametrize("text", ["=> mean", "above mean", ">= mean * 2", ">= 0.5 + 1"])
+def test_bad_conditions_are_clear_errors(text):
+    with pytest.raises(TypologyError, match="typology.types"):
+        model([{**TYPES[0], "when": {"society": text}}, TYPES[1]]).fit(scores([[0, 0, 0, 0]]))
+
+
+def test_unknown_axis_and_duplicate_keys():
+    with pytest.raises(TypologyError, match="unknown axis"):
+        model([{**TYPES[0], "when": {"culture": ">= mean"}}]).fit(scores([[0, 0, 0, 0]]))
+    with pytest.raises(TypologyError, match="duplicate type keys"):
+        model([TYPES[0], TYPES[0]]).fit(scores([[0, 0, 0, 0]]))

@@ -1,0 +1,103 @@
+"""End to end: the default config on the bundled real data, through the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from typology import paths
+from typology.units import load_units
+
+from .conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("cwd")
+    result = run_cli("run", cwd=cwd)  # no arguments: configs/default.yaml → out/default/
+    assert result.returncode == 0, result.stderr
+    return cwd / "out" / "default"
+
+
+@pytest.fixture(scope="module")
+def scores(run_dir):
+    return pd.read_csv(run_dir / "scores.csv", dtype={"code": str}, encoding="utf-8-sig")
+
+
+def test_outputs_are_written(run_dir):
+    for name in ("scores.csv", "scores.gpkg", "map.html", "manifest.json", "coverage.csv", "exclusions.csv",
+                 "indicators.csv"):
+        assert (run_dir / name).stat().st_size > 0, name
+    assert not [p for p in run_dir.parent.iterdir() if p.name.startswith(".")]  # no temp folders left
+
+
+def test_scores_csv_has_bom_for_excel(run_dir):
+    assert (run_dir / "scores.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
+
+
+def test_every_unit_appears_exactly_once(scores):
+    assert scores["code"].is_unique
+    assert set(scores["code"]) == set(load_units()["code"])
+    assert len(scores) == 228
+
+
+def test_required_columns(scores, default_config):
+    required = {"code", "name", "sido", "economy", "civic", "institution", "capacity", "composite", "type",
+                "type_ko", "reason"}
+    assert required <= set(scores.columns)
+    for keys in default_config["indicators"].values():
+        for key in keys:
+            assert key in scores.columns and f"{key}_norm" in scores.columns
+
+
+def test_both_named_types_present_and_keys_come_from_config(scores, default_config):
+    keys = {t["key"] for t in default_config["typology"]["types"]} | {default_config["typology"]["unclassified"]["key"]}
+    assert set(scores["type"]) <= keys
+    counts = scores["type"].value_counts()
+    assert counts.get("society_led", 0) > 0 and counts.get("resource_combining", 0) > 0
+    assert dict(zip(scores["type"], scores["type_ko"]))["society_led"] == "사회주도형"
+
+
+def test_hand_checked_values_survive_to_the_output(scores):
+    row = scores.set_index("code").loc["11010"]
+    assert row["name"] == "종로구" and row["sido"] == "서울특별시"
+    assert row["fiscal_independence"] == 53.7
+
+
+def test_reason_matches_type(scores):
+    for _, row in scores.iterrows():
+        assert row["reason"].endswith(f"→ {row['type_ko']}") or row["type"] == "unclassified"
+
+
+def test_zscore_is_centred(scores):
+    assert abs(scores["fiscal_independence_norm"].mean()) < 1e-9
+
+
+def test_map_has_every_unit_and_a_legend(run_dir):
+    html = (run_dir / "map.html").read_text(encoding="utf-8")
+    assert html.count('"code": "') >= 228
+    assert "사회주도형" in html and "typology-legend" in html
+
+
+def test_manifest_records_config_inputs_and_versions(run_dir):
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["config"]["scoring"]["normalise"]["method"] == "zscore"
+    assert "indicators/data/variables.csv" in manifest["inputs"]
+    assert len(manifest["inputs"]["indicators/catalog.yaml"]) == 64
+    assert manifest["packages"]["pandas"] != "not installed"
+    assert [s["step"] for s in manifest["steps"]][:3] == ["load", "transform", "normalise"]
+
+
+def test_two_runs_give_byte_identical_scores(run_dir, tmp_path):
+    result = run_cli("run", str(paths.DEFAULT_CONFIG), "--out", str(tmp_path / "again"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "again" / "scores.csv").read_bytes() == (run_dir / "scores.csv").read_bytes()
+
+
+def test_coverage_flags_weak_dimensions(run_dir):
+    coverage = pd.read_csv(run_dir / "coverage.csv", encoding="utf-8-sig").set_index("dimension")
+    assert coverage.at["institution", "quality"] == "weak proxies only"
+    assert coverage.at["capacity", "quality"] == "direct measures"
+    assert "환경운동수준" in coverage.at["civic", "study_indicators_missing"]

@@ -90,11 +90,20 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
         result.coverage.to_csv(tmp / "coverage.csv", **csv)
         result.exclusions.to_csv(tmp / "exclusions.csv", **csv)
         indicator_table(result).to_csv(tmp / "indicators.csv", **csv)
+        for name, extra in sorted(result.tables.items()):
+            extra.to_csv(tmp / f"{_safe_name(name)}.csv", **csv)
         geo.to_file(tmp / "scores.gpkg", driver="GPKG", layer="scores")
         fmap.save(str(tmp / "map.html"))
         text = json.dumps(manifest(result), ensure_ascii=False, indent=2, sort_keys=True, default=_json)
         (tmp / "manifest.json").write_text(text + "\n", encoding="utf-8")
     return out_dir
+
+
+def _safe_name(name: str) -> str:
+    # Table names come from code, but a file name is never built from free text unchecked.
+    if not name.replace("_", "").isalnum() or not name.isascii():
+        raise ValueError(f"table name {name!r} is not a plain identifier")
+    return name
 
 
 def _json(value: Any) -> Any:

@@ -23,6 +23,19 @@ from .transform import compute_indicators
 
 
 @dataclass
+class Section:
+    """A block of the run's HTML report, contributed by a pipeline step.
+
+    ``html`` must already be escaped: build it with ``html.escape`` or ``DataFrame.to_html``.
+    """
+
+    key: str
+    title_ko: str
+    title_en: str
+    html: str
+
+
+@dataclass
 class RunResult:
     config: dict[str, Any]
     catalog: Catalog
@@ -37,6 +50,10 @@ class RunResult:
     exclusions: pd.DataFrame
     inputs: list[Path]
     steps: list[dict[str, Any]] = field(default_factory=list)
+    # Extra outputs that later steps contribute without touching the writer: each table is
+    # written as <name>.csv in the run folder, and each section is rendered by the report.
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sections: list[Section] = field(default_factory=list)
 
     def table(self) -> pd.DataFrame:
         """The flat results table: one row per unit (what scores.csv holds)."""

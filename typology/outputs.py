@@ -92,6 +92,8 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
         indicator_table(result).to_csv(tmp / "indicators.csv", **csv)
         for name, extra in sorted(result.tables.items()):
             extra.to_csv(tmp / f"{_safe_name(name)}.csv", **csv)
+        for name, png in sorted(result.figures.items()):
+            (tmp / f"{_safe_name(name)}.png").write_bytes(png)
         geo.to_file(tmp / "scores.gpkg", driver="GPKG", layer="scores")
         fmap.save(str(tmp / "map.html"))
         text = json.dumps(manifest(result), ensure_ascii=False, indent=2, sort_keys=True, default=_json)

@@ -51,9 +51,11 @@ class RunResult:
     inputs: list[Path]
     steps: list[dict[str, Any]] = field(default_factory=list)
     # Extra outputs that later steps contribute without touching the writer: each table is
-    # written as <name>.csv in the run folder, and each section is rendered by the report.
+    # written as <name>.csv, each figure as <name>.png, and each section is rendered by the
+    # report.
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
+    figures: dict[str, bytes] = field(default_factory=dict)  # PNG bytes, written as <name>.png
 
     def table(self) -> pd.DataFrame:
         """The flat results table: one row per unit (what scores.csv holds)."""

@@ -25,7 +25,7 @@ SCHEMA: dict[str, Any] = {
     "title_ko": "",
     "title_en": "",
     "reference_year": 2020,
-    "data": {"variables": None, "tables": ANY},
+    "data": {"variables": None, "tables": ANY, "max_year_gap": 3, "on_year_gap": "carry"},
     "indicators": {"economy": ANY, "civic": ANY, "institution": ANY, "capacity": ANY},
     "scoring": {
         "normalise": {"method": "zscore"},

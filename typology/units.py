@@ -23,6 +23,7 @@ UNIT_COLUMNS = [
 ]
 
 CODE_SYSTEMS = ("kostat", "std5", "code10")
+SUCCESSIONS = {"abolish", "reclassify", "merge", "abolish_ilban_gu", "rename", "move_sido"}
 _SPACE = re.compile(r"\s+")
 
 
@@ -97,14 +98,23 @@ class RegionMatcher:
                     std5[code] = row.code
             if row.code10:
                 code10[row.code10] = row.code
+        succeeded_by = {row.old_code: row.new_code for row in self.changes.itertuples()
+                        if row.change in SUCCESSIONS and row.code_system == "kostat" and row.old_code}
         for row in self.crosswalk.itertuples():
             unit = unit_code_from_localgov(row.localgov_code5)
+            # An older vintage's parent (2010 청주시 33010) resolves through its successor.
+            while unit not in unit_codes and unit in succeeded_by:
+                unit = succeeded_by[unit]
             if unit not in unit_codes:
                 continue
             self._add_name(self.sido_code(row.sido_kr), row.sgg_kr, unit)
             kostat.setdefault(str(row.adm2_code).zfill(5), unit)
         std_pre = dict(zip(self.units["code_std5_pre2023"], self.units["code"]))
         for row in self.changes.itertuples():
+            # Only successions map an old unit onto a new one; a part transfer leaves the
+            # old unit in place (공주시 stays 공주시 after giving land to 세종).
+            if row.change not in SUCCESSIONS:
+                continue
             if row.code_system == "kostat" and row.new_code in unit_codes and row.old_code:
                 kostat.setdefault(row.old_code, row.new_code)
                 if row.old_name:

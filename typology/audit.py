@@ -102,6 +102,8 @@ def audit(raw: pd.DataFrame, scored: Scored, chosen: list[Indicator], units: pd.
     columns = ["level", "dimension", "indicator", "name_ko", *INDICATOR_COLUMNS, *DIMENSION_COLUMNS,
                *[f"corr_{t}" for t in targets]]
     table = pd.DataFrame(rows).reindex(columns=columns)
+    counts = ["n", "missing", "imputed", "indicators", "units_complete"]
+    table[counts] = table[counts].astype("Int64")  # counts print as 228, not 228.0, beside empty cells
     imputations = imputation_table(raw, scored, units)
     return Audit(table, imputations, audit_html(table, imputations, names))
 

@@ -15,9 +15,8 @@ import pandas as pd
 from . import paths, units
 from .catalog import DIMENSIONS, Catalog, Indicator, load_catalog
 from .classify import classify
-from .config import resolve_path
 from .errors import TypologyError
-from .load import combine, read_variable_table
+from .load import load_tables
 from .score import score
 from .transform import compute_indicators
 
@@ -100,12 +99,10 @@ def run(config: dict[str, Any]) -> RunResult:
     chosen = selected_indicators(config, catalog)
     steps: list[dict[str, Any]] = []
 
-    variables_path = resolve_path(config, config["data"]["variables"]) if config["data"]["variables"] \
-        else paths.VARIABLES
-    table_paths = [variables_path] + [resolve_path(config, p) for p in config["data"]["tables"]]
-    tables = [read_variable_table(p, catalog, matcher) for p in table_paths]
-    variables = combine(tables, [str(p) for p in table_paths])
-    steps.append({"step": "load", "tables": [str(p) for p in table_paths], "rows": len(variables)})
+    loaded = load_tables(config, catalog, matcher, paths.VARIABLES)
+    variables = loaded.variables
+    steps.append({"step": "load", "tables": [str(p) for p in loaded.inputs], "rows": len(variables),
+                  "accounting": loaded.accounting})
 
     raw = compute_indicators(variables, chosen, codes)
     steps.append({"step": "transform", "indicators": {i.key: i.spec.get("kind") for i in chosen}})
@@ -120,8 +117,11 @@ def run(config: dict[str, Any]) -> RunResult:
     coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares)
     exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen,
                                  config["typology"]["unclassified"]["key"])
-    return RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
-                     scored.weights, coverage, exclusions, table_paths, steps)
+    result = RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
+                       scored.weights, coverage, exclusions, loaded.inputs, steps)
+    # Every input row not used as a unit value, with its reason (written as unmatched.csv).
+    result.tables["unmatched"] = loaded.unmatched
+    return result
 
 
 def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,

@@ -25,7 +25,9 @@ SCHEMA: dict[str, Any] = {
     "title_ko": "",
     "title_en": "",
     "reference_year": 2020,
-    "data": {"variables": None, "tables": ANY},
+    # tables: paths or mappings (see load.TableSpec); on_unmatched and vintage are the defaults
+    # for every table that does not set its own.
+    "data": {"variables": None, "tables": ANY, "on_unmatched": "error", "vintage": "report"},
     "indicators": {"economy": ANY, "civic": ANY, "institution": ANY, "capacity": ANY},
     "scoring": {
         "normalise": {"method": "zscore"},

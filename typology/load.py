@@ -38,7 +38,7 @@ UNMATCHED_COLUMNS = ["table", "row", "column", "sido", "region", "code", "year",
                      "reason"]
 TABLE_KEYS = ("path", "layout", "encoding", "sheet", "header_row", "code_system", "columns", "variable",
               "variables", "year", "reference_date", "vintage", "on_unmatched", "source_id", "multiply")
-COLUMN_KEYS = ("code", "region", "sido", "year", "variable", "item", "value", "source_id")
+COLUMN_KEYS = ("code", "region", "sido", "year", "variable", "item", "value", "unit", "source_id")
 VINTAGES = ("report", "harmonise")
 ON_UNMATCHED = ("error", "warn")
 
@@ -189,40 +189,42 @@ class _NameContext:
 
 
 def _match_name(matcher: RegionMatcher, sido_text: str, region: str, on: date | None,
-                ctx: _NameContext) -> tuple[Place | None, str]:
+                ctx: _NameContext) -> tuple[Place | None, str, bool]:
+    """The place a region cell names, why not, and whether the 시도 was explicit (not from context)."""
     text = " ".join(region.split())
     if norm(text).lower() in {norm(n).lower() for n in NATION_NAMES}:
-        return Place("nation", "nation", "전국"), ""
+        return Place("nation", "nation", "전국"), "", True
     sido = matcher.sido_code(sido_text) if sido_text else None
     if sido_text and sido is None:
-        return None, f"is not under a known 시도 ({sido_text!r} is not a 시도 name)"
+        return None, f"is not under a known 시도 ({sido_text!r} is not a 시도 name)", True
     tokens = text.split(" ")
     rest = text
     first = matcher.sido_code(tokens[0]) if tokens else None
+    explicit = sido is not None
     if first is not None and (sido is None or first == sido):
-        sido, rest = first, " ".join(tokens[1:])
+        sido, rest, explicit = first, " ".join(tokens[1:]), True
     if sido is None and not sido_text:
         sido = ctx.sido
     if not rest:
         place = matcher.resolve_name(matcher.sido_label(sido), "", on) if sido else None
         ctx.sido = sido
-        return place, "" if place else "matches no 시도"
+        return place, "" if place else "matches no 시도", explicit
     if sido is None:
         place, sidos = matcher.resolve_bare_name(rest, on)
         if place is not None:
-            return place, ""
+            return place, "", True
         if len(sidos) > 1:
-            return None, f"names a 시군구 in several 시도 ({', '.join(sidos)}); give the 시도"
-        return None, "matches no unit (no 시군구 has this name)"
+            return None, f"names a 시군구 in several 시도 ({', '.join(sidos)}); give the 시도", False
+        return None, "matches no unit (no 시군구 has this name)", False
     label = matcher.sido_label(sido)
     place = matcher.resolve_name(label, rest, on)
     if place is None and sido in ctx.city:  # a bare 일반구 name under its city: 장안구 after 수원시
         place = matcher.resolve_name(label, ctx.city[sido] + rest, on)
     if place is None:
-        return None, f"matches no unit (no 시군구 {rest!r} in {label})"
+        return None, f"matches no unit (no 시군구 {rest!r} in {label})", explicit
     if place.kind in ("unit", "predecessor"):
         ctx.city[sido] = rest
-    return place, ""
+    return place, "", explicit
 
 
 def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, system: str) -> pd.DataFrame:
@@ -232,16 +234,16 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
     for row in tidy.itertuples():
         on = spec.reference_date or (date(int(row.year_int), 12, 31) if row.year_int > 0 else None)
         code_place = name_place = None
-        reason = ""
+        reason, sure = "", False
         if row.region:
-            name_place, reason = _match_name(matcher, row.sido, row.region, on, ctx)
+            name_place, reason, sure = _match_name(matcher, row.sido, row.region, on, ctx)
         if row.code:
             code_place = matcher.resolve_code(row.code, system, on)
             if code_place is None:
                 reason = (f"matches no unit (expected a 5-digit KOSTAT, 행정표준 or 10-digit 행정기관 code of a "
                           f"자치단체 in code system {system})")
-            elif name_place is not None and matcher.final_unit(code_place) != matcher.final_unit(name_place) \
-                    and name_place.kind not in ("sido", "nation"):
+            elif sure and name_place is not None and name_place.kind not in ("sido", "nation") \
+                    and matcher.final_unit(code_place) != matcher.final_unit(name_place):
                 raise TypologyError(
                     f"{spec.path}: row {row.line}: code {row.code} is {code_place.label} in code system {system}, but "
                     f"the region cell says {row.region!r} ({name_place.label}); the table probably uses another "
@@ -328,7 +330,7 @@ def read_table(spec: TableSpec, catalog: Catalog, matcher: RegionMatcher) -> tup
     """One table → (unit values, rows set aside, accounting)."""
     opts = TableOptions(layout=spec.layout, encoding=spec.encoding, sheet=spec.sheet, columns=spec.columns,
                         variable=spec.variable, variables=spec.variables, year=spec.years,
-                        source_id=spec.source_id, header_row=spec.header_row,
+                        source_id=spec.source_id or spec.path.stem, header_row=spec.header_row,
                         required=tuple(COLUMNS) if spec.legacy else (), known=frozenset(catalog.variables))
     tidy, grid = read_tidy(spec.path, opts, spec.key)
     value_col = spec.columns.get("variable", "variable")

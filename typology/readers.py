@@ -233,7 +233,7 @@ def long_layout(grid: Grid, opts: TableOptions) -> pd.DataFrame:
     h = _first_header_row(rows, opts)
     header = rows[h]
     names = {"code": "code", "region": "region", "sido": "sido", "year": "year", "variable": "variable",
-             "value": "value", "source_id": "source_id", **opts.columns}
+             "value": "value", "source_id": "source_id", "unit": "unit", **opts.columns}
     if opts.required:
         missing = [c for c in opts.required if names[c] not in header]
         if missing:
@@ -261,7 +261,8 @@ def long_layout(grid: Grid, opts: TableOptions) -> pd.DataFrame:
         variable = opts.variables.get(raw_var, raw_var) if raw_var else (opts.variable or "")
         records.append({"line": line, "sido": cell("sido"), "region": cell("region"), "code": cell("code"),
                         "year": cell("year") or (str(opts.year[0]) if opts.year else ""),
-                        "variable": variable, "value": cell("value"), "column": names["value"], "unit_hint": "",
+                        "variable": variable, "value": cell("value"), "column": names["value"],
+                        "unit_hint": cell("unit"),
                         "source_id": cell("source_id") or opts.source_id})
     return _tidy(records)
 
@@ -322,14 +323,22 @@ def kosis_layout(grid: Grid, opts: TableOptions) -> pd.DataFrame:
     return _grid_layout(grid, opts, find_header=True)
 
 
+def _looks_like_header(row: list[str], opts: TableOptions) -> bool:
+    """A header row has several cells, one naming the region column (a title row has one cell)."""
+    cells = [c for c in row if c]
+    if len(cells) < 2:
+        return False
+    return any(c in opts.columns.values() for c in cells) or any(
+        len(c) <= 30 and REGION_HEADER.search(c) for c in cells)
+
+
 def _grid_layout(grid: Grid, opts: TableOptions, find_header: bool) -> pd.DataFrame:
     rows = _rectangular(grid)
     if not rows:
         raise TypologyError(f"{grid.path}: the table is empty")
     start = _first_header_row(rows, opts)
     if find_header and opts.header_row is None:
-        found = next((i for i, r in enumerate(rows[:40]) if any(REGION_HEADER.search(c) for c in r if c)
-                      or any(c in opts.columns.values() for c in r if c)), None)
+        found = next((i for i, r in enumerate(rows[:40]) if _looks_like_header(r, opts)), None)
         if found is None:
             raise TypologyError(f"{grid.path}: no header row found in the first 40 rows (a cell such as "
                                 f"'행정구역별' or '시군구별'); set header_row: or columns.region")
@@ -376,6 +385,8 @@ def _grid_layout(grid: Grid, opts: TableOptions, find_header: bool) -> pd.DataFr
         row_year = row[keys["year"][0]] if keys["year"] else ""
         row_item = row[keys["item"][0]] if keys["item"] else ""
         for i, header_year, item, unit, label in columns:
+            if not row[i]:
+                continue  # a blank cell of a grid is no data row ('-', '…', 'X' are: missing values)
             year = row_year or (str(header_year) if header_year else (str(opts.year[0]) if opts.year else ""))
             source = row_item or item
             variable = _variable_for(source, opts) if source else (opts.variable or "")

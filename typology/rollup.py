@@ -63,7 +63,7 @@ def roll_up(rows: pd.DataFrame, catalog: Catalog, matcher: RegionMatcher, vintag
             if key.startswith("nation"):
                 status[i] = (AGGREGATE, "national total, not a 시군구", "")
             elif key.startswith("sido:"):
-                status[i] = (AGGREGATE, f"시도 total ({key.split(':')[1]}), not a 시군구", "")
+                status[i] = (AGGREGATE, f"시도 total ({matcher.sido_label(key.split(':')[1])}), not a 시군구", "")
 
         # 1. parts (일반구, 행정시) → their parent, a unit or a predecessor such as the old 청주시
         derived: dict[str, tuple[float, list[int]]] = {}

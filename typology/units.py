@@ -233,7 +233,7 @@ class RegionMatcher:
                 place = self._places.get(key) or self._place(Place(
                     key, "predecessor", f"{row.old_sido} {row.old_name}", unit=target.unit, change_date=when,
                     change=row.change, comparable=comparable,
-                    note=f"{row.old_sido} {row.old_name} → {row.new_sido} {row.new_name} ({row.change}, {row.date}; "
+                    note=f"{row.old_sido} {row.old_name} → {target.label} ({row.change}, {row.date}; "
                          f"{paths.ADMIN_CHANGES.name} line {line})"))
                 if row.code_system == "kostat" and row.old_code:
                     # sub-units name their old parent by its KOSTAT code

@@ -210,7 +210,8 @@ def test_xlsx_sheet_by_name_and_missing_sheet(tmp_path):
 
 
 def test_wide_layout_one_column_per_variable(tmp_path):
-    text = "시도,시군구,연도,비영리민간단체수,population\n전라북도,전주시,2020,40,1000\n전북특별자치도,군산시,2020,20,500\n"
+    text = ("시도,시군구,연도,비영리민간단체수,population\n전라북도,전주시,2020,40,1000\n"
+            "전북특별자치도,군산시,2020,20,500\n")
     path = write(tmp_path, text)
     values, _, _ = load(path, layout="wide", columns={"sido": "시도", "region": "시군구", "year": "연도"},
                         variables={"비영리민간단체수": "ngos"})

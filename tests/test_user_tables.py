@@ -490,3 +490,19 @@ def test_unknown_layout_lists_the_choices(tmp_path):
     path = write(tmp_path, LONG)
     with pytest.raises(TypologyError, match="unknown table layout method 'tall'; expected one of kosis, long, wide"):
         load(path, layout="tall")
+
+
+def test_changwon_before_its_2010_merger(tmp_path):
+    text = ("sido,region,year,variable,value\n경상남도,창원시,2009,ngos,10\n경상남도,마산시,2009,ngos,6\n"
+            "경상남도,진해시,2009,ngos,4\n")
+    values, aside, _ = load(write(tmp_path, text), vintage="harmonise")
+    assert values_of(values) == {"38110": 20} and aside.empty
+    _, reported, _ = load(write(tmp_path, text), on_unmatched="warn")
+    assert reported["status"].tolist() == ["unmatched"] * 3
+
+
+def test_header_row_can_be_given(tmp_path):
+    text = "메모,,\n지역,기준연도,값\n서울특별시 종로구,2020,3\n"
+    values, _, _ = load(write(tmp_path, text), layout="kosis", header_row=2, variable="ngos",
+                        columns={"region": "지역", "year": "기준연도"})
+    assert values_of(values) == {"11010": 3}

@@ -230,7 +230,7 @@ def _match_name(matcher: RegionMatcher, sido_text: str, region: str, on: date | 
 def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, system: str) -> pd.DataFrame:
     """Adds place_key ('' when nothing matched), reason and ref_date to the tidy rows."""
     ctx = _NameContext()
-    keys, reasons, dates = [], [], []
+    keys, reasons, dates, sido_rows = [], [], [], []
     for row in tidy.itertuples():
         on = spec.reference_date or (date(int(row.year_int), 12, 31) if row.year_int > 0 else None)
         code_place = name_place = None
@@ -251,12 +251,31 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
             elif code_place.kind in ("sido", "nation") and code_place.key != "nation":
                 ctx.sido = code_place.key.split(":")[1]
         place = code_place if row.code else name_place
+        if place is not None and place.kind == "unit" and _names_a_sido(matcher, row.code, row.region):
+            sido_rows.append(len(keys))
         keys.append(place.key if place is not None else "")
         reasons.append("" if place is not None else reason)
         dates.append(on)
+    # 세종 is a 시도 and a unit: KOSIS lists it as a 시도 row and again as a 시군구 row. The 시군구
+    # row is the unit's value; the 시도 row is then a total like any other.
+    groups: dict[tuple, list[int]] = {}
+    for i, group in enumerate(zip(keys, tidy["year_int"], tidy["variable"])):
+        groups.setdefault(group, []).append(i)
+    marked = set(sido_rows)
+    for i in sido_rows:
+        same = groups[(keys[i], tidy["year_int"].iat[i], tidy["variable"].iat[i])]
+        if len(same) > 1 and len(set(same) - marked) == 1:
+            keys[i] = f"sido:{keys[i].split(':')[1][:2]}"
     out = tidy.copy()
     out["place_key"], out["reason"], out["ref_date"] = keys, reasons, dates
     return out
+
+
+def _names_a_sido(matcher: RegionMatcher, code: str, region: str) -> bool:
+    code = code.strip()
+    if code:
+        return len(code) == 2 or (len(code) == 10 and code.endswith("00000000"))
+    return matcher.sido_code(region) is not None
 
 
 # ---- validation ------------------------------------------------------------------------------

@@ -134,8 +134,11 @@ class RegionMatcher:
     _places: dict[str, Place] = field(init=False, default_factory=dict)
     _subs: dict[str, list[_Entry]] = field(init=False, default_factory=dict)
     _bare: dict[str, list[tuple[str, list[_Entry]]]] = field(init=False, default_factory=dict)
+    _sido_labels: dict[str, str] = field(init=False, default_factory=dict)
+    _sido_places: dict[str, Place] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._sido_labels = dict(zip(self.sido["sido_code"], self.sido["sido_ko"]))
         self._codes = {system: {} for system in CODE_SYSTEMS}
         self._sido_by_code = {"kostat": {}, "std5": {}, "code10": {}}
         for row in self.sido.itertuples():
@@ -288,16 +291,17 @@ class RegionMatcher:
         return self._sido_key.get(norm(name))
 
     def sido_label(self, sido_code: str) -> str:
-        row = self.sido[self.sido["sido_code"] == sido_code]
-        return row["sido_ko"].iat[0] if len(row) else sido_code
+        return self._sido_labels.get(sido_code, sido_code)
 
     def _sido_place(self, sido_code: str) -> Place:
         """A 시도 total, unless the 시도 is itself a unit (세종, 제주)."""
-        single = self.units[(self.units["sido_code"] == sido_code) & (self.units["name_ko"].map(norm)
-                                                                     == norm(self.sido_label(sido_code)))]
-        if len(single):
-            return self._places[f"unit:{single['code'].iat[0]}"]
-        return Place(f"sido:{sido_code}", "sido", self.sido_label(sido_code))
+        if sido_code not in self._sido_places:
+            place = Place(f"sido:{sido_code}", "sido", self.sido_label(sido_code))
+            for row in self.units[self.units["sido_code"] == sido_code].itertuples():
+                if norm(row.name_ko) == norm(self.sido_label(sido_code)):
+                    place = self._places[f"unit:{row.code}"]
+            self._sido_places[sido_code] = place
+        return self._sido_places[sido_code]
 
     def resolve_code(self, code: object, system: str, on: date | None = None) -> Place | None:
         """The place a code denotes in one code system (10 digits are always 행정기관코드)."""

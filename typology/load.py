@@ -74,7 +74,7 @@ class TableSpec:
     on_unmatched: str = "error"
     source_id: str = ""
     multiply: float = 1.0
-    legacy: bool = False
+    legacy: bool = False  # a long table of unit codes (the original contract): codes mean today's units
 
 
 @dataclass
@@ -233,12 +233,13 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
     keys, reasons, dates, sido_rows = [], [], [], []
     for row in tidy.itertuples():
         on = spec.reference_date or (date(int(row.year_int), 12, 31) if row.year_int > 0 else None)
+        when = None if spec.legacy else on  # a unit code in a legacy table names today's unit
         code_place = name_place = None
         reason, sure = "", False
         if row.region:
-            name_place, reason, sure = _match_name(matcher, row.sido, row.region, on, ctx)
+            name_place, reason, sure = _match_name(matcher, row.sido, row.region, when, ctx)
         if row.code:
-            code_place = matcher.resolve_code(row.code, system, on)
+            code_place = matcher.resolve_code(row.code, system, when)
             if code_place is None:
                 reason = (f"matches no unit (expected a 5-digit KOSTAT, 행정표준 or 10-digit 행정기관 code of a "
                           f"자치단체 in code system {system})")

@@ -118,8 +118,12 @@ def roll_up(rows: pd.DataFrame, catalog: Catalog, matcher: RegionMatcher, vintag
                 continue
             if vintage == "report":
                 for p, ii, _ in items:
-                    reason = (f"{p.label} no longer exists ({p.note}); vintage: report lists it here "
-                              f"(vintage: harmonise would add it into {unit_place.label})")
+                    if p.change == "transfer_part":
+                        reason = (f"{p.label} before {p.change_date} covered another area ({p.note}); "
+                                  f"vintage: report lists it here")
+                    else:
+                        reason = (f"{p.label} no longer exists ({p.note}); vintage: report lists it here "
+                                  f"(vintage: harmonise would add it into {unit_place.label})")
                     for i in ii:
                         status[i] = (UNMATCHED, reason, "")
                 continue

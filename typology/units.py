@@ -219,7 +219,10 @@ class RegionMatcher:
 
     def _add_changes(self) -> None:
         changes = self.changes
-        for line, row in zip(changes.index + 2, changes.itertuples()):
+        rows = list(zip(changes.index + 2, changes.itertuples()))
+        # a part transfer changes a place that other rows define (청원군), so it comes last
+        rows = [r for r in rows if r[1].change != "transfer_part"] + [r for r in rows if r[1].change == "transfer_part"]
+        for line, row in rows:
             if row.code_system not in CODE_SYSTEMS:
                 continue  # 시도 renames (std2) live in sido.csv as aliases and code prefixes
             target = self._lookup(self._codes[row.code_system].get(row.new_code, []), None)
@@ -227,11 +230,26 @@ class RegionMatcher:
                 continue
             when = _date(row.date)
             old_sido = self.sido_code(row.old_sido)
+            comparable = str(getattr(row, "comparable", "yes")).strip().lower() != "no"
+            if row.change == "transfer_part":
+                if comparable:
+                    continue
+                # The place keeps its name and code, but before the date it covered another area.
+                before = self._lookup(self._codes[row.code_system].get(row.old_code, []), None)
+                key = f"old:{old_sido}:{norm(row.old_name)}:{row.date}"
+                place = self._places.get(key) or self._place(Place(
+                    key, "predecessor", f"{row.old_sido} {row.old_name}",
+                    unit=self.final_unit(before) if before else None, change_date=when, change=row.change,
+                    comparable=False, note=f"{row.old_sido} {row.old_name} gave part of its area to {target.label} "
+                                           f"on {row.date} ({paths.ADMIN_CHANGES.name} line {line})"))
+                if place.unit:
+                    self._add_code(row.code_system, row.old_code, _Entry(place, None, when))
+                    self._add_name(old_sido, row.old_name, _Entry(place, None, when))
+                continue
             if row.change in IDENTITY_CHANGES:
                 entry = _Entry(target)
                 self._add_name(self.sido_code(row.new_sido), row.new_name, entry)
             elif row.change in TERRITORIAL_CHANGES:
-                comparable = str(getattr(row, "comparable", "yes")).strip().lower() != "no"
                 key = f"old:{old_sido}:{norm(row.old_name)}:{row.date}"
                 place = self._places.get(key) or self._place(Place(
                     key, "predecessor", f"{row.old_sido} {row.old_name}", unit=target.unit, change_date=when,
@@ -265,10 +283,15 @@ class RegionMatcher:
             pool = [e for e in entries if e.valid_to is None] or entries
         else:
             pool = [e for e in entries if e.holds(on)] or entries
-        if len({self.final_unit(e.place) for e in pool}) > 1 or len({e.place.key for e in pool}) > 1:
+        if len({e.place.key for e in pool}) > 1:
             bounded = [e for e in pool if e.bounded]
-            if bounded and len({e.place.key for e in bounded}) == 1:
-                pool = bounded
+            if bounded:
+                # the place that ended soonest is the most specific (청원군 before its 2012 loss of
+                # 부용면 to 세종 is narrower than 청원군 before its 2014 merger)
+                first = min(e.valid_to or date.max for e in bounded)
+                soonest = [e for e in bounded if (e.valid_to or date.max) == first]
+                if len({e.place.key for e in soonest}) == 1:
+                    pool = soonest
         units = {self.final_unit(e.place) for e in pool}
         return pool[0].place if len(units) == 1 else None
 

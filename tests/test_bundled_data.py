@@ -30,8 +30,9 @@ def test_fiscal_independence_of_jongno_2020_is_53_7(variables):
 
 
 def test_2022_local_election_national_turnout_is_50_9_percent(variables):
-    votes = variables[(variables.variable == "votes_local2022")]["value"].sum()
-    electorate = variables[(variables.variable == "electorate_local2022")]["value"].sum()
+    in2022 = variables[variables.year == 2022]
+    votes = in2022[in2022.variable == "votes_local"]["value"].sum()
+    electorate = in2022[in2022.variable == "electorate_local"]["value"].sum()
     assert round(100 * votes / electorate, 1) == 50.9
 
 
@@ -39,9 +40,9 @@ def test_turnout_agrees_with_the_independent_second_source(variables):
     second = pd.read_csv(paths.SOURCES_DIR / "nec_local_second_source" / "local-election-turnout-municipal.csv",
                          encoding="utf-8-sig")
     second = second[second.election_round == 8]
-    ours = variables[variables.variable == "electorate_local2022"]["value"].sum()
-    assert ours == second["electorate"].sum()
-    assert variables[variables.variable == "votes_local2022"]["value"].sum() == second["votes"].sum()
+    in2022 = variables[variables.year == 2022]
+    assert in2022[in2022.variable == "electorate_local"]["value"].sum() == second["electorate"].sum()
+    assert in2022[in2022.variable == "votes_local"]["value"].sum() == second["votes"].sum()
 
 
 def test_village_enterprises_sum_to_1727_and_jeju_cities_roll_up(variables):
@@ -56,7 +57,7 @@ def test_ilban_gu_counts_are_summed_to_the_city(variables):
     source = pd.read_csv(paths.SOURCES_DIR / "nec_local2022" / "local2022_sido_head_turnout_by_gusigun.csv")
     suwon = source[source["구시군명"].str.startswith("수원시")]
     assert len(suwon) == 4
-    assert value(variables, "electorate_local2022", 2022, "31010") == suwon["선거인수"].sum()
+    assert value(variables, "electorate_local", 2022, "31010") == suwon["선거인수"].sum()
 
 
 def test_wrong_zero_staff_quotas_are_missing_not_zero(variables):
@@ -79,4 +80,15 @@ def test_build_log_names_every_rolled_up_or_excluded_row():
     log = pd.read_csv(paths.BUILD_LOG)
     assert {"source_id", "row", "action"} <= set(log.columns)
     assert log["action"].str.contains("excluded: 광역").sum() == 15
-    assert log["action"].str.startswith("kept as missing").sum() == 2
+    assert log["action"].str.startswith("kept as missing: quota 0").sum() == 2
+    # 세종 (created 2012), 공주시 and 청주시 (which gave it land) have no comparable 2010 area.
+    territory = log[log["action"].str.contains("territory changed")]
+    assert sorted(territory["row"]) == ["population 2010 29010", "population 2010 33040", "population 2010 34020"]
+
+
+def test_national_turnout_of_each_local_election_matches_nec(variables):
+    for year, official in ((2014, 56.8), (2018, 60.2), (2022, 50.9)):
+        part = variables[variables.year == year]
+        votes = part[part.variable == "votes_local"]["value"].sum()
+        electorate = part[part.variable == "electorate_local"]["value"].sum()
+        assert round(100 * votes / electorate, 1) == official, year

@@ -101,3 +101,18 @@ def test_coverage_flags_weak_dimensions(run_dir):
     assert coverage.at["institution", "quality"] == "weak proxies only"
     assert coverage.at["capacity", "quality"] == "direct measures"
     assert "환경운동수준" in coverage.at["civic", "study_indicators_missing"]
+
+
+def test_reference_year_2015_reads_the_2015_era_data(tmp_path):
+    result = run_cli("run", "--set", "reference_year=2015", "--out", str(tmp_path / "y2015"))
+    assert result.returncode == 0, result.stderr
+    assert "note:" in result.stdout and "staff_per_1000 (2015;2026)" in result.stdout
+    years = pd.read_csv(tmp_path / "y2015" / "indicators.csv", encoding="utf-8-sig").set_index("indicator")
+    assert years.at["grdp_per_capita", "years"] == "2015"
+    assert years.at["local_election_turnout", "years"] == "2014"
+    assert years.at["population_growth", "years"] == "2010;2015"
+    assert years.at["fiscal_independence", "years"] == "2017"
+    scores = pd.read_csv(tmp_path / "y2015" / "scores.csv", dtype={"code": str}, encoding="utf-8-sig")
+    assert len(scores) == 228
+    # 세종 has no comparable 2010 area, so its 2010→2015 growth is missing, not invented.
+    assert pd.isna(scores.set_index("code").at["29010", "population_growth"])

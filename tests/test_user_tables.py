@@ -382,9 +382,21 @@ def test_old_vintage_by_codes_kostat_and_std5(tmp_path):
 
 
 def test_old_chungju_ilban_gu_roll_up_through_the_merger(tmp_path):
-    text = ("code,year,variable,value\n33011,2010,ngos,30\n33012,2010,ngos,10\n33310,2010,ngos,5\n")
+    text = "code,year,variable,value\n33011,2013,ngos,30\n33012,2013,ngos,10\n33310,2013,ngos,5\n"
     values, _, acc = load(write(tmp_path, text), code_system="kostat", vintage="harmonise")
     assert values_of(values) == {"33040": 45} and acc["rolled_up"] == 3
+    # Before 2012-07-01 청원군 still held 부용면 (given to 세종): no sum rebuilds today's 청주시.
+    _, aside, _ = load(write(tmp_path, text.replace("2013", "2010"), "old.csv"), code_system="kostat",
+                       vintage="harmonise", on_unmatched="warn")
+    assert set(aside["status"]) == {"unmatched"}
+    assert "gave part of its area to 세종특별자치시" in aside.set_index("code").at["33310", "reason"]
+
+
+def test_gongju_before_2012_is_another_area(tmp_path):
+    text = "sido,region,year,variable,value\n충청남도,공주시,2011,ngos,9\n충청남도,공주시,2013,ngos,8\n"
+    values, aside, _ = load(write(tmp_path, text), on_unmatched="warn")
+    assert values_of(values) == {"34020": 8}
+    assert "공주시 before 2012-07-01 covered another area" in aside["reason"].iat[0]
 
 
 def test_sejong_is_not_harmonised_from_yeongi(tmp_path):

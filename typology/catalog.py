@@ -24,8 +24,20 @@ AGGREGATIONS = {"sum", "none"}
 
 @dataclass(frozen=True)
 class Ref:
+    """A variable at a year: fixed (``year``), relative to another ref (``offset``), or,
+    with neither, the available year nearest the run's reference year."""
+
     variable: str
-    year: int
+    year: int | None = None
+    offset: int | None = None
+
+    @classmethod
+    def parse(cls, item: dict[str, Any]) -> Ref:
+        year, offset = item.get("year"), item.get("offset")
+        if year is not None and offset is not None:
+            raise ValueError("year and offset are exclusive")
+        return cls(str(item["variable"]), None if year is None else int(year),
+                   None if offset is None else int(offset))
 
 
 @dataclass(frozen=True)
@@ -61,10 +73,12 @@ class Indicator:
             items = [spec["variable"]]
         else:
             items = [spec["from"], spec["to"]]
-        return [Ref(item["variable"], int(item["year"])) for item in items]
+        return [Ref.parse(item) for item in items]
 
-    def years(self) -> list[int]:
-        return sorted({ref.year for ref in self.refs()})
+    @property
+    def max_gap(self) -> int | None:
+        gap = self.spec.get("max_gap")
+        return None if gap is None else int(gap)
 
 
 @dataclass(frozen=True)
@@ -113,7 +127,10 @@ def load_catalog(path: Path | None = None) -> Catalog:
         try:
             refs = indicator.refs()
         except (KeyError, TypeError, ValueError):
-            raise TypologyError(f"{path}: {where}: each variable reference needs 'variable' and 'year'") from None
+            raise TypologyError(f"{path}: {where}: each variable reference needs 'variable' and at most one of "
+                                f"'year' (a whole year) or 'offset' (years relative to the other reference)") from None
+        if all(r.offset is not None for r in refs):
+            raise TypologyError(f"{path}: {where}: an offset needs a reference without one to count from")
         unknown = [r.variable for r in refs if r.variable not in variables]
         if unknown:
             raise TypologyError(f"{path}: {where} refers to undeclared variables {unknown}")

@@ -55,6 +55,11 @@ def run(
     except TypologyError as exc:
         _fail(exc)
         return
+    stale = result.years[result.years["year_status"] != "within range"]
+    if len(stale):
+        listed = ", ".join(f"{r.indicator} ({r.years})" for r in stale.itertuples())
+        typer.echo(f"note: {len(stale)} indicators use data more than {cfg['data']['max_year_gap']} years from "
+                   f"{cfg['reference_year']}: {listed} (see indicators.csv)")
     counts = result.typed["type_ko"].value_counts()
     summary = ", ".join(f"{name} {n}" for name, n in counts.items())
     typer.echo(f"{len(result.units)} units → {summary}")

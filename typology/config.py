@@ -27,7 +27,8 @@ SCHEMA: dict[str, Any] = {
     "reference_year": 2020,
     # tables: paths or mappings (see load.TableSpec); on_unmatched and vintage are the defaults
     # for every table that does not set its own.
-    "data": {"variables": None, "tables": ANY, "on_unmatched": "error", "vintage": "report"},
+    "data": {"variables": None, "tables": ANY, "max_year_gap": 3, "on_year_gap": "carry",
+             "on_unmatched": "error", "vintage": "report"},
     "indicators": {"economy": ANY, "civic": ANY, "institution": ANY, "capacity": ANY},
     "scoring": {
         "normalise": {"method": "zscore"},

@@ -42,12 +42,14 @@ def _versions() -> dict[str, str]:
 
 def indicator_table(result: RunResult) -> pd.DataFrame:
     rows = []
+    years = result.years.set_index("indicator")
     for ind in result.indicators:
         spec = ind.spec
         rows.append({"indicator": ind.key, "name_ko": spec["name_ko"], "name_en": spec["name_en"],
                      "dimension": ind.dimension, "study_indicator": spec["study_indicator"],
                      "direction": ind.direction, "unit": spec["unit"],
-                     "years": ";".join(map(str, ind.years())), "weight": result.weights[ind.key],
+                     "years": years.at[ind.key, "years"], "year_status": years.at[ind.key, "year_status"],
+                     "weight": result.weights[ind.key],
                      "proxy": ind.is_proxy, "weak": bool(spec.get("weak")),
                      "missing_units": int(result.raw[ind.key].isna().sum()),
                      "agency": spec["agency"]})

@@ -18,7 +18,7 @@ from .classify import classify
 from .errors import TypologyError
 from .load import load_tables
 from .score import score
-from .transform import compute_indicators
+from .transform import YearPolicy, compute_indicators
 
 
 @dataclass
@@ -48,6 +48,7 @@ class RunResult:
     coverage: pd.DataFrame
     exclusions: pd.DataFrame
     inputs: list[Path]
+    years: pd.DataFrame  # per indicator: the variable years used and their gap from reference_year
     steps: list[dict[str, Any]] = field(default_factory=list)
     # Extra outputs that later steps contribute without touching the writer: each table is
     # written as <name>.csv, each figure as <name>.png, and each section is rendered by the
@@ -104,8 +105,11 @@ def run(config: dict[str, Any]) -> RunResult:
     steps.append({"step": "load", "tables": [str(p) for p in loaded.inputs], "rows": len(variables),
                   "accounting": loaded.accounting})
 
-    raw = compute_indicators(variables, chosen, codes)
-    steps.append({"step": "transform", "indicators": {i.key: i.spec.get("kind") for i in chosen}})
+    policy = YearPolicy(reference_year=int(config["reference_year"]), max_gap=int(config["data"]["max_year_gap"]),
+                        on_gap=config["data"]["on_year_gap"])
+    raw, years = compute_indicators(variables, chosen, codes, policy)
+    steps.append({"step": "transform", "reference_year": policy.reference_year, "max_year_gap": policy.max_gap,
+                  "on_year_gap": policy.on_gap, "indicators": years.set_index("indicator")["variables"].to_dict()})
 
     scored = score(raw, chosen, config["scoring"])
     steps += scored.steps
@@ -114,19 +118,21 @@ def run(config: dict[str, Any]) -> RunResult:
     typed, classify_steps = classify(score_frame[list(DIMENSIONS)], config["typology"], catalog)
     steps += classify_steps
 
-    coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares)
+    coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares, years)
     exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen,
                                  config["typology"]["unclassified"]["key"])
     result = RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
-                       scored.weights, coverage, exclusions, loaded.inputs, steps)
+                       scored.weights, coverage, exclusions, loaded.inputs, years, steps)
     # Every input row not used as a unit value, with its reason (written as unmatched.csv).
     result.tables["unmatched"] = loaded.unmatched
     return result
 
 
 def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,
-                   scores: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
+                   scores: pd.DataFrame, shares: pd.DataFrame, years: pd.DataFrame) -> pd.DataFrame:
     """How well each dimension is measured: study indicators covered, proxies, missing cells."""
+    years_by = years.set_index("indicator")["years"].to_dict()
+    status_by = years.set_index("indicator")["year_status"].to_dict()
     rows = []
     for dim in DIMENSIONS:
         in_use = [i for i in chosen if i.dimension == dim]
@@ -148,7 +154,8 @@ def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,
             "study_indicators_covered": f"{len(covered)}/{len(study)}",
             "study_indicators_missing": ";".join(s for s in study if s not in covered),
             "proxies": ";".join(proxies), "quality": quality,
-            "years": ";".join(str(y) for y in sorted({y for i in in_use for y in i.years()})),
+            "years": ";".join(sorted({y for i in in_use for y in years_by[i.key].split(";")})),
+            "stale_indicators": ";".join(i.key for i in in_use if status_by[i.key] != "within range"),
             "missing_cells": int(raw[[i.key for i in in_use]].isna().sum().sum()),
             "units_scored": int(scores[dim].notna().sum()),
             "units_unscored": int(scores[dim].isna().sum()),

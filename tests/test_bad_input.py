@@ -49,7 +49,8 @@ def test_missing_config_file(tmp_path):
 
 def test_unknown_method_lists_choices(tmp_path):
     check_fails(tmp_path, "--set", "scoring.normalise.method=robust",
-                match=["scoring.normalise.method", "expected one of distance_to_mean, minmax, rank, zscore"])
+                match=["scoring.normalise.method",
+                       "expected one of distance_to_mean, goalposts, minmax, percentile, rank, zscore"])
 
 
 @pytest.mark.parametrize(

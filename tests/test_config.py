@@ -17,7 +17,8 @@ def test_default_config_resolves_with_defaults(default_config):
 
 def test_unknown_key_is_named_with_valid_choices(tmp_path):
     path = write_config(tmp_path, "scoring:\n  normalize: {method: zscore}\n")
-    with pytest.raises(TypologyError, match=r"unknown config key 'scoring.normalize'; expected one of normalise"):
+    with pytest.raises(TypologyError,
+                       match=r"unknown config key 'scoring.normalize'; expected one of impute, treat, normalise"):
         load_config(path)
 
 

@@ -87,7 +87,7 @@ def test_manifest_records_config_inputs_and_versions(run_dir):
     assert "indicators/data/variables.csv" in manifest["inputs"]
     assert len(manifest["inputs"]["indicators/catalog.yaml"]) == 64
     assert manifest["packages"]["pandas"] != "not installed"
-    assert [s["step"] for s in manifest["steps"]][:3] == ["load", "transform", "normalise"]
+    assert [s["step"] for s in manifest["steps"]][:6] == ["config", "load", "transform", "impute", "treat", "normalise"]
 
 
 def test_two_runs_give_byte_identical_scores(run_dir, tmp_path):

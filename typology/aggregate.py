@@ -1,7 +1,15 @@
-"""Weights and aggregation: indicators → dimension scores → composite.
+"""Aggregation: indicators → dimension scores (``scoring.aggregate``) and dimensions → composite
+(``scoring.composite``), each level with its own method.
 
-A unit gets a dimension score only when the indicators it has carry at least ``min_share``
-of the dimension's weight; otherwise the score is missing and the reason is recorded.
+A unit gets a dimension score only when the indicators it has *observed* carry at least
+``min_share`` of the dimension's weight; otherwise the score is missing and the reason is recorded.
+Where a unit lacks some indicators but passes that rule, the weighted mean is taken over the
+indicators it has (weights renormalised), unless imputation filled them.
+
+The geometric mean is defined for positive values only. Nothing is shifted silently to make
+values positive: the geometric level checks its inputs and, if any is zero or negative, stops
+and names the normalisations whose values are positive by construction (``percentile``,
+``rank``, ``minmax`` or ``goalposts`` with ``scoring.normalise.range: [1, 100]``).
 """
 
 from __future__ import annotations
@@ -17,40 +25,48 @@ from .registry import Registry
 Aggregator = Callable[[pd.DataFrame, pd.Series], pd.Series]
 AGGREGATORS: Registry[Aggregator] = Registry("aggregation")
 
+POSITIVE_HINT = ("use a normalisation whose values are positive: scoring.normalise.method=percentile or rank, "
+                 "or minmax / goalposts with scoring.normalise.range=[1,100]")
+
 
 @AGGREGATORS.register("arithmetic")
 def arithmetic(values: pd.DataFrame, weights: pd.Series) -> pd.Series:
+    """Weighted mean over the values a unit has."""
     w = values.notna() * weights
     return (values.fillna(0) * weights).sum(axis=1) / w.sum(axis=1).replace(0, np.nan)
 
 
 @AGGREGATORS.register("geometric")
-def geometric(values: pd.DataFrame, weights: pd.Series) -> pd.Series:
-    if (values <= 0).any().any():
-        col = values.columns[(values <= 0).any()][0]
+def geometric(values: pd.DataFrame, weights: pd.Series, where: str = "scoring.aggregate.method") -> pd.Series:
+    """Weighted geometric mean over the values a unit has; every value must be > 0."""
+    bad = (values <= 0).any()
+    if bad.any():
+        col = values.columns[bad][0]
         raise TypologyError(
-            f"config key scoring.aggregate.method: geometric needs positive inputs, but {col!r} has values "
-            f"<= 0; choose scoring.normalise.method=rank or distance_to_mean, whose values are positive"
+            f"config key {where}: geometric needs positive inputs, but {col!r} has values <= 0 "
+            f"(minimum {values[col].min():.4g}); {POSITIVE_HINT}"
         )
     w = values.notna() * weights
     logs = np.log(values.where(values > 0)).fillna(0) * weights
     return np.exp(logs.sum(axis=1) / w.sum(axis=1).replace(0, np.nan))
 
 
-def indicator_weights(keys: list[str], explicit: dict[str, float], where: str) -> pd.Series:
-    """Equal weights unless the config gives some; always normalised to sum to 1."""
-    unknown = [k for k in explicit if k not in keys]
-    if unknown:
-        raise TypologyError(f"config key {where}: weights given for {unknown}, which are not in use here")
-    raw = pd.Series({k: float(explicit.get(k, 1.0)) for k in keys})
-    if (raw < 0).any() or raw.sum() <= 0:
-        raise TypologyError(f"config key {where}: weights must be non-negative and not all zero")
-    return raw / raw.sum()
+def aggregate(values: pd.DataFrame, weights: pd.Series, method: str, where: str) -> pd.Series:
+    func = AGGREGATORS.get(method, where)
+    if func is geometric:
+        return geometric(values, weights, where)
+    return func(values, weights)
 
 
 def score_dimension(values: pd.DataFrame, weights: pd.Series, method: str, min_share: float,
+                    observed: pd.DataFrame | None = None, where: str = "scoring.aggregate.method",
                     ) -> tuple[pd.Series, pd.Series]:
-    """Return (score, share of weight observed) per unit; score is NaN below ``min_share``."""
-    share = (values.notna() * weights).sum(axis=1)
-    score = AGGREGATORS.get(method, "scoring.aggregate.method")(values, weights)
+    """Return (score, share of weight observed) per unit; score is NaN below ``min_share``.
+
+    ``observed`` marks the cells that were measured (default: the non-missing ``values``); imputed
+    cells take part in the mean but never count towards ``min_share``.
+    """
+    mask = values.notna() if observed is None else observed.reindex_like(values).fillna(False).astype(bool)
+    share = (mask * weights).sum(axis=1)
+    score = aggregate(values, weights, method, where)
     return score.where(share + 1e-12 >= min_share), share

@@ -1,4 +1,4 @@
-"""Command line: ``typology run``, ``typology build-data``, ``typology fetch``.
+"""Command line: ``typology run``, ``typology rebuild``, ``typology build-data``, ``typology fetch``.
 
 A ``TypologyError`` becomes one line on stderr and exit code 2; nothing else is caught, so
 a real bug still shows its traceback.
@@ -71,6 +71,33 @@ def run(
         typer.echo(f"{len(aside)} input rows not used as unit values ({by_status}) listed in "
                    f"{target / 'unmatched.csv'}")
     typer.echo(f"wrote {target}/ in {time.perf_counter() - started:.1f} s")
+
+
+@app.command()
+def rebuild(
+    manifest: Annotated[Path, typer.Argument(help="manifest.json of the run to rebuild")],
+    out: Annotated[Path | None, typer.Option("--out", help="output folder (default <run folder>-rebuild/)")] = None,
+) -> None:
+    """Run a recorded run again from its manifest; check the inputs and compare the tables byte for byte."""
+    from .rebuild import rebuild as rebuild_run
+
+    try:
+        report = rebuild_run(manifest, out)
+    except TypologyError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"{report.inputs} inputs match their recorded SHA-256; wrote {report.out}/")
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+    if report.absent:
+        typer.echo(f"note: tables in only one of the two folders: {', '.join(report.absent)}")
+    if report.identical:
+        typer.echo(f"identical to the original run: {', '.join(report.identical)}")
+    if not report.identical and not report.different:
+        typer.echo("no tables beside the manifest to compare with")
+    if report.different:
+        typer.echo(f"error: differ from the original run: {', '.join(report.different)}", err=True)
+        raise typer.Exit(code=1)
 
 
 @app.command("build-data")

@@ -31,7 +31,11 @@ SCHEMA: dict[str, Any] = {
              "on_unmatched": "error", "vintage": "report"},
     "indicators": {"economy": ANY, "civic": ANY, "institution": ANY, "capacity": ANY},
     "scoring": {
-        "normalise": {"method": "zscore"},
+        # One block per step; `method` picks from that step's registry, the other keys are its
+        # parameters (a method ignores those it does not take).
+        "impute": {"method": "none", "k": 5, "seed": 0},
+        "treat": {"method": "none", "skew": 2.0, "kurtosis": 3.5, "max_points": 5, "fallback": "log", "skip": ANY},
+        "normalise": {"method": "zscore", "range": [0, 100], "goalposts": ANY},
         "weights": {"method": "equal", "indicators": ANY, "dimensions": ANY},
         "aggregate": {"method": "arithmetic"},
         "composite": {"method": "arithmetic"},

@@ -13,10 +13,12 @@ from typing import Any
 import pandas as pd
 
 from . import paths, units
+from .audit import audit
 from .catalog import DIMENSIONS, Catalog, Indicator, load_catalog
 from .classify import classify
 from .errors import TypologyError
 from .load import load_tables
+from .rebuild import key_order
 from .score import score
 from .transform import YearPolicy, compute_indicators
 
@@ -98,7 +100,8 @@ def run(config: dict[str, Any]) -> RunResult:
     unit_table = units.load_units()
     codes = pd.Index(unit_table["code"], name="code")
     chosen = selected_indicators(config, catalog)
-    steps: list[dict[str, Any]] = []
+    # Key order first: the manifest sorts the config's keys, and rebuild needs the original order.
+    steps: list[dict[str, Any]] = [{"step": "config", "key_order": key_order(config)}]
 
     loaded = load_tables(config, catalog, matcher, paths.VARIABLES)
     variables = loaded.variables
@@ -111,21 +114,24 @@ def run(config: dict[str, Any]) -> RunResult:
     steps.append({"step": "transform", "reference_year": policy.reference_year, "max_year_gap": policy.max_gap,
                   "on_year_gap": policy.on_gap, "indicators": years.set_index("indicator")["variables"].to_dict()})
 
-    scored = score(raw, chosen, config["scoring"])
+    scored = score(raw, chosen, config["scoring"], groups=unit_table.set_index("code")["sido_code"])
     steps += scored.steps
     score_frame = scored.scores
+    checked = audit(raw, scored, chosen, unit_table, {d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS})
 
     typed, classify_steps = classify(score_frame[list(DIMENSIONS)], config["typology"], catalog)
     steps += classify_steps
+    typed = typed.join(scored.flags())  # imputed_indicators, next to missing_indicators in scores.csv
 
     coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares, years)
     exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen,
                                  config["typology"]["unclassified"]["key"])
-    result = RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
-                       scored.weights, coverage, exclusions, loaded.inputs, years, steps)
-    # Every input row not used as a unit value, with its reason (written as unmatched.csv).
-    result.tables["unmatched"] = loaded.unmatched
-    return result
+    return RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
+                     scored.weights, coverage, exclusions, loaded.inputs, years, steps,
+                     # unmatched: every input row not used as a unit value, with its reason
+                     tables={"audit": checked.table, "imputations": checked.imputations,
+                             "unmatched": loaded.unmatched},
+                     sections=[Section("audit", "통계 감사", "Statistical audit", checked.html)])
 
 
 def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,

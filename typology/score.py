@@ -1,22 +1,27 @@
-"""Scoring: raw indicators → normalised → dimension scores → composite.
+"""Scoring: raw indicators → imputed → treated → normalised → weighted → dimension scores → composite.
 
-A pure function of its inputs. The steps it ran, with their parameters, are returned for
-the run log so any score can be rebuilt.
+The OECD/JRC Handbook's steps in its order, each a method chosen by name from one registry
+per step (``scoring.<step>.method``) with its parameters from the same config block. A pure
+function of its inputs; the steps it ran, with their parameters and what they changed, are
+returned for the run log so any score can be rebuilt.
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from .aggregate import AGGREGATORS, indicator_weights, score_dimension
+from .aggregate import aggregate, score_dimension
 from .catalog import DIMENSIONS, Indicator
 from .errors import TypologyError
+from .impute import IMPUTERS
 from .normalise import NORMALISERS
-
-WEIGHTINGS = ("equal", "explicit")
+from .registry import Registry
+from .treat import TREATMENTS, Treatment
+from .weights import WEIGHTINGS
 
 
 @dataclass
@@ -26,46 +31,71 @@ class Scored:
     shares: pd.DataFrame  # share of each dimension's weight observed, per unit
     weights: pd.Series  # indicator weights in use (each dimension's sum to 1)
     steps: list[dict[str, Any]] = field(default_factory=list)
+    imputed: pd.DataFrame | None = None  # True where a missing cell was filled
+    treated: pd.DataFrame | None = None  # the values that were normalised (after imputation and treatment)
+    treatments: list[Treatment] = field(default_factory=list)
+    dimension_weights: pd.Series | None = None
+
+    def flags(self) -> pd.DataFrame:
+        """Per unit: the indicators whose value was imputed (``;``-separated, empty if none)."""
+        imputed = self.imputed if self.imputed is not None else self.normalised.notna() & False
+        listed = [";".join(c for c in imputed.columns if imputed.at[i, c]) for i in imputed.index]
+        return pd.DataFrame({"imputed_indicators": listed}, index=imputed.index)
 
 
-def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: dict[str, Any]) -> Scored:
+def build(registry: Registry[type], block: dict[str, Any], key: str) -> tuple[Any, dict[str, Any]]:
+    """The object named by ``block['method']``, given the parameters of ``block`` that it takes."""
+    cls = registry.get(block.get("method"), f"{key}.method")
+    accepted = inspect.signature(cls).parameters
+    params = {k: v for k, v in block.items() if k != "method" and k in accepted and v is not None}
+    return cls(**params), params
+
+
+def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: dict[str, Any],
+          groups: pd.Series | None = None) -> Scored:
+    """``raw``: one row per unit, one column per indicator; ``groups``: each unit's 시도 code."""
+    raw = raw.astype(float)
     steps: list[dict[str, Any]] = []
-    method = scoring["normalise"]["method"]
-    normaliser = NORMALISERS.get(method, "scoring.normalise.method")()
-    directions = pd.Series({i.key: i.direction for i in chosen})
-    normalised = normaliser.fit_transform(raw, directions)
-    steps.append({"step": "normalise", "method": method, "direction_applied": True})
-
-    aggregate = scoring["aggregate"]["method"]
-    AGGREGATORS.get(aggregate, "scoring.aggregate.method")
-    weighting = scoring["weights"]["method"]
-    explicit = scoring["weights"]["indicators"] or {}
-    if weighting not in WEIGHTINGS:
-        raise TypologyError(f"config key scoring.weights.method: unknown weighting {weighting!r}; "
-                            f"expected one of {', '.join(WEIGHTINGS)}")
-    if weighting == "equal" and explicit:
-        raise TypologyError("config key scoring.weights.indicators: given, but scoring.weights.method is 'equal'")
-    unknown = [k for k in explicit if k not in raw.columns]
-    if unknown:
-        raise TypologyError(f"config key scoring.weights.indicators: {unknown} are not indicators in use")
-
-    scores, shares, weights = {}, {}, {}
+    dimension_of = {i.key: i.dimension for i in chosen}
     for dim in DIMENSIONS:
-        keys = [i.key for i in chosen if i.dimension == dim]
-        if not keys:
+        if dim not in dimension_of.values():
             raise TypologyError(f"config key indicators.{dim}: every dimension needs at least one indicator")
-        w = indicator_weights(keys, {k: v for k, v in explicit.items() if k in keys},
-                              f"scoring.weights.indicators ({dim})")
-        weights.update(w.to_dict())
-        scores[dim], shares[dim] = score_dimension(normalised[keys], w, aggregate, float(scoring["min_share"]))
+    observed = raw.notna()
+
+    imputer, params = build(IMPUTERS, scoring["impute"], "scoring.impute")
+    filled = imputer.fit_transform(raw, groups)
+    imputed = ~observed & filled.notna()
+    steps.append({"step": "impute", "method": scoring["impute"]["method"], "params": params,
+                  "imputed": {k: int(v) for k, v in imputed.sum().items() if v}, **imputer.details()})
+
+    treater, params = build(TREATMENTS, scoring["treat"], "scoring.treat")
+    treated = treater.fit(raw).transform(filled)
+    steps.append({"step": "treat", "method": scoring["treat"]["method"], "params": params,
+                  "indicators": [t.as_step() for t in treater.report_ if t.outlier]})
+
+    normaliser, params = build(NORMALISERS, scoring["normalise"], "scoring.normalise")
+    directions = pd.Series({i.key: i.direction for i in chosen})
+    normalised = normaliser.fit_transform(treated, directions)
+    steps.append({"step": "normalise", "method": scoring["normalise"]["method"], "params": params,
+                  "direction_applied": True, "directions": {k: int(v) for k, v in directions.items()}})
+
+    weighting, params = build(WEIGHTINGS, scoring["weights"], "scoring.weights")
+    weighting.fit(normalised, dimension_of, list(DIMENSIONS))
+    weights, dim_weights = weighting.indicator_weights_, weighting.dimension_weights_
+    steps.append({"step": "weight", "method": scoring["weights"]["method"], "indicators": weights.to_dict(),
+                  "dimensions": dim_weights.to_dict(), **({"pca": weighting.details_} if weighting.details_ else {})})
+
+    method, composite_method = scoring["aggregate"]["method"], scoring["composite"]["method"]
+    min_share = float(scoring["min_share"])
+    scores, shares = {}, {}
+    for dim in DIMENSIONS:
+        keys = [k for k in raw.columns if dimension_of[k] == dim]
+        scores[dim], shares[dim] = score_dimension(normalised[keys], weights[keys], method, min_share,
+                                                   observed=observed[keys])
     frame = pd.DataFrame(scores, index=raw.index)
-    dim_weights = indicator_weights(list(DIMENSIONS), scoring["weights"]["dimensions"] or {},
-                                    "scoring.weights.dimensions")
-    composite = AGGREGATORS.get(scoring["composite"]["method"], "scoring.composite.method")
     # The composite needs all four dimensions: a unit missing one is not ranked on three.
-    frame["composite"] = composite(frame, dim_weights).where(frame.notna().all(axis=1))
-    steps.append({"step": "weight", "method": weighting, "indicators": weights,
-                  "dimensions": dim_weights.to_dict()})
-    steps.append({"step": "aggregate", "method": aggregate, "composite": scoring["composite"]["method"],
-                  "min_share": scoring["min_share"]})
-    return Scored(normalised, frame, pd.DataFrame(shares, index=raw.index), pd.Series(weights), steps)
+    frame["composite"] = aggregate(frame, dim_weights, composite_method,
+                                   "scoring.composite.method").where(frame.notna().all(axis=1))
+    steps.append({"step": "aggregate", "method": method, "composite": composite_method, "min_share": min_share})
+    return Scored(normalised, frame, pd.DataFrame(shares, index=raw.index), weights, steps, imputed, treated,
+                  treater.report_, dim_weights)

@@ -1,0 +1,128 @@
+"""`typology rebuild <manifest.json>`: the same inputs give byte-identical tables; changed inputs are refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from typology import load_config, run
+from typology.errors import TypologyError
+from typology.outputs import write_run
+from typology.rebuild import key_order, rebuild, restore_order
+from typology.units import load_units
+
+from .conftest import run_cli, write_config
+
+
+def test_rebuild_of_the_default_run_is_byte_identical(tmp_path):
+    original = tmp_path / "default"
+    assert run_cli("run", "--out", str(original)).returncode == 0
+    result = run_cli("rebuild", str(original / "manifest.json"))
+    assert result.returncode == 0, result.stderr
+    rebuilt = tmp_path / "default-rebuild"
+    assert "identical to the original run: audit.csv, coverage.csv" in result.stdout
+    for name in ("scores.csv", "audit.csv", "exclusions.csv", "indicators.csv", "coverage.csv", "imputations.csv"):
+        assert (rebuilt / name).read_bytes() == (original / name).read_bytes(), name
+    manifest = json.loads((original / "manifest.json").read_text(encoding="utf-8"))
+    assert [s["step"] for s in manifest["steps"]] == ["config", "load", "transform", "impute", "treat", "normalise",
+                                                      "weight", "aggregate", "classify"]
+
+
+@pytest.fixture(scope="module")
+def user_run(tmp_path_factory):
+    """A config outside the project, with a relative path to the user's own table and non-default methods.
+
+    Shared by the tests below; a test that changes a file puts it back.
+    """
+    tmp_path = tmp_path_factory.mktemp("user")
+    lines = ["code,year,variable,value,source_id"]
+    for i, code in enumerate(load_units()["code"]):
+        if i % 17:
+            lines.append(f"{code},2020,env_ngos,{(i * 7) % 13},my_survey")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "ngos.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = write_config(home, "extends: default\ndata:\n  tables: [ngos.csv]\nindicators:\n"
+                             "  civic: [local_election_turnout, early_voting_rate, env_ngos_per_100k]\n"
+                             "scoring:\n  impute: {method: knn, k: 4}\n  weights: {method: pca}\n"
+                             "typology:\n  types:\n    - {key: both, name_ko: 둘다, name_en: Both,\n"
+                             "       when: {society: '>= mean', resource: '>= mean'}}\n"
+                             "    - {key: rest, name_ko: 나머지, name_en: Rest, when: {}}\n", name="mine.yaml")
+    out = tmp_path / "runs" / "mine"
+    write_run(run(load_config(cfg)), out)
+    return home, out
+
+
+def test_rebuild_finds_tables_named_relative_to_a_config_it_cannot_see(user_run, tmp_path):
+    home, out = user_run
+    report = rebuild(out / "manifest.json", tmp_path / "again")
+    assert "scores.csv" in report.identical and not report.different
+    assert (tmp_path / "again" / "imputations.csv").read_bytes() == (out / "imputations.csv").read_bytes()
+    scores = (out / "scores.csv").read_text(encoding="utf-8-sig")
+    assert "→ 둘다" in scores  # the reason text lists society, then resource, as the config does
+
+
+def test_rebuild_refuses_changed_inputs(user_run, tmp_path):
+    home, out = user_run
+    table = home / "ngos.csv"
+    before = table.read_bytes()
+    table.write_bytes(before + b"\n")
+    try:
+        result = run_cli("rebuild", str(out / "manifest.json"), "--out", str(tmp_path / "again"))
+    finally:
+        table.write_bytes(before)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "changed since the run" in result.stderr and "ngos.csv" in result.stderr
+    assert "refusing to rebuild" in result.stderr
+    assert not (tmp_path / "again").exists()
+
+
+def test_rebuild_refuses_missing_inputs(user_run, tmp_path):
+    home, out = user_run
+    (home / "ngos.csv").rename(home / "moved.csv")
+    try:
+        with pytest.raises(TypologyError, match=r"inputs missing \[.*ngos.csv'\]; refusing to rebuild"):
+            rebuild(out / "manifest.json", tmp_path / "again")
+    finally:
+        (home / "moved.csv").rename(home / "ngos.csv")
+
+
+def test_rebuild_reports_tables_that_differ(user_run, tmp_path):
+    _, out = user_run
+    before = (out / "scores.csv").read_bytes()
+    (out / "scores.csv").write_bytes(before + b"tampered\n")
+    try:
+        result = run_cli("rebuild", str(out / "manifest.json"), "--out", str(tmp_path / "again"))
+    finally:
+        (out / "scores.csv").write_bytes(before)
+    assert result.returncode == 1
+    assert "differ from the original run: scores.csv" in result.stderr
+
+
+def test_bad_manifests_are_one_line_errors(tmp_path):
+    bad = tmp_path / "manifest.json"
+    bad.write_text("{not json", encoding="utf-8")
+    result = run_cli("rebuild", str(bad))
+    assert result.returncode == 2 and "manifest.json: not a JSON manifest" in result.stderr
+    bad.write_text('{"tool": "typology"}', encoding="utf-8")
+    with pytest.raises(TypologyError, match=r"not a typology run manifest; missing \['config', 'inputs', 'steps'\]"):
+        rebuild(bad)
+    with pytest.raises(TypologyError, match="manifest not found"):
+        rebuild(tmp_path / "nope.json")
+
+
+def test_rebuild_will_not_overwrite_the_run_it_rebuilds(user_run):
+    _, out = user_run
+    with pytest.raises(TypologyError, match="that is the folder being rebuilt"):
+        rebuild(out / "manifest.json", out)
+
+
+def test_key_order_round_trip():
+    config = {"b": 1, "a": {"z": [{"y": 1, "x": 2}], "w": 3}, "_path": "p"}
+    order = key_order(config)
+    assert order == {"": ["b", "a"], "a": ["z", "w"], "a.z[0]": ["y", "x"]}
+    shuffled = json.loads(json.dumps({k: v for k, v in config.items() if k != "_path"}, sort_keys=True))
+    restored = restore_order(shuffled, order)
+    assert json.dumps(restored) == json.dumps({"b": 1, "a": {"z": [{"y": 1, "x": 2}], "w": 3}})

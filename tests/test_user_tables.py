@@ -518,3 +518,43 @@ def test_header_row_can_be_given(tmp_path):
     values, _, _ = load(write(tmp_path, text), layout="kosis", header_row=2, variable="ngos",
                         columns={"region": "지역", "year": "기준연도"})
     assert values_of(values) == {"11010": 3}
+
+
+# ---- real data: the bundled source tables read as user tables ---------------------------------------
+
+SOURCES = Path(__file__).parents[1] / "indicators" / "sources"
+
+
+def bundled(variables: set[str], year: int) -> pd.DataFrame:
+    from typology import paths
+
+    frame = pd.read_csv(paths.VARIABLES, dtype={"code": str})
+    return frame[(frame["year"] == year) & frame["variable"].isin(variables)]
+
+
+def test_real_election_table_with_ilban_gu_rolls_up_to_the_bundled_values():
+    """NEC 2022: 250 rows by 시도/구시군 name, 일반구 and 제주's 행정시 separate (real data)."""
+    names = {"선거인수": "electorate_local", "투표수": "votes_local", "사전투표수": "early_votes_local",
+             "선거": None, "무효투표수": None, "기권수": None, "투표율": None}
+    values, aside, acc = load(SOURCES / "nec_local2022" / "local2022_sido_head_turnout_by_gusigun.csv",
+                              layout="wide", columns={"sido": "시도명", "region": "구시군명"}, years=[2022],
+                              variables=names)
+    assert aside.empty and acc["rows"] == 750 and acc["rolled_up"] == 102  # 34 일반구/행정시 × 3 variables
+    merged = values.merge(bundled(set(values["variable"]), 2022), on=["code", "year", "variable"],
+                          suffixes=("", "_bundled"))
+    assert len(values) == len(merged) == 3 * 228
+    assert (merged["value"] == merged["value_bundled"]).all()
+
+
+@pytest.mark.parametrize("year", [2017, 2021])
+@pytest.mark.parametrize(("columns", "system"), [
+    ({"sido": "SD", "region": "SGG"}, "auto"),  # names, including 강원도/전라북도 and (2017) 인천 남구
+    ({"code": "CODE_AD"}, "code10"),
+    ({"code": "CODE"}, "kostat"),
+])
+def test_real_fiscal_table_matches_all_228_by_names_and_codes(year, columns, system):
+    values, aside, acc = load(SOURCES / "fiscal_independence" / f"FI_{year}.csv", code_system=system,
+                              columns={**columns, "year": "YEAR", "value": "FI"}, variable="fiscal_independence")
+    assert aside.empty and acc["matched"] == 228
+    expected = bundled({"fiscal_independence"}, year)
+    assert values_of(values, "fiscal_independence") == dict(zip(expected["code"], expected["value"]))

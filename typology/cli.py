@@ -1,4 +1,4 @@
-"""Command line: ``typology run``, ``typology rebuild``, ``typology build-data``.
+"""Command line: ``typology run``, ``typology rebuild``, ``typology build-data``, ``typology fetch``.
 
 A ``TypologyError`` becomes one line on stderr and exit code 2; nothing else is caught, so
 a real bug still shows its traceback.
@@ -32,16 +32,26 @@ def run(
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a config value: KEY=VALUE")] = None,
 ) -> None:
     """Score, type and map every local government; write the run folder."""
+    from .atomic import write_csv
     from .config import load_config
+    from .load import UnmatchedRowsError
     from .outputs import write_run
     from .pipeline import run as run_pipeline
 
     started = time.perf_counter()
     try:
         cfg = load_config(config or paths.DEFAULT_CONFIG, set_ or [])
-        result = run_pipeline(cfg)
         target = out or Path(cfg["output"]["dir"] or Path("out") / cfg["name"])
+        # A failed run writes no run folder, so rows that stopped it are listed beside it.
+        side = target.parent / f"{target.name}.unmatched.csv"
+        try:
+            result = run_pipeline(cfg)
+        except UnmatchedRowsError as exc:
+            write_csv(exc.unmatched, side, bom=True)
+            raise TypologyError(f"{exc.summary}; all {len(exc.unmatched)} rows set aside are listed in {side}") \
+                from None
         write_run(result, target)
+        side.unlink(missing_ok=True)  # it described an earlier failed run of this folder
     except TypologyError as exc:
         _fail(exc)
         return
@@ -55,6 +65,11 @@ def run(
     typer.echo(f"{len(result.units)} units → {summary}")
     if len(result.exclusions):
         typer.echo(f"{len(result.exclusions)} exclusions listed in {target / 'exclusions.csv'}")
+    aside = result.tables.get("unmatched")
+    if aside is not None and len(aside):
+        by_status = ", ".join(f"{s} {n}" for s, n in aside["status"].value_counts().sort_index().items())
+        typer.echo(f"{len(aside)} input rows not used as unit values ({by_status}) listed in "
+                   f"{target / 'unmatched.csv'}")
     typer.echo(f"wrote {target}/ in {time.perf_counter() - started:.1f} s")
 
 
@@ -98,6 +113,32 @@ def build_data(
         _fail(exc)
         return
     typer.echo(f"built {counts['units']} units, {counts['rows']} variable rows, {counts['log']} log rows")
+
+
+@app.command()
+def fetch(
+    key: Annotated[str, typer.Argument(help="catalogue variable (or indicator) with a kosis: entry")],
+    year: Annotated[list[int], typer.Option("--year", help="year to fetch; repeat for several")],
+    out: Annotated[Path | None, typer.Option("--out", help="table to write (default out/kosis/<key>.csv)")] = None,
+    cache: Annotated[Path, typer.Option("--cache", help="folder for raw KOSIS answers")] = Path("out/kosis_cache"),
+    refresh: Annotated[bool, typer.Option("--refresh", help="ask KOSIS again even when cached")] = False,
+) -> None:
+    """Download a variable from the KOSIS OpenAPI (key in KOSIS_API_KEY) as a table for data.tables."""
+    from .catalog import load_catalog
+    from .fetch import fetch as fetch_table
+
+    try:
+        catalog = load_catalog()
+        if key not in catalog.variables and key not in catalog.indicators:
+            raise TypologyError(f"{key!r} is neither a variable nor an indicator of the catalogue {catalog.path}")
+        target = out or Path("out") / "kosis" / f"{key}.csv"
+        result = fetch_table(catalog, key, year, target, cache, refresh=refresh)
+    except TypologyError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"wrote {result.rows} rows to {result.path} ({result.downloaded} downloaded, {result.cached} "
+               f"from the cache {cache}); add to a config:")
+    typer.echo(result.snippet.rstrip())
 
 
 def main() -> None:

@@ -25,7 +25,10 @@ SCHEMA: dict[str, Any] = {
     "title_ko": "",
     "title_en": "",
     "reference_year": 2020,
-    "data": {"variables": None, "tables": ANY, "max_year_gap": 3, "on_year_gap": "carry"},
+    # tables: paths or mappings (see load.TableSpec); on_unmatched and vintage are the defaults
+    # for every table that does not set its own.
+    "data": {"variables": None, "tables": ANY, "max_year_gap": 3, "on_year_gap": "carry",
+             "on_unmatched": "error", "vintage": "report"},
     "indicators": {"economy": ANY, "civic": ANY, "institution": ANY, "capacity": ANY},
     "scoring": {
         # One block per step; `method` picks from that step's registry, the other keys are its

@@ -16,9 +16,8 @@ from . import paths, units
 from .audit import audit
 from .catalog import DIMENSIONS, Catalog, Indicator, load_catalog
 from .classify import classify
-from .config import resolve_path
 from .errors import TypologyError
-from .load import combine, read_variable_table
+from .load import load_tables
 from .rebuild import key_order
 from .score import score
 from .transform import YearPolicy, compute_indicators
@@ -104,12 +103,10 @@ def run(config: dict[str, Any]) -> RunResult:
     # Key order first: the manifest sorts the config's keys, and rebuild needs the original order.
     steps: list[dict[str, Any]] = [{"step": "config", "key_order": key_order(config)}]
 
-    variables_path = resolve_path(config, config["data"]["variables"]) if config["data"]["variables"] \
-        else paths.VARIABLES
-    table_paths = [variables_path] + [resolve_path(config, p) for p in config["data"]["tables"]]
-    tables = [read_variable_table(p, catalog, matcher) for p in table_paths]
-    variables = combine(tables, [str(p) for p in table_paths])
-    steps.append({"step": "load", "tables": [str(p) for p in table_paths], "rows": len(variables)})
+    loaded = load_tables(config, catalog, matcher, paths.VARIABLES)
+    variables = loaded.variables
+    steps.append({"step": "load", "tables": [str(p) for p in loaded.inputs], "rows": len(variables),
+                  "accounting": loaded.accounting})
 
     policy = YearPolicy(reference_year=int(config["reference_year"]), max_gap=int(config["data"]["max_year_gap"]),
                         on_gap=config["data"]["on_year_gap"])
@@ -130,8 +127,10 @@ def run(config: dict[str, Any]) -> RunResult:
     exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen,
                                  config["typology"]["unclassified"]["key"])
     return RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
-                     scored.weights, coverage, exclusions, table_paths, years, steps,
-                     tables={"audit": checked.table, "imputations": checked.imputations},
+                     scored.weights, coverage, exclusions, loaded.inputs, years, steps,
+                     # unmatched: every input row not used as a unit value, with its reason
+                     tables={"audit": checked.table, "imputations": checked.imputations,
+                             "unmatched": loaded.unmatched},
                      sections=[Section("audit", "통계 감사", "Statistical audit", checked.html)])
 
 

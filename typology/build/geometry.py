@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 
-
 from ..errors import TypologyError
 from ..units import RegionMatcher
 

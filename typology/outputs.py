@@ -119,8 +119,9 @@ def _dpi(value: object) -> int:
 
 def write_run(result: RunResult, out_dir: Path) -> Path:
     for key in ("static_maps", "report", "xlsx"):
-        if not isinstance(result.config["output"][key], bool):
-            raise TypologyError(f"config key output.{key}: expected true or false, got {result.config['output'][key]!r}")
+        value = result.config["output"][key]
+        if not isinstance(value, bool):
+            raise TypologyError(f"config key output.{key}: expected true or false, got {value!r}")
     table = result.table()
     geo, files = render_outputs(result, table)
     with atomic_dir(out_dir) as tmp:

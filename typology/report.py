@@ -95,7 +95,7 @@ def _doc(registry_module: str, registry: str, name: str) -> str | None:
 def method_html(result: RunResult) -> str:
     """The method in words, from the resolved config and the run log."""
     cfg = result.config
-    scoring, typology = cfg["scoring"], cfg["typology"]
+    scoring = cfg["scoring"]
     names = {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
     out = [f"<p>분석 단위는 {len(result.units)}개 지방자치단체(자치 시·군·구 226, 세종, 제주)이다. "
            f"<span class=en>Units: {len(result.units)} local governments.</span></p>"]
@@ -283,7 +283,7 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
                 text = ", ".join(ind_names.get(k, k) for k in _plain(value).split(";") if k)
                 cells.append(f"<td>{esc(text)}</td>")
             elif kind == "num":
-                sort = "" if pd.isna(value) else f"{float(value):.6g}"
+                sort = "" if pd.isna(value) else f"{float(value):.10g}"
                 shown = ("결측" if pd.isna(value) else str(int(value))) if col == "composite_rank" else _fmt(value)
                 cells.append(f"<td class=num data-sort=\"{esc(sort)}\">{esc(shown)}</td>")
             else:

@@ -62,7 +62,7 @@ def map_frame(geo: gpd.GeoDataFrame, sido: gpd.GeoDataFrame, sido_names: pd.Data
 
 def small_island_units(units: gpd.GeoDataFrame) -> pd.Index:
     """Units with no neighbour within ``ISLAND_GAP_M`` and too little land to see at national scale."""
-    near = units.sindex.query(units.geometry.buffer(ISLAND_GAP_M, resolution=2), predicate="intersects")
+    near = units.sindex.query(units.geometry.buffer(ISLAND_GAP_M, quad_segs=2), predicate="intersects")
     neighbours = pd.Series(near[1] != near[0]).groupby(near[0]).any()
     lonely = ~neighbours.reindex(range(len(units)), fill_value=False).to_numpy()
     small = (units.geometry.area / 1e6 < SMALL_ISLAND_KM2).to_numpy()

@@ -125,7 +125,8 @@ def build_workbook(result: RunResult, table: pd.DataFrame, indicators: pd.DataFr
     readme = pd.DataFrame({"sheet": ["점수", "지표_원값", "지표_정규화", "유형_정책", "지표_정보", "자료_범위", "제외"],
                            "what": ["지역별 차원 점수, 전국 순위(1 = 가장 높음), 유형과 근거, 결측 지표",
                                     "지표 원값 (단위는 열 제목에)", "정규화한 지표 (높을수록 좋게 방향을 맞춤)",
-                                    "유형별 지역 수와 정책 패키지", "지표 정의: 차원, 방향, 연도, 가중치, 대리지표 여부, 출처",
+                                    "유형별 지역 수와 정책 패키지",
+                                    "지표 정의: 차원, 방향, 연도, 가중치, 대리지표 여부, 출처",
                                     "차원별 자료 범위와 대리지표", "점수나 유형을 받지 못한 지역과 사유"]})
     readme.loc[len(readme)] = ["설정", f"{result.config.get('name')} · typology {__version__} · "
                                      f"{result.config.get('title_ko') or ''}"]
@@ -152,7 +153,8 @@ def build_workbook(result: RunResult, table: pd.DataFrame, indicators: pd.DataFr
             ("study_indicators_missing", "반영 못한 연구 지표", None, 28), ("proxies", "대리지표", None, 30),
             ("quality", "측정 수준", None, 18), ("years", "자료 연도", None, 14),
             ("missing_cells", "결측 값", INT_FORMAT, 8), ("units_scored", "점수 있는 지역", INT_FORMAT, 10),
-            ("units_unscored", "점수 없는 지역", INT_FORMAT, 10), ("units_partial", "일부 지표로 점수", INT_FORMAT, 10)])
+            ("units_unscored", "점수 없는 지역", INT_FORMAT, 10),
+            ("units_partial", "일부 지표로 점수", INT_FORMAT, 10)])
     _sheet(wb, "제외", result.exclusions,
            [("code", "코드", None, 10), ("name", "지역", None, 12), ("sido", "시도", None, 14),
             ("excluded_from", "제외된 곳", None, 18), ("reason", "사유", None, 70)])

@@ -213,7 +213,12 @@ def test_search_shows_sido_for_ambiguous_names_and_opens_the_popup(visit, pages)
     text = popup.inner_text()
     assert "중구" in text and "부산광역시" in text and "전국 순위" in text and "유형 근거" in text
     assert "자료 범위" in text and "/ 228" in text
+    page.wait_for_timeout(300)
+    assert page.locator(".leaflet-popup").count() == 1  # still open: the click did not reach the map
     save("map_popup.png", page.screenshot())
+    page.locator(".typology-search input").press("Enter")  # Enter picks the first hit (중구 · 대구광역시)
+    page.wait_for_function("() => document.querySelectorAll('.typology-popup').length === 1")  # old one faded out
+    assert "대구광역시" in page.locator(".typology-popup").inner_text()
     page.fill(".typology-search input", "ulleung")
     assert page.locator(".typology-search li button").all_inner_texts() == ["울릉군 · 경상북도"]
     v.assert_offline()

@@ -170,3 +170,12 @@ def test_layers_share_classes_with_the_table(default_run):
     type_layer = layers[0]
     assert (type_layer.classes == table.set_index("code")["type"].map({"society_led": 0,
                                                                         "resource_combining": 1})).all()
+
+
+def test_type_colours_come_from_the_config_and_are_checked():
+    from typology.map_layers import type_colours
+
+    types = [{"key": "a", "colour": "#123456"}, {"key": "b"}]
+    assert type_colours(types, "u") == {"a": "#123456", "b": "#d95f02", "u": "#bdbdbd"}
+    with pytest.raises(TypologyError, match=r"typology.types\[0\].colour"):
+        type_colours([{"key": "a", "colour": "red;background:url(x)"}], "u")

@@ -6,6 +6,7 @@ same colour and legend entry in map.html, the PNG/PDF maps and the report.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import DIMENSIONS
+from .errors import TypologyError
 
 TYPE_PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"]
 UNCLASSIFIED_COLOUR = "#bdbdbd"
@@ -44,8 +46,19 @@ class MapLayer:
         return self.classes.map(lambda k: lookup.get(k, MISSING_COLOUR))
 
 
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
 def type_colours(types: list[dict[str, Any]], unclassified: str) -> dict[str, str]:
-    colours = {spec["key"]: spec.get("colour") or TYPE_PALETTE[i % len(TYPE_PALETTE)] for i, spec in enumerate(types)}
+    """A colour per type key: the type's ``colour`` from the config, else the palette's next."""
+    colours = {}
+    for i, spec in enumerate(types):
+        colour = spec.get("colour") or TYPE_PALETTE[i % len(TYPE_PALETTE)]
+        # The colour reaches CSS, SVG and matplotlib: only a plain hex colour is accepted.
+        if not isinstance(colour, str) or not _HEX.match(colour):
+            raise TypologyError(f"config key typology.types[{i}].colour: expected a hex colour such as '#1b9e77', "
+                                f"got {colour!r}")
+        colours[spec["key"]] = colour
     colours[unclassified] = UNCLASSIFIED_COLOUR
     return colours
 

@@ -166,6 +166,7 @@
       function update() {
         var q = input.value.trim().toLowerCase();
         list.textContent = "";
+        list.hidden = false;
         results = [];
         if (!q) { return; }
         var terms = q.split(/\s+/);
@@ -184,14 +185,17 @@
           btn.setAttribute("data-code", x.p.c);
           btn.appendChild(el("b", null, x.p.n));
           btn.appendChild(el("span", "sido", " · " + x.p.s));
-          btn.addEventListener("click", function () { list.textContent = ""; select(x.p.c); });
+          // Hide rather than empty the list: Leaflet walks up from the click target to see that
+          // the click was on a control, and a detached button would count as a map click that
+          // closes the popup just opened.
+          btn.addEventListener("click", function () { list.hidden = true; select(x.p.c); });
           li.appendChild(btn);
           list.appendChild(li);
         });
       }
       input.addEventListener("input", update);
       input.addEventListener("keydown", function (e) {
-        if (e.key === "Enter" && results.length) { list.textContent = ""; select(results[0].p.c); }
+        if (e.key === "Enter" && results.length) { list.hidden = true; select(results[0].p.c); }
       });
       b.appendChild(input);
       b.appendChild(list);

@@ -11,6 +11,7 @@ from typology import paths
 from typology.units import load_units
 
 from .conftest import run_cli
+from .output_helpers import map_data
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +78,9 @@ def test_zscore_is_centred(scores):
 
 def test_map_has_every_unit_and_a_legend(run_dir):
     html = (run_dir / "map.html").read_text(encoding="utf-8")
-    assert html.count('"code": "') >= 228
-    assert "사회주도형" in html and "typology-legend" in html
+    data = map_data(html)
+    assert len({f["properties"]["c"] for f in data["units"]["features"]}) == 228
+    assert "사회주도형 (Society-led)" in data["layers"][0]["labels"] and "typology-legend" in html
 
 
 def test_manifest_records_config_inputs_and_versions(run_dir):

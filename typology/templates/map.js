@@ -1,0 +1,259 @@
+(function () {
+  "use strict";
+  // Every data string reaches the page through textContent, never innerHTML.
+  var data = JSON.parse(document.getElementById("typology-data").textContent);
+  var mapEl = document.getElementById("map");
+  var active = 0;
+  var layersByCode = {};
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    return e;
+  }
+  function fmt(v) {
+    if (v === null) { return "결측"; }
+    var s = v.toFixed(2);
+    return (v >= 0 && s !== "-0.00" ? "+" : "") + s;
+  }
+  function colourOf(p) {
+    var k = p.k[active];
+    var layer = data.layers[active];
+    return k >= 0 ? layer.colours[k] : data.missing.colour;
+  }
+  function style(f) {
+    return { fillColor: colourOf(f.properties), fillOpacity: 0.85, color: "#ffffff", weight: 0.6, opacity: 1,
+             className: "typology-unit" };
+  }
+
+  var map = L.map(mapEl, { zoomSnap: 0.25, zoomControl: false });
+  map.attributionControl.setPrefix("Leaflet");
+  map.attributionControl.addAttribution("경계 Boundaries: 통계청 2020");
+  if (data.tiles) {
+    // The attribution was HTML-escaped when the page was built; Leaflet inserts it as HTML.
+    L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution }).addTo(map);
+  }
+
+  function tooltip(p) {
+    var d = el("div", "typology-tooltip");
+    d.appendChild(el("b", null, p.n));
+    d.appendChild(document.createTextNode(" · " + p.s));
+    d.appendChild(el("br"));
+    d.appendChild(document.createTextNode(p.t));
+    return d;
+  }
+
+  function popup(p) {
+    var d = el("div", "typology-popup");
+    d.appendChild(el("div", "typology-title", p.n));
+    d.appendChild(el("div", null, p.s + " · " + p.ne + " · " + p.c));
+    var t = el("div");
+    t.appendChild(el("b", null, "유형 Type: "));
+    t.appendChild(document.createTextNode(p.t));
+    d.appendChild(t);
+    var table = el("table");
+    var head = el("tr");
+    ["점수 Score", "값", "전국 순위 Rank"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+    table.appendChild(head);
+    data.scores.forEach(function (s, i) {
+      var tr = el("tr");
+      tr.appendChild(el("td", null, s.name));
+      tr.appendChild(el("td", "num", fmt(p.v[i])));
+      tr.appendChild(el("td", "num", p.r[i] === null ? "–" : p.r[i] + "위 / " + data.scored[s.key]));
+      table.appendChild(tr);
+    });
+    d.appendChild(table);
+    var why = el("p", "reason");
+    why.appendChild(el("b", null, "유형 근거 Reason: "));
+    why.appendChild(document.createTextNode(p.why));
+    d.appendChild(why);
+    var cov = el("div", "coverage");
+    cov.appendChild(el("b", null, "자료 범위 Data coverage"));
+    data.dims.forEach(function (dim, i) {
+      cov.appendChild(el("div", null, dim.name + ": 지표 " + p.obs[i][0] + "/" + p.obs[i][1] + " 관측 · " + dim.note));
+    });
+    cov.appendChild(el("div", p.miss.length ? "missing" : null,
+      p.miss.length ? "결측 지표 Missing: " + p.miss.join(", ") : "결측 지표 없음 (all indicators observed)"));
+    d.appendChild(cov);
+    return d;
+  }
+
+  var units = L.geoJSON(data.units, {
+    style: style,
+    onEachFeature: function (f, layer) {
+      layersByCode[f.properties.c] = layer;
+      layer.bindTooltip(function () { return tooltip(f.properties); }, { sticky: true, direction: "top" });
+      layer.bindPopup(function () { return popup(f.properties); }, { maxWidth: 340 });
+      layer.on("mouseover", function () { layer.setStyle({ weight: 2.5, color: "#000000" }); layer.bringToFront(); });
+      layer.on("mouseout", function () { units.resetStyle(layer); });
+    }
+  }).addTo(map);
+
+  map.createPane("sido");
+  map.getPane("sido").style.zIndex = 450;
+  map.getPane("sido").style.pointerEvents = "none";
+  var sido = L.geoJSON(data.sido, {
+    pane: "sido", interactive: false,
+    style: { color: "#222222", weight: 1.4, opacity: 0.9, fill: false, className: "typology-sido" }
+  }).addTo(map);
+
+  function box(cls) {
+    var b = el("div", "typology-box " + cls);
+    L.DomEvent.disableClickPropagation(b);
+    L.DomEvent.disableScrollPropagation(b);
+    return b;
+  }
+
+  var legendBox;
+  function drawLegend() {
+    var layer = data.layers[active];
+    legendBox.textContent = "";
+    legendBox.appendChild(el("div", "typology-title", layer.title + " (" + layer.title_en + ")"));
+    if (layer.key !== "type") {
+      legendBox.appendChild(el("div", "count", "분위 구간 (quantile classes), 짙을수록 높음"));
+    }
+    layer.labels.forEach(function (label, i) {
+      if (layer.key === "type" && layer.counts[i] === 0 && i === layer.labels.length - 1) { return; }
+      var row = el("div");
+      var sw = el("span", "swatch");
+      sw.style.background = layer.colours[i];
+      row.appendChild(sw);
+      row.appendChild(document.createTextNode(label + " "));
+      row.appendChild(el("span", "count", "(" + layer.counts[i] + ")"));
+      legendBox.appendChild(row);
+    });
+    if (layer.missing > 0) {
+      var row = el("div");
+      var sw = el("span", "swatch");
+      sw.style.background = data.missing.colour;
+      row.appendChild(sw);
+      row.appendChild(document.createTextNode(data.missing.label + " "));
+      row.appendChild(el("span", "count", "(" + layer.missing + ")"));
+      legendBox.appendChild(row);
+    }
+    legendBox.setAttribute("data-layer", layer.key);
+  }
+
+  function setLayer(i) {
+    active = i;
+    units.setStyle(style);
+    drawLegend();
+  }
+
+  var results = [];
+  var index = data.units.features.map(function (f) {
+    var p = f.properties;
+    return { p: p, key: (p.n + " " + p.s + " " + p.ne + " " + p.c).toLowerCase() };
+  });
+  function select(code) {
+    var layer = layersByCode[code];
+    map.fitBounds(layer.getBounds(), { maxZoom: 10, padding: [40, 40], animate: false });
+    layer.openPopup();
+  }
+
+  var Head = L.Control.extend({
+    options: { position: "topleft" },
+    onAdd: function () {
+      var b = box("typology-search");
+      b.appendChild(el("div", "typology-title", data.title));
+      if (data.title_en) { b.lastChild.appendChild(el("small", null, data.title_en)); }
+      var input = el("input");
+      input.type = "search";
+      input.placeholder = "지역 검색 (예: 중구, Suncheon)";
+      input.setAttribute("aria-label", "지역 검색 Search a region");
+      var list = el("ul");
+      function update() {
+        var q = input.value.trim().toLowerCase();
+        list.textContent = "";
+        list.hidden = false;
+        results = [];
+        if (!q) { return; }
+        var terms = q.split(/\s+/);
+        results = index.filter(function (x) {
+          return terms.every(function (t) { return x.key.indexOf(t) >= 0; });
+        }).sort(function (a, b) {
+          var ea = a.p.n.toLowerCase() === q ? 0 : 1;
+          var eb = b.p.n.toLowerCase() === q ? 0 : 1;
+          return ea - eb || (a.p.s + a.p.n).localeCompare(b.p.s + b.p.n, "ko");
+        });
+        if (!results.length) { list.appendChild(el("li", "none", "찾는 지역이 없습니다 (no match)")); }
+        results.slice(0, 15).forEach(function (x) {
+          var li = el("li");
+          var btn = el("button");
+          btn.type = "button";
+          btn.setAttribute("data-code", x.p.c);
+          btn.appendChild(el("b", null, x.p.n));
+          btn.appendChild(el("span", "sido", " · " + x.p.s));
+          // Hide rather than empty the list: Leaflet walks up from the click target to see that
+          // the click was on a control, and a detached button would count as a map click that
+          // closes the popup just opened.
+          btn.addEventListener("click", function () { list.hidden = true; select(x.p.c); });
+          li.appendChild(btn);
+          list.appendChild(li);
+        });
+      }
+      input.addEventListener("input", update);
+      input.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" && results.length) { list.hidden = true; select(results[0].p.c); }
+      });
+      b.appendChild(input);
+      b.appendChild(list);
+      return b;
+    }
+  });
+
+  // Bottom left is open sea at the national view; top right must stay clear for 울릉도.
+  var Layers = L.Control.extend({
+    options: { position: "bottomleft" },
+    onAdd: function () {
+      var b = box("typology-layers");
+      b.appendChild(el("div", "typology-title", "지도 레이어 Layers"));
+      data.layers.forEach(function (layer, i) {
+        var label = el("label");
+        var input = el("input");
+        input.type = "radio";
+        input.name = "typology-layer";
+        input.value = layer.key;
+        input.checked = i === 0;
+        input.addEventListener("change", function () { if (input.checked) { setLayer(i); } });
+        label.appendChild(input);
+        label.appendChild(document.createTextNode(" " + layer.title + " (" + layer.title_en + ")"));
+        b.appendChild(label);
+      });
+      b.appendChild(el("hr"));
+      var label = el("label");
+      var check = el("input");
+      check.type = "checkbox";
+      check.name = "typology-sido";
+      check.checked = true;
+      check.addEventListener("change", function () {
+        if (check.checked) { sido.addTo(map); } else { map.removeLayer(sido); }
+      });
+      label.appendChild(check);
+      label.appendChild(document.createTextNode(" 시도 경계 (province borders)"));
+      b.appendChild(label);
+      return b;
+    }
+  });
+
+  var Legend = L.Control.extend({
+    options: { position: "bottomright" },
+    onAdd: function () {
+      legendBox = box("typology-legend");
+      drawLegend();
+      return legendBox;
+    }
+  });
+
+  new Head().addTo(map);
+  L.control.zoom({ position: "topleft" }).addTo(map);
+  new Layers().addTo(map);
+  new Legend().addTo(map);
+  L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+  map.fitBounds(units.getBounds(), { padding: [8, 8], animate: false });
+
+  mapEl.setAttribute("data-units", String(data.units.features.length));
+  mapEl.setAttribute("data-ready-ms", String(Math.round(performance.now())));
+  mapEl.setAttribute("data-ready", "1");
+}());

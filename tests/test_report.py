@@ -75,13 +75,14 @@ def test_types_have_profiles_and_policy_packages(page, default_config):
     assert types.count("<svg") == 2
 
 
-def test_every_region_is_in_the_sortable_table_with_a_profile(page):
+def test_every_region_is_in_the_sortable_table_with_a_profile(page, default_table):
     regions = page.split('<section id="regions">')[1].split("</section>")[0]
     assert regions.count("<tr data-code=") == 228
     assert regions.count("class=region-profile") == 228
     assert regions.count("<option ") == 228
     row = re.search(r'<tr data-code="11010">(.*?)</tr>', regions).group(1)
-    assert "종로구" in row and 'data-sort="3.985774475"' in row
+    economy = default_table.set_index("code").at["11010", "economy"]
+    assert "종로구" in row and f'data-sort="{economy:.10g}"' in row
 
 
 def test_contributed_sections_and_figures_are_rendered(default_run):

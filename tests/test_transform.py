@@ -69,6 +69,19 @@ def test_years_resolve_to_the_nearest_with_ties_to_the_later():
     assert values.at["A", "population_growth"] == pytest.approx(25.0)
 
 
+def test_parts_of_a_formula_read_one_year_where_they_can():
+    from typology.transform import YearPolicy
+
+    catalog = load_catalog()
+    early = catalog.indicators["early_voting_rate"]
+    data = rows(("A", 2014, "electorate_local", 100.0), ("A", 2018, "electorate_local", 200.0),
+                ("A", 2018, "early_votes_local", 50.0))
+    values, years = compute_indicators(data, [early], pd.Index(["A"]), YearPolicy(2015))
+    # No 2014 early votes: the 2018 count is divided by the 2018 electorate, not 2014's.
+    assert years.at[0, "variables"] == "early_votes_local@2018;electorate_local@2018"
+    assert values.at["A", "early_voting_rate"] == pytest.approx(25.0)
+
+
 def test_stale_years_are_flagged_or_excluded():
     from typology.transform import YearPolicy
 

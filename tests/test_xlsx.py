@@ -49,7 +49,8 @@ def test_scores_sheet_values_and_formats(book, default_table):
     expected = default_table.set_index("code").at["11010", "economy"]
     assert row["지역경제상황 점수"].value == pytest.approx(expected)
     assert row["지역경제상황 점수"].number_format == "+0.00;-0.00;0.00"
-    assert row["종합 순위"].value == 2 and row["종합 순위"].number_format == "0"
+    rank = default_table.set_index("code").at["11010", "composite_rank"]
+    assert row["종합 순위"].value == rank and row["종합 순위"].number_format == "0"
     assert row["유형"].value == "자원결합형" and row["유형 근거"].value.endswith("→ 자원결합형")
     assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}229"
 

@@ -101,12 +101,15 @@ def method_html(result: RunResult) -> str:
            f"<span class=en>Units: {len(result.units)} local governments.</span></p>"]
     out.append("<p>차원별 지표 <span class=en>(indicators per dimension; ↑ higher is better, ↓ lower is "
                "better)</span>:</p><ul>")
+    years_used = result.years.set_index("indicator")
     for dim in DIMENSIONS:
         items = []
         for ind in (i for i in result.indicators if i.dimension == dim):
             arrow = "↑" if ind.direction > 0 else "↓"
             proxy = " <span class=flag>대리지표</span>" if ind.is_proxy else ""
-            years = ", ".join(map(str, ind.years()))
+            status = years_used.at[ind.key, "year_status"]
+            years = years_used.at[ind.key, "years"].replace(";", ", ")
+            years += "" if status == "within range" else f"; {status}"
             items.append(f"{esc(ind.spec['name_ko'])} {arrow} ({esc(years)}, 가중치 "
                          f"{result.weights.get(ind.key, float('nan')):.2f}){proxy}")
         out.append(f"<li><b>{esc(names[dim])}</b>: {'; '.join(items)}</li>")

@@ -67,6 +67,10 @@ def resolve_years(ind: Indicator, available: dict[str, list[int]], policy: YearP
             continue
         if ref.year is not None:
             year = ref.year
+        elif anchor in years:
+            # Parts of one formula read the same year where they can (votes and electorate
+            # of one election; a count and the population of its year).
+            year = anchor
         elif years:
             year = min(years, key=lambda y: (abs(y - policy.reference_year), -y))
         else:

@@ -39,6 +39,17 @@ SCHEMA: dict[str, Any] = {
         "axes": ANY,
         "types": ANY,
         "unclassified": ANY,
+        "features": "dimensions",
+        "k": "auto",
+        "k_range": [2, 8],
+        "k_rule": "mean_rank",
+        "seed": 0,
+        # Per method, passed to its estimator (typology/cluster.py, regionalise.py).
+        "options": {"kmeans": {"n_init": 10, "max_iter": 300}, "ward": {},
+                    "gmm": {"covariance_type": "full", "n_init": 5, "reg_covar": 1e-6},
+                    "skater": {"floor": 1}, "ward_spatial": {}},
+        "contiguity": {"rule": "queen", "islands": "nearest"},
+        "bootstrap": {"n": 100, "unstable_below": 0.7},
     },
     "output": {"dir": None, "map_tiles": None},
 }

@@ -17,6 +17,7 @@ from .catalog import DIMENSIONS, Catalog, Indicator, load_catalog
 from .classify import classify
 from .config import resolve_path
 from .errors import TypologyError
+from .geometry import load_unit_geometry
 from .load import combine, read_variable_table
 from .score import score
 from .transform import compute_indicators
@@ -114,14 +115,20 @@ def run(config: dict[str, Any]) -> RunResult:
     steps += scored.steps
     score_frame = scored.scores
 
-    typed, classify_steps = classify(score_frame[list(DIMENSIONS)], config["typology"], catalog)
-    steps += classify_steps
+    typing = classify(score_frame[list(DIMENSIONS)], config["typology"], catalog, geometry=load_unit_geometry,
+                      names=dict(zip(unit_table["code"], unit_table["name_ko"])))
+    typed = typing.typed.reindex(codes)
+    steps += typing.steps
 
     coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares)
     exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen,
                                  config["typology"]["unclassified"]["key"])
-    return RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
-                     scored.weights, coverage, exclusions, table_paths, steps)
+    result = RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
+                       scored.weights, coverage, exclusions, table_paths, steps)
+    result.tables.update(typing.tables)
+    result.figures.update(typing.figures)
+    result.sections += [Section(*s) for s in typing.sections]
+    return result
 
 
 def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,

@@ -116,8 +116,8 @@ def test_k_larger_than_the_regions_is_a_clear_error():
 
 
 @pytest.mark.parametrize(("extra", "match"), [
-    ({"k": 1}, "typology.k: expected a whole number ≥ 2"),
-    ({"k": "many"}, "typology.k: expected a whole number"),
+    ({"k": 1}, "typology.k: expected auto or a whole number ≥ 2"),
+    ({"k": "many"}, "typology.k: expected auto or a whole number"),
     ({"k_rule": "elbow"}, "typology.k_rule: unknown k selection rule method 'elbow'"),
     ({"features": "indicators"}, "typology.features"),
     ({"options": {"kmeans": {"n_inits": 3}}}, "typology.options.kmeans.n_inits: unknown option"),

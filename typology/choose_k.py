@@ -47,7 +47,7 @@ def k_table(X: np.ndarray, ks: list[int], labels_for: Callable[[int], np.ndarray
         rows.append({"k": k, "clusters_found": len(np.unique(labels)), **scores(X, labels)})
     table = pd.DataFrame(rows)
     for name, higher in INDICES.items():
-        table[f"{name}_rank"] = table[name].rank(ascending=not higher, method="min", na_option="bottom")
+        table[f"{name}_rank"] = table[name].rank(ascending=not higher, method="min", na_option="bottom").astype(int)
     table["mean_rank"] = table[[f"{n}_rank" for n in INDICES]].mean(axis=1)
     return table
 

@@ -4,6 +4,12 @@
 each type's ``when`` conditions compare an axis with a threshold relative to the national
 mean or median of that axis (e.g. ``">= mean"``, ``"< median - 0.25"``). Types are tried
 in order and the first whose conditions all hold wins; ``when: {}`` catches the rest.
+
+The other methods in ``TYPOLOGIES`` form clusters (``kmeans``, ``ward``, ``gmm``) or contiguous
+regions (``skater``, ``ward_spatial``). Clusters get no names of their own: each cluster's
+centroid is typed by the same rules (thresholds from all units), so every region's type and
+reason go back to the readable rules. ``classify`` also runs the rules alone and compares
+(``agreement``), chooses k (``choose_k``) and measures stability (``stability``).
 """
 
 from __future__ import annotations
@@ -243,9 +249,9 @@ class Settings:
     unstable_below: float
 
 
-def _int(value: Any, key: str, low: int) -> int:
+def _int(value: Any, key: str, low: int, also: str = "") -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise TypologyError(f"config key {key}: expected a whole number ≥ {low}, got {value!r}")
+        raise TypologyError(f"config key {key}: expected {also}a whole number ≥ {low}, got {value!r}")
     return int(value)
 
 
@@ -255,7 +261,7 @@ def settings(typology: dict[str, Any]) -> Settings:
     TYPOLOGIES.get(method, "typology.method")
     k = typology.get("k", "auto")
     if k != "auto":
-        k = _int(k, "typology.k", 2)
+        k = _int(k, "typology.k", 2, also="auto or ")
     k_range = typology.get("k_range") or [2, 8]
     if not isinstance(k_range, list) or len(k_range) != 2:
         raise TypologyError(f"config key typology.k_range: expected [smallest k, largest k], got {k_range!r}")
@@ -338,7 +344,7 @@ def _classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
     else:
         out = _cluster_typing(scores, typology, rules, rule_typed, method, opts, step, geometry, names, dim_names)
     out.tables["types"] = type_report.types_table(typology, out.typed, scores, rules)
-    out.sections[:0] = [type_report.types_section(out.tables["types"], opts.method)]
+    out.sections[:0] = [type_report.types_section(out.tables["types"], opts.method, rules.unclassified["key"])]
     return out
 
 

@@ -1,8 +1,12 @@
 """How stable the typology is when the set of regions changes: a bootstrap over regions.
 
-Each replicate draws as many regions as there are, with replacement, and reruns the whole
-typing on that sample: thresholds relative to the mean are recomputed, clusters are refitted
-and renamed through the rules. For every region drawn we check whether it keeps its type.
+Each replicate draws as many regions as there are, with replacement, and reruns the typing
+step on that sample: thresholds relative to the mean are recomputed, clusters are refitted
+(with the k of the full run) and renamed through the rules. The dimension scores themselves
+are not recomputed: this measures how much a type depends on which other regions are in the
+comparison, not on the normalisation. For every region drawn we check whether it keeps its
+type. Spatial methods work on the distinct regions drawn; a gap left by an undrawn region is
+bridged to the nearest drawn one (by centroid distance), not treated as an island.
 Following Hennig's ``clusterboot``, each original group (cluster, or type under ``rules``)
 gets its mean Jaccard similarity to the most similar group of the replicate, both restricted
 to the regions drawn. A group with mean Jaccard below about 0.6 is usually taken as not stable.

@@ -79,10 +79,10 @@ def _table_html(frame: pd.DataFrame) -> str:
                          float_format=lambda v: f"{v:.3f}")
 
 
-def types_section(types: pd.DataFrame, method: str) -> Section:
+def types_section(types: pd.DataFrame, method: str, unclassified: str) -> Section:
     parts = [f"<p>{html.escape(f'방법 method: {method}')}</p>", "<dl>"]
     for _, row in types.iterrows():
-        if not row["policy_ko"] and not row["policy_en"] and row["regions"] == 0:
+        if row["key"] == unclassified and row["regions"] == 0:
             continue
         mark = " [이 프로젝트의 확장 유형 · project extension, not named by the study]" if row["extension"] else ""
         head = f"{row['name_ko']} ({row['name_en']}) · {row['regions']} 지역 regions{mark}"

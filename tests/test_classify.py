@@ -3,6 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from typology.classify import Condition, RuleTypology
 from typology.errors import TypologyError
@@ -65,3 +67,55 @@ def test_unknown_axis_and_duplicate_keys():
         model([{**TYPES[0], "when": {"culture": ">= mean"}}]).fit(scores([[0, 0, 0, 0]]))
     with pytest.raises(TypologyError, match="duplicate type keys"):
         model([TYPES[0], TYPES[0]]).fit(scores([[0, 0, 0, 0]]))
+
+
+QUADRANTS = [
+    {"key": "society_led", "name_ko": "사회주도형", "name_en": "S",
+     "when": {"society": ">= mean", "resource": "< mean"}},
+    {"key": "resource_combining", "name_ko": "자원결합형", "name_en": "R",
+     "when": {"society": "< mean", "resource": ">= mean"}},
+    {"key": "dual", "name_ko": "겸비형 (확장)", "name_en": "D", "extension": True,
+     "when": {"society": ">= mean", "resource": ">= mean"}},
+    {"key": "base", "name_ko": "기반조성형 (확장)", "name_en": "B", "extension": True,
+     "when": {"society": "< mean", "resource": "< mean"}},
+]
+
+
+def test_quadrants_exactly_at_both_thresholds():
+    # economy=capacity → resource axis; civic=institution → society axis; both means are 0.
+    frame = scores([[0, 0, 0, 0], [1, 1, 1, 1], [-1, -1, -1, -1], [1, -1, -1, 1], [-1, 1, 1, -1]])
+    out = model(QUADRANTS).fit_predict(frame)
+    # the unit at (0, 0) is ≥ mean on both axes → the dual quadrant; every unit finds a quadrant
+    assert out["type"].tolist() == ["dual", "dual", "base", "resource_combining", "society_led"]
+    assert out.at["u0", "reason"].endswith(
+        "사회 축 +0.00 (civic +0.00, institution +0.00) ≥ 평균 +0.00; "
+        "자원 축 +0.00 (economy +0.00, capacity +0.00) ≥ 평균 +0.00 → 겸비형 (확장)")
+
+
+def test_median_threshold_is_inclusive_at_the_median():
+    frame = scores([[0, -3, -3, 0], [0, 0.5, 0.5, 0], [0, 0.7, 0.7, 0], [0, 5, 5, 0], [0, 9, 9, 0]])
+    types = [{**TYPES[0], "when": {"society": ">= median + 0.2"}}, TYPES[1]]
+    out = model(types).fit_predict(frame)
+    # median of society = 0.7; threshold 0.9: 0.7 is below, 5 and 9 above
+    assert out["type"].tolist() == ["resource_combining"] * 3 + ["society_led"] * 2
+    assert "≥ 중앙값 +0.90" in out.at["u3", "reason"]
+
+
+def test_unknown_key_in_a_type_is_an_error():
+    with pytest.raises(TypologyError, match=r"typology.types\[0\]: unknown key\(s\) \['polcy_ko'\]"):
+        model([{**TYPES[0], "polcy_ko": "x"}, TYPES[1]]).fit(scores([[0, 0, 0, 0]]))
+
+
+finite = st.floats(-3, 3, allow_nan=False).map(lambda v: round(v, 1))  # rounding makes ties at thresholds common
+
+
+@given(st.lists(st.tuples(finite, finite, finite, finite), min_size=2, max_size=25),
+       st.sampled_from([">= mean", "> mean", "< median", "<= median + 0.1", ">= 0.5"]))
+@settings(max_examples=60, deadline=None)
+def test_vectorised_assign_matches_predict(rows, condition):
+    """The bootstrap's fast path must make exactly the decisions the readable path makes."""
+    frame = scores([list(r) for r in rows])
+    frame.iloc[0, 1] = np.nan if len(rows) > 3 else frame.iloc[0, 1]
+    types = [{**TYPES[0], "when": {"society": condition}}, {**TYPES[1], "when": {"resource": ">= mean"}}]
+    m = model(types).fit(frame)
+    assert m.assign(m.axis_scores(frame)).tolist() == m.predict(frame)["type"].tolist()

@@ -17,6 +17,7 @@ from .audit import audit
 from .catalog import DIMENSIONS, Catalog, Indicator, load_catalog
 from .classify import classify
 from .errors import TypologyError
+from .geometry import load_unit_geometry
 from .load import load_tables
 from .rebuild import key_order
 from .score import score
@@ -119,19 +120,25 @@ def run(config: dict[str, Any]) -> RunResult:
     score_frame = scored.scores
     checked = audit(raw, scored, chosen, unit_table, {d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS})
 
-    typed, classify_steps = classify(score_frame[list(DIMENSIONS)], config["typology"], catalog)
-    steps += classify_steps
+    typing = classify(score_frame[list(DIMENSIONS)], config["typology"], catalog, geometry=load_unit_geometry,
+                      names=dict(zip(unit_table["code"], unit_table["name_ko"])))
+    typed = typing.typed.reindex(codes)
+    steps += typing.steps
     typed = typed.join(scored.flags())  # imputed_indicators, next to missing_indicators in scores.csv
 
     coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares, years)
     exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen,
                                  config["typology"]["unclassified"]["key"])
-    return RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
-                     scored.weights, coverage, exclusions, loaded.inputs, years, steps,
-                     # unmatched: every input row not used as a unit value, with its reason
-                     tables={"audit": checked.table, "imputations": checked.imputations,
-                             "unmatched": loaded.unmatched},
-                     sections=[Section("audit", "통계 감사", "Statistical audit", checked.html)])
+    result = RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
+                       scored.weights, coverage, exclusions, loaded.inputs, years, steps,
+                       # unmatched: every input row not used as a unit value, with its reason
+                       tables={"audit": checked.table, "imputations": checked.imputations,
+                               "unmatched": loaded.unmatched},
+                       sections=[Section("audit", "통계 감사", "Statistical audit", checked.html)])
+    result.tables.update(typing.tables)
+    result.figures.update(typing.figures)
+    result.sections += [Section(*s) for s in typing.sections]
+    return result
 
 
 def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,

@@ -118,3 +118,6 @@ def test_panel_refuses_bad_years():
         run_panel([2020])
     with pytest.raises(TypologyError, match="reference_year"):
         run_panel([2015, 2020], overrides=["reference_year=2010"])
+    # 2010 would need the 2005 census for the 5-year growth rate, which is not bundled.
+    with pytest.raises(TypologyError, match=r"panel year 2010 .*population 2005"):
+        run_panel([2010, 2020])

@@ -272,7 +272,10 @@ def run_panel(years: list[int] | tuple[int, ...] = DEFAULT_YEARS, config: object
     for year in sorted(years):
         cfg = copy.deepcopy(base)
         cfg["reference_year"] = year
-        result = run(cfg)
+        try:
+            result = run(cfg)
+        except TypologyError as err:
+            raise TypologyError(f"panel year {year} (reference_year={year}): {err}") from None
         results[year] = from_run(result)
         dims = {ind.key: ind.dimension for ind in result.indicators}
         for row in result.years.itertuples():

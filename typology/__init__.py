@@ -9,3 +9,18 @@ from .errors import TypologyError  # noqa: E402
 from .pipeline import RunResult, run  # noqa: E402
 
 __all__ = ["RunResult", "TypologyError", "__version__", "load_config", "run"]
+
+# Notebook API (typology/api.py, compare.py, gap.py, timeseries.py), imported on first use
+# so that `import typology` and the CLI do not pay for matplotlib, libpysal or geopandas.
+_LAZY = {"load_results": ("api", "load"), "Results": ("api", "Results"), "run_variants": ("api", "run_variants"),
+         "run_panel": ("timeseries", "run_panel"), "transition_matrix": ("timeseries", "transition_matrix")}
+__all__ += list(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attr)
+    raise AttributeError(f"module 'typology' has no attribute {name!r}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -45,7 +46,13 @@ def run(
         # A failed run writes no run folder, so rows that stopped it are listed beside it.
         side = target.parent / f"{target.name}.unmatched.csv"
         try:
-            result = run_pipeline(cfg)
+            # Warnings (e.g. how islands are joined for a spatial method) are part of the
+            # result: printed as plain lines, not as Python's file:line warning format.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = run_pipeline(cfg)
+            for warning in caught:
+                typer.echo(f"warning: {warning.message}", err=True)
         except UnmatchedRowsError as exc:
             write_csv(exc.unmatched, side, bom=True)
             raise TypologyError(f"{exc.summary}; all {len(exc.unmatched)} rows set aside are listed in {side}") \

@@ -75,7 +75,7 @@ def test_skater_warns_about_islands_on_the_real_geometry(tmp_path):
     result = run_cli("run", "configs/skater.yaml", "--out", str(tmp_path / "out"), "--set", "typology.k=3",
                      "--set", "typology.k_range=[2, 3]", "--set", "typology.bootstrap.n=3")
     assert result.returncode == 0, result.stderr
-    assert "IslandWarning" in result.stderr
+    assert "warning: 9 units have no land neighbour" in result.stderr
     assert "울릉군(37430) → 울진군(37420)" in result.stderr
     assert "typology.contiguity.islands: nearest" in result.stderr
     scores = read_scores(tmp_path / "out")

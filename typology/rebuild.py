@@ -8,7 +8,6 @@ the original folder's, byte for byte.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
+from .checksums import sha256
 from .config import DEFAULTS, SCHEMA, _check_keys, _check_required, _defaults, _merge, resolve_path
 from .errors import TypologyError
 
@@ -28,14 +28,6 @@ class Rebuilt:
     different: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)  # in the original folder but not rebuilt, or vice versa
     notes: list[str] = field(default_factory=list)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -64,7 +56,7 @@ def check_inputs(manifest: dict[str, Any], source: Path) -> int:
         path = input_path(key)
         if not path.is_file():
             missing.append(key)
-        elif _sha256(path) != digest:
+        elif sha256(path) != digest:
             changed.append(key)
     if missing or changed:
         parts = ([f"missing {missing}"] if missing else []) + ([f"changed since the run {changed}"] if changed else [])

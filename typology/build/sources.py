@@ -42,6 +42,15 @@ def _require_matched(frame: pd.DataFrame, path: Path, label: Callable[[pd.Series
         raise TypologyError(f"{path}: {len(bad)} rows match no unit ({shown})")
 
 
+def _match_by_name(frame: pd.DataFrame, path: Path, matcher: RegionMatcher, sido: str, name: str) -> pd.DataFrame:
+    """Codes from (시도, 시군구) name pairs; a row that matches no unit stops the build."""
+    frame = frame.copy()
+    frame["code"] = [matcher.match_name(s, g) for s, g in zip(frame[sido], frame[name])]
+    _require_matched(frame, path, lambda r: f"{r[sido]} {r[name]}")
+    frame["label"] = frame[sido] + " " + frame[name]
+    return frame
+
+
 def _sum_to_units(frame: pd.DataFrame, columns: dict[str, str], year: int, source_id: str) -> pd.DataFrame:
     """Counts are summed to units; rates are formed later from the summed counts."""
     summed = frame.groupby("code")[list(columns)].sum(min_count=1)
@@ -61,9 +70,7 @@ def _rollup_log(frame: pd.DataFrame, source_id: str, name_col: str) -> list[dict
 @reader("nec_local2022")
 def nec_local2022(path: Path, matcher: RegionMatcher) -> tuple[pd.DataFrame, list[dict]]:
     frame = _read_csv(path / "local2022_sido_head_turnout_by_gusigun.csv")
-    frame["code"] = [matcher.match_name(s, g) for s, g in zip(frame["시도명"], frame["구시군명"])]
-    _require_matched(frame, path, lambda r: f"{r['시도명']} {r['구시군명']}")
-    frame["label"] = frame["시도명"] + " " + frame["구시군명"]
+    frame = _match_by_name(frame, path, matcher, "시도명", "구시군명")
     columns = {"선거인수": "electorate_local", "투표수": "votes_local", "사전투표수": "early_votes_local"}
     return _sum_to_units(frame, columns, 2022, "nec_local2022"), _rollup_log(frame, "nec_local2022", "label")
 
@@ -76,9 +83,8 @@ def nec_local_earlier(path: Path, matcher: RegionMatcher) -> tuple[pd.DataFrame,
             "action": "not built: " + ("2022 is built from nec_local2022" if r == 8 else "older than 2014")}
            for r in sorted(frame["election_round"].unique()) if r not in (6, 7)]
     frame = frame[frame["election_round"].isin([6, 7])].copy()
-    frame["code"] = [matcher.match_name(s, g) for s, g in zip(frame["province"], frame["municipality"])]
-    _require_matched(frame, path, lambda r: f"{r['province']} {r['municipality']} (round {r['election_round']})")
-    frame["label"] = frame["election_date"] + " " + frame["province"] + " " + frame["municipality"]
+    frame = _match_by_name(frame, path, matcher, "province", "municipality")
+    frame["label"] = frame["election_date"] + " " + frame["label"]
     parts = []
     for year, part in frame.groupby(frame["election_date"].str[:4].astype(int)):
         parts.append(_sum_to_units(part, {"electorate": "electorate_local", "votes": "votes_local"},
@@ -93,9 +99,7 @@ def nec_early_voting(path: Path, matcher: RegionMatcher) -> tuple[pd.DataFrame, 
     frame = _read_csv(path / "early_voting_gusigun_2014_2021.csv", dtype={"선거코드": str})
     # 사전투표구분 0 is the two days together; 1 and 2 are the single days.
     frame = frame[(frame["선거코드"] == "20180613") & (frame["사전투표구분"] == 0)].copy()
-    frame["code"] = [matcher.match_name(s, g) for s, g in zip(frame["시도명"], frame["구시군명"])]
-    _require_matched(frame, path, lambda r: f"{r['시도명']} {r['구시군명']}")
-    frame["label"] = frame["시도명"] + " " + frame["구시군명"]
+    frame = _match_by_name(frame, path, matcher, "시도명", "구시군명")
     out = _sum_to_units(frame, {"사전투표자수": "early_votes_local"}, 2018, "nec_early_voting")
     log = [{"source_id": "nec_early_voting", "row": "elections other than 2018-06-13",
             "action": "not built: national elections, not local ones"}]
@@ -149,9 +153,7 @@ def staff_quota(path: Path, matcher: RegionMatcher) -> tuple[pd.DataFrame, list[
 @reader("maeul_enterprises_2025")
 def maeul(path: Path, matcher: RegionMatcher) -> tuple[pd.DataFrame, list[dict]]:
     frame = _read_csv(path / "maeul_enterprise_counts_by_sigungu_2025.csv")
-    frame["code"] = [matcher.match_name(s, g) for s, g in zip(frame["sido"], frame["sigungu"])]
-    _require_matched(frame, path, lambda r: f"{r['sido']} {r['sigungu']}")
-    frame["label"] = frame["sido"] + " " + frame["sigungu"]
+    frame = _match_by_name(frame, path, matcher, "sido", "sigungu")
     out = _sum_to_units(frame, {"n_enterprises": "maeul_enterprises"}, 2025, "maeul_enterprises_2025")
     return out, _rollup_log(frame, "maeul_enterprises_2025", "label")
 
@@ -192,8 +194,7 @@ def participation_units(path: Path, matcher: RegionMatcher) -> tuple[pd.DataFram
 @reader("jumin_pilot_2013")
 def jumin_pilot(path: Path, matcher: RegionMatcher) -> tuple[pd.DataFrame, list[dict]]:
     frame = _read_csv(path / "jumin_jachihoe_pilot_2013.csv")
-    frame["code"] = [matcher.match_name(s, g) for s, g in zip(frame["sido"], frame["sigungu_localgov"])]
-    _require_matched(frame, path, lambda r: f"{r['sido']} {r['sigungu_localgov']}")
+    frame = _match_by_name(frame, path, matcher, "sido", "sigungu_localgov")
     piloted = set(frame["code"])
     units = matcher.units["code"]
     # The pilot list is a complete announcement (less one unknown entry), so absence is a 0.

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from typology.sensitivity import indices, one_hot
+from typology.sensitivity import indices, one_hot, type_indices
 
 M = 4000
 
@@ -115,3 +115,17 @@ def test_seeded_bootstrap_is_reproducible():
     one, two = indices(*outs, seed=3), indices(*outs, seed=3)
     assert one.first_order_ci.tolist() == two.first_order_ci.tolist()
     assert one.total_ci.tolist() == two.total_ci.tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 30), st.integers(1, 6), st.integers(2, 4), st.integers(0, 2**31 - 1))
+def test_type_indices_from_labels_equal_the_one_hot_indices(m, outputs, classes, seed):
+    rng = np.random.default_rng(seed)
+    tA, tB = rng.integers(0, classes, (m, outputs)), rng.integers(0, classes, (m, outputs))
+    tAB = [np.where(rng.random((m, outputs)) < 0.5, tA, tB), tA.copy()]
+    direct = type_indices(tA, tB, tAB, classes, n_boot=30, seed=seed)
+    encoded = indices(one_hot(tA, classes), one_hot(tB, classes), [one_hot(x, classes) for x in tAB], n_boot=30,
+                      seed=seed)
+    for field in ("first_order", "total", "first_order_ci", "total_ci", "total_change"):
+        np.testing.assert_allclose(getattr(direct, field), getattr(encoded, field), atol=1e-9, err_msg=field)
+    assert direct.variance == pytest.approx(encoded.variance)

@@ -398,7 +398,7 @@ def _cluster_types(S: np.ndarray, axes: list[np.ndarray], thresholds: list[list[
 class Replicates:
     """The outputs of a run of design rows, in row order."""
 
-    ranks: np.ndarray  # rows × units (NaN: no composite)
+    ranks: np.ndarray  # rows × units, float32 (NaN: no composite)
     types: np.ndarray  # rows × units: index into Typing.type_keys
     weights: np.ndarray  # rows × (indicators + dimensions): the weights the replicate used
 
@@ -419,7 +419,7 @@ def evaluate(prep: Prepared, design: Design) -> Replicates:
     from threadpoolctl import threadpool_limits
 
     n, units = len(design), len(prep.codes)
-    ranks = np.empty((n, units))
+    ranks = np.empty((n, units), dtype=np.float32)  # whole numbers below 2²⁴: exact, and half the memory
     types = np.empty((n, units), dtype=np.int8)
     weights = np.empty((n, len(prep.indicators) + len(DIMENSIONS)))
     typing = prep.typing

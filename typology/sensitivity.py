@@ -23,11 +23,15 @@ Factors may be discrete (a set of methods) or continuous; the estimators do not 
 unbiased but noisy: with few rows, an index of a factor without effect comes out near 0 and
 can be slightly negative, and S_i can exceed ST_i. ``indices`` therefore also gives bootstrap
 percentile intervals over the M rows.
+
+``type_indices`` gives the same numbers for categorical outputs straight from the labels, one
+factor at a time, so a large design never holds its one-hot matrices in memory.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,49 +55,21 @@ class Indices:
     total_change: np.ndarray  # per factor: mean Σ_r (f(A) − f(A_B^i))² / 2, the numerator of ST
 
 
-def _parts(fA: np.ndarray, fB: np.ndarray, fAB: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per base row j, for each factor (factors × M): Σ_r fB (fAB − fA), and Σ_r (fA − fAB)² / 2."""
-    centre = np.concatenate([fA, fB]).mean(axis=0)
-    first = ((fB - centre)[None] * (fAB - fA[None])).sum(axis=2)
-    total = 0.5 * ((fA[None] - fAB) ** 2).sum(axis=2)
-    return first, total
-
-
-def _variance(fA: np.ndarray, fB: np.ndarray) -> float:
-    both = np.concatenate([fA, fB])
-    return float(both.var(axis=0).sum())
-
-
-def indices(fA: np.ndarray, fB: np.ndarray, fAB: np.ndarray, n_boot: int = 200, seed: int = 0,
-            level: float = 0.95) -> Indices:
-    """First-order (Saltelli 2010) and total-effect (Jansen 1999) indices for every factor.
-
-    ``fA``, ``fB``: M × outputs; ``fAB``: factors × M × outputs (``fAB[i]`` = f(A_B^i)). Outputs that
-    are NaN in any run (e.g. a region that has no composite score) are left out. The bootstrap
-    resamples the M base rows (``n_boot`` times, seeded) for the intervals.
-    """
-    fA, fB, fAB = (np.asarray(x, dtype=float) for x in (fA, fB, fAB))
-    keep = ~(np.isnan(fA).any(axis=0) | np.isnan(fB).any(axis=0) | np.isnan(fAB).any(axis=(0, 1)))
-    fA, fB, fAB = fA[:, keep], fB[:, keep], fAB[:, :, keep]
-    m = fA.shape[0]
-    first_rows, total_rows = _parts(fA, fB, fAB)
-    V = _variance(fA, fB)
-
-    def estimate(rows: np.ndarray, v: float) -> tuple[np.ndarray, np.ndarray]:
-        if v <= 0:
-            nan = np.full(fAB.shape[0], np.nan)
-            return nan, nan
-        return first_rows[:, rows].mean(axis=1) / v, total_rows[:, rows].mean(axis=1) / v
-
-    S, ST = estimate(np.arange(m), V)
-    nan = np.full((fAB.shape[0], 2), np.nan)
-    if V <= 0 or not n_boot:
+def _estimate(first_rows: np.ndarray, total_rows: np.ndarray, V: float, boot_variance: Callable[[np.ndarray],
+              np.ndarray], n_boot: int, seed: int, level: float) -> Indices:
+    """The indices from per-row terms (factors × M), with bootstrap intervals over the M rows."""
+    factors, m = total_rows.shape
+    nan = np.full((factors, 2), np.nan)
+    if V <= 0:
+        return Indices(np.full(factors, np.nan), np.full(factors, np.nan), nan, nan.copy(), V,
+                       total_rows.mean(axis=1))
+    S, ST = first_rows.mean(axis=1) / V, total_rows.mean(axis=1) / V
+    if not n_boot:
         return Indices(S, ST, nan, nan.copy(), V, total_rows.mean(axis=1))
     # Each resample as counts of the base rows, so every statistic is one matrix product.
     rng = np.random.default_rng(seed)
     counts = np.stack([np.bincount(rng.integers(0, m, m), minlength=m) for _ in range(n_boot)]).astype(float)
-    squares = (fA**2).sum(axis=1) + (fB**2).sum(axis=1)
-    V_boot = counts @ squares / (2 * m) - ((counts @ (fA + fB) / (2 * m)) ** 2).sum(axis=1)
+    V_boot = boot_variance(counts)
     with np.errstate(invalid="ignore", divide="ignore"):
         V_boot = np.where(V_boot > 0, V_boot, np.nan)[:, None]
         S_boot = counts @ first_rows.T / m / V_boot
@@ -104,3 +80,60 @@ def indices(fA: np.ndarray, fB: np.ndarray, fAB: np.ndarray, n_boot: int = 200, 
         S_ci = np.nanpercentile(S_boot, [tail, 100 - tail], axis=0).T
         ST_ci = np.nanpercentile(ST_boot, [tail, 100 - tail], axis=0).T
     return Indices(S, ST, S_ci, ST_ci, V, total_rows.mean(axis=1))
+
+
+def indices(fA: np.ndarray, fB: np.ndarray, fAB: Sequence[np.ndarray], n_boot: int = 200, seed: int = 0,
+            level: float = 0.95) -> Indices:
+    """First-order (Saltelli 2010) and total-effect (Jansen 1999) indices for every factor.
+
+    ``fA``, ``fB``: M × outputs; ``fAB``: one M × outputs array per factor (f(A_B^i)). Outputs that
+    are NaN in any run (e.g. a region that has no composite score) are left out. The bootstrap
+    resamples the M base rows (``n_boot`` times, seeded) for the intervals.
+    """
+    fA, fB = np.asarray(fA, dtype=float), np.asarray(fB, dtype=float)
+    keep = ~(np.isnan(fA).any(axis=0) | np.isnan(fB).any(axis=0))
+    for x in fAB:
+        keep &= ~np.isnan(np.asarray(x, dtype=float)).any(axis=0)
+    centre = np.concatenate([fA[:, keep], fB[:, keep]]).mean(axis=0)
+    # Centred on the pooled mean: the variance does not change, the sums of squares stay small.
+    a, b = fA[:, keep] - centre, fB[:, keep] - centre
+    first_rows = np.stack([(b * (np.asarray(x, dtype=float)[:, keep] - centre - a)).sum(axis=1) for x in fAB])
+    total_rows = np.stack([0.5 * ((a - (np.asarray(x, dtype=float)[:, keep] - centre)) ** 2).sum(axis=1)
+                           for x in fAB])
+    V = float(np.concatenate([a, b]).var(axis=0).sum())
+    m = len(a)
+    squares = (a**2).sum(axis=1) + (b**2).sum(axis=1)
+
+    def boot_variance(counts: np.ndarray) -> np.ndarray:
+        return counts @ squares / (2 * m) - ((counts @ (a + b) / (2 * m)) ** 2).sum(axis=1)
+
+    return _estimate(first_rows, total_rows, V, boot_variance, n_boot, seed, level)
+
+
+def type_indices(tA: np.ndarray, tB: np.ndarray, tAB: Sequence[np.ndarray], n_classes: int, n_boot: int = 200,
+                 seed: int = 0, level: float = 0.95) -> Indices:
+    """``indices`` of the one-hot encoding of labels (M × outputs integers), computed from the labels.
+
+    With e the one-hot vector and p the class shares over A and B: Σ_t (e_b − p)·(e_x − e_a) =
+    1[b = x] − 1[b = a] − p[x] + p[a], Σ_t (e_a − e_x)² / 2 = 1[a ≠ x], and the variance of a region
+    is 1 − Σ_t p_t².
+    """
+    tA, tB = np.asarray(tA), np.asarray(tB)
+    m, outputs = tA.shape
+    both = np.concatenate([tA, tB])
+    share = np.stack([(both == t).mean(axis=0) for t in range(n_classes)])  # classes × outputs
+    cols = np.arange(outputs)
+
+    def p(labels: np.ndarray) -> np.ndarray:
+        return share[labels, cols]
+
+    first_rows = np.stack([((tB == x).astype(float) - (tB == tA) - p(x) + p(tA)).sum(axis=1) for x in tAB])
+    total_rows = np.stack([(tA != x).sum(axis=1).astype(float) for x in tAB])
+    V = float((1 - (share**2).sum(axis=0)).sum())
+    indicator = [(tA == t).astype(float) + (tB == t) for t in range(n_classes)]
+
+    def boot_variance(counts: np.ndarray) -> np.ndarray:
+        # Σ over outputs and classes of E[e²] − E[e]²; e² = e, and each run has one class per output.
+        return outputs - sum(((counts @ x) / (2 * m)) ** 2 for x in indicator).sum(axis=1)
+
+    return _estimate(first_rows, total_rows, V, boot_variance, n_boot, seed, level)

@@ -121,7 +121,7 @@ def replicate_table(plan: alternatives.Plan, design: Design, reps: Replicates, n
         out[f"n_{key}"] = (reps.types == t).sum(axis=1)
     out["types_changed"] = (reps.types != nominal_types[None, :]).sum(axis=1)
     with np.errstate(invalid="ignore"):
-        out["rank_shift_mean"] = np.nanmean(np.abs(reps.ranks - nominal_ranks[None, :]), axis=1).round(4)
+        out["rank_shift_mean"] = np.nanmean(np.abs(reps.ranks.astype(float) - nominal_ranks[None, :]), axis=1).round(4)
     return out
 
 
@@ -129,11 +129,9 @@ def sensitivity_table(plan: alternatives.Plan, factors: list[str], A: Replicates
                       AB: list[Replicates], n_types: int) -> pd.DataFrame:
     rows = {f: {"factor": f, "name_ko": FACTOR_NAMES[f][0], "name_en": FACTOR_NAMES[f][1],
                 "alternatives": plan.describe(f)} for f in factors}
-    outputs = {"rank": (A.ranks, B.ranks, np.stack([r.ranks for r in AB])),
-               "type": (sensitivity.one_hot(A.types, n_types), sensitivity.one_hot(B.types, n_types),
-                        np.stack([sensitivity.one_hot(r.types, n_types) for r in AB]))}
-    for name, (fA, fB, fAB) in outputs.items():
-        est = sensitivity.indices(fA, fB, fAB, seed=plan.seed)
+    estimates = {"rank": sensitivity.indices(A.ranks, B.ranks, [r.ranks for r in AB], seed=plan.seed),
+                 "type": sensitivity.type_indices(A.types, B.types, [r.types for r in AB], n_types, seed=plan.seed)}
+    for name, est in estimates.items():
         for i, f in enumerate(factors):
             rows[f].update({f"{name}_first_order": round(float(est.first_order[i]), 4),
                             f"{name}_first_order_low": round(float(est.first_order_ci[i, 0]), 4),
@@ -143,7 +141,8 @@ def sensitivity_table(plan: alternatives.Plan, factors: list[str], A: Replicates
                             f"{name}_total_high": round(float(est.total_ci[i, 1]), 4)})
     for i, f in enumerate(factors):
         with np.errstate(invalid="ignore"):
-            shift = np.sqrt(np.nanmean((A.ranks - AB[i].ranks) ** 2)) if A.ranks.size else np.nan
+            diff = A.ranks.astype(float) - AB[i].ranks
+            shift = np.sqrt(np.nanmean(diff**2)) if diff.size else np.nan
         rows[f]["rank_shift_rms"] = round(float(shift), 4)  # when only this factor is redrawn
         rows[f]["regions_type_changed"] = round(float((A.types != AB[i].types).sum(axis=1).mean()), 4)
     return pd.DataFrame(list(rows.values()))
@@ -166,7 +165,7 @@ def analyse(result: RunResult) -> Uncertainty:
     reps = Replicates.concat(parts)
 
     def rows(a: int, b: int) -> Replicates:
-        return Replicates(reps.ranks[a:b], reps.types[a:b], reps.weights[a:b])
+        return reps.take(slice(a, b))
 
     main = rows(0, plan.n)
     type_keys = prep.typing.type_keys

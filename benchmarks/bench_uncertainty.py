@@ -8,14 +8,14 @@ Two measurements, each the median of several runs:
    scoring combinations, the replicates, the sensitivity design and the summary tables).
 2. The same for other alternatives: cluster methods refit in every replicate, so
    `uncertainty.typology: [rules, kmeans]` or `[rules, ward]` (k from [2, 3, 4]) cost far more than
-   the default `[rules]`.
+   the default config's `[rules]` (its own method).
 
 Prints figures; it is not a test. CPU time of the command (children included) is printed beside wall
 time, and the load average before each block, because on a shared machine wall time also measures the
 neighbours.
 
 Usage: python benchmarks/bench_uncertainty.py [--n 1000] [--repeat 5] [--backends loky,sequential]
-       [--typology "[rules]" --typology "[rules,kmeans]"]
+       [--typology "[rules]" --typology "[rules,kmeans]"] [--k "[2,3,4]"]
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--backends", default="loky,sequential")
     parser.add_argument("--typology", action="append", help="uncertainty.typology value, e.g. [rules,kmeans]")
+    parser.add_argument("--k", default="[2,3,4]", help="uncertainty.k for the cluster methods")
     args = parser.parse_args()
     variants = args.typology or ["[rules]", "[rules,ward]", "[rules,kmeans]"]
     print(f"cores: {os.cpu_count()}; python {sys.version.split()[0]}; n = {args.n}; median of {args.repeat} runs")
@@ -64,7 +65,8 @@ def main() -> None:
         for typology in variants:
             for backend in args.backends.split(","):
                 cmd = [sys.executable, "-m", "typology", "uncertainty", "--n", str(args.n), "--backend", backend,
-                       "--out", str(Path(tmp) / "out"), "--set", f"uncertainty.typology={typology}"]
+                       "--out", str(Path(tmp) / "out"), "--set", f"uncertainty.typology={typology}",
+                       "--set", f"uncertainty.k={args.k}"]
                 cold(cmd)  # warm the OS file cache once; every timed run is still a new process
                 load = os.getloadavg()[0]
                 runs = [cold(cmd) for _ in range(args.repeat)]

@@ -87,6 +87,7 @@ def uncertainty(
     jobs: Annotated[int | None, typer.Option("--jobs", help="workers on this machine (-1 = every core)")] = None,
 ) -> None:
     """Monte Carlo over the config's alternatives: rank intervals, type probabilities, sensitivity."""
+    from .alternatives import plan
     from .config import load_config
     from .outputs import write_run
     from .pipeline import run as run_pipeline
@@ -100,6 +101,8 @@ def uncertainty(
     try:
         cfg = load_config(config or paths.DEFAULT_CONFIG, overrides)
         target = out or Path(cfg["output"]["dir"] or Path("out") / f"{cfg['name']}-uncertainty")
+        # A misspelt alternative should not cost a whole run first (k: auto is known only after the run).
+        plan(cfg, nominal_k=2)
         result = run_pipeline(cfg)
         mc_started = time.perf_counter()
         unc = analyse(result)

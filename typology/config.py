@@ -65,7 +65,7 @@ SCHEMA: dict[str, Any] = {
         "impute": ["none", "group_mean", "knn"], "treat": ["winsorise", "log", "none"],
         "normalise": ["zscore", "minmax", "percentile"], "aggregate": ["arithmetic"], "composite": ["arithmetic"],
         "weights": {"concentration": 50, "indicators": True, "dimensions": True},
-        "typology": ["rules"], "k": [2, 3, 4],
+        "typology": None, "k": None,
         "interval": [5, 95], "stable_from": 0.9, "sensitivity": {"n": "auto"},
         "backend": "loky", "n_jobs": -1, "scheduler": None,
     },

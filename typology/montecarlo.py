@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .aggregate import AGGREGATORS, POSITIVE_HINT
-from .alternatives import KEY, STEPS, Plan
+from .alternatives import FACTORS, KEY, STEPS, Plan
 from .catalog import DIMENSIONS
 from .classify import OPS, TYPOLOGIES, Condition, RuleTypology, rule_model, settings
 from .contiguity import Contiguity, ContiguityGraph
@@ -93,7 +93,7 @@ def draw(plan: Plan, rows: int, n_indicators: int, n_dimensions: int, rng: np.ra
     choice = np.zeros((rows, len(DISCRETE)), dtype=np.int64)
     u_ind = u_dim = None
     tiny = np.finfo(float).tiny  # the uniforms must be > 0 for the inverse gamma below
-    for factor in (*STEPS, "weights_indicators", "weights_dimensions", "typology", "k"):
+    for factor in FACTORS:
         if factor not in active:
             continue
         if factor == "weights_indicators":
@@ -143,7 +143,7 @@ class Prepared:
 
 
 def _wrap(step: str, i: int, label: str, exc: TypologyError) -> TypologyError:
-    return TypologyError(f"config key {KEY}.{step}[{i}] ({label}): {exc}")
+    return TypologyError(f"{KEY}.{step}[{i}] ({label}): {exc}")
 
 
 def _scoring_combos(plan: Plan, raw: pd.DataFrame, chosen: list[Any], scoring: dict[str, Any],

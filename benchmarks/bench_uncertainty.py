@@ -32,11 +32,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MC_LINE = re.compile(r"(\d+) replicates \((\d+) model runs .*?\) in ([\d.]+) s on (\w+)")
+MC_LINE = re.compile(r"(\d+) replicates \((\d+) model runs .*?(\d+) distinct\) in ([\d.]+) s on (\w+)")
 
 
-def cold(cmd: list[str]) -> tuple[float, float, float, int]:
-    """(wall s, CPU s of the child processes, Monte Carlo s as printed, model runs)."""
+def cold(cmd: list[str]) -> tuple[float, float, float, str]:
+    """(wall s, CPU s of the child processes, Monte Carlo s as printed, "distinct/all" model runs)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
@@ -46,7 +46,7 @@ def cold(cmd: list[str]) -> tuple[float, float, float, int]:
     match = MC_LINE.search(proc.stdout)
     if match is None:
         raise SystemExit(f"unexpected output of {' '.join(cmd)}:\n{proc.stdout}\n{proc.stderr}")
-    return wall, cpu, float(match.group(3)), int(match.group(2))
+    return wall, cpu, float(match.group(4)), f"{match.group(3)}/{match.group(2)}"
 
 
 def main() -> None:
@@ -59,7 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     variants = args.typology or ["[rules]", "[rules,ward]", "[rules,kmeans]"]
     print(f"cores: {os.cpu_count()}; python {sys.version.split()[0]}; n = {args.n}; median of {args.repeat} runs")
-    print(f"{'uncertainty.typology':<22} {'backend':<11} {'runs':>6} {'MC s':>7} {'command s':>10} {'cpu s':>7}  "
+    print(f"{'uncertainty.typology':<22} {'backend':<11} {'runs':>10} {'MC s':>7} {'command s':>10} {'cpu s':>7}  "
           "(min–max MC s)")
     with tempfile.TemporaryDirectory() as tmp:
         for typology in variants:
@@ -71,11 +71,11 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 runs = [cold(cmd) for _ in range(args.repeat)]
                 mc = [r[2] for r in runs]
-                print(f"{typology:<22} {backend:<11} {runs[0][3]:>6} {statistics.median(mc):>7.2f} "
+                print(f"{typology:<22} {backend:<11} {runs[0][3]:>10} {statistics.median(mc):>7.2f} "
                       f"{statistics.median(r[0] for r in runs):>10.2f} {statistics.median(r[1] for r in runs):>7.2f}  "
                       f"({min(mc):.2f}–{max(mc):.2f}; load before {load:.2f})")
     print("MC s: the Monte Carlo part as the command prints it; command s: the whole cold process, nominal run "
-          "folder included; runs: model evaluations (replicates plus the sensitivity design).")
+          "folder included; runs: distinct / all model evaluations (replicates plus the sensitivity design).")
 
 
 if __name__ == "__main__":

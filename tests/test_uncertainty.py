@@ -310,3 +310,21 @@ def test_attach_adds_columns_layer_and_section(default_run, small):
     assert result.sections[-1].key == "uncertainty"
     assert result.figures["rank_intervals"].startswith(b"\x89PNG")
     assert "uncertainty" not in default_run.tables  # the nominal run is untouched
+
+
+def test_rows_that_repeat_a_run_are_copies_of_it(default_run):
+    from typology.uncertainty import _copies
+
+    result = variant(default_run, {**SMALL, "n": 40, "typology": ["rules", "ward"], "k": [2, 3]})
+    p, prep = _prepared(result)
+    base = draw(p, p.n, len(prep.indicators), len(DIMENSIONS), np.random.default_rng(3))
+    m = p.sensitivity_n
+    A, B = base.take(slice(0, m)), base.take(slice(m, 2 * m))
+    factors = p.active()
+    design = Design.concat([base, *[A.mix(B, f) for f in factors]])
+    source = _copies(p, factors, design, m)
+    copied = np.flatnonzero(source != np.arange(len(design)))
+    assert len(copied) > 0 and (source[copied] < m).all()  # copies point at rows of A
+    every = evaluate(prep, design)  # every row run: the copies give what a run gives
+    np.testing.assert_array_equal(every.types[copied], every.types[source[copied]])
+    np.testing.assert_array_equal(every.ranks[copied], every.ranks[source[copied]])

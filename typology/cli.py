@@ -113,8 +113,8 @@ def uncertainty(
         return
     regions = unc.regions
     plan = unc.plan
-    typer.echo(f"{plan.n} replicates ({unc.evaluations} model runs with the sensitivity design) in {mc_seconds:.1f} s "
-               f"on {plan.backend}")
+    typer.echo(f"{plan.n} replicates ({unc.evaluations} model runs with the sensitivity design, {unc.distinct} "
+               f"distinct) in {mc_seconds:.1f} s on {plan.backend}")
     typer.echo(f"stable type (nominal type in ≥ {plan.stable_from:.0%} of replicates): "
                f"{int(regions['type_stable'].sum())} of {len(regions)} regions")
     widest = regions.dropna(subset=["rank_interval"]).nlargest(3, "rank_interval")

@@ -49,6 +49,7 @@ class Uncertainty:
     sensitivity: pd.DataFrame  # one row per varying factor
     replicates: pd.DataFrame  # one row per replicate: its choices, weights and summary
     evaluations: int  # model runs, the sensitivity design included
+    distinct: int  # of which distinct (the others repeat a run of A and are copied)
     type_keys: list[str]
     step: dict[str, Any]
 
@@ -56,6 +57,26 @@ class Uncertainty:
 def _evaluate_chunk(shared: tuple[Prepared, Design], start: int, stop: int) -> Replicates:
     prep, design = shared
     return montecarlo.evaluate(prep, design.take(slice(start, stop)))
+
+
+def _copies(plan: alternatives.Plan, factors: list[str], design: Design, m: int) -> np.ndarray:
+    """For each design row, the row whose result it repeats (itself if none).
+
+    A row of A_B^i that drew the same alternative of factor i as its row of A is the same model
+    run, and so is one that redrew k for the rules, which ignore k: such rows are not run again.
+    """
+    source = np.arange(len(design))
+    choice = design.choice.copy()
+    col = montecarlo.DISCRETE.index("typology")
+    rules = np.array([TYPOLOGIES.get(name, "") is RuleTypology for name in plan.typology])
+    choice[rules[choice[:, col]], montecarlo.DISCRETE.index("k")] = -1
+    for i, factor in enumerate(factors):
+        if factor.startswith("weights_"):  # continuous: a redraw always differs
+            continue
+        rows = plan.n + i * m + np.arange(m)
+        same = (choice[rows] == choice[:m]).all(axis=1)
+        source[rows[same]] = np.flatnonzero(same)
+    return source
 
 
 def _nominal_k(result: RunResult) -> int | None:
@@ -160,9 +181,11 @@ def analyse(result: RunResult) -> Uncertainty:
     m = plan.sensitivity_n if factors else 0
     A, B = base.take(slice(0, m)), base.take(slice(m, 2 * m))
     design = Design.concat([base, *[A.mix(B, f) for f in factors]]) if m else base
-    parts = parallel.run_chunked(_evaluate_chunk, (prep, design), len(design), plan.backend, plan.n_jobs,
-                                 plan.scheduler)
-    reps = Replicates.concat(parts)
+    source = _copies(plan, factors, design, m)
+    distinct = np.flatnonzero(source == np.arange(len(design)))
+    parts = parallel.run_chunked(_evaluate_chunk, (prep, design.take(distinct)), len(distinct), plan.backend,
+                                 plan.n_jobs, plan.scheduler)
+    reps = Replicates.concat(parts).take(np.searchsorted(distinct, source))
 
     def rows(a: int, b: int) -> Replicates:
         return reps.take(slice(a, b))
@@ -181,10 +204,11 @@ def analyse(result: RunResult) -> Uncertainty:
     step = {"step": "uncertainty", "n": plan.n, "seed": plan.seed, "interval": list(plan.interval),
             "stable_from": plan.stable_from, "factors": {f: plan.describe(f) for f in factors},
             "fixed": {f: plan.describe(f) for f in alternatives.FACTORS if f not in factors and plan.levels(f) == 1},
-            "sensitivity_n": m, "evaluations": len(design), "backend": plan.backend, "n_jobs": plan.n_jobs,
+            "sensitivity_n": m, "evaluations": len(design), "distinct_evaluations": len(distinct),
+            "backend": plan.backend, "n_jobs": plan.n_jobs,
             "stable_regions": int(regions["type_stable"].sum()),
             "note": "scoring.min_share is applied with the nominal weights; clusters are named by the rules"}
-    return Uncertainty(plan, regions, sens, replicates, len(design), type_keys, step)
+    return Uncertainty(plan, regions, sens, replicates, len(design), len(distinct), type_keys, step)
 
 
 def attach(result: RunResult, unc: Uncertainty) -> RunResult:

@@ -149,8 +149,8 @@ def section_html(result: RunResult, unc: Uncertainty) -> str:
            f"{' 가중치에 디리클레 잡음을 더해' if plan.concentration is not None else ''} 점수와 유형을 다시 계산했다. "
            f"<span class=en>Monte Carlo, {plan.n} replicates (seed {plan.seed}); each draws one alternative of every "
            f"choice below{' and Dirichlet weights around the nominal ones' if plan.concentration is not None else ''}"
-           f", then scores and types every region again. {unc.evaluations} model runs in all, the sensitivity design "
-           f"included.</span></p>"]
+           f", then scores and types every region again. {unc.evaluations} model runs in all, the sensitivity "
+           f"design included ({unc.distinct} distinct).</span></p>"]
     rows = []
     for factor in FACTOR_NAMES:
         varied = factor in plan.active()

@@ -58,6 +58,17 @@ SCHEMA: dict[str, Any] = {
         "contiguity": {"rule": "queen", "islands": "nearest"},
         "bootstrap": {"n": 100, "unstable_below": 0.7},
     },
+    # typology uncertainty: Monte Carlo over these alternatives (typology/alternatives.py). A step's
+    # list holds method names or {method: ..., parameter: ...}; null or [] keeps the nominal choice.
+    "uncertainty": {
+        "n": 1000, "seed": 0,
+        "impute": ["none", "group_mean", "knn"], "treat": ["winsorise", "log", "none"],
+        "normalise": ["zscore", "minmax", "percentile"], "aggregate": ["arithmetic"], "composite": ["arithmetic"],
+        "weights": {"concentration": 50, "indicators": True, "dimensions": True},
+        "typology": None, "k": None,
+        "interval": [5, 95], "stable_from": 0.9, "sensitivity": {"n": "auto"},
+        "backend": "loky", "n_jobs": -1, "scheduler": None,
+    },
     "output": {"dir": None, "map_tiles": None, "map_tiles_attribution": "", "static_maps": True, "xlsx": True,
                "report": True, "static_dpi": 150},
 }

@@ -102,12 +102,30 @@ def score_layer(key: str, values: pd.Series, title_ko: str, title_en: str) -> Ma
     return MapLayer(key, title_ko, title_en, classes, _spread(SCORE_PALETTE, k) if k else [], labels)
 
 
+# Share of Monte Carlo replicates giving the nominal type (typology uncertainty): red = shaky, blue = solid.
+PROBABILITY_EDGES = (0.5, 0.75, 0.9, 1.0)
+PROBABILITY_PALETTE = ["#d7191c", "#fdae61", "#ffffbf", "#abd9e9", "#2c7bb6"]
+PROBABILITY_LABELS = ["< 50%", "50–75%", "75–90%", "90–<100%", "100%"]
+
+
+def probability_layer(values: pd.Series) -> MapLayer:
+    """Fixed classes of a probability, so the legend reads the same in every run."""
+    classes = pd.Series(np.searchsorted(PROBABILITY_EDGES, values.to_numpy(dtype=float), side="right"),
+                        index=values.index)
+    classes[values.isna()] = -1
+    return MapLayer("type_probability", "명목 유형 확률", "Probability of the nominal type", classes.astype(int),
+                    PROBABILITY_PALETTE, PROBABILITY_LABELS)
+
+
 def build_layers(table: pd.DataFrame, config: dict[str, Any],
                  dimension_names: dict[str, tuple[str, str]]) -> list[MapLayer]:
-    """The type layer, one layer per dimension score, and the composite, in that order."""
+    """The type layer, one layer per dimension score, the composite, and (after typology uncertainty) the type
+    probability, in that order."""
     scores = table.set_index("code")
     layers = [type_layer(table, config["typology"])]
     for key in SCORE_LAYERS:
         name_ko, name_en = dimension_names.get(key, COMPOSITE_NAMES)
         layers.append(score_layer(key, scores[key], name_ko, name_en))
+    if "mc_type_probability" in scores:  # a run of typology uncertainty
+        layers.append(probability_layer(scores["mc_type_probability"]))
     return layers

@@ -162,8 +162,17 @@ def rebuild(manifest_path: Path, out: Path | None = None) -> Rebuilt:
         raise TypologyError(f"--out {target}: that is the folder being rebuilt; choose another folder")
     n_inputs = check_inputs(manifest, manifest_path)
     config = config_from_manifest(manifest, manifest_path)
-    write_run(run(config), target)
-    report = Rebuilt(target, n_inputs, notes=_version_notes(manifest))
+    result = run(config)
+    notes = _version_notes(manifest)
+    if any(s.get("step") == "uncertainty" for s in manifest["steps"]):  # a run of typology uncertainty
+        from .uncertainty import analyse, attach
+
+        if config["uncertainty"]["backend"] == "dask":  # the cluster may be gone; every backend gives the same tables
+            config["uncertainty"].update(backend="loky", scheduler=None)
+            notes.append("uncertainty replicates rerun on loky instead of the recorded Dask cluster")
+        result = attach(result, analyse(result))
+    write_run(result, target)
+    report = Rebuilt(target, n_inputs, notes=notes)
     before = {p.name for p in original.glob("*.csv")}
     after = {p.name for p in target.glob("*.csv")}
     for name in sorted(before & after):

@@ -110,7 +110,8 @@
     var layer = data.layers[active];
     legendBox.textContent = "";
     legendBox.appendChild(el("div", "typology-title", layer.title + " (" + layer.title_en + ")"));
-    if (layer.key !== "type") {
+    // Score layers are classed by quantiles; the type and type-probability layers have fixed classes.
+    if (data.scores.some(function (s) { return s.key === layer.key; })) {
       legendBox.appendChild(el("div", "count", "분위 구간 (quantile classes), 짙을수록 높음"));
     }
     layer.labels.forEach(function (label, i) {

@@ -39,7 +39,7 @@ class Scored:
     def flags(self) -> pd.DataFrame:
         """Per unit: the indicators whose value was imputed (``;``-separated, empty if none)."""
         imputed = self.imputed if self.imputed is not None else self.normalised.notna() & False
-        listed = [";".join(c for c in imputed.columns if imputed.at[i, c]) for i in imputed.index]
+        listed = [";".join(c for c, hit in zip(imputed.columns, row) if hit) for row in imputed.to_numpy(dtype=bool)]
         return pd.DataFrame({"imputed_indicators": listed}, index=imputed.index)
 
 

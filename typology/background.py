@@ -1,0 +1,136 @@
+"""Work done beside the run in a child process: started early, finished when its input exists.
+
+The static maps cost more than anything else in a run, and most of that (importing matplotlib,
+reading and simplifying the geometry, registering the font) needs no result of the run. A
+``Background`` job forks a child at once to ``prepare``; the parent runs the pipeline meanwhile,
+then hands the child what ``finish`` needs and collects the answer. On a machine with one core, or
+where fork is not the safe default (macOS, Windows), the same two functions run in the calling
+process when the answer is asked for: the bytes are the same either way.
+
+An exception in the child is raised again in the parent: a ``TypologyError`` as itself (one line
+for the CLI), anything else as a ``RuntimeError`` carrying the child's traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from .errors import TypologyError
+
+P = TypeVar("P")
+R = TypeVar("R")
+
+JOIN_SECONDS = 5.0
+
+
+def can_fork() -> bool:
+    """True where a forked child is safe and worth it: Linux, with more than one core to run on."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return cores > 1
+
+
+class Background(Generic[P, R]):
+    """``finish(prepare(), message)``, with ``prepare`` started in a child process right away."""
+
+    def __init__(self, prepare: Callable[[], P], finish: Callable[[P, Any], R], *, fork: bool | None = None) -> None:
+        self.prepare = prepare
+        self.finish = finish
+        self._process: Any = None
+        self._conn: Any = None
+        if can_fork() if fork is None else fork:
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            self._conn, child = context.Pipe()
+            process = context.Process(target=_child, args=(child, prepare, finish), daemon=True,
+                                      name="typology-background")
+            try:
+                process.start()
+                self._process = process
+            except (AssertionError, OSError):  # e.g. inside a daemonic worker, which may not fork
+                self._conn.close()
+            child.close()
+
+    @property
+    def forked(self) -> bool:
+        return self._process is not None
+
+    def submit(self, message: Any) -> None:
+        """Hand the child ``finish``'s input; it starts at once, while this process goes on."""
+        self._message = message
+        if self._process is not None:
+            try:
+                self._conn.send(message)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the child is gone: result() says how
+
+    def result(self) -> R:
+        """``finish``'s answer: from the child, or computed here when there is no child."""
+        if not hasattr(self, "_message"):
+            raise RuntimeError("Background.result() before submit()")
+        if self._process is None:
+            return self.finish(self.prepare(), self._message)
+        try:
+            ok, payload = self._conn.recv()
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            code = self._process.exitcode
+            raise RuntimeError(f"background worker {self._process.pid} ended without an answer "
+                               f"(exit code {code})") from None
+        finally:
+            self.close()
+        if ok:
+            return payload
+        if isinstance(payload, BaseException):
+            raise payload
+        raise RuntimeError(f"background worker failed:\n{payload}")
+
+    def close(self) -> None:
+        """Stop waiting: the child sees the pipe close and exits; it is terminated if it does not."""
+        if self._process is None:
+            return
+        process, self._process = self._process, None
+        self._conn.close()
+        process.join(JOIN_SECONDS)
+        if process.is_alive():
+            process.terminate()
+            process.join(JOIN_SECONDS)
+
+    def __enter__(self) -> Background[P, R]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _child(conn: Any, prepare: Callable[[], Any], finish: Callable[[Any, Any], Any]) -> None:
+    failure: BaseException | None = None
+    state = None
+    try:
+        state = prepare()
+    except BaseException as exc:  # reported when the parent asks for the answer
+        failure = exc
+    try:
+        message = conn.recv()
+    except (EOFError, OSError):
+        return  # the parent no longer wants the answer (it failed, or finished without it)
+    try:
+        if failure is not None:
+            raise failure
+        answer: tuple[bool, Any] = (True, finish(state, message))
+    except TypologyError as exc:
+        answer = (False, TypologyError(str(exc)))
+    except BaseException:
+        answer = (False, traceback.format_exc())
+    try:
+        conn.send(answer)
+    except (BrokenPipeError, OSError):
+        pass

@@ -14,6 +14,7 @@ for the CLI), anything else as a ``RuntimeError`` carrying the child's traceback
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 import traceback
 from collections.abc import Callable
@@ -134,3 +135,48 @@ def _child(conn: Any, prepare: Callable[[], Any], finish: Callable[[Any, Any], A
         conn.send(answer)
     except (BrokenPipeError, OSError):
         pass
+
+
+def fork_call(fn: Callable[[], R], *, fork: bool | None = None) -> Callable[[], R]:
+    """Start ``fn()`` in a forked process now; the returned function waits for its value.
+
+    A plain ``os.fork``, so that a ``Background`` child (a daemonic process, which multiprocessing
+    does not let have children) can split its own work. Without fork, ``fn`` runs when the value
+    is asked for.
+    """
+    if not (can_fork() if fork is None else fork):
+        return fn
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the forked process: compute, send, and leave without running any exit handler
+        code = 0
+        try:
+            os.close(read)
+            try:
+                answer: tuple[bool, Any] = (True, fn())
+            except TypologyError as exc:
+                answer = (False, TypologyError(str(exc)))
+            except BaseException:
+                answer = (False, traceback.format_exc())
+            with os.fdopen(write, "wb") as out:
+                pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write)
+
+    def wait() -> R:
+        with os.fdopen(read, "rb") as source:
+            data = source.read()
+        _, status = os.waitpid(pid, 0)
+        if not data:
+            raise RuntimeError(f"forked worker {pid} ended without an answer (wait status {status})")
+        ok, payload = pickle.loads(data)
+        if ok:
+            return payload
+        if isinstance(payload, BaseException):
+            raise payload
+        raise RuntimeError(f"forked worker failed:\n{payload}")
+
+    return wait

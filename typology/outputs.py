@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import __version__, paths
 from .atomic import atomic_dir
-from .background import Background
+from .background import Background, fork_call
 from .errors import TypologyError
 from .geometry import attach, load_sido_geometry, load_unit_geometry
 from .map_layers import build_layers
@@ -134,7 +134,7 @@ def _prepare_static() -> Any:
 
 def _finish_static(prepared: Any, message: tuple[list[tuple[str, str]], list[Any], dict[str, Any], int]) -> \
         dict[str, bytes]:
-    from .static_maps import Prepared, map_frame, render_prepared
+    from .static_maps import Prepared, map_frame, render_pdf, render_pngs
 
     names, layers, title, dpi = message
     units = prepared.frame.units
@@ -143,7 +143,9 @@ def _finish_static(prepared: Any, message: tuple[list[tuple[str, str]], list[Any
         table = pd.DataFrame(names, columns=["code", "name"])
         sido_names = pd.read_csv(paths.require(paths.SIDO, "시도 table"), dtype=str, encoding="utf-8-sig")
         prepared = Prepared.of(map_frame(attach(table, load_unit_geometry()), load_sido_geometry(), sido_names))
-    return render_prepared(prepared, layers, title, dpi=dpi)
+    # The PDF (font subsetting, every vertex as text) in a process of its own, beside the PNGs.
+    pdf = fork_call(lambda: render_pdf(prepared, layers, title))
+    return {**render_pngs(prepared, layers, title, dpi), **pdf()}
 
 
 def render_outputs(result: RunResult, table: pd.DataFrame,

@@ -62,7 +62,8 @@ def map_frame(geo: gpd.GeoDataFrame, sido: gpd.GeoDataFrame, sido_names: pd.Data
 
 def small_island_units(units: gpd.GeoDataFrame) -> pd.Index:
     """Units with no neighbour within ``ISLAND_GAP_M`` and too little land to see at national scale."""
-    near = units.sindex.query(units.geometry.buffer(ISLAND_GAP_M, quad_segs=2), predicate="intersects")
+    # An exact distance test on the spatial index: no buffered copies of every polygon.
+    near = units.sindex.query(units.geometry, predicate="dwithin", distance=ISLAND_GAP_M)
     neighbours = pd.Series(near[1] != near[0]).groupby(near[0]).any()
     lonely = ~neighbours.reindex(range(len(units)), fill_value=False).to_numpy()
     small = (units.geometry.area / 1e6 < SMALL_ISLAND_KM2).to_numpy()
@@ -80,8 +81,9 @@ def _paths(geometries: Any) -> list[Any]:
         vertices = [shapely.get_coordinates(ring) for ring in rings]
         # Rings already end on their first point, so LINETO closes them; CLOSEPOLY codes would
         # switch off matplotlib's path simplification and make drawing much slower.
-        codes = [np.r_[Path.MOVETO, np.full(len(v) - 1, Path.LINETO)] for v in vertices]
-        out.append(Path(np.concatenate(vertices), np.concatenate(codes).astype(Path.code_type)))
+        codes = np.full(sum(len(v) for v in vertices), Path.LINETO, dtype=Path.code_type)
+        codes[np.cumsum([0] + [len(v) for v in vertices[:-1]])] = Path.MOVETO
+        out.append(Path(np.concatenate(vertices), codes))
     return out
 
 
@@ -287,31 +289,44 @@ def render_static_maps(frame: MapFrame, layers: list[MapLayer], config: dict[str
 def render_prepared(prepared: Prepared, layers: list[MapLayer], config: dict[str, Any],
                     dpi: int = 150) -> dict[str, bytes]:
     """``render_static_maps`` from a frame already simplified (``Prepared``)."""
+    return {**render_pngs(prepared, layers, config, dpi), **render_pdf(prepared, layers, config)}
+
+
+def _figures(prepared: Prepared, layers: list[MapLayer], config: dict[str, Any]) -> dict[str, Any]:
+    by_key = {layer.key: layer for layer in layers}
+    title = str(config.get("title_ko") or "지역 유형")
+    frames, shapes = prepared.frames, prepared.shapes
+    return {
+        "map_type": type_map_figure(frames["type"], by_key["type"], title, str(config.get("title_en") or ""),
+                                    shapes=shapes["type"]),
+        "map_dimensions": dimension_maps_figure(frames["dimensions"], [by_key[d] for d in DIMENSIONS],
+                                                f"{title}: 차원별 점수 (dimension scores)",
+                                                shapes=shapes["dimensions"]),
+    }
+
+
+def render_pngs(prepared: Prepared, layers: list[MapLayer], config: dict[str, Any],
+                dpi: int = 150) -> dict[str, bytes]:
+    """map_type.png and map_dimensions.png."""
+    from .fonts import hangul_rc
+
+    with hangul_rc():
+        figures = _figures(prepared, layers, config)
+        return {f"{name}.png": figure_bytes(fig, "png", dpi) for name, fig in figures.items()}
+
+
+def render_pdf(prepared: Prepared, layers: list[MapLayer], config: dict[str, Any]) -> dict[str, bytes]:
+    """maps.pdf: both maps, one page each, from figures of their own (so its bytes do not depend on
+    whether the PNGs were drawn first, or in which process)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
     from .fonts import hangul_rc
 
-    by_key = {layer.key: layer for layer in layers}
-    title = str(config.get("title_ko") or "지역 유형")
-    frames, shapes = prepared.frames, prepared.shapes
-    out: dict[str, bytes] = {}
+    buffer = io.BytesIO()
     with hangul_rc(), _quiet("fontTools"):
-        figures = {
-            "map_type": type_map_figure(frames["type"], by_key["type"], title, str(config.get("title_en") or ""),
-                                        shapes=shapes["type"]),
-            "map_dimensions": dimension_maps_figure(frames["dimensions"], [by_key[d] for d in DIMENSIONS],
-                                                    f"{title}: 차원별 점수 (dimension scores)",
-                                                    shapes=shapes["dimensions"]),
-        }
-        for name, fig in figures.items():
-            out[f"{name}.png"] = figure_bytes(fig, "png", dpi)
-            # The PNG's draw laid the figure out; the PDF page keeps that layout instead of
-            # measuring every text again (the layout is in inches, the same on both).
-            fig.set_layout_engine("none")
-        buffer = io.BytesIO()
+        figures = _figures(prepared, layers, config)
         # Fixed metadata (no creation date), so the same run gives the same file.
         with PdfPages(buffer, metadata={"Creator": None, "Producer": None, "CreationDate": None}) as pdf:
             for fig in figures.values():
                 pdf.savefig(fig)
-        out["maps.pdf"] = buffer.getvalue()
-    return out
+    return {"maps.pdf": buffer.getvalue()}

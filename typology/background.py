@@ -3,9 +3,10 @@
 The static maps cost more than anything else in a run, and most of that (importing matplotlib,
 reading and simplifying the geometry, registering the font) needs no result of the run. A
 ``Background`` job forks a child at once to ``prepare``; the parent runs the pipeline meanwhile,
-then hands the child what ``finish`` needs and collects the answer. On a machine with one core, or
-where fork is not the safe default (macOS, Windows), the same two functions run in the calling
-process when the answer is asked for: the bytes are the same either way.
+then hands the child what ``finish`` needs and collects the answer. On a machine with one core,
+where fork is not the safe default (macOS, Windows), or in a process with other threads (a
+Jupyter kernel), the same two functions run in the calling process when the answer is asked
+for: the bytes are the same either way.
 
 An exception in the child is raised again in the parent: a ``TypologyError`` as itself (one line
 for the CLI), anything else as a ``RuntimeError`` carrying the child's traceback.
@@ -16,7 +17,9 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+import threading
 import traceback
+import weakref
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -26,11 +29,24 @@ P = TypeVar("P")
 R = TypeVar("R")
 
 JOIN_SECONDS = 5.0
+# The parent ends of the pipes of every running job. A forked process inherits them and closes
+# its copies at once: a copy left open would keep that job's child from seeing the pipe close.
+_PARENT_ENDS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _close_inherited() -> None:
+    for conn in list(_PARENT_ENDS):
+        try:
+            conn.close()
+        except OSError:
+            pass
 
 
 def can_fork() -> bool:
-    """True where a forked child is safe and worth it: Linux, with more than one core to run on."""
-    if not sys.platform.startswith("linux"):
+    """True where a forked child is safe and worth it: Linux, more than one core to run on, and no
+    other Python thread (a thread holding a lock at the fork, as a Jupyter kernel's or a server's
+    may, would leave the child waiting on it for ever)."""
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
         return False
     try:
         cores = len(os.sched_getaffinity(0))
@@ -54,6 +70,7 @@ class Background(Generic[P, R]):
             self._conn, child = context.Pipe()
             process = context.Process(target=_child, args=(child, prepare, finish), daemon=True,
                                       name="typology-background")
+            _PARENT_ENDS.add(self._conn)  # before the fork: the child closes its copy of it too
             try:
                 process.start()
                 self._process = process
@@ -113,6 +130,7 @@ class Background(Generic[P, R]):
 
 
 def _child(conn: Any, prepare: Callable[[], Any], finish: Callable[[Any, Any], Any]) -> None:
+    _close_inherited()
     failure: BaseException | None = None
     state = None
     try:
@@ -152,6 +170,7 @@ def fork_call(fn: Callable[[], R], *, fork: bool | None = None) -> Callable[[], 
         code = 0
         try:
             os.close(read)
+            _close_inherited()
             try:
                 answer: tuple[bool, Any] = (True, fn())
             except TypologyError as exc:

@@ -12,7 +12,11 @@ OS file cache. Wall time is what a user waits; CPU time (user + system, the run'
 process included) is what the machine spent, and is the steadier figure on a busy machine.
 
     python benchmarks/bench_run.py [--repeat 5]
-    python benchmarks/bench_run.py --src /path/to/other/checkout   # e.g. an older commit, for before/after
+    python benchmarks/bench_run.py --src /path/to/other/checkout       # time another checkout instead
+    python benchmarks/bench_run.py --baseline /path/to/older/checkout  # and that one too, runs alternating
+
+A baseline checkout is e.g. ``git worktree add /tmp/before <commit>``; it runs with this
+checkout's Python environment, so only the package's code differs.
 
 Prints figures; it is not a test.
 """
@@ -79,16 +83,23 @@ def summary(runs: list[tuple[float, float]]) -> tuple[float, float, float, float
     return statistics.median(walls), min(walls), max(walls), statistics.median(cpus)
 
 
+def checkout(src: Path | None) -> tuple[Path, dict[str, str]]:
+    """The working folder and environment that run the package of ``src`` (default: this checkout)."""
+    env = dict(os.environ)
+    if src is None:
+        return ROOT, env
+    # `python -m` puts the working folder first on sys.path: run from the checkout itself.
+    env["PYTHONPATH"] = str(src.resolve())
+    return src.resolve(), env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--src", type=Path, help="time the typology package in this checkout instead")
+    parser.add_argument("--baseline", type=Path, help="also time this checkout, alternating with the other")
     args = parser.parse_args()
-    env = dict(os.environ)
-    cwd = ROOT
-    if args.src:  # `python -m` puts the working folder first on sys.path: run from the checkout
-        cwd = args.src.resolve()
-        env["PYTHONPATH"] = str(cwd)
+    cwd, env = checkout(args.src)
     with tempfile.TemporaryDirectory() as tmp:
         modules = Path(tmp) / "modules.json"
         subprocess.run([sys.executable, "-c", RECORD, str(Path(tmp) / "record"), str(modules)], check=True,
@@ -96,11 +107,16 @@ def main() -> None:
         names = json.loads(modules.read_text())
         run = [sys.executable, "-m", "typology", "run", "--out", str(Path(tmp) / "out")]
         floor = [sys.executable, "-c", FLOOR, str(modules)]
+        base_cwd, base_env = checkout(args.baseline) if args.baseline else (cwd, env)
         timed(run, env, cwd)  # warm the OS file cache once; every timed run is still a new process
-        runs, floors = [], []
-        for _ in range(args.repeat):  # alternate, so both see the same machine load
+        if args.baseline:
+            timed(run, base_env, base_cwd)
+        runs, floors, baseline = [], [], []
+        for _ in range(args.repeat):  # alternate, so all see the same machine load
             runs.append(timed(run, env, cwd))
             floors.append(timed(floor, env, cwd))
+            if args.baseline:
+                baseline.append(timed(run, base_env, base_cwd))
     run_med, run_min, run_max, run_cpu = summary(runs)
     floor_med, floor_min, floor_max, floor_cpu = summary(floors)
     packages = sorted({n.split(".")[0] for n in names if not n.startswith("_")})
@@ -112,6 +128,12 @@ def main() -> None:
     print(f"  packages: {', '.join(packages)}")
     ratio = run_med / floor_med
     print(f"ratio run / floor: {ratio:.2f} wall, {run_cpu / floor_cpu:.2f} CPU")
+    if baseline:
+        b_med, b_min, b_max, b_cpu = summary(baseline)
+        print(f"baseline {args.baseline}: median {b_med:.2f} s wall (min {b_min:.2f}, max {b_max:.2f}); "
+              f"CPU {b_cpu:.2f} s → this checkout takes {run_med / b_med:.2f}× the wall time, "
+              f"{run_cpu / b_cpu:.2f}× the CPU time")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     print(f"target ≤ {TARGET_SECONDS:.0f} s cold: {'met' if run_med <= TARGET_SECONDS else 'NOT met'} "
           f"({run_med:.2f} s); target ≤ {TARGET_RATIO}× the floor: "
           f"{'met' if ratio <= TARGET_RATIO else 'NOT met'} ({ratio:.2f}×)")

@@ -134,7 +134,8 @@ def _prepare_static() -> Any:
 
 def _finish_static(prepared: Any, message: tuple[list[tuple[str, str]], list[Any], dict[str, Any], int]) -> \
         dict[str, bytes]:
-    from .static_maps import Prepared, map_frame, render_pdf, render_pngs
+    from .fonts import hangul_rc
+    from .static_maps import Prepared, laid_out_figures, map_frame, render_pdf, render_pngs
 
     names, layers, title, dpi = message
     units = prepared.frame.units
@@ -143,9 +144,11 @@ def _finish_static(prepared: Any, message: tuple[list[tuple[str, str]], list[Any
         table = pd.DataFrame(names, columns=["code", "name"])
         sido_names = pd.read_csv(paths.require(paths.SIDO, "시도 table"), dtype=str, encoding="utf-8-sig")
         prepared = Prepared.of(map_frame(attach(table, load_unit_geometry()), load_sido_geometry(), sido_names))
-    # The PDF (font subsetting, every vertex as text) in a process of its own, beside the PNGs.
-    pdf = fork_call(lambda: render_pdf(prepared, layers, title))
-    return {**render_pngs(prepared, layers, title, dpi), **pdf()}
+    with hangul_rc():
+        figures = laid_out_figures(prepared, layers, title, dpi)
+        # The PDF (font subsetting, every vertex as text) in a process of its own, beside the PNGs.
+        pdf = fork_call(lambda: render_pdf(figures))
+        return {**render_pngs(figures, dpi), **pdf()}
 
 
 def render_outputs(result: RunResult, table: pd.DataFrame,

@@ -289,42 +289,48 @@ def render_static_maps(frame: MapFrame, layers: list[MapLayer], config: dict[str
 def render_prepared(prepared: Prepared, layers: list[MapLayer], config: dict[str, Any],
                     dpi: int = 150) -> dict[str, bytes]:
     """``render_static_maps`` from a frame already simplified (``Prepared``)."""
-    return {**render_pngs(prepared, layers, config, dpi), **render_pdf(prepared, layers, config)}
+    from .fonts import hangul_rc
+
+    with hangul_rc():
+        figures = laid_out_figures(prepared, layers, config, dpi)
+        return {**render_pngs(figures, dpi), **render_pdf(figures)}
 
 
-def _figures(prepared: Prepared, layers: list[MapLayer], config: dict[str, Any]) -> dict[str, Any]:
+def laid_out_figures(prepared: Prepared, layers: list[MapLayer], config: dict[str, Any], dpi: int) -> dict[str, Any]:
+    """Both figures, laid out once at the PNG's resolution and then fixed: the PNG and the PDF page
+    of a map share one layout (the text is measured once), whichever process draws them.
+
+    Call inside ``fonts.hangul_rc()``.
+    """
     by_key = {layer.key: layer for layer in layers}
     title = str(config.get("title_ko") or "지역 유형")
     frames, shapes = prepared.frames, prepared.shapes
-    return {
+    figures = {
         "map_type": type_map_figure(frames["type"], by_key["type"], title, str(config.get("title_en") or ""),
                                     shapes=shapes["type"]),
         "map_dimensions": dimension_maps_figure(frames["dimensions"], [by_key[d] for d in DIMENSIONS],
                                                 f"{title}: 차원별 점수 (dimension scores)",
                                                 shapes=shapes["dimensions"]),
     }
+    for fig in figures.values():
+        # The layout a PNG save at this dpi would compute (so the PNG bytes are the same), then kept.
+        fig.set_dpi(dpi)
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
+    return figures
 
 
-def render_pngs(prepared: Prepared, layers: list[MapLayer], config: dict[str, Any],
-                dpi: int = 150) -> dict[str, bytes]:
-    """map_type.png and map_dimensions.png."""
-    from .fonts import hangul_rc
-
-    with hangul_rc():
-        figures = _figures(prepared, layers, config)
-        return {f"{name}.png": figure_bytes(fig, "png", dpi) for name, fig in figures.items()}
+def render_pngs(figures: dict[str, Any], dpi: int = 150) -> dict[str, bytes]:
+    """map_type.png and map_dimensions.png from ``laid_out_figures`` (inside ``fonts.hangul_rc()``)."""
+    return {f"{name}.png": figure_bytes(fig, "png", dpi) for name, fig in figures.items()}
 
 
-def render_pdf(prepared: Prepared, layers: list[MapLayer], config: dict[str, Any]) -> dict[str, bytes]:
-    """maps.pdf: both maps, one page each, from figures of their own (so its bytes do not depend on
-    whether the PNGs were drawn first, or in which process)."""
+def render_pdf(figures: dict[str, Any]) -> dict[str, bytes]:
+    """maps.pdf, both maps, one page each, from ``laid_out_figures`` (inside ``fonts.hangul_rc()``)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from .fonts import hangul_rc
-
     buffer = io.BytesIO()
-    with hangul_rc(), _quiet("fontTools"):
-        figures = _figures(prepared, layers, config)
+    with _quiet("fontTools"):
         # Fixed metadata (no creation date), so the same run gives the same file.
         with PdfPages(buffer, metadata={"Creator": None, "Producer": None, "CreationDate": None}) as pdf:
             for fig in figures.values():

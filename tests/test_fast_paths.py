@@ -134,3 +134,18 @@ def test_score_with_the_default_dimensions_is_unchanged(default_run):
     scored = score(default_run.raw, default_run.indicators, default_run.config["scoring"],
                    groups=default_run.units.set_index("code")["sido_code"])
     pd.testing.assert_frame_equal(scored.scores, default_run.scores)
+
+
+def test_every_file_of_the_run_folder_is_the_same_twice(default_run, tmp_path):
+    # The maps, report and workbook are compared in test_outputs; here the rest, scores.gpkg included.
+    import dataclasses
+
+    from typology.outputs import write_run
+
+    lean = dataclasses.replace(default_run, config={**default_run.config, "output": {
+        **default_run.config["output"], "static_maps": False, "report": False, "xlsx": False}})
+    a, b = write_run(lean, tmp_path / "a"), write_run(lean, tmp_path / "b")
+    names = sorted(p.name for p in a.iterdir())
+    assert "scores.gpkg" in names and names == sorted(p.name for p in b.iterdir())
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name

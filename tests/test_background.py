@@ -96,3 +96,21 @@ def test_can_fork_only_where_it_is_safe_and_useful():
         assert not can_fork()
     elif len(os.sched_getaffinity(0)) < 2:
         assert not can_fork()
+
+
+@needs_fork
+@pytest.mark.parametrize("fork", [True, False])
+def test_no_answer_after_close(fork):
+    job = Background(os.getpid, _pid_and_square, fork=fork)
+    job.submit(3)
+    job.close()
+    with pytest.raises(RuntimeError, match="after close"):
+        job.result()
+
+
+@needs_fork
+def test_a_child_that_dies_is_reported():
+    job = Background(lambda: os._exit(3), _pid_and_square, fork=True)
+    job.submit(3)
+    with pytest.raises(RuntimeError, match="exit code 3"):
+        job.result()

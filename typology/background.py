@@ -63,6 +63,7 @@ class Background(Generic[P, R]):
         self.finish = finish
         self._process: Any = None
         self._conn: Any = None
+        self._closed = False
         if can_fork() if fork is None else fork:
             import multiprocessing
 
@@ -93,16 +94,17 @@ class Background(Generic[P, R]):
 
     def result(self) -> R:
         """``finish``'s answer: from the child, or computed here when there is no child."""
-        if not hasattr(self, "_message"):
-            raise RuntimeError("Background.result() before submit()")
+        if not hasattr(self, "_message") or self._closed:
+            raise RuntimeError("Background.result() before submit() or after close()")
         if self._process is None:
             return self.finish(self.prepare(), self._message)
+        process = self._process
         try:
             ok, payload = self._conn.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError):
-            code = self._process.exitcode
-            raise RuntimeError(f"background worker {self._process.pid} ended without an answer "
-                               f"(exit code {code})") from None
+            process.join(JOIN_SECONDS)
+            raise RuntimeError(f"background worker {process.pid} ended without an answer "
+                               f"(exit code {process.exitcode})") from None
         finally:
             self.close()
         if ok:
@@ -113,6 +115,7 @@ class Background(Generic[P, R]):
 
     def close(self) -> None:
         """Stop waiting: the child sees the pipe close and exits; it is terminated if it does not."""
+        self._closed = True
         if self._process is None:
             return
         process, self._process = self._process, None

@@ -19,7 +19,7 @@ def read_yaml(path: Path, what: str) -> Any:
         raise TypologyError(f"{path}: {what} not found")
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_SafeLoader)  # noqa: S506 (a safe loader)
+            return yaml.load(fh, Loader=_SafeLoader)  # a safe loader: same as yaml.safe_load
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -14,6 +14,7 @@ for the CLI), anything else as a ``RuntimeError`` carrying the child's traceback
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import sys
@@ -72,11 +73,16 @@ class Background(Generic[P, R]):
             process = context.Process(target=_child, args=(child, prepare, finish), daemon=True,
                                       name="typology-background")
             _PARENT_ENDS.add(self._conn)  # before the fork: the child closes its copy of it too
+            # Objects made so far are left out of the child's garbage collections, which would
+            # otherwise touch (and so copy) every page the two processes share.
+            gc.freeze()
             try:
                 process.start()
                 self._process = process
             except (AssertionError, OSError):  # e.g. inside a daemonic worker, which may not fork
                 self._conn.close()
+            finally:
+                gc.unfreeze()
             child.close()
 
     @property

@@ -80,6 +80,20 @@ class Condition:
             return float(axis_values.median()) + self.offset
         return self.offset
 
+    def threshold_of(self, values: np.ndarray) -> float:
+        """``threshold`` of a plain array (NaN dropped), without pandas: the bootstrap calls it per replicate.
+
+        The same sums in the same order as pandas (numpy's pairwise sum over the values kept), so
+        the same numbers.
+        """
+        if not self.ref:
+            return self.offset
+        values = values[~np.isnan(values)]
+        if not len(values):
+            return float("nan")
+        centre = values.sum() / len(values) if self.ref == "mean" else np.median(values)
+        return float(centre) + self.offset
+
     def label(self, threshold: float, held: bool) -> str:
         _, shown, negated = OPS[self.op]
         ref = REFS.get(self.ref, "기준값")
@@ -198,13 +212,19 @@ class RuleTypology:
 
     def assign(self, axes: pd.DataFrame) -> np.ndarray:
         """Type keys only, vectorised (for the bootstrap); the same decisions as ``predict``."""
+        return self.assign_values(axes.to_numpy(dtype=float), list(axes.columns), self.thresholds_)
+
+    def assign_values(self, axes: np.ndarray, names: list[str], thresholds: list[list[float]]) -> np.ndarray:
+        """``assign`` on an array of axis scores (columns ``names``) with the given thresholds,
+        one list per type as in ``thresholds_``."""
+        column = {name: j for j, name in enumerate(names)}
         keys = np.full(len(axes), self.unclassified["key"], dtype=object)
         done = np.zeros(len(axes), dtype=bool)
-        for spec, conds, thresholds in zip(self.types, self.conditions_, self.thresholds_):
+        for spec, conds, type_thresholds in zip(self.types, self.conditions_, thresholds):
             missing = np.zeros(len(axes), dtype=bool)
             held = np.ones(len(axes), dtype=bool)
-            for c, t in zip(conds, thresholds):
-                values = axes[c.axis].to_numpy(dtype=float)
+            for c, t in zip(conds, type_thresholds):
+                values = axes[:, column[c.axis]]
                 missing |= np.isnan(values)
                 held &= OPS[c.op][0](values, t)
             hit = ~done & ~missing & held
@@ -376,13 +396,18 @@ def _rules_typing(scores: pd.DataFrame, typology: dict[str, Any], rules: RuleTyp
     if opts.bootstrap_n and len(typed_codes) > 1:
         sample = scores.loc[typed_codes]
         axes = rules.axis_scores(sample)
+        # A replicate refits the rules on the units drawn: the conditions are the full run's, only
+        # the thresholds move. Axis scores are per unit, so they are computed once, and each
+        # replicate is a few array operations (the same numbers as refitting a RuleTypology).
+        values, names = axes.to_numpy(dtype=float), list(axes.columns)
+        column = {name: j for j, name in enumerate(names)}
 
         def refit(positions: np.ndarray) -> pd.DataFrame:
-            drawn = sample.iloc[positions]
-            model = rule_model(typology).fit(drawn)
-            codes = pd.Index(sorted(set(drawn.index)))
-            keys = model.assign(axes.loc[codes])
-            return pd.DataFrame({"group": keys, "type": keys}, index=codes)
+            drawn = values[positions]
+            thresholds = [[c.threshold_of(drawn[:, column[c.axis]]) for c in conds] for conds in rules.conditions_]
+            distinct = np.unique(positions)  # the index is sorted, so these are the codes drawn, in order
+            keys = rules.assign_values(values[distinct], names, thresholds)
+            return pd.DataFrame({"group": keys, "type": keys}, index=sample.index[distinct])
 
         stab = bootstrap(typed.loc[typed_codes, "type"], typed.loc[typed_codes, "type"], refit,
                          opts.bootstrap_n, opts.seed)

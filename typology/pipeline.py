@@ -75,8 +75,9 @@ class RunResult:
         out["composite"] = self.scores["composite"]
         out["composite_rank"] = out["composite"].rank(ascending=False, method="min").astype("Int64")
         out = out.join(self.typed)
-        missing = self.raw.isna()
-        out["missing_indicators"] = [";".join(c for c in missing.columns if missing.at[i, c]) for i in out.index]
+        missing = self.raw.isna().reindex(out.index)
+        out["missing_indicators"] = [";".join(c for c, gap in zip(missing.columns, row) if gap)
+                                     for row in missing.to_numpy(dtype=bool)]
         return out.reset_index(drop=True)
 
 

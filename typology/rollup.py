@@ -57,6 +57,7 @@ def roll_up(rows: pd.DataFrame, catalog: Catalog, matcher: RegionMatcher, vintag
         line = dict(zip(group.index, group["line"]))
         value = dict(zip(group.index, group["value"].astype(float)))
         by_place = dict(zip(group["place_key"], group.index))
+        source = dict(zip(group.index, group["source_id"]))  # one lookup per row; .at is slow in a loop
         place = {key: matcher.place(key) if not key.startswith(("sido:", "nation")) else None for key in by_place}
 
         for key, i in by_place.items():
@@ -156,7 +157,7 @@ def roll_up(rows: pd.DataFrame, catalog: Catalog, matcher: RegionMatcher, vintag
             if p is not None and p.kind == "unit":
                 status[i] = (MATCHED, "", p.unit or "")
                 values.append({"code": p.unit, "year": int(year), "variable": variable, "value": value[i],
-                               "source_id": group.at[i, "source_id"], "row": int(line[i])})
+                               "source_id": source[i], "row": int(line[i])})
         for key, (total, idxs) in sorted(derived.items()):
             p = matcher.place(key)
             if p.kind != "unit":
@@ -166,7 +167,7 @@ def roll_up(rows: pd.DataFrame, catalog: Catalog, matcher: RegionMatcher, vintag
                 status[i] = (ROLLED_UP, f"summed into {p.label} with {labels}", p.unit or "")
             first = min(idxs, key=lambda i: line[i])
             values.append({"code": p.unit, "year": int(year), "variable": variable, "value": total,
-                           "source_id": group.at[first, "source_id"], "row": int(line[first])})
+                           "source_id": source[first], "row": int(line[first])})
     for i, reason in zip(rows.index, rows["reason"]):
         status.setdefault(i, (UNMATCHED, reason, ""))
     fates = pd.DataFrame.from_dict(status, orient="index", columns=["status", "reason", "unit"]).reindex(rows.index)

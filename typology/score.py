@@ -9,6 +9,7 @@ returned for the run log so any score can be rebuilt.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +40,7 @@ class Scored:
     def flags(self) -> pd.DataFrame:
         """Per unit: the indicators whose value was imputed (``;``-separated, empty if none)."""
         imputed = self.imputed if self.imputed is not None else self.normalised.notna() & False
-        listed = [";".join(c for c in imputed.columns if imputed.at[i, c]) for i in imputed.index]
+        listed = [";".join(c for c, hit in zip(imputed.columns, row) if hit) for row in imputed.to_numpy(dtype=bool)]
         return pd.DataFrame({"imputed_indicators": listed}, index=imputed.index)
 
 
@@ -52,12 +53,15 @@ def build(registry: Registry[type], block: dict[str, Any], key: str) -> tuple[An
 
 
 def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: dict[str, Any],
-          groups: pd.Series | None = None) -> Scored:
-    """``raw``: one row per unit, one column per indicator; ``groups``: each unit's 시도 code."""
+          groups: pd.Series | None = None, dimensions: Sequence[str] = DIMENSIONS) -> Scored:
+    """``raw``: one row per unit, one column per indicator; ``groups``: each unit's 시도 code.
+
+    ``dimensions``: the dimensions scored, in order (the study's four unless ``score_frame`` says).
+    """
     raw = raw.astype(float)
     steps: list[dict[str, Any]] = []
     dimension_of = {i.key: i.dimension for i in chosen}
-    for dim in DIMENSIONS:
+    for dim in dimensions:
         if dim not in dimension_of.values():
             raise TypologyError(f"config key indicators.{dim}: every dimension needs at least one indicator")
     observed = raw.notna()
@@ -80,7 +84,7 @@ def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: dict[str, Any],
                   "direction_applied": True, "directions": {k: int(v) for k, v in directions.items()}})
 
     weighting, params = build(WEIGHTINGS, scoring["weights"], "scoring.weights")
-    weighting.fit(normalised, dimension_of, list(DIMENSIONS))
+    weighting.fit(normalised, dimension_of, list(dimensions))
     weights, dim_weights = weighting.indicator_weights_, weighting.dimension_weights_
     steps.append({"step": "weight", "method": scoring["weights"]["method"], "indicators": weights.to_dict(),
                   "dimensions": dim_weights.to_dict(), **({"pca": weighting.details_} if weighting.details_ else {})})
@@ -88,7 +92,7 @@ def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: dict[str, Any],
     method, composite_method = scoring["aggregate"]["method"], scoring["composite"]["method"]
     min_share = float(scoring["min_share"])
     scores, shares = {}, {}
-    for dim in DIMENSIONS:
+    for dim in dimensions:
         keys = [k for k in raw.columns if dimension_of[k] == dim]
         scores[dim], shares[dim] = score_dimension(normalised[keys], weights[keys], method, min_share,
                                                    observed=observed[keys])
@@ -99,3 +103,25 @@ def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: dict[str, Any],
     steps.append({"step": "aggregate", "method": method, "composite": composite_method, "min_share": min_share})
     return Scored(normalised, frame, pd.DataFrame(shares, index=raw.index), weights, steps, imputed, treated,
                   treater.report_, dim_weights)
+
+
+def score_frame(frame: pd.DataFrame, dimension_of: Mapping[str, str], directions: Mapping[str, int] | None = None,
+                scoring: dict[str, Any] | None = None, groups: pd.Series | None = None) -> Scored:
+    """Score any units × indicators table, e.g. 읍면동 or synthetic units (the benchmarks do).
+
+    ``dimension_of``: column → dimension name (any names; they are scored in order of first
+    appearance); ``directions``: column → 1 (higher is better, the default) or -1; ``scoring``:
+    a ``scoring`` config block (default: the default config's). Columns not in ``dimension_of``
+    are left out.
+    """
+    from .config import load_config
+
+    scoring = scoring or load_config(None, [])["scoring"]
+    directions = directions or {}
+    keys = [k for k in frame.columns if k in dimension_of]
+    missing = sorted(set(dimension_of) - set(frame.columns))
+    if missing:
+        raise TypologyError(f"score_frame: dimension_of names columns the frame lacks: {missing}")
+    chosen = [Indicator(str(k), {"dimension": dimension_of[k], "direction": int(directions.get(k, 1))}) for k in keys]
+    dimensions = list(dict.fromkeys(dimension_of[k] for k in keys))
+    return score(frame[keys], chosen, scoring, groups=groups, dimensions=dimensions)

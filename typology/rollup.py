@@ -49,6 +49,10 @@ def roll_up(rows: pd.DataFrame, catalog: Catalog, matcher: RegionMatcher, vintag
             path: Path | str) -> RollupResult:
     """``rows``: matched input rows with place_key, ref_date, year, variable, value, line, source_id."""
     status: dict[int, tuple[str, str, str]] = {}
+
+    def set_aside(idxs: list[int], reason: str) -> None:
+        for i in idxs:
+            status[i] = (UNMATCHED, reason, "")
     values: list[dict] = []
     located = rows[rows["place_key"] != ""]
     for (variable, year), group in located.groupby(["variable", "year"], sort=True):
@@ -91,8 +95,7 @@ def roll_up(rows: pd.DataFrame, catalog: Catalog, matcher: RegionMatcher, vintag
             if missing:
                 reason = (f"only {len(keys)} of the {len(expected)} parts of {parent.label} on {on} are given "
                           f"(missing {', '.join(missing)}): a partial sum would understate it")
-                for i in idxs:
-                    status[i] = (UNMATCHED, reason, "")
+                set_aside(idxs, reason)
                 continue
             if agg != "sum":
                 names = ", ".join(place[k].label for k in keys)
@@ -132,8 +135,7 @@ def roll_up(rows: pd.DataFrame, catalog: Catalog, matcher: RegionMatcher, vintag
             if broken:
                 reason = (f"{broken[0].note}: {unit_place.label}'s territory is no sum of earlier places "
                           f"(comparable: no), so it cannot be harmonised")
-                for i in idxs:
-                    status[i] = (UNMATCHED, reason, "")
+                set_aside(idxs, reason)
                 continue
             given = {p.key for p, _, _ in items}
             dates = sorted({p.change_date for p, _, _ in items if p.change_date})
@@ -142,8 +144,7 @@ def roll_up(rows: pd.DataFrame, catalog: Catalog, matcher: RegionMatcher, vintag
             if missing:
                 reason = (f"only part of what became {unit_place.label} is given (missing {', '.join(missing)}): "
                           f"a partial sum would understate it")
-                for i in idxs:
-                    status[i] = (UNMATCHED, reason, "")
+                set_aside(idxs, reason)
                 continue
             if agg != "sum":
                 names = ", ".join(p.label for p, _, _ in items)

@@ -128,15 +128,13 @@ def _prepare_static() -> Any:
 def _finish_static(prepared: Any, message: tuple[list[tuple[str, str]], list[Any], dict[str, Any], int]) -> \
         dict[str, bytes]:
     from .fonts import hangul_rc
-    from .static_maps import Prepared, laid_out_figures, map_frame, render_pdf, render_pngs
+    from .static_maps import Prepared, frame_for, laid_out_figures, render_pdf, render_pngs
 
     names, layers, title, dpi = message
     units = prepared.frame.units
     if list(zip(units["code"], units["name"])) != names:
         # A unit table other than the bundled one: build the frame for these units instead.
-        table = pd.DataFrame(names, columns=["code", "name"])
-        sido_names = pd.read_csv(paths.require(paths.SIDO, "시도 table"), dtype=str, encoding="utf-8-sig")
-        prepared = Prepared.of(map_frame(attach(table, load_unit_geometry()), load_sido_geometry(), sido_names))
+        prepared = Prepared.of(frame_for(pd.DataFrame(names, columns=["code", "name"])))
     with hangul_rc():
         figures = laid_out_figures(prepared, layers, title, dpi)
         # The PDF (font subsetting, every vertex as text) in a process of its own, beside the PNGs.

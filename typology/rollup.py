@@ -128,8 +128,7 @@ def roll_up(rows: pd.DataFrame, catalog: Catalog, matcher: RegionMatcher, vintag
                     else:
                         reason = (f"{p.label} no longer exists ({p.note}); vintage: report lists it here "
                                   f"(vintage: harmonise would add it into {unit_place.label})")
-                    for i in ii:
-                        status[i] = (UNMATCHED, reason, "")
+                    set_aside(ii, reason)
                 continue
             broken = [p for p, _, _ in items if not p.comparable]
             if broken:

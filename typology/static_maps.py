@@ -252,16 +252,21 @@ class Prepared:
         return cls(frame, frames, {name: _Shapes.of(f) for name, f in frames.items()})
 
 
-def bundled_frame() -> MapFrame:
-    """The bundled units (with their Korean names) and 시도 in the national grid: the frame of a
-    run on the bundled unit table, built without the run's results."""
+def frame_for(names: pd.DataFrame) -> MapFrame:
+    """The units of ``names`` (columns code, name) and the 시도, in the national grid."""
     from . import paths
     from .geometry import attach, load_sido_geometry, load_unit_geometry
-    from .units import load_units
 
-    names = load_units()[["code", "name_ko"]].rename(columns={"name_ko": "name"})
     sido_names = pd.read_csv(paths.require(paths.SIDO, "시도 table"), dtype=str, encoding="utf-8-sig")
     return map_frame(attach(names, load_unit_geometry()), load_sido_geometry(), sido_names)
+
+
+def bundled_frame() -> MapFrame:
+    """The bundled units (with their Korean names): the frame of a run on the bundled unit table,
+    built without the run's results."""
+    from .units import load_units
+
+    return frame_for(load_units()[["code", "name_ko"]].rename(columns={"name_ko": "name"}))
 
 
 def warm_up() -> None:

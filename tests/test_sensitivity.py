@@ -129,3 +129,15 @@ def test_type_indices_from_labels_equal_the_one_hot_indices(m, outputs, classes,
     for field in ("first_order", "total", "first_order_ci", "total_ci", "total_change"):
         np.testing.assert_allclose(getattr(direct, field), getattr(encoded, field), atol=1e-9, err_msg=field)
     assert direct.variance == pytest.approx(encoded.variance)
+
+
+def test_a_resample_without_variance_is_alike_on_both_paths():
+    # The case that split the two paths: one resample's variance was 0 from the labels and
+    # 2.8e-17 from the one-hot sums, so one interval had a NaN left out and the other did not.
+    rng = np.random.default_rng(20)
+    tA, tB = rng.integers(0, 2, (3, 1)), rng.integers(0, 2, (3, 1))
+    tAB = [np.where(rng.random((3, 1)) < 0.5, tA, tB), tA.copy()]
+    direct = type_indices(tA, tB, tAB, 2, n_boot=30, seed=20)
+    encoded = indices(one_hot(tA, 2), one_hot(tB, 2), [one_hot(x, 2) for x in tAB], n_boot=30, seed=20)
+    np.testing.assert_allclose(direct.first_order_ci, encoded.first_order_ci, atol=1e-9)
+    np.testing.assert_allclose(direct.total_ci, encoded.total_ci, atol=1e-9)

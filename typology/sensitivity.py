@@ -45,6 +45,11 @@ def one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:
     return out.reshape(labels.shape[0], -1)
 
 
+# Relative to the full variance: far above float rounding (~1e-16), far below any real
+# resample variance (for labels the smallest non-zero one is of order 1 / M²).
+_ZERO_VARIANCE = 1e-9
+
+
 @dataclass(frozen=True)
 class Indices:
     first_order: np.ndarray  # one per factor
@@ -70,8 +75,12 @@ def _estimate(first_rows: np.ndarray, total_rows: np.ndarray, V: float, boot_var
     rng = np.random.default_rng(seed)
     counts = np.stack([np.bincount(rng.integers(0, m, m), minlength=m) for _ in range(n_boot)]).astype(float)
     V_boot = boot_variance(counts)
+    # A resample whose outputs are all alike has no variance, but the two algebraic forms of it
+    # (from labels, from one-hot sums) leave different rounding residue (0 against 2.8e-17), so
+    # "no variance" is judged against a tolerance relative to the full variance, not against 0.
+    no_variance = V_boot <= V * _ZERO_VARIANCE
     with np.errstate(invalid="ignore", divide="ignore"):
-        V_boot = np.where(V_boot > 0, V_boot, np.nan)[:, None]
+        V_boot = np.where(no_variance, np.nan, V_boot)[:, None]
         S_boot = counts @ first_rows.T / m / V_boot
         ST_boot = counts @ total_rows.T / m / V_boot
     tail = (1 - level) / 2 * 100

@@ -40,7 +40,7 @@ OURS = """
 import json, sys, time
 t0 = time.perf_counter()
 import numpy as np
-from typology.cluster import KMeansClusters
+from typology.typologies.cluster import KMeansClusters
 import pandas as pd
 import sklearn.cluster
 X = np.load(sys.argv[1]); k = int(sys.argv[3]); seed = int(sys.argv[4])
@@ -97,8 +97,8 @@ def matrices() -> list[tuple[str, np.ndarray]]:
     import scale_data
 
     from typology import load_config, run
-    from typology.catalog import DIMENSIONS
-    from typology.score import score_frame
+    from typology.core.catalog import DIMENSIONS
+    from typology.scoring.score import score_frame
 
     default = run(load_config(None, ["typology.bootstrap.n=0"])).scores[list(DIMENSIONS)].dropna()
     adm3 = scale_data.adm3_frame()

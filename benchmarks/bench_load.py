@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from typology import load_config, paths
-from typology.catalog import load_catalog
-from typology.load import TableSpec, load_tables, read_table
-from typology.units import matcher
+from typology.core.catalog import load_catalog
+from typology.data.load import TableSpec, load_tables, read_table
+from typology.data.units import matcher
 
 
 def best_of(n: int, fn) -> float:

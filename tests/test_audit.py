@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from typology.audit import audit, cronbach_alpha
-from typology.catalog import DIMENSIONS, Indicator
-from typology.config import DEFAULTS, SCHEMA, _defaults, _merge
-from typology.score import score
+from typology.scoring.audit import audit, cronbach_alpha
+from typology.core.catalog import DIMENSIONS, Indicator
+from typology.core.config import DEFAULTS, SCHEMA, _defaults, _merge
+from typology.scoring.score import score
 
 
 def test_cronbach_alpha_hand_cases():

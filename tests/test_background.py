@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from typology.background import Background, can_fork, fork_call
+from typology.run.background import Background, can_fork, fork_call
 from typology.errors import TypologyError
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from typology import paths
-from typology.geometry import attach, load_sido_geometry, load_unit_geometry
-from typology.map_layers import build_layers
-from typology.render_map import build_map, dimension_names
-from typology.report import build_report
+from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
+from typology.render.layers import build_layers
+from typology.render.webmap import build_map, dimension_names
+from typology.render.report import build_report
 
 from .output_helpers import EVIL, evil_run
 

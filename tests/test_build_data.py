@@ -7,8 +7,9 @@ import shutil
 
 import pytest
 
-from typology import paths, units
-from typology.build.run import build_all
+from typology import paths
+from typology.data import units
+from typology.data.bundle.build import build_all
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from typology import paths
-from typology.catalog import DIMENSIONS, INDICATOR_FIELDS, load_catalog
+from typology.core.catalog import DIMENSIONS, INDICATOR_FIELDS, load_catalog
 from typology.errors import TypologyError
 
 # The thirteen indicators of the 2019 KRILA study, by dimension (DESIGN §2).

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from typology.classify import Condition, RuleTypology
+from typology.typologies.classify import Condition, RuleTypology
 from typology.errors import TypologyError
 
 AXES = {"society": {"name_ko": "사회 축", "dimensions": ["civic", "institution"]},

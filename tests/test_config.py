@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from typology import paths
-from typology.config import load_config
+from typology.core.config import load_config
 from typology.errors import TypologyError
 
 from .conftest import write_config

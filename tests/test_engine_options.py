@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from typology import load_config, paths, run
-from typology.catalog import DIMENSIONS
-from typology.units import load_units
+from typology.core.catalog import DIMENSIONS
+from typology.data.units import load_units
 
 from .conftest import run_cli, write_config
 

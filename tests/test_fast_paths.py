@@ -15,15 +15,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from typology import paths
-from typology.catalog import DIMENSIONS
-from typology.classify import Condition, classify, rule_model
-from typology.geometry import attach, load_sido_geometry, load_unit_geometry
-from typology.map_layers import build_layers
-from typology.outputs import StaticMaps
-from typology.render_map import dimension_names
-from typology.score import score, score_frame
-from typology.stability import bootstrap
-from typology.static_maps import map_frame, render_static_maps
+from typology.core.catalog import DIMENSIONS
+from typology.typologies.classify import Condition, classify, rule_model
+from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
+from typology.render.layers import build_layers
+from typology.run.outputs import StaticMaps
+from typology.render.webmap import dimension_names
+from typology.scoring.score import score, score_frame
+from typology.typologies.stability import bootstrap
+from typology.render.static_maps import map_frame, render_static_maps
 
 from .typology_synth import CATALOG, typology
 
@@ -140,7 +140,7 @@ def test_every_file_of_the_run_folder_is_the_same_twice(default_run, tmp_path):
     # The maps, report and workbook are compared in test_outputs; here the rest, scores.gpkg included.
     import dataclasses
 
-    from typology.outputs import write_run
+    from typology.run.outputs import write_run
 
     lean = dataclasses.replace(default_run, config={**default_run.config, "output": {
         **default_run.config["output"], "static_maps": False, "report": False, "xlsx": False}})

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from typology.errors import TypologyError
-from typology.impute import IMPUTERS
+from typology.scoring.impute import IMPUTERS
 
 # Synthetic: five units in three 시도 (11, 11, 21, 21, 29); 29 has no observed x, as 세종 might.
 GROUPS = pd.Series(["11", "11", "21", "21", "29"], index=list("ABCDE"))

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from typology.errors import TypologyError
-from typology.geometry import attach, load_sido_geometry, load_unit_geometry
-from typology.map_layers import build_layers, quantile_classes
-from typology.offline_assets import external_loads, json_for_script, leaflet_css, leaflet_js, script_hash
-from typology.render_map import build_map, dimension_names, national_ranks
+from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
+from typology.render.layers import build_layers, quantile_classes
+from typology.render.offline_assets import external_loads, json_for_script, leaflet_css, leaflet_js, script_hash
+from typology.render.webmap import build_map, dimension_names, national_ranks
 
 from .output_helpers import EVIL, evil_run, map_data
 
@@ -173,7 +173,7 @@ def test_layers_share_classes_with_the_table(default_run):
 
 
 def test_type_colours_come_from_the_config_and_are_checked():
-    from typology.map_layers import type_colours
+    from typology.render.layers import type_colours
 
     types = [{"key": "a", "colour": "#123456"}, {"key": "b"}]
     assert type_colours(types, "u") == {"a": "#123456", "b": "#d95f02", "u": "#bdbdbd"}

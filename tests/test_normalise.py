@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from typology.errors import TypologyError
-from typology.normalise import NORMALISERS
+from typology.scoring.normalise import NORMALISERS
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 columns = arrays(np.float64, st.integers(min_value=3, max_value=40), elements=finite).filter(

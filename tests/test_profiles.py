@@ -7,9 +7,9 @@ import warnings
 import numpy as np
 import pytest
 
-from typology.catalog import DIMENSIONS
+from typology.core.catalog import DIMENSIONS
 from typology.errors import TypologyError
-from typology.profiles import (
+from typology.render.profiles import (
     profile_figure,
     profile_png,
     profile_svg,

@@ -8,9 +8,9 @@ import pytest
 
 from typology import load_config, run
 from typology.errors import TypologyError
-from typology.outputs import write_run
-from typology.rebuild import key_order, rebuild, restore_order
-from typology.units import load_units
+from typology.run.outputs import write_run
+from typology.run.rebuild import key_order, rebuild, restore_order
+from typology.data.units import load_units
 
 from .conftest import run_cli, write_config
 

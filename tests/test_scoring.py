@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from typology.aggregate import AGGREGATORS, arithmetic, geometric, score_dimension
-from typology.catalog import Indicator
-from typology.config import DEFAULTS, SCHEMA, _defaults, _merge
+from typology.scoring.aggregate import AGGREGATORS, arithmetic, geometric, score_dimension
+from typology.core.catalog import Indicator
+from typology.core.config import DEFAULTS, SCHEMA, _defaults, _merge
 from typology.errors import TypologyError
-from typology.score import score
-from typology.weights import WEIGHTINGS, first_component, indicator_weights
+from typology.scoring.score import score
+from typology.scoring.weights import WEIGHTINGS, first_component, indicator_weights
 
 values = st.lists(st.floats(min_value=0.1, max_value=1e3, allow_nan=False), min_size=1, max_size=6)
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from typology.sensitivity import indices, one_hot, type_indices
+from typology.uncertainty.sensitivity import indices, one_hot, type_indices
 
 M = 4000
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from typology import agreement, choose_k
-from typology.classify import classify
-from typology.stability import bootstrap, jaccard_best
+from typology.typologies import agreement, choose_k
+from typology.typologies.classify import classify
+from typology.typologies.stability import bootstrap, jaccard_best
 
 from .typology_synth import CATALOG, planted, typology
 

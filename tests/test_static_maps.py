@@ -12,11 +12,11 @@ import pytest
 import shapely
 
 from typology import paths
-from typology.fonts import covers_hangul, hangul_family, hangul_font_path
-from typology.geometry import attach, load_sido_geometry, load_unit_geometry
-from typology.map_layers import build_layers
-from typology.render_map import dimension_names
-from typology.static_maps import map_frame, render_static_maps, small_island_units, type_map_figure
+from typology.render.fonts import covers_hangul, hangul_family, hangul_font_path
+from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
+from typology.render.layers import build_layers
+from typology.render.webmap import dimension_names
+from typology.render.static_maps import map_frame, render_static_maps, small_island_units, type_map_figure
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_pdf_embeds_the_hangul_font(files):
 
 def test_korean_labels_are_on_the_type_map(frame_and_layers, default_run):
     frame, layers = frame_and_layers
-    from typology.fonts import hangul_rc
+    from typology.render.fonts import hangul_rc
 
     with hangul_rc():
         fig = type_map_figure(frame, layers[0], "제목", "subtitle")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from typology.errors import TypologyError
-from typology.timeseries import MISSING, _mixed, alluvial, changed_types, run_panel, transition_matrix
+from typology.api.timeseries import MISSING, _mixed, alluvial, changed_types, run_panel, transition_matrix
 
 
 def toy_panel() -> tuple[pd.Series, pd.Series]:

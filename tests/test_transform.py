@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from typology.catalog import load_catalog
+from typology.core.catalog import load_catalog
 from typology.errors import TypologyError
-from typology.transform import compute_indicators
+from typology.data.transform import compute_indicators
 
 
 def rows(*items):
@@ -52,7 +52,7 @@ def test_unbundled_indicator_without_user_data_is_a_clear_error():
 
 
 def test_years_resolve_to_the_nearest_with_ties_to_the_later():
-    from typology.transform import YearPolicy
+    from typology.data.transform import YearPolicy
 
     catalog = load_catalog()
     turnout = catalog.indicators["local_election_turnout"]
@@ -70,7 +70,7 @@ def test_years_resolve_to_the_nearest_with_ties_to_the_later():
 
 
 def test_parts_of_a_formula_read_one_year_where_they_can():
-    from typology.transform import YearPolicy
+    from typology.data.transform import YearPolicy
 
     catalog = load_catalog()
     early = catalog.indicators["early_voting_rate"]
@@ -83,7 +83,7 @@ def test_parts_of_a_formula_read_one_year_where_they_can():
 
 
 def test_stale_years_are_flagged_or_excluded():
-    from typology.transform import YearPolicy
+    from typology.data.transform import YearPolicy
 
     catalog = load_catalog()
     staff = catalog.indicators["staff_per_1000"]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from typology.errors import TypologyError
-from typology.treat import TREATMENTS, shape, winsorise
+from typology.scoring.treat import TREATMENTS, shape, winsorise
 
 # Synthetic: 1…10 and two outliers (COINr's documentation example).
 CODES = [f"u{i:02d}" for i in range(12)]

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from typology import load_config, paths, run
-from typology.classify import classify
+from typology.typologies.classify import classify
 
 from .conftest import run_cli, write_config
 from .typology_synth import CATALOG, TYPES, planted, typology

@@ -17,10 +17,10 @@ from hypothesis.extra.numpy import arrays
 
 from tests.conftest import run_cli
 from typology import TypologyError
-from typology.alternatives import plan
-from typology.catalog import DIMENSIONS
-from typology.classify import rule_model
-from typology.montecarlo import (
+from typology.uncertainty.alternatives import plan
+from typology.core.catalog import DIMENSIONS
+from typology.typologies.classify import rule_model
+from typology.uncertainty.montecarlo import (
     Design,
     axis_rows,
     dirichlet_weights,
@@ -31,7 +31,7 @@ from typology.montecarlo import (
     rule_assign,
     rule_thresholds,
 )
-from typology.uncertainty import analyse, attach
+from typology.uncertainty.analysis import analyse, attach
 
 SMALL = {"n": 60, "backend": "sequential"}
 
@@ -313,7 +313,7 @@ def test_attach_adds_columns_layer_and_section(default_run, small):
 
 
 def test_rows_that_repeat_a_run_are_copies_of_it(default_run):
-    from typology.uncertainty import _copies
+    from typology.uncertainty.analysis import _copies
 
     result = variant(default_run, {**SMALL, "n": 40, "typology": ["rules", "ward"], "k": [2, 3]})
     p, prep = _prepared(result)

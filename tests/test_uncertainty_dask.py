@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.test_uncertainty import csv, variant
-from typology.uncertainty import analyse
+from typology.uncertainty.analysis import analyse
 
 
 def _distributed():

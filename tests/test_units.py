@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from typology.units import load_units, matcher
+from typology.data.units import load_units, matcher
 
 
 def test_228_units_226_plus_sejong_and_jeju():
@@ -139,7 +139,7 @@ def test_change_table_codes_agree_with_the_crosswalk():
     import pandas as pd
 
     from typology import paths
-    from typology.units import norm
+    from typology.data.units import norm
 
     changes = pd.read_csv(paths.ADMIN_CHANGES, dtype=str, keep_default_na=False)
     crosswalk = pd.read_csv(paths.CROSSWALK, dtype=str, keep_default_na=False)

@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from typology import load_config, run
-from typology.catalog import load_catalog
+from typology.core.catalog import load_catalog
 from typology.errors import TypologyError
-from typology.load import TableSpec, read_table, table_spec
-from typology.units import matcher
+from typology.data.load import TableSpec, read_table, table_spec
+from typology.data.units import matcher
 
 from .conftest import run_cli, write_config
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .config import load_config  # noqa: E402
+from ._version import __version__  # noqa: E402
+from .core.config import load_config  # noqa: E402
 from .errors import TypologyError  # noqa: E402
-from .pipeline import RunResult, run  # noqa: E402
+from .run.pipeline import RunResult, run  # noqa: E402
 
 __all__ = ["RunResult", "TypologyError", "__version__", "load_config", "run"]
 
-# Notebook API (typology/api.py, compare.py, gap.py, timeseries.py), imported on first use
+# Notebook API (typology/api/), imported on first use
 # so that `import typology` and the CLI do not pay for matplotlib, libpysal or geopandas.
-_LAZY = {"load_results": ("api", "load"), "Results": ("api", "Results"), "run_variants": ("api", "run_variants"),
-         "run_panel": ("timeseries", "run_panel"), "transition_matrix": ("timeseries", "transition_matrix")}
+_LAZY = {"load_results": ("api.results", "load"), "Results": ("api.results", "Results"),
+         "run_variants": ("api.results", "run_variants"), "run_panel": ("api.timeseries", "run_panel"),
+         "transition_matrix": ("api.timeseries", "transition_matrix")}
 __all__ += list(_LAZY)
 
 

@@ -34,11 +34,11 @@ def run(
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a config value: KEY=VALUE")] = None,
 ) -> None:
     """Score, type and map every local government; write the run folder."""
-    from .atomic import write_csv
-    from .config import load_config
-    from .load import UnmatchedRowsError
-    from .outputs import static_maps_for, write_run
-    from .pipeline import run as run_pipeline
+    from .core.atomic import write_csv
+    from .core.config import load_config
+    from .data.load import UnmatchedRowsError
+    from .run.outputs import static_maps_for, write_run
+    from .run.pipeline import run as run_pipeline
 
     started = time.perf_counter()
     maps = None
@@ -100,11 +100,11 @@ def uncertainty(
     jobs: Annotated[int | None, typer.Option("--jobs", help="workers on this machine (-1 = every core)")] = None,
 ) -> None:
     """Monte Carlo over the config's alternatives: rank intervals, type probabilities, sensitivity."""
-    from .alternatives import plan
-    from .config import load_config
-    from .outputs import write_run
-    from .pipeline import run as run_pipeline
-    from .uncertainty import analyse, attach
+    from .core.config import load_config
+    from .run.outputs import write_run
+    from .run.pipeline import run as run_pipeline
+    from .uncertainty.alternatives import plan
+    from .uncertainty.analysis import analyse, attach
 
     started = time.perf_counter()
     # The switches are config keys, so the manifest records them like any other setting.
@@ -150,7 +150,7 @@ def rebuild(
     out: Annotated[Path | None, typer.Option("--out", help="output folder (default <run folder>-rebuild/)")] = None,
 ) -> None:
     """Run a recorded run again from its manifest; check the inputs and compare the tables byte for byte."""
-    from .rebuild import rebuild as rebuild_run
+    from .run.rebuild import rebuild as rebuild_run
 
     try:
         report = rebuild_run(manifest, out)
@@ -176,7 +176,7 @@ def build_data(
     no_geometry: Annotated[bool, typer.Option("--no-geometry", help="skip rebuilding the geometry")] = False,
 ) -> None:
     """Rebuild units, the variable table and the geometry from the bundled sources."""
-    from .build.run import build_all
+    from .data.bundle.build import build_all
 
     try:
         counts = build_all(with_geometry=not no_geometry)
@@ -195,8 +195,8 @@ def fetch(
     refresh: Annotated[bool, typer.Option("--refresh", help="ask KOSIS again even when cached")] = False,
 ) -> None:
     """Download a variable from the KOSIS OpenAPI (key in KOSIS_API_KEY) as a table for data.tables."""
-    from .catalog import load_catalog
-    from .fetch import fetch as fetch_table
+    from .core.catalog import load_catalog
+    from .data.fetch import fetch as fetch_table
 
     try:
         catalog = load_catalog()

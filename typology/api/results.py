@@ -1,0 +1,362 @@
+"""The notebook-facing API: results as a GeoDataFrame, region lookup, comparison, peers, gaps.
+
+``load()`` runs a config in-process or reads a run folder and returns ``Results``: one row
+per unit in ``Results.frame`` (a GeoDataFrame, like geosnap's, with the type in the label
+column ``type``), plus what the analyses need to speak in the indicators' own units (names,
+units, weights, the config). The analyses live in their own modules (``compare``, ``gap``,
+``timeseries``); ``Results`` only offers them as methods.
+
+    import typology as tp
+    res = tp.load_results()                 # the default config on the bundled data
+    res.compare(["전주시", "순천시", "서울 중구"]).figure
+    res.peers("전주시").similar
+    res.gap_to("순천시", "society_led").summary()
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..core.catalog import DIMENSIONS, load_catalog
+from ..data.regions import RegionIndex, default_index
+from ..errors import TypologyError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.figure import Figure
+
+    from ..run.pipeline import RunResult
+    from ..typologies.classify import RuleTypology
+    from .compare import Comparison, Peers
+    from .gap import Gap
+
+LABEL = "type"
+RUN_FILES = ("indicators.csv", "manifest.json")
+INDICATOR_META = ["name_ko", "name_en", "dimension", "unit", "direction", "weight", "years", "year_status"]
+
+
+@dataclass
+class Results:
+    """One run's per-unit results with the context to explain them.
+
+    ``frame``: GeoDataFrame, one row per unit (the columns of scores.csv plus geometry);
+    ``indicators``: one row per indicator in use (index = key) with names, unit, dimension,
+    direction, weight, years and year status; ``config``: the resolved config of the run.
+    """
+
+    frame: gpd.GeoDataFrame
+    indicators: pd.DataFrame
+    config: dict[str, Any]
+    source: str
+    dimension_names: dict[str, dict[str, str]]
+    regions: RegionIndex = field(default_factory=default_index, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    label = LABEL
+
+    # -- lookup -----------------------------------------------------------------------
+    def region(self, query: object, system: str = "kostat") -> str:
+        """The unit code for a name or code ('전주시', '서울 중구', '중구 (부산)', '35010')."""
+        code = self.regions.resolve(query, system)
+        if code not in self.by_code.index:
+            raise TypologyError(f"region {query!r} ({code}) is not in these results ({self.source})")
+        return code
+
+    def row(self, query: object) -> pd.Series:
+        """One unit's row of ``frame`` (without geometry)."""
+        return self.by_code.loc[self.region(query)].drop(labels="geometry")
+
+    @property
+    def by_code(self) -> pd.DataFrame:
+        if "by_code" not in self._cache:
+            self._cache["by_code"] = self.frame.set_index("code", drop=False).rename_axis(None)
+        return self._cache["by_code"]
+
+    def name(self, code: str, lang: str = "ko") -> str:
+        """Display label unique across units: '중구 (서울)' / 'Jung-gu (Seoul)'."""
+        if lang == "en":
+            row = self.regions.units.loc[code]
+            sido = row["sido_en"]
+            return row["name_en"] if row["name_ko"] == row["sido_ko"] else f"{row['name_en']} ({sido})"
+        return self.regions.label(code)
+
+    def labels(self, lang: str = "ko") -> pd.Series:
+        """Unique display label per unit code ('중구 (서울)'), built once."""
+        key = f"labels_{lang}"
+        if key not in self._cache:
+            self._cache[key] = pd.Series({c: self.name(c, lang) for c in self.by_code.index}, name="label")
+        return self._cache[key]
+
+    # -- metadata ---------------------------------------------------------------------
+    @property
+    def dimensions(self) -> list[str]:
+        return list(DIMENSIONS)
+
+    def dimension_name(self, dim: str, lang: str = "ko") -> str:
+        return self.dimension_names.get(dim, {}).get(f"name_{lang}", dim)
+
+    @property
+    def types(self) -> pd.DataFrame:
+        """The types of the rules in order (first match wins), then the unclassified key."""
+        typology = self.config["typology"]
+        rows = [{"key": t["key"], "name_ko": t["name_ko"], "name_en": t["name_en"]} for t in typology["types"]]
+        u = typology["unclassified"]
+        rows.append({"key": u["key"], "name_ko": u["name_ko"], "name_en": u["name_en"]})
+        return pd.DataFrame(rows).set_index("key")
+
+    def type_key(self, query: str) -> str:
+        """A type key from its key or Korean/English name."""
+        types = self.types
+        for key, row in types.iterrows():
+            if query in (key, row["name_ko"], row["name_en"]):
+                return str(key)
+        listed = ", ".join(f"{k} ({r['name_ko']})" for k, r in types.iterrows())
+        raise TypologyError(f"type {query!r}: not a type of this run; expected one of {listed}")
+
+    def type_name(self, key: str, lang: str = "ko") -> str:
+        types = self.types
+        return str(types.at[key, f"name_{lang}"]) if key in types.index else str(key)
+
+    @property
+    def normalise_method(self) -> str:
+        return str(self.config["scoring"]["normalise"]["method"])
+
+    def rules(self) -> RuleTypology:
+        """The run's rule typology, refitted on its dimension scores (thresholds as in the run).
+
+        Refitting reproduces the run's thresholds because they are the national mean or
+        median of each axis; the predicted types are checked against the stored ones.
+        """
+        if "rules" in self._cache:
+            return self._cache["rules"]
+        from ..typologies.classify import RuleTypology
+
+        typology = self.config["typology"]
+        if typology.get("method") != "rules":
+            raise TypologyError(f"config key typology.method: {typology.get('method')!r}; gap_to and the rule "
+                                f"explanations need the readable rules (method 'rules')")
+        model = RuleTypology(axes=typology["axes"], types=typology["types"], unclassified=typology["unclassified"],
+                             dimension_names={d: self.dimension_name(d) for d in DIMENSIONS})
+        scores = self.by_code[list(DIMENSIONS)].astype(float)
+        predicted = model.fit_predict(scores)["type"]
+        differ = predicted.index[predicted != self.by_code["type"]]
+        if len(differ):
+            raise TypologyError(f"{self.source}: the stored types of {list(differ[:5])} do not follow the run's "
+                                f"rules (typology.types); the results were edited or come from another config")
+        self._cache["rules"] = model
+        return model
+
+    # -- analyses ---------------------------------------------------------------------
+    def compare(self, regions: list[object], indicators: list[str] | None = None, lang: str | None = None,
+                ) -> Comparison:
+        from .compare import compare
+
+        return compare(self, regions, indicators=indicators, lang=lang)
+
+    def peers(self, region: object, by: str | list[str] = "indicators", n: int = 5) -> Peers:
+        from .compare import peers
+
+        return peers(self, region, by=by, n=n)
+
+    def gap_to(self, region: object, target: str) -> Gap:
+        from .gap import gap_to
+
+        return gap_to(self, region, target)
+
+    def contiguity(self):  # -> libpysal.graph.Graph
+        """Queen contiguity (shared border or corner) on the unit geometry, built once."""
+        if "contiguity" not in self._cache:
+            from libpysal.graph import Graph
+
+            geo = self.frame[["code", "geometry"]].set_index("code")
+            self._cache["contiguity"] = Graph.build_contiguity(geo, rook=False)
+        return self._cache["contiguity"]
+
+    def plot(self, column: str = LABEL, lang: str | None = None, ax: Any = None) -> Figure:
+        """A static map of one column (the type by default), with Korean labels if a font allows."""
+        from ..render import charts
+
+        lang = charts.chart_lang(lang)
+        with charts.style():
+            fig = charts.new_figure(7, 8) if ax is None else ax.figure
+            ax = ax or fig.add_subplot()
+            frame = self.frame
+            if column == LABEL:
+                names = {k: self.type_name(k, lang) for k in self.types.index}
+                shown = frame[LABEL].map(names)
+                order = [names[k] for k in self.types.index if k in set(frame[LABEL])]
+                colours = dict(zip(order, charts.TYPE_COLOURS))
+                colours[names[self.config["typology"]["unclassified"]["key"]]] = charts.MISSING_COLOUR
+                for label in order:
+                    part = frame[shown == label]
+                    part.plot(ax=ax, color=colours[label], edgecolor="white", linewidth=0.2)
+                from matplotlib.patches import Patch
+
+                counts = shown.value_counts()
+                ax.legend(handles=[Patch(color=colours[o], label=f"{o} ({counts[o]})") for o in order],
+                          loc="lower right")
+            else:
+                missing = {"color": charts.MISSING_COLOUR, "label": "결측" if lang == "ko" else "missing"}
+                frame.plot(column=column, ax=ax, legend=True, cmap="viridis", edgecolor="white", linewidth=0.2,
+                           missing_kwds=missing)
+            ax.set_axis_off()
+            title = self.config.get("title_ko" if lang == "ko" else "title_en") or self.config.get("name", "")
+            ax.set_title(f"{title} ({self.config.get('reference_year')})")
+        return fig
+
+
+# -- constructors ---------------------------------------------------------------------------
+def load(source: object = None, overrides: list[str] | None = None) -> Results:
+    """Results from a config (run in-process), a run folder, or a RunResult.
+
+    ``source``: None (the default config), a config path (.yaml/.yml), a resolved config
+    dict, a run folder written by ``typology run`` (scores.gpkg or scores.csv, with
+    indicators.csv and manifest.json), or a ``RunResult``. ``overrides`` are ``--set``
+    strings such as ``"scoring.normalise.method=minmax"`` (configs only).
+    """
+    from ..core.config import load_config
+    from ..run.pipeline import RunResult, run
+
+    if isinstance(source, RunResult):
+        _no_overrides(overrides, "a RunResult")
+        return from_run(source)
+    if source is None or isinstance(source, dict):
+        if isinstance(source, dict):
+            config = copy.deepcopy(source)
+            if overrides:
+                from ..core.config import apply_overrides
+
+                config = apply_overrides(config, overrides)
+        else:
+            config = load_config(None, overrides)
+        return from_run(run(config))
+    path = Path(str(source))
+    if path.is_dir():
+        _no_overrides(overrides, f"run folder {path}")
+        return from_folder(path)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return from_run(run(load_config(path, overrides)))
+    raise TypologyError(f"{path}: expected a config file (.yaml) or a run folder written by `typology run`")
+
+
+def _no_overrides(overrides: list[str] | None, what: str) -> None:
+    if overrides:
+        raise TypologyError(f"--set {overrides[0]!r}: overrides apply to configs, not to {what}")
+
+
+def from_run(result: RunResult) -> Results:
+    """Results of an in-process run, with the bundled unit geometry attached."""
+    from ..data.geometry import attach, load_unit_geometry
+
+    frame = attach(result.table(), load_unit_geometry())
+    years = result.years.set_index("indicator")
+    meta = pd.DataFrame([{
+        "key": ind.key, "name_ko": ind.spec["name_ko"], "name_en": ind.spec["name_en"],
+        "dimension": ind.dimension, "unit": ind.spec["unit"], "direction": ind.direction,
+        "weight": float(result.weights[ind.key]), "years": years.at[ind.key, "years"],
+        "year_status": years.at[ind.key, "year_status"]} for ind in result.indicators]).set_index("key")
+    names = {d: dict(result.catalog.dimensions[d]) for d in DIMENSIONS}
+    return Results(frame, meta, result.config, f"run of config {result.config.get('name')!r}", names)
+
+
+def from_folder(folder: Path) -> Results:
+    """Results from a run folder: scores.gpkg (or scores.csv plus the bundled geometry)."""
+    import geopandas as gpd
+
+    from ..data.geometry import attach, load_unit_geometry
+
+    for name in RUN_FILES:
+        if not (folder / name).is_file():
+            raise TypologyError(f"{folder / name}: not found; a run folder written by `typology run` has it")
+    gpkg, csv = folder / "scores.gpkg", folder / "scores.csv"
+    if gpkg.is_file():
+        frame = gpd.read_file(gpkg)
+        where = gpkg
+    elif csv.is_file():
+        frame = attach(_read_scores_csv(csv), load_unit_geometry())
+        where = csv
+    else:
+        raise TypologyError(f"{folder}: neither scores.gpkg nor scores.csv found")
+    required = ["code", "name", "sido", LABEL, "type_ko", *DIMENSIONS]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise TypologyError(f"{where}: missing columns {missing}")
+    frame["code"] = frame["code"].astype(str).str.zfill(5)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        config = manifest["config"]
+    except (ValueError, KeyError) as exc:
+        raise TypologyError(f"{folder / 'manifest.json'}: not a typology manifest ({exc})") from None
+    meta = pd.read_csv(folder / "indicators.csv", encoding="utf-8-sig")
+    missing = [c for c in ["indicator", *INDICATOR_META] if c not in meta.columns]
+    if missing:
+        raise TypologyError(f"{folder / 'indicators.csv'}: missing columns {missing}")
+    meta = meta.rename(columns={"indicator": "key"}).set_index("key")[INDICATOR_META]
+    absent = [k for k in meta.index if k not in frame.columns or f"{k}_norm" not in frame.columns]
+    if absent:
+        raise TypologyError(f"{where}: indicators {absent} listed in indicators.csv have no raw/_norm columns")
+    catalog = load_catalog()
+    names = {d: dict(catalog.dimensions[d]) for d in DIMENSIONS}
+    return Results(frame, meta, config, f"run folder {folder}", names)
+
+
+def _read_scores_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype={"code": str, "code_std5": str}, encoding="utf-8-sig",
+                           keep_default_na=True)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TypologyError(f"{path}: not a readable scores table ({exc})") from None
+
+
+# -- several runs side by side --------------------------------------------------------------
+def run_variants(variants: dict[str, list[str] | dict[str, Any]], config: object = None) -> dict[str, Results]:
+    """Run several variants of one config (e.g. other normalisations) and keep their results.
+
+    ``variants`` maps a label to either a list of ``--set`` overrides applied to ``config``
+    (``[]`` = the config as it is) or a whole resolved config dict (for changes ``--set``
+    cannot express, such as a type rule). ``config`` is None (default), a path or a dict.
+    """
+    if not variants:
+        raise TypologyError("run_variants: give at least one variant (label → list of overrides or a config)")
+    if config is not None and not isinstance(config, dict) and Path(str(config)).is_dir():
+        raise TypologyError(f"{config}: run_variants needs a config, not a run folder")
+    out = {}
+    for label, spec in variants.items():
+        if isinstance(spec, dict):
+            out[label] = load(spec)
+        elif isinstance(spec, (list, tuple)) and all(isinstance(o, str) for o in spec):
+            out[label] = load(config, list(spec))
+        else:
+            raise TypologyError(f"run_variants: variant {label!r}: expected a list of 'key=value' overrides or a "
+                                f"config dict, got {spec!r}")
+    return out
+
+
+def type_table(runs: dict[str, Results], lang: str = "ko") -> pd.DataFrame:
+    """Per unit (rows) and run (columns): the type name. Index = code; name and sido first."""
+    first = next(iter(runs.values()))
+    out = first.by_code[["name", "sido"]].copy()
+    for label, res in runs.items():
+        out[label] = res.by_code[LABEL].map(lambda k, r=res: r.type_name(k, lang))
+    return out
+
+
+def agreement(runs: dict[str, Results], reference: str | None = None) -> pd.DataFrame:
+    """Share of units (0–1) whose type is the same in each pair of runs, by type key."""
+    labels = list(runs)
+    keys = pd.DataFrame({label: res.by_code[LABEL] for label, res in runs.items()})
+    out = pd.DataFrame(index=labels, columns=labels, dtype=float)
+    for a in labels:
+        for b in labels:
+            out.at[a, b] = float((keys[a] == keys[b]).mean())
+    if reference is not None:
+        if reference not in runs:
+            raise TypologyError(f"agreement: reference {reference!r} is not one of {labels}")
+        return out[[reference]]
+    return out

@@ -1,0 +1,288 @@
+"""The model run for several reference years on the same (2020-vintage) units, and its type transitions.
+
+Each year is an ordinary run with ``reference_year`` set: every indicator reads the
+available year nearest to it (ties → later), and an indicator whose nearest year is
+further away than ``data.max_year_gap`` is carried with a flag or excluded
+(``data.on_year_gap``). Units are the harmonised 2020 units of the data build; a territory
+with no comparable earlier unit (세종 before 2012) is missing, and so unclassified, in those
+years. ``Panel.flags`` lists, per year and indicator, the variable-years read and their
+status, whether an indicator mixes years (numerator and denominator from different
+years), and whether it reads the same data in every panel year (so it cannot drive a
+change of type): nothing about the years is left implicit.
+
+Scores are normalised within each year and thresholds are relative to each year's national
+mean, so a change of type means a change of a region's position among regions, not of its
+absolute level.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..errors import TypologyError
+from ..render import charts
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .results import Results
+
+DEFAULT_YEARS = (2015, 2018, 2020, 2022)
+MISSING = "(none)"  # a unit absent from one year's results
+
+
+def transition_matrix(before: pd.Series, after: pd.Series, order: list[str] | None = None) -> pd.DataFrame:
+    """Counts of units by (type before, type after); rows = before, columns = after.
+
+    The two series are aligned on their index (unit codes). A unit present in one only is
+    counted under ``MISSING`` on the other side, so every unit is counted once. ``order``
+    fixes the row/column order (categories not seen are kept as zero rows/columns).
+    """
+    codes = before.index.union(after.index)
+    a = before.reindex(codes).fillna(MISSING).astype(str)
+    b = after.reindex(codes).fillna(MISSING).astype(str)
+    seen = list(dict.fromkeys([*sorted(set(a)), *sorted(set(b))]))
+    cats = list(order or [])
+    cats += [c for c in seen if c not in cats and c != MISSING]
+    if MISSING in seen:
+        cats.append(MISSING)
+    matrix = pd.crosstab(pd.Categorical(a, cats), pd.Categorical(b, cats), dropna=False)
+    matrix.index.name, matrix.columns.name = "from", "to"
+    return matrix.astype(int)
+
+
+def changed_types(before: pd.Series, after: pd.Series) -> pd.DataFrame:
+    """The units whose type differs between two series (aligned by index), with both types."""
+    codes = before.index.union(after.index)
+    a = before.reindex(codes).fillna(MISSING).astype(str)
+    b = after.reindex(codes).fillna(MISSING).astype(str)
+    moved = a != b
+    return pd.DataFrame({"code": codes[moved], "from": a[moved].to_numpy(), "to": b[moved].to_numpy()})
+
+
+def _mixed(variables: str) -> bool:
+    """True when an indicator's variables come from different years (e.g. votes 2018 / electorate 2014).
+
+    A single variable read at two years (a growth rate's base and end) is one measure, not a mix.
+    """
+    years: dict[str, set[str]] = {}
+    for item in filter(None, variables.split(";")):
+        var, _, year = item.partition("@")
+        years.setdefault(var, set()).add(year)
+    return len({frozenset(ys) for ys in years.values()}) > 1
+
+
+@dataclass
+class Panel:
+    """Results of one config for several reference years (see the module docstring)."""
+
+    years: list[int]
+    results: dict[int, Results]
+    flags: pd.DataFrame
+
+    @property
+    def types(self) -> pd.DataFrame:
+        """Type key per unit (rows, code) and year (columns)."""
+        return pd.DataFrame({y: r.by_code["type"] for y, r in self.results.items()})
+
+    def _first(self) -> Results:
+        return self.results[self.years[0]]
+
+    def type_name(self, key: str, lang: str = "ko") -> str:
+        return MISSING if key == MISSING else self._first().type_name(key, lang)
+
+    def _order(self) -> list[str]:
+        return list(self._first().types.index)
+
+    def _check(self, *years: int) -> None:
+        for y in years:
+            if y not in self.results:
+                raise TypologyError(f"panel: year {y} was not run; years run: {self.years}")
+
+    def transitions(self, start: int, end: int, lang: str | None = "ko") -> pd.DataFrame:
+        """Transition matrix of types from ``start`` to ``end`` (counts of units)."""
+        self._check(start, end)
+        types = self.types
+        matrix = transition_matrix(types[start], types[end], self._order())
+        if lang:
+            matrix = matrix.rename(index=lambda k: self.type_name(k, lang), columns=lambda k: self.type_name(k, lang))
+        matrix.index.name, matrix.columns.name = f"{start}", f"{end}"
+        return matrix
+
+    def changed(self, start: int, end: int) -> pd.DataFrame:
+        """Units whose type changed between two years, with names, types and composite scores."""
+        self._check(start, end)
+        types = self.types
+        moved = changed_types(types[start], types[end])
+        a, b = self.results[start].by_code, self.results[end].by_code
+        out = moved.assign(
+            name=[a.at[c, "name"] for c in moved["code"]], sido=[a.at[c, "sido"] for c in moved["code"]],
+            from_ko=[self.type_name(t) for t in moved["from"]], to_ko=[self.type_name(t) for t in moved["to"]],
+            **{f"axis_{ax}_{y}": [r.at[c, f"axis_{ax}"] for c in moved["code"]]
+               for y, r in ((start, a), (end, b)) for ax in self._axes()},
+            **{f"reason_{end}": [b.at[c, "reason"] for c in moved["code"]]},
+        )
+        front = ["code", "name", "sido", "from", "to", "from_ko", "to_ko"]
+        return out[front + [c for c in out.columns if c not in front]].sort_values("code").reset_index(drop=True)
+
+    def _axes(self) -> list[str]:
+        return list(self._first().config["typology"]["axes"])
+
+    def history(self, region: object) -> pd.DataFrame:
+        """One region across the panel years: type, dimension scores, axes, composite rank, data flags."""
+        first = self._first()
+        code = first.region(region)
+        rows = []
+        for y, res in self.results.items():
+            row = res.by_code.loc[code]
+            rows.append({"year": y, "type": row["type"], "type_ko": row["type_ko"],
+                         **{d: row[d] for d in res.dimensions},
+                         **{f"axis_{a}": row[f"axis_{a}"] for a in self._axes()},
+                         "composite": row["composite"], "composite_rank": row["composite_rank"],
+                         "missing_indicators": row.get("missing_indicators", ""),
+                         "stale_indicators": ";".join(self.flags.loc[(self.flags["year"] == y)
+                                                                     & (self.flags["status"] != "within range"),
+                                                                     "indicator"])})
+        return pd.DataFrame(rows).set_index("year")
+
+    def summary(self) -> pd.DataFrame:
+        """Per year: units per type, unclassified units, and which indicators were carried, excluded, mixed."""
+        rows = []
+        for y, res in self.results.items():
+            f = self.flags[self.flags["year"] == y]
+            counts = res.by_code["type"].value_counts()
+            row = {"year": y}
+            row.update({res.type_name(k): int(counts.get(k, 0)) for k in res.types.index})
+            row["carried"] = ";".join(f.loc[f["status"].str.startswith("carried"), "indicator"])
+            row["excluded"] = ";".join(f.loc[f["status"].str.startswith("excluded"), "indicator"])
+            row["mixed_years"] = ";".join(f.loc[f["mixed_years"], "indicator"])
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("year")
+
+    def chart(self, years: list[int] | None = None, lang: str | None = None) -> Figure:
+        """Alluvial chart of types across years (blocks = units per type, ribbons = transitions)."""
+        years = list(years or self.years)
+        self._check(*years)
+        if len(years) < 2:
+            raise TypologyError("panel chart: needs at least two years")
+        lang = charts.chart_lang(lang)
+        types = self.types[years]
+        labels = {k: self.type_name(k, lang) for k in [*self._order(), MISSING]}
+        return alluvial(types, self._order(), labels,
+                        title="유형 변화" if lang == "ko" else "Type transitions")
+
+
+def alluvial(types: pd.DataFrame, order: list[str], labels: dict[str, str] | None = None,
+             title: str = "") -> Figure:
+    """Alluvial (Sankey-like) chart of a units × periods table of categories."""
+    labels = labels or {}
+    cols = list(types.columns)
+    filled = types.fillna(MISSING).astype(str)
+    cats = [c for c in order if (filled == c).any().any()]
+    cats += sorted({v for v in np.unique(filled.to_numpy()) if v not in cats and v != MISSING})
+    if (filled == MISSING).any().any():
+        cats.append(MISSING)
+    colours = {c: charts.TYPE_COLOURS[i % len(charts.TYPE_COLOURS)] for i, c in enumerate(cats)}
+    colours.update({c: charts.MISSING_COLOUR for c in cats if c in (MISSING, "unclassified")})
+    total = len(filled)
+    gap = 0.02 * total
+    width = 0.12
+
+    def blocks(col: object) -> dict[str, tuple[float, float]]:
+        counts = filled[col].value_counts()
+        out, y = {}, 0.0
+        for c in cats:
+            n = float(counts.get(c, 0))
+            out[c] = (y, y + n)
+            y += n + (gap if n else 0)
+        return out
+
+    with charts.style():
+        fig = charts.new_figure(2.6 * len(cols) + 1.5, 5.5)
+        ax = fig.add_subplot()
+        stacks = [blocks(c) for c in cols]
+        for i, col in enumerate(cols):
+            for c, (lo, hi) in stacks[i].items():
+                if hi > lo:
+                    ax.add_patch(_rect(i - width / 2, lo, width, hi - lo, colours[c]))
+                    ax.text(i + width / 2 + 0.02, (lo + hi) / 2, f"{labels.get(c, c)} {int(hi - lo)}", ha="left",
+                            va="center", fontsize="small", zorder=3,
+                            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+            ax.text(i, -0.04 * total, str(col), ha="center", va="top")
+        t = np.linspace(0, 1, 50)
+        smooth = 3 * t**2 - 2 * t**3
+        for i in range(len(cols) - 1):
+            left, right = dict(stacks[i]), dict(stacks[i + 1])
+            out_pos = {c: left[c][0] for c in cats}
+            in_pos = {c: right[c][0] for c in cats}
+            pairs = filled.groupby([filled[cols[i]], filled[cols[i + 1]]]).size()
+            for a in cats:
+                for b in cats:
+                    n = float(pairs.get((a, b), 0))
+                    if not n:
+                        continue
+                    y0, y1 = out_pos[a], in_pos[b]
+                    out_pos[a] += n
+                    in_pos[b] += n
+                    x = i + width / 2 + t * (1 - width)
+                    lower = y0 + (y1 - y0) * smooth
+                    ax.fill_between(x, lower, lower + n, color=colours[a], alpha=0.35 if a == b else 0.6,
+                                    linewidth=0)
+        ax.set_xlim(-0.5, len(cols) - 0.5)
+        ax.set_ylim(-0.1 * total, total + gap * len(cats))
+        ax.invert_yaxis()
+        ax.set_axis_off()
+        if title:
+            ax.set_title(title)
+    return fig
+
+
+def _rect(x: float, y: float, w: float, h: float, colour: str):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), w, h, facecolor=colour, edgecolor="white", linewidth=0.5)
+
+
+def run_panel(years: list[int] | tuple[int, ...] = DEFAULT_YEARS, config: object = None,
+              overrides: list[str] | None = None) -> Panel:
+    """Run one config for each reference year (same units, same rules) and collect the flags.
+
+    ``config``: None (default config), a config path, or a resolved config dict;
+    ``overrides``: ``--set`` strings applied to every year (e.g. ``data.on_year_gap=exclude``).
+    """
+    from ..core.config import apply_overrides, load_config
+    from ..run.pipeline import run
+    from .results import from_run
+
+    years = [int(y) for y in years]
+    if len(years) < 2 or len(set(years)) != len(years):
+        raise TypologyError(f"panel: years {years}: expected two or more distinct years")
+    if any(o.split("=", 1)[0].strip() == "reference_year" for o in overrides or []):
+        raise TypologyError("panel: reference_year is set per year by the panel; do not override it")
+    if isinstance(config, dict):
+        base = apply_overrides(copy.deepcopy(config), overrides or [])
+    else:
+        base = load_config(config, overrides)
+    results, flags = {}, []
+    for year in sorted(years):
+        cfg = copy.deepcopy(base)
+        cfg["reference_year"] = year
+        try:
+            result = run(cfg)
+        except TypologyError as err:
+            raise TypologyError(f"panel year {year} (reference_year={year}): {err}") from None
+        results[year] = from_run(result)
+        dims = {ind.key: ind.dimension for ind in result.indicators}
+        for row in result.years.itertuples():
+            flags.append({"year": year, "indicator": row.indicator, "dimension": dims[row.indicator],
+                          "variables": row.variables, "years": row.years, "gap": int(row.gap),
+                          "status": row.year_status, "mixed_years": _mixed(row.variables)})
+    flag_frame = pd.DataFrame(flags)
+    reads = flag_frame.groupby("indicator")["variables"].nunique()
+    flag_frame["same_in_all_years"] = flag_frame["indicator"].map(reads == 1)
+    return Panel(sorted(years), results, flag_frame)

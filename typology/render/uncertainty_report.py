@@ -1,0 +1,209 @@
+"""The uncertainty analysis in the run's outputs: the rank-interval and sensitivity plots (PNG) and
+the report section.
+
+Figures use matplotlib's object API and the bundled Hangul font (``fonts``), with fixed PNG
+metadata, so the same tables give the same bytes. Every string in the section is escaped:
+region and type names come from data and configs.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import TypologyError
+from .layers import type_colours
+
+if TYPE_CHECKING:
+    from ..run.pipeline import RunResult
+    from ..uncertainty.analysis import Uncertainty
+
+esc = html.escape
+LABELLED = 10  # the widest rank intervals get their region's name in the plot
+
+
+def _png(fig: Any) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _font() -> Any:
+    from .fonts import hangul_rc
+
+    try:
+        return hangul_rc()
+    except TypologyError:  # no Hangul font: the names would be boxes, so they are left out below
+        return None
+
+
+def rank_interval_png(result: RunResult, unc: Uncertainty) -> bytes:
+    """Every region's rank interval (low–high percentile) and median, ordered by median rank, coloured by type."""
+    from matplotlib.figure import Figure
+
+    typology = result.config["typology"]
+    colours = type_colours(typology["types"], typology["unclassified"]["key"])
+    lo, hi = unc.plan.interval
+    low, high = f"rank_p{lo:02g}", f"rank_p{hi:02g}"
+    frame = unc.regions.dropna(subset=["rank_median"]).sort_values(["rank_median", "composite_rank", "code"])
+    x = np.arange(1, len(frame) + 1)
+    font = _font()
+    with font if font is not None else nullcontext():
+        fig = Figure(figsize=(12, 6.5), layout="constrained")
+        ax = fig.add_subplot()
+        for key, spec_name in [(s["key"], s["name_ko"]) for s in [*typology["types"], typology["unclassified"]]]:
+            mask = (frame["type"] == key).to_numpy()
+            if not mask.any():
+                continue
+            sub = frame[mask]
+            ax.vlines(x[mask], sub[low].astype(float), sub[high].astype(float), color=colours[key], linewidth=1.1,
+                      alpha=0.75)
+            label = f"{spec_name} (명목 유형)" if font is not None else str(key)
+            ax.scatter(x[mask], sub["rank_median"].astype(float), s=7, color=colours[key], zorder=3, label=label)
+        ax.scatter(x, frame["composite_rank"].astype(float), s=6, marker="_", color="#222222", zorder=4,
+                   label="명목 순위 (nominal rank)" if font is not None else "nominal rank")
+        widest = frame.assign(_x=x).nlargest(LABELLED, "rank_interval", keep="first")
+        if font is not None:
+            for _, row in widest.iterrows():
+                ax.annotate(f"{row['name']} ({row['sido']})", (row["_x"], float(row[high])), xytext=(0, -3),
+                            textcoords="offset points", ha="center", va="top", fontsize=7, rotation=90,
+                            color="#333333")
+        # Rank 1 on top; room below the last rank for the names hanging under the widest intervals.
+        ax.set_ylim(len(unc.regions) * 1.25, -3)
+        ax.set_xlim(0, len(frame) + 1)
+        ax.set_xlabel("지역 (중앙 순위 순) · regions ordered by median rank" if font is not None
+                      else "regions ordered by median rank")
+        ax.set_ylabel("종합점수 순위 · composite rank (1 = highest)" if font is not None
+                      else "composite rank (1 = highest)")
+        title = (f"순위 구간 {lo:g}–{hi:g}% (몬테카를로 {unc.plan.n}회) · rank intervals, {unc.plan.n} replicates"
+                 if font is not None else f"Rank intervals {lo:g}-{hi:g}%, {unc.plan.n} replicates")
+        ax.set_title(title, fontsize=11)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+        ax.legend(loc="upper right", fontsize=8, markerscale=2)
+        return _png(fig)
+
+
+def sensitivity_png(unc: Uncertainty) -> bytes:
+    """First-order and total-effect indices per factor, for ranks and for types, with bootstrap intervals."""
+    from matplotlib.figure import Figure
+
+    table = unc.sensitivity
+    font = _font()
+    with font if font is not None else nullcontext():
+        fig = Figure(figsize=(11, 0.5 * len(table) + 2), layout="constrained")
+        axes = fig.subplots(1, 2, sharey=True)
+        y = np.arange(len(table))
+        labels = [f"{r.name_ko} ({r.factor})" if font is not None else str(r.factor) for r in table.itertuples()]
+        for ax, output, title in zip(axes, ("rank", "type"), ("순위 ranks", "유형 types")):
+            for offset, kind, colour, name in ((-0.18, "first_order", "#33658a", "1차 first order"),
+                                               (0.18, "total", "#d1495b", "총 효과 total effect")):
+                value = table[f"{output}_{kind}"].to_numpy(dtype=float)
+                err = np.abs(np.stack([value - table[f"{output}_{kind}_low"].to_numpy(dtype=float),
+                                       table[f"{output}_{kind}_high"].to_numpy(dtype=float) - value]))
+                ax.barh(y + offset, value, height=0.34, color=colour, xerr=err, error_kw={"linewidth": 0.8},
+                        label=name if font is not None else kind)
+            ax.axvline(0, color="#444444", linewidth=0.8)
+            ax.set_title(title if font is not None else title.split()[-1], fontsize=11)
+            ax.set_xlim(min(-0.05, ax.get_xlim()[0]), max(1.0, ax.get_xlim()[1]))
+            ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+        axes[0].set_yticks(y, labels)
+        axes[0].invert_yaxis()
+        axes[1].legend(loc="lower right", fontsize=8)
+        fig.suptitle("민감도 지수 · variance-based sensitivity indices" if font is not None else "Sensitivity indices",
+                     fontsize=12)
+        return _png(fig)
+
+
+def _table(frame: pd.DataFrame, headers: dict[str, str]) -> str:
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers.values())
+    body = []
+    for _, row in frame.iterrows():
+        cells = []
+        for col in headers:
+            value = row[col]
+            if isinstance(value, (float, np.floating)) and not pd.isna(value):
+                cells.append(f"<td class=num>{value:.3f}</td>")
+            elif isinstance(value, (int, np.integer)):
+                cells.append(f"<td class=num>{int(value)}</td>")
+            else:
+                cells.append(f"<td>{esc('' if pd.isna(value) else str(value))}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<table class=data><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def section_html(result: RunResult, unc: Uncertainty) -> str:
+    from ..uncertainty.analysis import FACTOR_NAMES
+
+    plan, regions, sens = unc.plan, unc.regions, unc.sensitivity
+    lo, hi = plan.interval
+    low, high = f"rank_p{lo:02g}", f"rank_p{hi:02g}"
+    stable = int(regions["type_stable"].sum())
+    moved = int((regions["modal_type"] != regions["type"]).sum())
+    width = regions["rank_interval"].dropna().astype(float)
+    out = [f"<p>몬테카를로 {plan.n}회 (seed {plan.seed}): 반복마다 아래 대안 가운데 하나씩을 고르고"
+           f"{' 가중치에 디리클레 잡음을 더해' if plan.concentration is not None else ''} 점수와 유형을 다시 계산했다. "
+           f"<span class=en>Monte Carlo, {plan.n} replicates (seed {plan.seed}); each draws one alternative of every "
+           f"choice below{' and Dirichlet weights around the nominal ones' if plan.concentration is not None else ''}"
+           f", then scores and types every region again. {unc.evaluations} model runs in all, the sensitivity "
+           f"design included ({unc.distinct} distinct).</span></p>"]
+    rows = []
+    for factor in FACTOR_NAMES:
+        varied = factor in plan.active()
+        if factor == "k" and not plan.clusters:
+            continue  # k only matters to cluster methods
+        if factor.startswith("weights_") and not varied:
+            text = "명목 가중치 (nominal weights)"
+        else:
+            text = plan.describe(factor)
+        rows.append({"choice": f"{FACTOR_NAMES[factor][0]} ({FACTOR_NAMES[factor][1]})", "alternatives": text,
+                     "varied": "예 yes" if varied else "고정 fixed"})
+    out.append(_table(pd.DataFrame(rows), {"choice": "선택 choice", "alternatives": "대안 alternatives",
+                                            "varied": "변화 varied"}))
+    out.append(f"<p><b>유형이 안정적인 지역 (stable type)</b>: {stable} / {len(regions)} — 명목 유형이 반복의 "
+               f"{plan.stable_from:.0%} 이상에서 나온 지역 <span class=en>(the nominal type comes out in at least "
+               f"{plan.stable_from:.0%} of the replicates)</span>. 가장 흔한 유형이 명목 유형과 다른 지역 "
+               f"<span class=en>(modal type differs from the nominal)</span>: {moved}. 순위 구간 {lo:g}–{hi:g}% 너비의 "
+               f"중앙값 <span class=en>(median width of the rank interval)</span>: "
+               f"{width.median() if len(width) else float('nan'):.0f}.</p>")
+    if len(sens):
+        out.append("<h3>민감도 <span class=en>(sensitivity: which choice moves ranks and types)</span></h3>")
+        out.append("<p class=note>분산 기반 지수 (1차: Saltelli 2010, 총 효과: Jansen 1999): 1차 지수 = 그 선택 "
+                   "하나만으로 설명되는 분산의 비율, 총 효과 = 그 선택과 다른 선택의 상호작용까지 포함한 비율. 유형은 "
+                   "유형별 지시변수의 분산으로 계산하며, 총 효과는 그 선택만 다시 뽑을 때 유형이 바뀌는 지역 수를 모든 "
+                   "선택을 다시 뽑을 때의 수로 나눈 값이다. "
+                   "<span class=en>First order: share of the variance explained by the choice alone; total effect: "
+                   "with its interactions. For types, the total effect is the number of regions whose type changes "
+                   "when only this choice is redrawn, over the number when every choice is redrawn. Brackets: 95% "
+                   "bootstrap intervals.</span></p>")
+        shown = sens.copy()
+        for output in ("rank", "type"):
+            for kind in ("first_order", "total"):
+                shown[f"{output}_{kind}_txt"] = [f"{v:.3f} [{a:.2f}, {b:.2f}]" for v, a, b in zip(
+                    shown[f"{output}_{kind}"], shown[f"{output}_{kind}_low"], shown[f"{output}_{kind}_high"])]
+        shown["choice"] = shown["name_ko"] + " (" + shown["factor"] + ")"
+        out.append(_table(shown.sort_values("rank_total", ascending=False), {
+            "choice": "선택 choice", "rank_first_order_txt": "순위 1차 rank S", "rank_total_txt": "순위 총 rank ST",
+            "rank_shift_rms": "순위 변동 RMS", "type_first_order_txt": "유형 1차 type S",
+            "type_total_txt": "유형 총 type ST", "regions_type_changed": "유형이 바뀌는 지역 수"}))
+    names = {"name": "지역", "sido": "시도", "composite_rank": "명목 순위", "rank_median": "중앙 순위",
+             low: f"{lo:g}% 순위", high: f"{hi:g}% 순위", "rank_interval": "구간 너비", "type_ko": "명목 유형",
+             "type_probability": "명목 유형 확률", "modal_type_ko": "최빈 유형"}
+    widest = regions.dropna(subset=["rank_interval"]).sort_values(["rank_interval", "code"], ascending=[False, True])
+    out.append("<h3>순위 구간이 가장 넓은 지역 <span class=en>(widest rank intervals)</span></h3>")
+    out.append(_table(widest.head(15), names))
+    shaky = regions.sort_values(["type_probability", "code"]).head(15)
+    out.append("<h3>유형이 가장 불안정한 지역 <span class=en>(least stable types)</span></h3>")
+    out.append(_table(shaky, names))
+    out.append("<p class=note>전체 표: uncertainty.csv (지역별), sensitivity.csv, uncertainty_replicates.csv "
+               "(반복별 선택과 가중치); 그림: rank_intervals.png, sensitivity.png; "
+               "지도: map.html의 '명목 유형 확률' 레이어. "
+               "scoring.min_share는 명목 가중치로 적용했고, 군집은 규칙으로 이름을 붙였다. <span class=en>Full tables: "
+               "uncertainty.csv, sensitivity.csv, uncertainty_replicates.csv; the map layer 'type probability' in "
+               "map.html. scoring.min_share is applied with the nominal weights; clusters are named by the rules."
+               "</span></p>")
+    return "".join(out)

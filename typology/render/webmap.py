@@ -1,0 +1,156 @@
+"""map.html: one self-contained, offline Leaflet page of the run.
+
+Leaflet and its CSS are inlined from an installed package (``offline_assets``); the data sit in
+one JSON block and the page's own script builds every label with ``textContent``, so no data
+string is ever parsed as HTML. A Content-Security-Policy forbids every network load and every
+script other than the two inlined ones, so the page cannot reach the network even by mistake.
+
+Layers: the type, each dimension score and the composite (one at a time, each with its
+legend), with the 시도 borders on top. Hover shows name, 시도 and type; a click opens the
+scores with national ranks, the reason for the type and a data-coverage note. A search box
+finds a region by Korean or English name and always shows its 시도 (중구 exists six times).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..core.catalog import DIMENSIONS
+from ..errors import TypologyError
+from ..run.pipeline import RunResult
+from .layers import COMPOSITE_NAMES, MISSING_COLOUR, MISSING_LABEL, SCORE_LAYERS, MapLayer, build_layers
+from .offline_assets import csp, json_for_script, leaflet_css, leaflet_js
+
+# 1e-4° is ~10 m, far below the 250 m simplification of the bundled geometry; it keeps the
+# default map well under 2 MB.
+COORD_DECIMALS = 4
+QUALITY_KO = {"direct measures": "직접 측정", "partly proxies": "일부 대리지표",
+              "proxies only": "대리지표만", "weak proxies only": "약한 대리지표만"}
+_TILE_URL = re.compile(r"^https://[^\s\"'<>]+\{z\}[^\s\"'<>]*$")
+
+
+@cache
+def _template(name: str) -> str:
+    return (resources.files("typology.render") / "templates" / name).read_text(encoding="utf-8")
+
+
+def _rounded(geometry: gpd.GeoSeries) -> list[dict[str, Any]]:
+    rounded = shapely.transform(geometry.to_numpy(), lambda xy: np.round(xy, COORD_DECIMALS))
+    return [json.loads(shapely.to_geojson(g)) for g in rounded]
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _number(value: Any) -> float | None:
+    return None if pd.isna(value) else round(float(value), 4)
+
+
+def dimension_names(result: RunResult) -> dict[str, tuple[str, str]]:
+    names = {d: (result.catalog.dimensions[d]["name_ko"], result.catalog.dimensions[d]["name_en"]) for d in DIMENSIONS}
+    names["composite"] = COMPOSITE_NAMES
+    return names
+
+
+def national_ranks(table: pd.DataFrame) -> pd.DataFrame:
+    """Rank 1 = highest score among the units that have one; ties share the better rank."""
+    ranks = table.set_index("code")[list(SCORE_LAYERS)].rank(ascending=False, method="min")
+    return ranks.astype("Int64")
+
+
+def coverage_notes(result: RunResult) -> dict[str, str]:
+    notes = {}
+    for _, row in result.coverage.iterrows():
+        quality = QUALITY_KO.get(row["quality"], str(row["quality"]))
+        notes[row["dimension"]] = f"{quality} ({row['quality']}); 연구 지표 {row['study_indicators_covered']} 반영"
+    return notes
+
+
+def tile_layer(output: dict[str, Any]) -> dict[str, str] | None:
+    url = output.get("map_tiles")
+    if not url:
+        return None
+    if not isinstance(url, str) or not _TILE_URL.match(url):
+        raise TypologyError(
+            f"config key output.map_tiles: expected null (no basemap, works offline) or an https URL template "
+            f"with {{z}}/{{x}}/{{y}}, got {url!r}"
+        )
+    # Leaflet inserts attributions as HTML, so the text is escaped here.
+    return {"url": url, "attribution": html.escape(str(output.get("map_tiles_attribution") or ""))}
+
+
+def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
+                sido: gpd.GeoDataFrame, layers: list[MapLayer] | None = None) -> dict[str, Any]:
+    """Everything the page shows, as plain JSON-able data (no HTML)."""
+    names = dimension_names(result)
+    layers = layers or build_layers(table, result.config, names)
+    ranks = national_ranks(table)
+    by_code = table.set_index("code")
+    observed = pd.DataFrame({d: result.raw[[i.key for i in result.indicators if i.dimension == d]].notna().sum(axis=1)
+                             for d in DIMENSIONS})
+    totals = [sum(1 for i in result.indicators if i.dimension == d) for d in DIMENSIONS]
+    ind_names = {i.key: i.spec["name_ko"] for i in result.indicators}
+    geometry = dict(zip(geo["code"], _rounded(geo.geometry)))
+    classes = pd.DataFrame({layer.key: layer.classes for layer in layers}).reindex(by_code.index).fillna(-1)
+    columns = ["name", "name_en", "sido", "type_ko", "reason", "missing_indicators", *SCORE_LAYERS]
+    rows = by_code.reindex(columns=columns)
+    features = []
+    for code, row, k, obs, rank in zip(by_code.index, rows.itertuples(index=False), classes.to_numpy(dtype=int),
+                                       observed.reindex(by_code.index).to_numpy(dtype=int),
+                                       ranks.reindex(by_code.index).to_numpy(dtype=object, na_value=None)):
+        missing = [m for m in _text(row.missing_indicators).split(";") if m]
+        features.append({"type": "Feature", "geometry": geometry[code], "properties": {
+            "c": code, "n": _text(row.name), "ne": _text(row.name_en), "s": _text(row.sido), "t": _text(row.type_ko),
+            "k": [int(v) for v in k], "v": [_number(getattr(row, key)) for key in SCORE_LAYERS],
+            "r": [None if r is None else int(r) for r in rank], "why": _text(row.reason),
+            "miss": [ind_names.get(m, m) for m in missing], "obs": [[int(o), t] for o, t in zip(obs, totals)]}})
+    notes = coverage_notes(result)
+    sido_features = [{"type": "Feature", "geometry": g, "properties": {}} for g in _rounded(sido.geometry)]
+    return {
+        "title": str(result.config.get("title_ko") or "지역 유형"),
+        "title_en": str(result.config.get("title_en") or ""),
+        "layers": [{"key": layer.key, "title": layer.title_ko, "title_en": layer.title_en,
+                    "colours": layer.colours, "labels": layer.labels, "counts": layer.counts(),
+                    "missing": layer.missing()} for layer in layers],
+        "missing": {"colour": MISSING_COLOUR, "label": MISSING_LABEL},
+        "scores": [{"key": key, "name": names[key][0]} for key in SCORE_LAYERS],
+        "dims": [{"key": d, "name": names[d][0], "note": notes.get(d, "")} for d in DIMENSIONS],
+        "scored": {key: int(table[key].notna().sum()) for key in SCORE_LAYERS},
+        "units": {"type": "FeatureCollection", "features": features},
+        "sido": {"type": "FeatureCollection", "features": sido_features},
+        "tiles": tile_layer(result.config["output"]),
+    }
+
+
+def render_page(payload: dict[str, Any]) -> str:
+    script = _template("map.js")
+    library = leaflet_js()
+    page = _template("map.html")
+    fill = {
+        "@CSP@": html.escape(csp([library, script]), quote=True),
+        "@TITLE@": html.escape(payload["title"]),
+        "@LEAFLET_CSS@": leaflet_css(),
+        "@MAP_CSS@": _template("map.css"),
+        "@LEAFLET_JS@": library,
+        "@DATA@": json_for_script(payload),
+        "@MAP_JS@": script,
+    }
+    # One pass, so text inserted for one marker is never searched for another.
+    return re.sub("|".join(map(re.escape, fill)), lambda m: fill[m.group(0)], page)
+
+
+def build_map(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame, sido: gpd.GeoDataFrame,
+              layers: list[MapLayer] | None = None) -> str:
+    """The whole map.html as text."""
+    return render_page(map_payload(result, table, geo, sido, layers))

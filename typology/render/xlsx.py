@@ -1,0 +1,200 @@
+"""scores.xlsx for ministry staff: the run's tables as one Excel workbook with Korean headers.
+
+Sheets: 설명 (what is where), 점수 (scores, types, reasons), 지표_원값 and 지표_정규화
+(indicators raw and normalised), 유형_정책 (types and policy packages), 지표_정보 (indicator
+metadata), 자료_범위 (coverage per dimension), 제외 (exclusions). Every sheet has a frozen,
+bold header row, filters and number formats. The file is byte-identical for the same run: the
+workbook's timestamps and the zip entries' dates are fixed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._version import __version__
+from ..core.catalog import DIMENSIONS
+from ..run.pipeline import RunResult
+
+FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+FIXED_XML_TIME = "2020-01-01T00:00:00Z"
+SCORE_FORMAT = "+0.00;-0.00;0.00"
+RAW_FORMAT = "#,##0.00"
+INT_FORMAT = "0"
+def _cell(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+        if isinstance(value, float) and np.isnan(value):
+            return None
+    if isinstance(value, (bool, int, float)):
+        return value
+    return str(value)
+
+
+Column = tuple[str, str, str | None, float]  # source column, Korean header, number format, width
+
+
+def _sheet(wb: Any, title: str, frame: pd.DataFrame, columns: list[Column], freeze: str = "A2") -> None:
+    """One sheet in openpyxl's streaming (write-only) mode, which is several times faster."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    for i, (_, _, _, width) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = freeze
+    if len(frame):
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
+    bold, fill, wrap = Font(bold=True), PatternFill("solid", fgColor="DDE6F0"), Alignment(wrap_text=True,
+                                                                                         vertical="top")
+    header = []
+    for _, text, _, _ in columns:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font, cell.fill, cell.alignment = bold, fill, wrap
+        header.append(cell)
+    ws.append(header)
+    data = [frame[col].tolist() if col in frame.columns else [None] * len(frame) for col, _, _, _ in columns]
+    formats = [fmt for _, _, fmt, _ in columns]
+    for values in zip(*data):
+        row = []
+        for value, fmt in zip(values, formats):
+            value = _cell(value)
+            if isinstance(value, str):
+                cell = WriteOnlyCell(ws, value=value)
+                cell.data_type = "s"  # text starting with "=" must stay text, never become a formula
+                row.append(cell)
+            elif fmt and value is not None:
+                cell = WriteOnlyCell(ws, value=value)
+                cell.number_format = fmt
+                row.append(cell)
+            else:
+                row.append(value)
+        ws.append(row)
+
+
+def _indicator_header(result: RunResult, key: str) -> str:
+    spec = result.catalog.indicators[key].spec
+    return f"{spec['name_ko']} ({spec['unit']})"
+
+
+def scores_sheet_columns(result: RunResult) -> list[Column]:
+    dims = result.catalog.dimensions
+    axes = result.config["typology"].get("axes") or {}
+    cols: list[Column] = [("code", "코드 (KOSTAT)", None, 10), ("name", "지역", None, 12),
+                          ("name_en", "영문명", None, 16), ("sido", "시도", None, 14),
+                          ("code_std5", "행정표준코드", None, 12), ("type_ko", "유형", None, 12),
+                          ("type_en", "유형 (영문)", None, 18)]
+    for d in DIMENSIONS:
+        cols.append((d, f"{dims[d]['name_ko']} 점수", SCORE_FORMAT, 11))
+    for d in DIMENSIONS:
+        cols.append((f"rank_{d}", f"{dims[d]['name_ko']} 순위", INT_FORMAT, 9))
+    cols += [("composite", "종합점수", SCORE_FORMAT, 10), ("composite_rank", "종합 순위", INT_FORMAT, 9)]
+    for axis, spec in axes.items():
+        cols.append((f"axis_{axis}", str(spec.get("name_ko", axis)) if isinstance(spec, dict) else axis,
+                     SCORE_FORMAT, 10))
+    cols += [("reason", "유형 근거", None, 60), ("missing_names", "결측 지표", None, 24)]
+    return cols
+
+
+def build_workbook(result: RunResult, table: pd.DataFrame, indicators: pd.DataFrame) -> Any:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ind_names = {i.key: i.spec["name_ko"] for i in result.indicators}
+    scores = table.copy()
+    for d in DIMENSIONS:
+        scores[f"rank_{d}"] = scores[d].rank(ascending=False, method="min").astype("Int64")
+    scores["missing_names"] = scores["missing_indicators"].fillna("").map(
+        lambda s: ", ".join(ind_names.get(k, k) for k in str(s).split(";") if k))
+    keys = [i.key for i in result.indicators]
+    ids: list[Column] = [("code", "코드 (KOSTAT)", None, 10), ("name", "지역", None, 12), ("sido", "시도", None, 14)]
+
+    readme = pd.DataFrame({"sheet": ["점수", "지표_원값", "지표_정규화", "유형_정책", "지표_정보", "자료_범위", "제외"],
+                           "what": ["지역별 차원 점수, 전국 순위(1 = 가장 높음), 유형과 근거, 결측 지표",
+                                    "지표 원값 (단위는 열 제목에)", "정규화한 지표 (높을수록 좋게 방향을 맞춤)",
+                                    "유형별 지역 수와 정책 패키지",
+                                    "지표 정의: 차원, 방향, 연도, 가중치, 대리지표 여부, 출처",
+                                    "차원별 자료 범위와 대리지표", "점수나 유형을 받지 못한 지역과 사유"]})
+    readme.loc[len(readme)] = ["설정", f"{result.config.get('name')} · typology {__version__} · "
+                                     f"{result.config.get('title_ko') or ''}"]
+    _sheet(wb, "설명", readme, [("sheet", "시트", None, 14), ("what", "내용", None, 90)])
+    _sheet(wb, "점수", scores, scores_sheet_columns(result), freeze="C2")
+    _sheet(wb, "지표_원값", table, ids + [(k, _indicator_header(result, k), RAW_FORMAT, 16) for k in keys],
+           freeze="C2")
+    _sheet(wb, "지표_정규화", table,
+           ids + [(f"{k}_norm", f"{ind_names[k]} (정규화)", SCORE_FORMAT, 14) for k in keys], freeze="C2")
+    _sheet(wb, "유형_정책", types_frame(result, table),
+           [("key", "유형 키", None, 18), ("name_ko", "유형", None, 14), ("name_en", "Type", None, 18),
+            ("count", "지역 수", INT_FORMAT, 8), ("rule", "조건 (when)", None, 24),
+            ("policy_ko", "정책 패키지", None, 70), ("policy_en", "Policy package", None, 70)])
+    _sheet(wb, "지표_정보", indicators,
+           [("indicator", "지표 키", None, 24), ("name_ko", "지표", None, 24), ("name_en", "Indicator", None, 28),
+            ("dimension", "차원", None, 12), ("study_indicator", "연구 지표", None, 14),
+            ("direction", "방향 (1 높을수록 좋음)", INT_FORMAT, 10), ("unit", "단위", None, 18),
+            ("years", "연도", None, 10), ("weight", "가중치 (차원 안)", "0.000", 10),
+            ("proxy", "대리지표", None, 9), ("weak", "약한 대리지표", None, 9),
+            ("missing_units", "결측 지역 수", INT_FORMAT, 10), ("agency", "출처 기관", None, 30)])
+    _sheet(wb, "자료_범위", result.coverage,
+           [("dimension", "차원 키", None, 12), ("name_ko", "차원", None, 14), ("indicators", "사용 지표", None, 40),
+            ("study_indicators_covered", "연구 지표 반영", None, 10),
+            ("study_indicators_missing", "반영 못한 연구 지표", None, 28), ("proxies", "대리지표", None, 30),
+            ("quality", "측정 수준", None, 18), ("years", "자료 연도", None, 14),
+            ("missing_cells", "결측 값", INT_FORMAT, 8), ("units_scored", "점수 있는 지역", INT_FORMAT, 10),
+            ("units_unscored", "점수 없는 지역", INT_FORMAT, 10),
+            ("units_partial", "일부 지표로 점수", INT_FORMAT, 10)])
+    _sheet(wb, "제외", result.exclusions,
+           [("code", "코드", None, 10), ("name", "지역", None, 12), ("sido", "시도", None, 14),
+            ("excluded_from", "제외된 곳", None, 18), ("reason", "사유", None, 70)])
+    return wb
+
+
+def types_frame(result: RunResult, table: pd.DataFrame) -> pd.DataFrame:
+    typology = result.config["typology"]
+    counts = table["type"].value_counts()
+    rows = []
+    for spec in [*typology["types"], typology["unclassified"]]:
+        when = spec.get("when") or {}
+        rule = "; ".join(f"{axis} {cond}" for axis, cond in when.items()) if isinstance(when, dict) else str(when)
+        rows.append({"key": spec["key"], "name_ko": spec.get("name_ko"), "name_en": spec.get("name_en"),
+                     "count": int(counts.get(spec["key"], 0)),
+                     "rule": rule or ("(나머지 전부)" if spec in typology["types"] else ""),
+                     "policy_ko": str(spec.get("policy_ko") or "").strip(),
+                     "policy_en": str(spec.get("policy_en") or "").strip()})
+    return pd.DataFrame(rows)
+
+
+def _fixed(data: bytes) -> bytes:
+    """Rewrite the zip with fixed dates so equal workbooks are equal bytes."""
+    stamp: Callable[[bytes], bytes] = lambda xml: re.sub(  # noqa: E731
+        rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + FIXED_XML_TIME.encode() + rb"\g<2>",
+        xml)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = stamp(body)
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, body)
+    return out.getvalue()
+
+
+def workbook_bytes(result: RunResult, table: pd.DataFrame, indicators: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    build_workbook(result, table, indicators).save(buffer)
+    return _fixed(buffer.getvalue())

@@ -1,0 +1,182 @@
+"""``typology rebuild <manifest.json>``: run a recorded run again and check it gives the same tables.
+
+A run folder's ``manifest.json`` holds the resolved config and a SHA-256 of every input. Rebuild
+refuses to start if any input is missing or has changed since (it would not be the same run),
+runs the recorded config on those inputs, writes a new folder, and compares every table with
+the original folder's, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .. import paths
+from ..core.checksums import sha256
+from ..core.config import DEFAULTS, SCHEMA, _check_keys, _check_required, _defaults, _merge, resolve_path
+from ..errors import TypologyError
+
+
+@dataclass
+class Rebuilt:
+    out: Path
+    inputs: int
+    identical: list[str] = field(default_factory=list)
+    different: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)  # in the original folder but not rebuilt, or vice versa
+    notes: list[str] = field(default_factory=list)
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise TypologyError(f"{path}: manifest not found")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise TypologyError(f"{path}: not a JSON manifest ({exc})") from None
+    missing = [k for k in ("config", "inputs", "steps") if not isinstance(manifest, dict) or k not in manifest]
+    if missing:
+        raise TypologyError(f"{path}: not a typology run manifest; missing {missing}")
+    return manifest
+
+
+def input_path(key: str) -> Path:
+    """Inputs are recorded relative to the project root when they lie inside it."""
+    path = Path(key)
+    return path if path.is_absolute() else paths.ROOT / path
+
+
+def check_inputs(manifest: dict[str, Any], source: Path) -> int:
+    """Stop unless every recorded input still exists with the recorded SHA-256."""
+    missing, changed = [], []
+    for key, digest in sorted(manifest["inputs"].items()):
+        path = input_path(key)
+        if not path.is_file():
+            missing.append(key)
+        elif sha256(path) != digest:
+            changed.append(key)
+    if missing or changed:
+        parts = ([f"missing {missing}"] if missing else []) + ([f"changed since the run {changed}"] if changed else [])
+        raise TypologyError(f"{source}: inputs {'; '.join(parts)}; refusing to rebuild, the result would not be "
+                            f"the recorded run")
+    return len(manifest["inputs"])
+
+
+def _recorded_tables(manifest: dict[str, Any], source: Path) -> list[Path]:
+    """The variable tables the run read, located through the inputs (the project may have moved)."""
+    load = next((s for s in manifest["steps"] if s.get("step") == "load"), None)
+    if load is None:
+        raise TypologyError(f"{source}: steps has no 'load' step; cannot tell which tables the run read")
+    keys = list(manifest["inputs"])
+    located = []
+    for text in load["tables"]:
+        match = text if text in keys else next((k for k in keys if not Path(k).is_absolute()
+                                                and Path(text).parts[-len(Path(k).parts):] == Path(k).parts), None)
+        if match is None:
+            raise TypologyError(f"{source}: table {text} of the load step is not among the recorded inputs")
+        located.append(input_path(match))
+    return located
+
+
+def key_order(config: dict[str, Any], prefix: str = "") -> dict[str, list[str]]:
+    """The order of the keys of every mapping in ``config`` (lists of types included), by path.
+
+    The manifest stores the config with sorted keys, but some orders show in the tables (the
+    axes' column order, the order of a type's conditions in its reason), so the run log keeps
+    them for ``rebuild``.
+    """
+    out: dict[str, list[str]] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            keys = [str(k) for k in node if not str(k).startswith("_")]
+            if len(keys) > 1:
+                out[path] = keys
+            for k in keys:
+                walk(node[k], f"{path}.{k}" if path else k)
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, f"{path}[{i}]")
+
+    walk(config, prefix)
+    return out
+
+
+def restore_order(node: Any, order: dict[str, list[str]], path: str = "") -> Any:
+    """``node`` with its mappings' keys back in the recorded order (keys not recorded keep theirs)."""
+    if isinstance(node, dict):
+        wanted = order.get(path, [])
+        keys = [k for k in wanted if k in node] + [k for k in node if k not in wanted]
+        return {k: restore_order(node[k], order, f"{path}.{k}" if path else k) for k in keys}
+    if isinstance(node, list):
+        return [restore_order(item, order, f"{path}[{i}]") for i, item in enumerate(node)]
+    return node
+
+
+def config_from_manifest(manifest: dict[str, Any], source: Path) -> dict[str, Any]:
+    recorded = next((s for s in manifest["steps"] if s.get("step") == "config"), {})
+    raw = restore_order(manifest["config"], recorded.get("key_order") or {})
+    _check_keys(raw, SCHEMA, "", f"{source} (config)")
+    config = _merge(_merge(_defaults(SCHEMA), DEFAULTS), raw)
+    config["_path"] = str(paths.CONFIGS_DIR / str(manifest.get("config_file") or f"{config['name']}.yaml"))
+    _check_required(config, f"{source} (config)")
+    tables = _recorded_tables(manifest, source)
+    data = config["data"]
+    as_configured = [resolve_path(config, data["variables"]) if data["variables"] else paths.VARIABLES]
+    as_configured += [resolve_path(config, p) for p in data["tables"]]
+    if [p.resolve() for p in as_configured] != [p.resolve() for p in tables]:
+        # The config named its tables relative to a config file that is not recorded: use the
+        # files the run actually read (their hashes were just checked).
+        data["variables"], data["tables"] = str(tables[0]), [str(p) for p in tables[1:]]
+    return config
+
+
+def _version_notes(manifest: dict[str, Any]) -> list[str]:
+    notes = []
+    for name, recorded in sorted((manifest.get("packages") or {}).items()):
+        try:
+            now = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            now = "not installed"
+        if now != recorded:
+            notes.append(f"{name} {recorded} at the run, {now} now: results may differ in the last digits")
+    return notes
+
+
+def default_out(manifest_path: Path) -> Path:
+    run_dir = manifest_path.resolve().parent
+    return run_dir.parent / f"{run_dir.name}-rebuild"
+
+
+def rebuild(manifest_path: Path, out: Path | None = None) -> Rebuilt:
+    from .outputs import write_run
+    from .pipeline import run
+
+    manifest = read_manifest(manifest_path)
+    target = out or default_out(manifest_path)
+    original = manifest_path.resolve().parent
+    if target.resolve() == original:
+        raise TypologyError(f"--out {target}: that is the folder being rebuilt; choose another folder")
+    n_inputs = check_inputs(manifest, manifest_path)
+    config = config_from_manifest(manifest, manifest_path)
+    result = run(config)
+    notes = _version_notes(manifest)
+    if any(s.get("step") == "uncertainty" for s in manifest["steps"]):  # a run of typology uncertainty
+        from ..uncertainty.analysis import analyse, attach
+
+        if config["uncertainty"]["backend"] == "dask":  # the cluster may be gone; every backend gives the same tables
+            config["uncertainty"].update(backend="loky", scheduler=None)
+            notes.append("uncertainty replicates rerun on loky instead of the recorded Dask cluster")
+        result = attach(result, analyse(result))
+    write_run(result, target)
+    report = Rebuilt(target, n_inputs, notes=notes)
+    before = {p.name for p in original.glob("*.csv")}
+    after = {p.name for p in target.glob("*.csv")}
+    for name in sorted(before & after):
+        same = (original / name).read_bytes() == (target / name).read_bytes()
+        (report.identical if same else report.different).append(name)
+    report.absent = sorted(before ^ after)
+    return report

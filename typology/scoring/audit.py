@@ -1,0 +1,170 @@
+"""Statistical audit of a scored run, after the JRC's audits of composite indicators.
+
+Per indicator: coverage, distribution (skew, kurtosis, outlier flag, the treatment applied) and
+how it correlates with its own dimension. Per dimension: internal consistency (Cronbach's α),
+the variance share of the first principal component, and the indicators that pull against the
+dimension. And the correlations between the dimension scores and the composite.
+
+Everything is measured on the values that were aggregated (imputed, treated, normalised and
+oriented so that higher is better), except the distribution columns, which describe the
+observed raw data and, in ``*_treated``, the data after treatment.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..core.catalog import DIMENSIONS, Indicator
+from .score import Scored
+from .weights import first_component
+
+INDICATOR_COLUMNS = ["n", "missing", "imputed", "min", "max", "mean", "sd", "skew", "kurtosis", "outlier",
+                     "treatment", "treatment_detail", "skew_treated", "kurtosis_treated", "weight",
+                     "corr_dimension", "corr_rest"]
+DIMENSION_COLUMNS = ["indicators", "units_complete", "alpha", "pc1_share", "mean_inter_corr", "pulling_against",
+                     "against_rest"]
+
+
+@dataclass
+class Audit:
+    table: pd.DataFrame  # audit.csv: one row per indicator, then one per dimension
+    imputations: pd.DataFrame  # one row per imputed cell
+    html: str  # escaped, for the run report
+
+
+def cronbach_alpha(frame: pd.DataFrame) -> float:
+    """k/(k−1) · (1 − Σ var(item) / var(Σ items)) over complete rows; NaN for fewer than 2 items."""
+    complete = frame.dropna()
+    k = frame.shape[1]
+    if k < 2 or len(complete) < 2:
+        return float("nan")
+    total = complete.sum(axis=1).var(ddof=1)
+    if total == 0:
+        return float("nan")
+    return float(k / (k - 1) * (1 - complete.var(ddof=1).sum() / total))
+
+
+def _corr(a: pd.Series, b: pd.Series) -> float:
+    if not a.index.equals(b.index):
+        a, b = a.align(b, join="outer")
+    # Pairs where both are observed, picked with numpy (concat + dropna per pair was most of
+    # the audit's time); the correlation itself is still pandas', so the numbers are unchanged.
+    x, y = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
+    both = ~np.isnan(x) & ~np.isnan(y)
+    x, y = x[both], y[both]
+    if len(x) < 3 or x.std() == 0 or y.std() == 0:
+        return float("nan")
+    return float(pd.Series(x).corr(pd.Series(y)))
+
+
+def audit(raw: pd.DataFrame, scored: Scored, chosen: list[Indicator], units: pd.DataFrame,
+          dimension_names: dict[str, str] | None = None) -> Audit:
+    """``raw``: observed indicator values; ``units``: the unit table (code, name_ko, sido_ko)."""
+    norm, scores, weights = scored.normalised, scored.scores, scored.weights
+    imputed = scored.imputed if scored.imputed is not None else raw.isna() & False
+    treatments = {t.indicator: t for t in scored.treatments}
+    targets = [*DIMENSIONS, "composite"]
+    rows = []
+    for ind in chosen:
+        key, dim = ind.key, ind.dimension
+        x = raw[key].dropna()
+        t = treatments.get(key)
+        others = [i.key for i in chosen if i.dimension == dim and i.key != key]
+        rest = (norm[others] * weights[others]).sum(axis=1, min_count=1) / weights[others].sum() if others else None
+        row = {"level": "indicator", "dimension": dim, "indicator": key, "name_ko": ind.spec["name_ko"],
+               "n": len(x), "missing": int(raw[key].isna().sum()), "imputed": int(imputed[key].sum()),
+               "min": x.min(), "max": x.max(), "mean": x.mean(), "sd": x.std(ddof=1),
+               "skew": t.skew if t else np.nan, "kurtosis": t.kurtosis if t else np.nan,
+               "outlier": bool(t.outlier) if t else False,
+               "treatment": t.action if t else "none", "treatment_detail": t.detail if t else "",
+               "skew_treated": t.skew_after if t else np.nan, "kurtosis_treated": t.kurtosis_after if t else np.nan,
+               "weight": weights[key], "corr_dimension": _corr(norm[key], scores[dim]),
+               "corr_rest": _corr(norm[key], rest) if rest is not None else np.nan}
+        for target in targets:
+            row[f"corr_{target}"] = _corr(norm[key], scores[target])
+        rows.append(row)
+    by_indicator = {r["indicator"]: r for r in rows}
+    names = dimension_names or {}
+    for dim in DIMENSIONS:
+        keys = [i.key for i in chosen if i.dimension == dim]
+        frame = norm[keys]
+        corr = frame.dropna().corr().to_numpy() if len(keys) > 1 else np.ones((1, 1))
+        off = corr[~np.eye(len(keys), dtype=bool)]
+        _, share, complete = first_component(frame)
+        row = {"level": "dimension", "dimension": dim, "indicator": "", "name_ko": names.get(dim, ""),
+               "indicators": len(keys), "units_complete": complete, "alpha": cronbach_alpha(frame),
+               "pc1_share": share if len(keys) > 1 else np.nan,
+               "mean_inter_corr": float(off.mean()) if off.size else np.nan,
+               "pulling_against": ";".join(k for k in keys if by_indicator[k]["corr_dimension"] < 0),
+               "against_rest": ";".join(k for k in keys if by_indicator[k]["corr_rest"] < 0),
+               "weight": scored.dimension_weights[dim] if scored.dimension_weights is not None else np.nan}
+        for target in targets:
+            row[f"corr_{target}"] = _corr(scores[dim], scores[target])
+        rows.append(row)
+    columns = ["level", "dimension", "indicator", "name_ko", *INDICATOR_COLUMNS, *DIMENSION_COLUMNS,
+               *[f"corr_{t}" for t in targets]]
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    counts = ["n", "missing", "imputed", "indicators", "units_complete"]
+    table[counts] = table[counts].astype("Int64")  # counts print as 228, not 228.0, beside empty cells
+    imputations = imputation_table(raw, scored, units)
+    return Audit(table, imputations, audit_html(table, imputations, names))
+
+
+def imputation_table(raw: pd.DataFrame, scored: Scored, units: pd.DataFrame) -> pd.DataFrame:
+    columns = ["code", "name", "sido", "indicator", "value", "method"]
+    if scored.imputed is None or not scored.imputed.to_numpy().any():
+        return pd.DataFrame(columns=columns)
+    method = next((s["method"] for s in scored.steps if s["step"] == "impute"), "")
+    names = units.set_index("code")
+    before = scored.treated if scored.treated is not None else raw
+    rows = []
+    for key in scored.imputed.columns:
+        for code in scored.imputed.index[scored.imputed[key]]:
+            rows.append({"code": code, "name": names.at[code, "name_ko"], "sido": names.at[code, "sido_ko"],
+                         "indicator": key, "value": before.at[code, key], "method": method})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, (float, np.floating)):
+        return "" if np.isnan(value) else f"{value:.3f}"
+    return str(value)
+
+
+def audit_html(table: pd.DataFrame, imputations: pd.DataFrame, dimension_names: dict[str, str]) -> str:
+    """The audit as escaped HTML: a summary, then the indicator, dimension and correlation tables."""
+    ind = table[table["level"] == "indicator"]
+    dim = table[table["level"] == "dimension"].set_index("dimension")
+    lines = []
+    for d, row in dim.iterrows():
+        label = f"{dimension_names.get(d, d)} ({d})"
+        against = row["against_rest"] or row["pulling_against"]
+        lines.append(f"<li>{html.escape(label)}: α = {_fmt(row['alpha'])}, PC1 = {_fmt(row['pc1_share'])}"
+                     + (f"; 다른 지표와 반대 방향 / pulls against the rest: {html.escape(against)}" if against else "")
+                     + "</li>")
+    intro = ("<p>Cronbach α는 차원 안 지표들의 내적 일관성(대개 0.7 이상이면 양호), PC1은 첫 주성분이 설명하는 분산 "
+             "비율이다. corr_rest가 음수인 지표는 같은 차원의 나머지 지표와 반대 방향으로 움직인다.<br>"
+             "Cronbach's α measures the internal consistency of a dimension's indicators (0.7 or more is "
+             "usually read as consistent); PC1 is the variance share of the first principal component. An "
+             "indicator with a negative corr_rest moves against the other indicators of its dimension.</p>")
+    fmt = {"float_format": _fmt, "na_rep": "", "index": False, "escape": True, "border": 0,
+           "classes": "audit-table"}
+    ind_cols = ["dimension", "indicator", "name_ko", "n", "missing", "imputed", "min", "max", "mean", "skew",
+                "kurtosis", "outlier", "treatment", "treatment_detail", "weight", "corr_dimension", "corr_rest"]
+    dim_cols = ["name_ko", "indicators", "units_complete", "alpha", "pc1_share", "mean_inter_corr", "weight",
+                "pulling_against", "against_rest"]
+    corr_cols = [f"corr_{d}" for d in [*DIMENSIONS, "composite"]]
+    corr = dim[corr_cols].rename(columns=lambda c: c.removeprefix("corr_"))
+    parts = [
+        intro, "<ul>", *lines, "</ul>",
+        "<h3>지표별 / Indicators</h3>", ind[ind_cols].to_html(**fmt),
+        "<h3>차원별 / Dimensions</h3>", dim[dim_cols].reset_index().to_html(**fmt),
+        "<h3>차원 간 상관 / Correlations between dimensions</h3>",
+        corr.to_html(**{**fmt, "index": True}),
+        f"<p>대체된 값 / imputed cells: {len(imputations)}</p>",
+    ]
+    return "\n".join(parts)

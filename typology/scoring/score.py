@@ -1,0 +1,127 @@
+"""Scoring: raw indicators → imputed → treated → normalised → weighted → dimension scores → composite.
+
+The OECD/JRC Handbook's steps in its order, each a method chosen by name from one registry
+per step (``scoring.<step>.method``) with its parameters from the same config block. A pure
+function of its inputs; the steps it ran, with their parameters and what they changed, are
+returned for the run log so any score can be rebuilt.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..core.catalog import DIMENSIONS, Indicator
+from ..core.registry import Registry
+from ..errors import TypologyError
+from .aggregate import aggregate, score_dimension
+from .impute import IMPUTERS
+from .normalise import NORMALISERS
+from .treat import TREATMENTS, Treatment
+from .weights import WEIGHTINGS
+
+
+@dataclass
+class Scored:
+    normalised: pd.DataFrame
+    scores: pd.DataFrame  # the four dimensions plus "composite"
+    shares: pd.DataFrame  # share of each dimension's weight observed, per unit
+    weights: pd.Series  # indicator weights in use (each dimension's sum to 1)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    imputed: pd.DataFrame | None = None  # True where a missing cell was filled
+    treated: pd.DataFrame | None = None  # the values that were normalised (after imputation and treatment)
+    treatments: list[Treatment] = field(default_factory=list)
+    dimension_weights: pd.Series | None = None
+
+    def flags(self) -> pd.DataFrame:
+        """Per unit: the indicators whose value was imputed (``;``-separated, empty if none)."""
+        imputed = self.imputed if self.imputed is not None else self.normalised.notna() & False
+        listed = [";".join(c for c, hit in zip(imputed.columns, row) if hit) for row in imputed.to_numpy(dtype=bool)]
+        return pd.DataFrame({"imputed_indicators": listed}, index=imputed.index)
+
+
+def build(registry: Registry[type], block: dict[str, Any], key: str) -> tuple[Any, dict[str, Any]]:
+    """The object named by ``block['method']``, given the parameters of ``block`` that it takes."""
+    cls = registry.get(block.get("method"), f"{key}.method")
+    accepted = inspect.signature(cls).parameters
+    params = {k: v for k, v in block.items() if k != "method" and k in accepted and v is not None}
+    return cls(**params), params
+
+
+def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: dict[str, Any],
+          groups: pd.Series | None = None, dimensions: Sequence[str] = DIMENSIONS) -> Scored:
+    """``raw``: one row per unit, one column per indicator; ``groups``: each unit's 시도 code.
+
+    ``dimensions``: the dimensions scored, in order (the study's four unless ``score_frame`` says).
+    """
+    raw = raw.astype(float)
+    steps: list[dict[str, Any]] = []
+    dimension_of = {i.key: i.dimension for i in chosen}
+    for dim in dimensions:
+        if dim not in dimension_of.values():
+            raise TypologyError(f"config key indicators.{dim}: every dimension needs at least one indicator")
+    observed = raw.notna()
+
+    imputer, params = build(IMPUTERS, scoring["impute"], "scoring.impute")
+    filled = imputer.fit_transform(raw, groups)
+    imputed = ~observed & filled.notna()
+    steps.append({"step": "impute", "method": scoring["impute"]["method"], "params": params,
+                  "imputed": {k: int(v) for k, v in imputed.sum().items() if v}, **imputer.details()})
+
+    treater, params = build(TREATMENTS, scoring["treat"], "scoring.treat")
+    treated = treater.fit(raw).transform(filled)
+    steps.append({"step": "treat", "method": scoring["treat"]["method"], "params": params,
+                  "indicators": [t.as_step() for t in treater.report_ if t.outlier]})
+
+    normaliser, params = build(NORMALISERS, scoring["normalise"], "scoring.normalise")
+    directions = pd.Series({i.key: i.direction for i in chosen})
+    normalised = normaliser.fit_transform(treated, directions)
+    steps.append({"step": "normalise", "method": scoring["normalise"]["method"], "params": params,
+                  "direction_applied": True, "directions": {k: int(v) for k, v in directions.items()}})
+
+    weighting, params = build(WEIGHTINGS, scoring["weights"], "scoring.weights")
+    weighting.fit(normalised, dimension_of, list(dimensions))
+    weights, dim_weights = weighting.indicator_weights_, weighting.dimension_weights_
+    steps.append({"step": "weight", "method": scoring["weights"]["method"], "indicators": weights.to_dict(),
+                  "dimensions": dim_weights.to_dict(), **({"pca": weighting.details_} if weighting.details_ else {})})
+
+    method, composite_method = scoring["aggregate"]["method"], scoring["composite"]["method"]
+    min_share = float(scoring["min_share"])
+    scores, shares = {}, {}
+    for dim in dimensions:
+        keys = [k for k in raw.columns if dimension_of[k] == dim]
+        scores[dim], shares[dim] = score_dimension(normalised[keys], weights[keys], method, min_share,
+                                                   observed=observed[keys])
+    frame = pd.DataFrame(scores, index=raw.index)
+    # The composite needs all four dimensions: a unit missing one is not ranked on three.
+    frame["composite"] = aggregate(frame, dim_weights, composite_method,
+                                   "scoring.composite.method").where(frame.notna().all(axis=1))
+    steps.append({"step": "aggregate", "method": method, "composite": composite_method, "min_share": min_share})
+    return Scored(normalised, frame, pd.DataFrame(shares, index=raw.index), weights, steps, imputed, treated,
+                  treater.report_, dim_weights)
+
+
+def score_frame(frame: pd.DataFrame, dimension_of: Mapping[str, str], directions: Mapping[str, int] | None = None,
+                scoring: dict[str, Any] | None = None, groups: pd.Series | None = None) -> Scored:
+    """Score any units × indicators table, e.g. 읍면동 or synthetic units (the benchmarks do).
+
+    ``dimension_of``: column → dimension name (any names; they are scored in order of first
+    appearance); ``directions``: column → 1 (higher is better, the default) or -1; ``scoring``:
+    a ``scoring`` config block (default: the default config's). Columns not in ``dimension_of``
+    are left out.
+    """
+    from ..core.config import load_config
+
+    scoring = scoring or load_config(None, [])["scoring"]
+    directions = directions or {}
+    keys = [k for k in frame.columns if k in dimension_of]
+    missing = sorted(set(dimension_of) - set(frame.columns))
+    if missing:
+        raise TypologyError(f"score_frame: dimension_of names columns the frame lacks: {missing}")
+    chosen = [Indicator(str(k), {"dimension": dimension_of[k], "direction": int(directions.get(k, 1))}) for k in keys]
+    dimensions = list(dict.fromkeys(dimension_of[k] for k in keys))
+    return score(frame[keys], chosen, scoring, groups=groups, dimensions=dimensions)

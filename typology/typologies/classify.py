@@ -1,0 +1,560 @@
+"""Typology methods: dimension scores → a named type, with a reason, for every unit.
+
+``rules`` reads the type rules from the config: axes are means of dimension scores, and
+each type's ``when`` conditions compare an axis with a threshold relative to the national
+mean or median of that axis (e.g. ``">= mean"``, ``"< median - 0.25"``). Types are tried
+in order and the first whose conditions all hold wins; ``when: {}`` catches the rest.
+
+The other methods in ``TYPOLOGIES`` form clusters (``kmeans``, ``ward``, ``gmm``) or contiguous
+regions (``skater``, ``ward_spatial``). Clusters get no names of their own: each cluster's
+centroid is typed by the same rules (thresholds from all units), so every region's type and
+reason go back to the readable rules. ``classify`` also runs the rules alone and compares
+(``agreement``), chooses k (``choose_k``) and measures stability (``stability``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import operator
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from ..core.registry import Registry
+from ..errors import TypologyError
+from . import agreement, choose_k
+from . import type_tables as type_report
+from .choose_k import K_RULES
+from .cluster import GMMClusters, KMeansClusters, WardClusters
+from .contiguity import ISLAND_OPTIONS, ContiguityGraph, warn_islands
+from .regionalise import SkaterRegions, WardSpatialRegions
+from .stability import Stability, bootstrap
+
+TYPOLOGIES: Registry[type] = Registry("typology")
+
+OPS = {">=": (operator.ge, "≥", "<"), ">": (operator.gt, ">", "≤"),
+       "<=": (operator.le, "≤", ">"), "<": (operator.lt, "<", "≥")}
+REFS = {"mean": "평균", "median": "중앙값"}
+# What a type in the config may say; ``extension: true`` marks a type this project added to the study's.
+TYPE_KEYS = {"key", "name_ko", "name_en", "when", "policy_ko", "policy_en", "extension"}
+_COND = re.compile(r"^\s*(>=|<=|>|<)\s*(mean|median|[-+]?\d+(?:\.\d+)?)\s*(?:([-+])\s*(\d+(?:\.\d+)?))?\s*$")
+
+
+def _signed(value: float) -> str:
+    return "결측" if np.isnan(value) else f"{round(value, 2) + 0.0:+.2f}"
+
+
+@dataclass(frozen=True)
+class Condition:
+    axis: str
+    op: str
+    ref: str  # "mean", "median" or "" for an absolute number
+    offset: float
+
+    @classmethod
+    def parse(cls, axis: str, text: object, where: str) -> Condition:
+        match = _COND.match(str(text))
+        if not match:
+            raise TypologyError(
+                f"config key {where}: condition {text!r} not understood; expected e.g. '>= mean', "
+                f"'< median - 0.25' or '>= 0.5'"
+            )
+        op, ref, sign, number = match.groups()
+        if ref in REFS:
+            offset = float(number or 0) * (-1 if sign == "-" else 1)
+            return cls(axis, op, ref, offset)
+        if sign:
+            raise TypologyError(f"config key {where}: an absolute threshold cannot carry an offset: {text!r}")
+        return cls(axis, op, "", float(ref))
+
+    def threshold(self, axis_values: pd.Series) -> float:
+        if self.ref == "mean":
+            return float(axis_values.mean()) + self.offset
+        if self.ref == "median":
+            return float(axis_values.median()) + self.offset
+        return self.offset
+
+    def threshold_of(self, values: np.ndarray) -> float:
+        """``threshold`` of a plain array (NaN dropped), without pandas: the bootstrap calls it per replicate.
+
+        The same sums in the same order as pandas (numpy's pairwise sum over the values kept), so
+        the same numbers.
+        """
+        if not self.ref:
+            return self.offset
+        values = values[~np.isnan(values)]
+        if not len(values):
+            return float("nan")
+        centre = values.sum() / len(values) if self.ref == "mean" else np.median(values)
+        return float(centre) + self.offset
+
+    def label(self, threshold: float, held: bool) -> str:
+        _, shown, negated = OPS[self.op]
+        ref = REFS.get(self.ref, "기준값")
+        return f"{shown if held else negated} {ref} {round(threshold, 2) + 0.0:+.2f}"
+
+
+@TYPOLOGIES.register("rules")
+class RuleTypology:
+    """Readable threshold rules over axes built from dimension scores (sklearn-style)."""
+
+    def __init__(self, axes: dict[str, Any], types: list[dict[str, Any]], unclassified: dict[str, Any],
+                 dimension_names: dict[str, str] | None = None) -> None:
+        self.axes = axes
+        self.types = types
+        self.unclassified = unclassified
+        self.dimension_names = dimension_names
+
+    def _validate(self, dimensions: list[str]) -> None:
+        if not isinstance(self.axes, dict) or not self.axes:
+            raise TypologyError("config key typology.axes: expected a mapping of axis name → {dimensions: [...]}")
+        for name, spec in self.axes.items():
+            dims = spec.get("dimensions") if isinstance(spec, dict) else None
+            if not dims or any(d not in dimensions for d in dims):
+                raise TypologyError(
+                    f"config key typology.axes.{name}.dimensions: expected a list drawn from {dimensions}, got {dims!r}"
+                )
+        if not isinstance(self.types, list) or not self.types:
+            raise TypologyError("config key typology.types: expected a list of types with key, name_ko and when")
+        keys = []
+        for i, spec in enumerate(self.types):
+            where = f"typology.types[{i}]"
+            if not isinstance(spec, dict) or not {"key", "name_ko", "name_en"} <= set(spec):
+                raise TypologyError(f"config key {where}: each type needs key, name_ko and name_en")
+            unknown = sorted(set(spec) - TYPE_KEYS)
+            if unknown:
+                raise TypologyError(f"config key {where}: unknown key(s) {unknown}; expected some of "
+                                    f"{', '.join(sorted(TYPE_KEYS))}")
+            when = spec.get("when") or {}
+            if not isinstance(when, dict):
+                raise TypologyError(f"config key {where}.when: expected a mapping axis → condition")
+            for axis in when:
+                if axis not in self.axes:
+                    raise TypologyError(
+                        f"config key {where}.when.{axis}: unknown axis; expected one of {list(self.axes)}"
+                    )
+            keys.append(spec["key"])
+        if len(set(keys)) != len(keys):
+            raise TypologyError(f"config key typology.types: duplicate type keys in {keys}")
+        if self.unclassified.get("key") in keys:
+            raise TypologyError("config key typology.unclassified.key: clashes with a type key")
+
+    def fit(self, scores: pd.DataFrame) -> RuleTypology:
+        self._validate(list(scores.columns))
+        self.conditions_ = [
+            [Condition.parse(axis, text, f"typology.types[{i}].when.{axis}")
+             for axis, text in (spec.get("when") or {}).items()]
+            for i, spec in enumerate(self.types)
+        ]
+        self.axes_ = self.axis_scores(scores)
+        self.thresholds_ = [[c.threshold(self.axes_[c.axis].dropna()) for c in conds]
+                            for conds in self.conditions_]
+        return self
+
+    def axis_scores(self, scores: pd.DataFrame) -> pd.DataFrame:
+        # An axis needs every one of its dimensions: a missing dimension is not averaged away.
+        return pd.DataFrame({name: scores[spec["dimensions"]].mean(axis=1, skipna=False)
+                             for name, spec in self.axes.items()}, index=scores.index)
+
+    def predict(self, scores: pd.DataFrame) -> pd.DataFrame:
+        return self.explain(scores).drop(columns="why")
+
+    def fit_predict(self, scores: pd.DataFrame) -> pd.DataFrame:
+        return self.fit(scores).predict(scores)
+
+    def explain(self, scores: pd.DataFrame) -> pd.DataFrame:
+        """Like ``predict``, plus ``why``: the reason without the trailing "→ type"."""
+        axes = self.axis_scores(scores)
+        names = self.dimension_names or {}
+        rows = [self._type_one(row, {n: self._axis_text(n, row[n], scores.loc[code], names) for n in self.axes})
+                for code, row in axes.iterrows()]
+        out = pd.DataFrame(rows, index=scores.index, columns=["type", "type_ko", "type_en", "reason", "why"])
+        for name in self.axes:
+            out[f"axis_{name}"] = axes[name]
+        return out
+
+    def position(self, scores: pd.DataFrame) -> pd.Series:
+        """Each unit's place on every axis, in words (its own dimension scores in brackets)."""
+        axes = self.axis_scores(scores)
+        names = self.dimension_names or {}
+        return pd.Series([", ".join(self._axis_text(n, row[n], scores.loc[code], names) for n in self.axes)
+                          for code, row in axes.iterrows()], index=scores.index, dtype=object)
+
+    def _axis_text(self, name: str, value: float, dims: pd.Series, names: dict[str, str]) -> str:
+        label = self.axes[name].get("name_ko", name)
+        parts = ", ".join(f"{names.get(d, d)} {_signed(dims[d])}" for d in self.axes[name]["dimensions"])
+        return f"{label} {_signed(value)} ({parts})"
+
+    def _type_one(self, axes: pd.Series, detail: dict[str, str]) -> tuple[str, str, str, str, str]:
+        failed: list[str] = []
+        for spec, conds, thresholds in zip(self.types, self.conditions_, self.thresholds_):
+            needed = [c.axis for c in conds]
+            if any(np.isnan(axes[a]) for a in needed):
+                missing = [a for a in needed if np.isnan(axes[a])]
+                return self._unclassified(f"축 점수 없음 (차원 점수 결측): {', '.join(missing)}")
+            held = [OPS[c.op][0](axes[c.axis], t) for c, t in zip(conds, thresholds)]
+            texts = [f"{detail[c.axis]} {c.label(t, h)}" for c, t, h in zip(conds, thresholds, held)]
+            if all(held):
+                why = "; ".join(failed + texts) if texts or failed else "기본 유형"
+                return spec["key"], spec["name_ko"], spec["name_en"], f"{why} → {spec['name_ko']}", why
+            failed += [t for t, h in zip(texts, held) if not h]
+        return self._unclassified("; ".join(failed) + " → 어느 규칙에도 해당하지 않음")
+
+    def _unclassified(self, why: str) -> tuple[str, str, str, str, str]:
+        u = self.unclassified
+        return u["key"], u["name_ko"], u["name_en"], why, why
+
+    def assign(self, axes: pd.DataFrame) -> np.ndarray:
+        """Type keys only, vectorised (for the bootstrap); the same decisions as ``predict``."""
+        return self.assign_values(axes.to_numpy(dtype=float), list(axes.columns), self.thresholds_)
+
+    def assign_values(self, axes: np.ndarray, names: list[str], thresholds: list[list[float]]) -> np.ndarray:
+        """``assign`` on an array of axis scores (columns ``names``) with the given thresholds,
+        one list per type as in ``thresholds_``."""
+        column = {name: j for j, name in enumerate(names)}
+        keys = np.full(len(axes), self.unclassified["key"], dtype=object)
+        done = np.zeros(len(axes), dtype=bool)
+        for spec, conds, type_thresholds in zip(self.types, self.conditions_, thresholds):
+            missing = np.zeros(len(axes), dtype=bool)
+            held = np.ones(len(axes), dtype=bool)
+            for c, t in zip(conds, type_thresholds):
+                values = axes[:, column[c.axis]]
+                missing |= np.isnan(values)
+                held &= OPS[c.op][0](values, t)
+            hit = ~done & ~missing & held
+            keys[hit] = spec["key"]
+            done |= hit | missing  # a needed axis missing stops the search: unclassified
+        return keys
+
+
+# --- the typology step: a method from the registry → named types, reasons and diagnostics ---------
+
+for _name, _cls in {"kmeans": KMeansClusters, "ward": WardClusters, "gmm": GMMClusters,
+                    "skater": SkaterRegions, "ward_spatial": WardSpatialRegions}.items():
+    TYPOLOGIES.register(_name)(_cls)
+
+FEATURES = ("dimensions", "axes")
+
+
+@dataclass
+class Typing:
+    """What the typology step hands the run: per-unit columns plus tables, figures and report sections."""
+
+    typed: pd.DataFrame
+    steps: list[dict[str, Any]]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: dict[str, bytes] = field(default_factory=dict)
+    sections: list[tuple[str, str, str, str]] = field(default_factory=list)  # (key, title_ko, title_en, html)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Settings:
+    method: str
+    seed: int
+    k: int | str
+    k_range: list[int]
+    k_rule: str
+    features: str
+    options: dict[str, Any]
+    islands: str
+    contiguity_rule: str
+    bootstrap_n: int
+    unstable_below: float
+
+
+def _int(value: Any, key: str, low: int, also: str = "") -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise TypologyError(f"config key {key}: expected {also}a whole number ≥ {low}, got {value!r}")
+    return int(value)
+
+
+def settings(typology: dict[str, Any]) -> Settings:
+    """Validate the typology section (beyond the rules, which ``RuleTypology`` checks)."""
+    method = typology["method"]
+    TYPOLOGIES.get(method, "typology.method")
+    k = typology.get("k", "auto")
+    if k != "auto":
+        k = _int(k, "typology.k", 2, also="auto or ")
+    k_range = typology.get("k_range") or [2, 8]
+    if not isinstance(k_range, list) or len(k_range) != 2:
+        raise TypologyError(f"config key typology.k_range: expected [smallest k, largest k], got {k_range!r}")
+    lo, hi = _int(k_range[0], "typology.k_range[0]", 2), _int(k_range[1], "typology.k_range[1]", 2)
+    if hi < lo:
+        raise TypologyError(f"config key typology.k_range: largest k {hi} is below smallest k {lo}")
+    k_rule = typology.get("k_rule") or "mean_rank"
+    K_RULES.get(k_rule, "typology.k_rule")
+    features = typology.get("features") or "dimensions"
+    if features not in FEATURES:
+        raise TypologyError(f"config key typology.features: {features!r}; expected one of {', '.join(FEATURES)}")
+    options = typology.get("options") or {}
+    if not isinstance(options, dict):
+        raise TypologyError("config key typology.options: expected a mapping method → {option: value}")
+    for name, opts in options.items():
+        target = TYPOLOGIES.get(name, f"typology.options.{name}")
+        allowed = [p for p in inspect.signature(target.__init__).parameters if p not in ("self", "k", "seed")]
+        if target is RuleTypology:
+            allowed = []
+        if not isinstance(opts, dict):
+            raise TypologyError(f"config key typology.options.{name}: expected a mapping option → value")
+        for key in opts:
+            if key not in allowed:
+                raise TypologyError(f"config key typology.options.{name}.{key}: unknown option; expected one of "
+                                    f"{', '.join(allowed) or '(none)'}")
+    contiguity = typology.get("contiguity") or {}
+    boot = typology.get("bootstrap") or {}
+    below = boot.get("unstable_below", 0.7)
+    if isinstance(below, bool) or not isinstance(below, (int, float)) or not 0 < below <= 1:
+        raise TypologyError(f"config key typology.bootstrap.unstable_below: expected a number in (0, 1], got {below!r}")
+    seed = _int(typology.get("seed", 0), "typology.seed", 0)
+    islands = contiguity.get("islands") or "nearest"
+    if islands not in ISLAND_OPTIONS:
+        raise TypologyError(f"config key typology.contiguity.islands: {islands!r}; expected one of "
+                            f"{', '.join(ISLAND_OPTIONS)}")
+    return Settings(method, seed, k, list(range(lo, hi + 1)), k_rule, features, dict(options.get(method) or {}),
+                    islands, contiguity.get("rule") or "queen", _int(boot.get("n", 100), "typology.bootstrap.n", 0),
+                    float(below))
+
+
+def rule_model(typology: dict[str, Any], dimension_names: dict[str, str] | None = None) -> RuleTypology:
+    return RuleTypology(axes=typology["axes"], types=typology["types"], unclassified=typology["unclassified"],
+                        dimension_names=dimension_names)
+
+
+def classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
+             geometry: Callable[[], gpd.GeoDataFrame] | None = None,
+             names: dict[str, str] | None = None) -> Typing:
+    """Dimension scores → type, names and reason per unit, with stability, agreement and profiles.
+
+    ``geometry`` loads the unit polygons; it is called only by spatially constrained methods.
+    ``names`` (code → Korean name) make warnings readable.
+    """
+    opts = settings(typology)
+    if opts.method != "rules":
+        # Load scikit-learn's OpenMP and SciPy's BLAS now, so that the limit below reaches them.
+        import sklearn.cluster  # noqa: F401
+        import sklearn.mixture  # noqa: F401
+    # Data this small gain nothing from BLAS/OpenMP threads, and a busy machine makes them
+    # ten times slower; one thread also keeps floating-point sums in one order.
+    with threadpool_limits(limits=1):
+        return _classify(scores, typology, catalog, geometry, names, opts)
+
+
+def _classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
+              geometry: Callable[[], gpd.GeoDataFrame] | None, names: dict[str, str] | None,
+              opts: Settings) -> Typing:
+    dim_names = {d: catalog.dimensions[d]["name_ko"] for d in scores.columns}
+    scores = scores.sort_index()
+    rules = rule_model(typology, dim_names).fit(scores)
+    rule_typed = rules.predict(scores)
+    step: dict[str, Any] = {
+        "step": "classify", "method": opts.method, "seed": opts.seed,
+        "thresholds": {spec["key"]: [{"axis": c.axis, "op": c.op, "ref": c.ref, "value": t}
+                                     for c, t in zip(conds, ts)]
+                       for spec, conds, ts in zip(typology["types"], rules.conditions_, rules.thresholds_)}}
+    method = TYPOLOGIES.get(opts.method, "typology.method")
+    if method is RuleTypology:
+        out = _rules_typing(scores, typology, rules, rule_typed, opts, step)
+    else:
+        out = _cluster_typing(scores, typology, rules, rule_typed, method, opts, step, geometry, names, dim_names)
+    out.tables["types"] = type_report.types_table(typology, out.typed, scores, rules)
+    out.sections[:0] = [type_report.types_section(out.tables["types"], opts.method, rules.unclassified["key"])]
+    return out
+
+
+def _stability_columns(typed: pd.DataFrame, stab: Stability | None, opts: Settings) -> pd.DataFrame:
+    if stab is None:
+        typed["type_stability"] = np.nan
+        typed["type_unstable"] = pd.array([pd.NA] * len(typed), dtype="boolean")
+        return typed
+    prob = stab.probability.reindex(typed.index)
+    typed["type_stability"] = prob.round(4)
+    typed["type_unstable"] = pd.array([pd.NA if np.isnan(p) else bool(p < opts.unstable_below) for p in prob],
+                                      dtype="boolean")
+    return typed
+
+
+def _stability_step(stab: Stability | None, typed: pd.DataFrame, opts: Settings) -> dict[str, Any]:
+    if stab is None:
+        return {"n": 0}
+    return {"n": stab.n, "seed": opts.seed, "unstable_below": opts.unstable_below,
+            "unstable_regions": int(typed["type_unstable"].fillna(False).sum()),
+            "jaccard": {str(k): round(float(v), 4) for k, v in stab.jaccard.items()}}
+
+
+def _rules_typing(scores: pd.DataFrame, typology: dict[str, Any], rules: RuleTypology, rule_typed: pd.DataFrame,
+                  opts: Settings, step: dict[str, Any]) -> Typing:
+    typed = rule_typed.copy()
+    typed_codes = typed.index[typed["type"] != rules.unclassified["key"]]
+    stab = None
+    if opts.bootstrap_n and len(typed_codes) > 1:
+        sample = scores.loc[typed_codes]
+        axes = rules.axis_scores(sample)
+        # A replicate refits the rules on the units drawn: the conditions are the full run's, only
+        # the thresholds move. Axis scores are per unit, so they are computed once, and each
+        # replicate is a few array operations (the same numbers as refitting a RuleTypology).
+        values, names = axes.to_numpy(dtype=float), list(axes.columns)
+        column = {name: j for j, name in enumerate(names)}
+
+        def refit(positions: np.ndarray) -> pd.DataFrame:
+            drawn = values[positions]
+            thresholds = [[c.threshold_of(drawn[:, column[c.axis]]) for c in conds] for conds in rules.conditions_]
+            distinct = np.unique(positions)  # the index is sorted, so these are the codes drawn, in order
+            keys = rules.assign_values(values[distinct], names, thresholds)
+            return pd.DataFrame({"group": keys, "type": keys}, index=sample.index[distinct])
+
+        stab = bootstrap(typed.loc[typed_codes, "type"], typed.loc[typed_codes, "type"], refit,
+                         opts.bootstrap_n, opts.seed)
+    typed = _stability_columns(typed, stab, opts)
+    step["bootstrap"] = _stability_step(stab, typed, opts)
+    out = Typing(typed, [step])
+    if stab is not None:
+        out.tables["stability"] = type_report.stability_table(stab, typed, typology, "type")
+        out.sections.append(type_report.stability_section(out.tables["stability"], typed, opts))
+    return out
+
+
+def _features(scores: pd.DataFrame, rules: RuleTypology, features: str) -> pd.DataFrame:
+    return scores if features == "dimensions" else rules.axis_scores(scores)
+
+
+def _cluster_typing(scores: pd.DataFrame, typology: dict[str, Any], rules: RuleTypology, rule_typed: pd.DataFrame,
+                    method: type, opts: Settings, step: dict[str, Any],
+                    geometry: Callable[[], gpd.GeoDataFrame] | None, names: dict[str, str] | None,
+                    dim_names: dict[str, str]) -> Typing:
+    complete = scores.index[scores.notna().all(axis=1)]
+    S = scores.loc[complete]
+    X = _features(S, rules, opts.features)
+    warned: list[str] = []
+    graph = cont = None
+    own_units: set[str] = set()
+    if method.spatial:
+        if geometry is None:
+            raise TypologyError(f"typology.method {opts.method}: needs the unit geometry, and none was given")
+        graph = ContiguityGraph(geometry(), opts.contiguity_rule)
+        cont = graph.restrict(list(complete), opts.islands)
+        message = warn_islands(cont, opts.islands, names)
+        if message:
+            warned.append(message)
+        own_units = {c for comp in cont.own for c in comp}
+        step["contiguity"] = {"rule": opts.contiguity_rule, "islands": opts.islands,
+                              "detached": cont.detached, "links_km": [list(x) for x in cont.links]}
+    n_fit = len(cont.main) if cont is not None else len(X)
+    ks = _check_k(opts, n_fit)
+
+    cache: dict[int, np.ndarray] = {}
+
+    def labels_for(k: int) -> np.ndarray:
+        if k not in cache:
+            cache[k] = method(k=k, seed=opts.seed, **opts.options).fit(X, cont).labels_
+        return cache[k]
+
+    k_tab = choose_k.k_table(X.to_numpy(dtype=float), ks, labels_for)
+    k = K_RULES.get(opts.k_rule, "typology.k_rule")(k_tab) if opts.k == "auto" else int(opts.k)
+    k_tab.insert(1, "chosen", k_tab["k"] == k)
+    clusters = pd.Series(labels_for(k), index=X.index, name="cluster")
+
+    centroids = S.groupby(clusters).mean()
+    named = rules.explain(centroids)
+    own_text = rules.position(S)
+    typed = rule_typed[["type", "type_ko", "type_en", "reason"] + [f"axis_{a}" for a in rules.axes]].copy()
+    typed["cluster"] = pd.array([pd.NA] * len(typed), dtype="Int64")
+    unclassified = rules.unclassified
+    for code in typed.index:
+        if code not in clusters.index:
+            missing = [dim_names.get(d, d) for d in scores.columns if pd.isna(scores.at[code, d])]
+            typed.loc[code, ["type", "type_ko", "type_en", "reason"]] = [
+                unclassified["key"], unclassified["name_ko"], unclassified["name_en"],
+                f"군집에서 제외: 차원 점수 결측 ({', '.join(missing)})"]
+            continue
+        c = int(clusters[code])
+        row = named.loc[c]
+        if row["type"] == unclassified["key"]:
+            head = f"군집 {c} 중심: {row['why']}"
+        else:
+            head = f"군집 {c} (중심: {row['why']}) → {row['type_ko']}"
+        typed.loc[code, ["type", "type_ko", "type_en", "reason"]] = [
+            row["type"], row["type_ko"], row["type_en"], f"{head}; 이 지역: {own_text[code]}"]
+        typed.at[code, "cluster"] = c
+    typed["rule_type"] = rule_typed["type"]
+
+    stab = None
+    if opts.bootstrap_n:
+        stab = _cluster_bootstrap(S, X, typology, method, opts, k, clusters, typed.loc[complete, "type"],
+                                  graph, own_units)
+    typed = _stability_columns(typed, stab, opts)
+
+    agree = agreement.summary(typed["cluster"], typed["type"].where(typed["cluster"].notna()),
+                              rule_typed["type"].where(typed["cluster"].notna()))
+    step.update({"k": k, "k_auto": opts.k == "auto", "k_rule": opts.k_rule, "k_range": ks,
+                 "features": opts.features, "options": opts.options, "agreement": agree,
+                 "bootstrap": _stability_step(stab, typed, opts), "warnings": warned})
+    out = Typing(typed, [step], warnings=warned)
+    order = [t["key"] for t in typology["types"]] + [unclassified["key"]]
+    out.tables["clusters"] = type_report.cluster_table(clusters, S, named, stab, typed, dim_names)
+    out.tables["k_selection"] = k_tab
+    out.tables["agreement"] = agreement.crosstab(typed["cluster"], typed["type"], rule_typed["type"], order)
+    out.tables["agreement_summary"] = pd.DataFrame([{"measure": m, "value": v} for m, v in agree.items()])
+    title = f"{opts.method}, features: {opts.features}, k rule: {opts.k_rule}"
+    out.figures["k_selection"] = choose_k.plot(k_tab, k, title)
+    out.sections += [type_report.cluster_section(out.tables["clusters"], opts.method, k),
+                     type_report.k_section(k_tab, k, opts),
+                     type_report.agreement_section(out.tables["agreement"], agree)]
+    if stab is not None:
+        out.tables["stability"] = type_report.stability_table(stab, typed, typology, "cluster")
+        out.sections.append(type_report.stability_section(out.tables["stability"], typed, opts))
+    if warned:
+        out.sections.append(type_report.warnings_section(warned))
+    return out
+
+
+def _check_k(opts: Settings, n: int) -> list[int]:
+    if n < 3:
+        raise TypologyError(f"typology.method {opts.method}: only {n} regions have every dimension score; "
+                            "clustering needs at least 3")
+    if opts.k != "auto" and opts.k > n - 1:
+        raise TypologyError(f"config key typology.k: {opts.k} clusters is more than the {n} regions to cluster allow "
+                            f"(at most {n - 1})")
+    if opts.k_range[-1] > n - 1:
+        raise TypologyError(f"config key typology.k_range: largest k {opts.k_range[-1]} is more than the {n} regions "
+                            f"to cluster allow (at most {n - 1})")
+    ks = list(opts.k_range)
+    if opts.k != "auto" and opts.k not in ks:
+        ks = sorted({*ks, int(opts.k)})
+    return ks
+
+
+def _cluster_bootstrap(S: pd.DataFrame, X: pd.DataFrame, typology: dict[str, Any], method: type, opts: Settings,
+                       k: int, clusters: pd.Series, types: pd.Series, graph: ContiguityGraph | None,
+                       own_units: set[str]) -> Stability:
+    def refit(positions: np.ndarray) -> pd.DataFrame | None:
+        drawn = S.index[positions]
+        model = rule_model(typology).fit(S.iloc[positions])
+        estimator = method(k=k, seed=opts.seed, **opts.options)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. k-means finding fewer distinct points than k on a small draw
+            if method.spatial:
+                codes = sorted(set(drawn))
+                sub = graph.restrict(codes, opts.islands, own_only=own_units, exact=False)
+                if len(sub.main) <= k:
+                    return None
+                labels = pd.Series(estimator.fit(X.loc[codes], sub).labels_, index=codes)
+                centroids = S.loc[codes].groupby(labels).mean()
+            else:
+                if len(set(drawn)) <= k:
+                    return None
+                rows = estimator.fit(X.iloc[positions]).labels_
+                centroids = S.iloc[positions].groupby(rows).mean()
+                labels = pd.Series(rows, index=drawn)
+                labels = labels[~labels.index.duplicated()].sort_index()
+        named = pd.Series(model.assign(model.axis_scores(centroids)), index=centroids.index)
+        return pd.DataFrame({"group": labels.to_numpy(), "type": named[labels].to_numpy()}, index=labels.index)
+
+    return bootstrap(clusters, types, refit, opts.bootstrap_n, opts.seed)

@@ -1,0 +1,61 @@
+"""Run independent tasks through joblib, on the backend the config names.
+
+- ``loky`` (default): worker processes on this machine, ``n_jobs`` of them (−1 = every core);
+- ``threading``: threads in this process (NumPy releases the GIL for part of the work);
+- ``sequential``: one after the other in this process, for debugging and timing;
+- ``dask``: a Dask cluster through joblib's dask backend. ``scheduler`` is the address of a
+  running scheduler (``tcp://host:8786``); without one, a local cluster is started for the run.
+  Every worker needs the same typology version installed (the tasks refer to its functions).
+
+The tasks are pure functions of their arguments, so every backend gives the same results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import TypologyError
+
+DASK_HINT = "install it with: pip install 'typology[dask]' (dask and distributed)"
+
+
+@contextmanager
+def _dask_client(scheduler: str | None) -> Iterator[Any]:
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise TypologyError(f"config key uncertainty.backend: dask is not installed; {DASK_HINT}") from None
+    try:
+        client = Client(scheduler, timeout="5s") if scheduler else Client(processes=False)
+    except OSError as exc:
+        raise TypologyError(f"config key uncertainty.scheduler: cannot reach the Dask scheduler {scheduler!r} "
+                            f"({exc})") from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def chunks(rows: int, parallel: int, per_worker: int = 4) -> list[tuple[int, int]]:
+    """Split ``rows`` into about ``per_worker`` chunks per worker: few enough that the shared data are sent
+    a handful of times, enough that a slow chunk does not hold up the rest."""
+    count = max(1, min(rows, parallel * per_worker if parallel > 1 else 1))
+    edges = [round(i * rows / count) for i in range(count + 1)]
+    return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+
+
+def run_chunked(func: Callable[[Any, int, int], Any], shared: Any, rows: int, backend: str, n_jobs: int = -1,
+                scheduler: str | None = None) -> list[Any]:
+    """``[func(shared, start, stop) for each chunk of range(rows)]``, in order, on ``backend``."""
+    from joblib import Parallel, delayed, effective_n_jobs, parallel_config
+
+    if backend == "sequential":
+        return [func(shared, a, b) for a, b in chunks(rows, 1)]
+    if backend == "dask":
+        with _dask_client(scheduler) as client, parallel_config(backend="dask"):
+            threads = sum(client.nthreads().values()) or 1
+            return Parallel(n_jobs=n_jobs)(delayed(func)(shared, a, b) for a, b in chunks(rows, threads))
+    parallel = effective_n_jobs(n_jobs)
+    return Parallel(n_jobs=n_jobs, backend=backend)(delayed(func)(shared, a, b) for a, b in chunks(rows, parallel))

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from typology import load_config, paths, run
+
 # CI must not fail by chance: there Hypothesis draws the same examples every run. Locally the
 # property tests keep drawing new ones, which is how rare failures are found.
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-from typology import load_config, paths, run
 
 ROOT = paths.ROOT
 

@@ -7,7 +7,7 @@ import json
 import re
 
 from typology.core.catalog import Indicator
-from typology.run.pipeline import RunResult
+from typology.core.result import RunResult
 
 # A name that would run script if any output put data into HTML unescaped.
 EVIL = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">"중구'

@@ -9,13 +9,13 @@ import pytest
 from matplotlib.figure import Figure
 
 import typology as tp
-from typology.scoring.aggregate import score_dimension
-from typology.api.results import agreement, from_run, load, run_variants, type_table
 from typology.api.compare import profile_distances
-from typology.errors import TypologyError
-from typology.scoring.normalise import NORMALISERS
-from typology.run.outputs import write_run
+from typology.api.results import agreement, from_run, load, run_variants, type_table
 from typology.data.regions import resolve
+from typology.errors import TypologyError
+from typology.run.outputs import write_run
+from typology.scoring.aggregate import score_dimension
+from typology.scoring.normalise import NORMALISERS
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from typology.scoring.audit import audit, cronbach_alpha
 from typology.core.catalog import DIMENSIONS, Indicator
 from typology.core.config import DEFAULTS, SCHEMA, _defaults, _merge
+from typology.scoring.audit import audit, cronbach_alpha
 from typology.scoring.score import score
 
 

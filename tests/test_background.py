@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from typology.run.background import Background, can_fork, fork_call
 from typology.errors import TypologyError
+from typology.run.background import Background, can_fork, fork_call
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 

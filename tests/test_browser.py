@@ -18,8 +18,8 @@ import pytest
 from typology import paths
 from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
 from typology.render.layers import build_layers
-from typology.render.webmap import build_map, dimension_names
 from typology.render.report import build_report
+from typology.render.webmap import build_map, dimension_names
 
 from .output_helpers import EVIL, evil_run
 

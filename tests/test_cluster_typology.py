@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from typology.errors import TypologyError
 from typology.typologies.classify import TYPOLOGIES, classify
 from typology.typologies.cluster import canonical_labels
-from typology.errors import TypologyError
 
 from .typology_synth import CATALOG, planted, typology
 

@@ -16,14 +16,14 @@ from hypothesis import strategies as st
 
 from typology import paths
 from typology.core.catalog import DIMENSIONS
-from typology.typologies.classify import Condition, classify, rule_model
 from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
 from typology.render.layers import build_layers
-from typology.run.outputs import StaticMaps
-from typology.render.webmap import dimension_names
-from typology.scoring.score import score, score_frame
-from typology.typologies.stability import bootstrap
 from typology.render.static_maps import map_frame, render_static_maps
+from typology.render.webmap import dimension_names
+from typology.run.outputs import StaticMaps
+from typology.scoring.score import score, score_frame
+from typology.typologies.classify import Condition, classify, rule_model
+from typology.typologies.stability import bootstrap
 
 from .typology_synth import CATALOG, typology
 

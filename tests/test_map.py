@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from typology.errors import TypologyError
 from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
+from typology.errors import TypologyError
 from typology.render.layers import build_layers, quantile_classes
 from typology.render.offline_assets import external_loads, json_for_script, leaflet_css, leaflet_js, script_hash
 from typology.render.webmap import build_map, dimension_names, national_ranks

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from typology.data.geometry import load_unit_geometry
+from typology.errors import TypologyError
 from typology.typologies.classify import classify
 from typology.typologies.contiguity import ContiguityGraph, IslandWarning, _components, describe
-from typology.errors import TypologyError
-from typology.data.geometry import load_unit_geometry
 
 from .typology_synth import CATALOG, DIMS, grid, typology
 

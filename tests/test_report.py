@@ -10,11 +10,11 @@ import re
 import pytest
 
 from typology import load_config, paths, run
+from typology.core.result import Section
 from typology.render.layers import build_layers
 from typology.render.offline_assets import external_loads, script_hash
-from typology.run.pipeline import Section
-from typology.render.webmap import dimension_names
 from typology.render.report import build_report
+from typology.render.webmap import dimension_names
 
 from .output_helpers import EVIL, evil_run
 

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from typology.scoring.aggregate import AGGREGATORS, arithmetic, geometric, score_dimension
 from typology.core.catalog import Indicator
 from typology.core.config import DEFAULTS, SCHEMA, _defaults, _merge
 from typology.errors import TypologyError
+from typology.scoring.aggregate import AGGREGATORS, arithmetic, geometric, score_dimension
 from typology.scoring.score import score
 from typology.scoring.weights import WEIGHTINGS, first_component, indicator_weights
 

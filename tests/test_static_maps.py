@@ -12,11 +12,11 @@ import pytest
 import shapely
 
 from typology import paths
-from typology.render.fonts import covers_hangul, hangul_family, hangul_font_path
 from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
+from typology.render.fonts import covers_hangul, hangul_family, hangul_font_path
 from typology.render.layers import build_layers
-from typology.render.webmap import dimension_names
 from typology.render.static_maps import map_frame, render_static_maps, small_island_units, type_map_figure
+from typology.render.webmap import dimension_names
 
 
 @pytest.fixture(scope="module")

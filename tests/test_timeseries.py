@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from typology.errors import TypologyError
 from typology.api.timeseries import MISSING, _mixed, alluvial, changed_types, run_panel, transition_matrix
+from typology.errors import TypologyError
 
 
 def toy_panel() -> tuple[pd.Series, pd.Series]:

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from typology.core.catalog import load_catalog
-from typology.errors import TypologyError
 from typology.data.transform import compute_indicators
+from typology.errors import TypologyError
 
 
 def rows(*items):

@@ -17,9 +17,11 @@ from hypothesis.extra.numpy import arrays
 
 from tests.conftest import run_cli
 from typology import TypologyError
-from typology.uncertainty.alternatives import plan
 from typology.core.catalog import DIMENSIONS
+from typology.render.uncertainty_report import attach
 from typology.typologies.classify import rule_model
+from typology.uncertainty.alternatives import plan
+from typology.uncertainty.analysis import analyse
 from typology.uncertainty.montecarlo import (
     Design,
     axis_rows,
@@ -31,7 +33,6 @@ from typology.uncertainty.montecarlo import (
     rule_assign,
     rule_thresholds,
 )
-from typology.uncertainty.analysis import analyse, attach
 
 SMALL = {"n": 60, "backend": "sequential"}
 

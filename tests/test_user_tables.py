@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from typology import load_config, run
 from typology.core.catalog import load_catalog
-from typology.errors import TypologyError
 from typology.data.load import TableSpec, read_table, table_spec
 from typology.data.units import matcher
+from typology.errors import TypologyError
 
 from .conftest import run_cli, write_config
 

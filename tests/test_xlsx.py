@@ -8,8 +8,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from typology.run.outputs import indicator_table
 from typology.render.xlsx import workbook_bytes
+from typology.run.outputs import indicator_table
 
 from .output_helpers import EVIL, evil_run
 

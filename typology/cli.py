@@ -101,10 +101,11 @@ def uncertainty(
 ) -> None:
     """Monte Carlo over the config's alternatives: rank intervals, type probabilities, sensitivity."""
     from .core.config import load_config
+    from .render.uncertainty_report import attach
     from .run.outputs import write_run
     from .run.pipeline import run as run_pipeline
     from .uncertainty.alternatives import plan
-    from .uncertainty.analysis import analyse, attach
+    from .uncertainty.analysis import analyse
 
     started = time.perf_counter()
     # The switches are config keys, so the manifest records them like any other setting.

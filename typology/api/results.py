@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.figure import Figure
 
-    from ..run.pipeline import RunResult
+    from ..core.result import RunResult
     from ..typologies.classify import RuleTypology
     from .compare import Comparison, Peers
     from .gap import Gap
@@ -221,7 +221,7 @@ def load(source: object = None, overrides: list[str] | None = None) -> Results:
     strings such as ``"scoring.normalise.method=minmax"`` (configs only).
     """
     from ..core.config import load_config
-    from ..run.pipeline import RunResult, run
+    from ..core.result import RunResult, run
 
     if isinstance(source, RunResult):
         _no_overrides(overrides, "a RunResult")

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.catalog import DIMENSIONS
+from ..core.result import RunResult
 from ..errors import TypologyError
-from ..run.pipeline import RunResult
 from .layers import type_colours
 
 CENTROID_COLOUR = "#555555"

@@ -24,8 +24,10 @@ import yaml
 
 from .._version import __version__
 from ..core.catalog import DIMENSIONS
-from ..run.pipeline import RunResult
-from ..typologies.classify import OPS, REFS
+from ..core.registry import Registry
+from ..core.result import RunResult
+from ..scoring.normalise import NORMALISERS
+from ..typologies.classify import OPS, REFS, TYPOLOGIES
 from .layers import MapLayer, type_colours
 from .offline_assets import csp
 from .profiles import profile_svg, region_profile_svgs, svg_range, type_profile
@@ -81,15 +83,9 @@ def _step(result: RunResult, name: str) -> dict[str, Any]:
     return next((s for s in result.steps if s.get("step") == name), {})
 
 
-def _doc(registry_module: str, registry: str, name: str) -> str | None:
+def _doc(registry: Registry, name: str) -> str | None:
     """The docstring of a registered method, so methods added later still get described."""
-    import importlib
-
-    try:
-        reg = getattr(importlib.import_module(f"typology.{registry_module}"), registry)
-        return reg.get(name, "").__doc__ if name in reg else None
-    except (ImportError, AttributeError):
-        return None
+    return registry.get(name, "").__doc__ if name in registry else None
 
 
 def method_html(result: RunResult) -> str:
@@ -120,7 +116,7 @@ def method_html(result: RunResult) -> str:
     weights = str(scoring["weights"]["method"])
     out.append("<ol>")
     out.append(f"<li>정규화 <span class=en>(normalisation)</span>: "
-               f"{_words(NORMALISE_WORDS, norm, _doc('normalise', 'NORMALISERS', norm))}. "
+               f"{_words(NORMALISE_WORDS, norm, _doc(NORMALISERS, norm))}. "
                "방향이 ↓인 지표는 뒤집어 언제나 높을수록 좋게 했다.</li>")
     out.append(f"<li>가중치 <span class=en>(weights)</span>: {_words(WEIGHT_WORDS, weights)}.</li>")
     out.append(f"<li>차원 점수 <span class=en>(dimension score)</span>: {_words(AGGREGATE_WORDS, agg)}. "
@@ -143,7 +139,7 @@ def typology_words(result: RunResult) -> str:
     typology = result.config["typology"]
     method = str(typology.get("method"))
     if method != "rules":
-        doc = _doc("classify", "TYPOLOGIES", method)
+        doc = _doc(TYPOLOGIES, method)
         return f"방법 '{esc(method)}' <span class=en>({esc((doc or '').strip())})</span>."
     names = {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
     axes = typology.get("axes") or {}

@@ -11,17 +11,15 @@ from __future__ import annotations
 import html
 import io
 from contextlib import nullcontext
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..core.result import RunResult, Section
 from ..errors import TypologyError
+from ..uncertainty.analysis import FACTOR_NAMES, SCORES_COLUMNS, Uncertainty
 from .layers import type_colours
-
-if TYPE_CHECKING:
-    from ..run.pipeline import RunResult
-    from ..uncertainty.analysis import Uncertainty
 
 esc = html.escape
 LABELLED = 10  # the widest rank intervals get their region's name in the plot
@@ -137,7 +135,6 @@ def _table(frame: pd.DataFrame, headers: dict[str, str]) -> str:
 
 
 def section_html(result: RunResult, unc: Uncertainty) -> str:
-    from ..uncertainty.analysis import FACTOR_NAMES
 
     plan, regions, sens = unc.plan, unc.regions, unc.sensitivity
     lo, hi = plan.interval
@@ -207,3 +204,21 @@ def section_html(result: RunResult, unc: Uncertainty) -> str:
                "map.html. scoring.min_share is applied with the nominal weights; clusters are named by the rules."
                "</span></p>")
     return "".join(out)
+
+
+def attach(result: RunResult, unc: Uncertainty) -> RunResult:
+    """Add the analysis to the run: tables, figures, a report section, columns in scores.csv, a map layer."""
+    result.tables["uncertainty"] = unc.regions
+    result.tables["sensitivity"] = unc.sensitivity
+    result.tables["uncertainty_replicates"] = unc.replicates
+    result.figures["rank_intervals"] = rank_interval_png(result, unc)
+    if len(unc.sensitivity):
+        result.figures["sensitivity"] = sensitivity_png(unc)
+    result.sections.append(Section("uncertainty", "불확실성·민감도 분석", "Uncertainty and sensitivity analysis",
+                                   section_html(result, unc)))
+    lo, hi = unc.plan.interval
+    columns = [*SCORES_COLUMNS, f"rank_p{lo:02g}", f"rank_p{hi:02g}"]
+    extra = unc.regions.set_index("code")[columns].rename(columns=lambda c: f"mc_{c}")
+    result.typed = result.typed.join(extra)
+    result.steps.append(unc.step)
+    return result

@@ -26,8 +26,8 @@ import pandas as pd
 import shapely
 
 from ..core.catalog import DIMENSIONS
+from ..core.result import RunResult
 from ..errors import TypologyError
-from ..run.pipeline import RunResult
 from .layers import COMPOSITE_NAMES, MISSING_COLOUR, MISSING_LABEL, SCORE_LAYERS, MapLayer, build_layers
 from .offline_assets import csp, json_for_script, leaflet_css, leaflet_js
 

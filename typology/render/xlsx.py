@@ -20,7 +20,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..core.catalog import DIMENSIONS
-from ..run.pipeline import RunResult
+from ..core.result import RunResult
 
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 FIXED_XML_TIME = "2020-01-01T00:00:00Z"

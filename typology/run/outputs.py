@@ -19,13 +19,13 @@ from .. import paths
 from .._version import __version__
 from ..core.atomic import atomic_dir
 from ..core.checksums import sha256
+from ..core.result import RunResult
 from ..core.yamlio import read_yaml
 from ..data.geometry import attach, load_sido_geometry, load_unit_geometry
 from ..errors import TypologyError
 from ..render.layers import build_layers
 from ..render.webmap import build_map, dimension_names
 from .background import Background, fork_call
-from .pipeline import RunResult
 
 FIXED_GPKG_TIME = "2020-01-01T00:00:00.000Z"  # the date scores.xlsx carries too
 PACKAGES = ["typology", "pandas", "numpy", "geopandas", "shapely", "pyogrio", "scikit-learn", "pyyaml", "typer",
@@ -239,7 +239,7 @@ def write_run(result: RunResult, out_dir: Path, static_maps: StaticMaps | None =
             for name, png in sorted(result.figures.items()):
                 (tmp / f"{_safe_name(name)}.png").write_bytes(png)
             write_gpkg(rendering.geo, tmp / "scores.gpkg")
-            text = json.dumps(manifest(result), ensure_ascii=False, indent=2, sort_keys=True, default=_json)
+            text = json.dumps(manifest(result), ensure_ascii=False, indent=2, default=_json)
             (tmp / "manifest.json").write_text(text + "\n", encoding="utf-8")
             for name, data in rendering.finish().items():
                 (tmp / name).write_bytes(data)

@@ -6,7 +6,6 @@ parameters so the manifest can rebuild any result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,72 +13,17 @@ import pandas as pd
 
 from .. import paths
 from ..core.catalog import DIMENSIONS, Catalog, Indicator, load_catalog
+from ..core.result import RunResult, Section
 from ..data import units
 from ..data.geometry import load_unit_geometry
 from ..data.load import load_tables
 from ..data.transform import YearPolicy, compute_indicators
 from ..errors import TypologyError
+from ..render.audit_section import audit_html
+from ..render.type_sections import typing_sections
 from ..scoring.audit import audit
 from ..scoring.score import score
 from ..typologies.classify import classify
-from .rebuild import key_order
-
-
-@dataclass
-class Section:
-    """A block of the run's HTML report, contributed by a pipeline step.
-
-    ``html`` must already be escaped: build it with ``html.escape`` or ``DataFrame.to_html``.
-    """
-
-    key: str
-    title_ko: str
-    title_en: str
-    html: str
-
-
-@dataclass
-class RunResult:
-    config: dict[str, Any]
-    catalog: Catalog
-    units: pd.DataFrame
-    indicators: list[Indicator]
-    raw: pd.DataFrame
-    normalised: pd.DataFrame
-    scores: pd.DataFrame
-    typed: pd.DataFrame
-    weights: pd.Series
-    coverage: pd.DataFrame
-    exclusions: pd.DataFrame
-    inputs: list[Path]
-    years: pd.DataFrame  # per indicator: the variable years used and their gap from reference_year
-    steps: list[dict[str, Any]] = field(default_factory=list)
-    # Extra outputs that later steps contribute without touching the writer: each table is
-    # written as <name>.csv, each figure as <name>.png, and each section is rendered by the
-    # report.
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    sections: list[Section] = field(default_factory=list)
-    figures: dict[str, bytes] = field(default_factory=dict)  # PNG bytes, written as <name>.png
-
-    def table(self) -> pd.DataFrame:
-        """The flat results table: one row per unit (what scores.csv holds)."""
-        u = self.units.set_index("code")
-        out = pd.DataFrame({"code": u.index, "name": u["name_ko"], "name_en": u["name_en"],
-                            "sido": u["sido_ko"], "sido_en": u["sido_en"], "code_std5": u["code_std5"]},
-                           index=u.index)
-        for ind in self.indicators:
-            out[ind.key] = self.raw[ind.key]
-        for ind in self.indicators:
-            out[f"{ind.key}_norm"] = self.normalised[ind.key]
-        for dim in DIMENSIONS:
-            out[dim] = self.scores[dim]
-        out["composite"] = self.scores["composite"]
-        out["composite_rank"] = out["composite"].rank(ascending=False, method="min").astype("Int64")
-        out = out.join(self.typed)
-        missing = self.raw.isna().reindex(out.index)
-        out["missing_indicators"] = [";".join(c for c, gap in zip(missing.columns, row) if gap)
-                                     for row in missing.to_numpy(dtype=bool)]
-        return out.reset_index(drop=True)
 
 
 def selected_indicators(config: dict[str, Any], catalog: Catalog) -> list[Indicator]:
@@ -103,8 +47,9 @@ def run(config: dict[str, Any]) -> RunResult:
     unit_table = units.load_units()
     codes = pd.Index(unit_table["code"], name="code")
     chosen = selected_indicators(config, catalog)
-    # Key order first: the manifest sorts the config's keys, and rebuild needs the original order.
-    steps: list[dict[str, Any]] = [{"step": "config", "key_order": key_order(config)}]
+    # The config itself is in the manifest, as resolved and in its own key order (some orders show
+    # in the tables: the axes' columns, the order of a type's conditions in its reason).
+    steps: list[dict[str, Any]] = [{"step": "config", "file": Path(config.get("_path") or "").name}]
 
     loaded = load_tables(config, catalog, matcher, paths.VARIABLES)
     variables = loaded.variables
@@ -136,10 +81,14 @@ def run(config: dict[str, Any]) -> RunResult:
                        # unmatched: every input row not used as a unit value, with its reason
                        tables={"audit": checked.table, "imputations": checked.imputations,
                                "unmatched": loaded.unmatched},
-                       sections=[Section("audit", "통계 감사", "Statistical audit", checked.html)])
+                       )
     result.tables.update(typing.tables)
-    result.figures.update(typing.figures)
-    result.sections += [Section(*s) for s in typing.sections]
+    audit_names = {d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
+    result.sections.append(Section("audit", "통계 감사", "Statistical audit",
+                                   audit_html(checked.table, checked.imputations, audit_names)))
+    sections, figures = typing_sections(result)
+    result.sections += sections
+    result.figures.update(figures)
     return result
 
 

@@ -81,44 +81,8 @@ def _recorded_tables(manifest: dict[str, Any], source: Path) -> list[Path]:
     return located
 
 
-def key_order(config: dict[str, Any], prefix: str = "") -> dict[str, list[str]]:
-    """The order of the keys of every mapping in ``config`` (lists of types included), by path.
-
-    The manifest stores the config with sorted keys, but some orders show in the tables (the
-    axes' column order, the order of a type's conditions in its reason), so the run log keeps
-    them for ``rebuild``.
-    """
-    out: dict[str, list[str]] = {}
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            keys = [str(k) for k in node if not str(k).startswith("_")]
-            if len(keys) > 1:
-                out[path] = keys
-            for k in keys:
-                walk(node[k], f"{path}.{k}" if path else k)
-        elif isinstance(node, list):
-            for i, item in enumerate(node):
-                walk(item, f"{path}[{i}]")
-
-    walk(config, prefix)
-    return out
-
-
-def restore_order(node: Any, order: dict[str, list[str]], path: str = "") -> Any:
-    """``node`` with its mappings' keys back in the recorded order (keys not recorded keep theirs)."""
-    if isinstance(node, dict):
-        wanted = order.get(path, [])
-        keys = [k for k in wanted if k in node] + [k for k in node if k not in wanted]
-        return {k: restore_order(node[k], order, f"{path}.{k}" if path else k) for k in keys}
-    if isinstance(node, list):
-        return [restore_order(item, order, f"{path}[{i}]") for i, item in enumerate(node)]
-    return node
-
-
 def config_from_manifest(manifest: dict[str, Any], source: Path) -> dict[str, Any]:
-    recorded = next((s for s in manifest["steps"] if s.get("step") == "config"), {})
-    raw = restore_order(manifest["config"], recorded.get("key_order") or {})
+    raw = manifest["config"]  # stored as the run resolved it, in its own key order
     _check_keys(raw, SCHEMA, "", f"{source} (config)")
     config = _merge(_merge(_defaults(SCHEMA), DEFAULTS), raw)
     config["_path"] = str(paths.CONFIGS_DIR / str(manifest.get("config_file") or f"{config['name']}.yaml"))
@@ -165,7 +129,8 @@ def rebuild(manifest_path: Path, out: Path | None = None) -> Rebuilt:
     result = run(config)
     notes = _version_notes(manifest)
     if any(s.get("step") == "uncertainty" for s in manifest["steps"]):  # a run of typology uncertainty
-        from ..uncertainty.analysis import analyse, attach
+        from ..render.uncertainty_report import attach
+        from ..uncertainty.analysis import analyse
 
         if config["uncertainty"]["backend"] == "dask":  # the cluster may be gone; every backend gives the same tables
             config["uncertainty"].update(backend="loky", scheduler=None)

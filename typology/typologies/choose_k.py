@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
 import numpy as np
@@ -62,26 +61,3 @@ def by_mean_rank(table: pd.DataFrame) -> int:
 def by_silhouette(table: pd.DataFrame) -> int:
     best = table["silhouette"].max()
     return int(table.loc[table["silhouette"] == best, "k"].min())
-
-
-def plot(table: pd.DataFrame, chosen: int | None, title: str) -> bytes:
-    """Three small panels (one per index) as PNG bytes; English labels need no Hangul font."""
-    from matplotlib.figure import Figure  # the object API: no global backend, no pyplot state
-
-    fig = Figure(figsize=(9, 3), dpi=100)
-    labels = {"silhouette": "Silhouette (higher better)", "calinski_harabasz": "Calinski-Harabasz (higher better)",
-              "davies_bouldin": "Davies-Bouldin (lower better)"}
-    for i, (name, text) in enumerate(labels.items()):
-        ax = fig.add_subplot(1, 3, i + 1)
-        ax.plot(table["k"], table[name], marker="o", color="#33658a")
-        if chosen is not None:
-            ax.axvline(chosen, color="#d1495b", linestyle="--", linewidth=1)
-        ax.set_xlabel("k")
-        ax.set_title(text, fontsize=9)
-        ax.set_xticks(table["k"].tolist())
-    fig.suptitle(title + (f" (chosen k = {chosen})" if chosen is not None else ""), fontsize=10)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    # No software/date metadata: the same table gives the same bytes.
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()

@@ -245,13 +245,11 @@ FEATURES = ("dimensions", "axes")
 
 @dataclass
 class Typing:
-    """What the typology step hands the run: per-unit columns plus tables, figures and report sections."""
+    """What the typology step hands the run: per-unit columns, its tables and its log entry."""
 
     typed: pd.DataFrame
     steps: list[dict[str, Any]]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    figures: dict[str, bytes] = field(default_factory=dict)
-    sections: list[tuple[str, str, str, str]] = field(default_factory=list)  # (key, title_ko, title_en, html)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -365,7 +363,6 @@ def _classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
     else:
         out = _cluster_typing(scores, typology, rules, rule_typed, method, opts, step, geometry, names, dim_names)
     out.tables["types"] = type_report.types_table(typology, out.typed, scores, rules)
-    out.sections[:0] = [type_report.types_section(out.tables["types"], opts.method, rules.unclassified["key"])]
     return out
 
 
@@ -417,7 +414,6 @@ def _rules_typing(scores: pd.DataFrame, typology: dict[str, Any], rules: RuleTyp
     out = Typing(typed, [step])
     if stab is not None:
         out.tables["stability"] = type_report.stability_table(stab, typed, typology, "type")
-        out.sections.append(type_report.stability_section(out.tables["stability"], typed, opts))
     return out
 
 
@@ -502,16 +498,8 @@ def _cluster_typing(scores: pd.DataFrame, typology: dict[str, Any], rules: RuleT
     out.tables["k_selection"] = k_tab
     out.tables["agreement"] = agreement.crosstab(typed["cluster"], typed["type"], rule_typed["type"], order)
     out.tables["agreement_summary"] = pd.DataFrame([{"measure": m, "value": v} for m, v in agree.items()])
-    title = f"{opts.method}, features: {opts.features}, k rule: {opts.k_rule}"
-    out.figures["k_selection"] = choose_k.plot(k_tab, k, title)
-    out.sections += [type_report.cluster_section(out.tables["clusters"], opts.method, k),
-                     type_report.k_section(k_tab, k, opts),
-                     type_report.agreement_section(out.tables["agreement"], agree)]
     if stab is not None:
         out.tables["stability"] = type_report.stability_table(stab, typed, typology, "cluster")
-        out.sections.append(type_report.stability_section(out.tables["stability"], typed, opts))
-    if warned:
-        out.sections.append(type_report.warnings_section(warned))
     return out
 
 

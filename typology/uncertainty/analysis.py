@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.catalog import DIMENSIONS
-from ..run.pipeline import RunResult, Section
+from ..core.result import RunResult
 from ..typologies.classify import TYPOLOGIES, RuleTypology
 from . import alternatives, montecarlo, parallel, sensitivity
 from .montecarlo import Design, Prepared, Replicates
@@ -209,23 +209,3 @@ def analyse(result: RunResult) -> Uncertainty:
             "stable_regions": int(regions["type_stable"].sum()),
             "note": "scoring.min_share is applied with the nominal weights; clusters are named by the rules"}
     return Uncertainty(plan, regions, sens, replicates, len(design), len(distinct), type_keys, step)
-
-
-def attach(result: RunResult, unc: Uncertainty) -> RunResult:
-    """Add the analysis to the run: tables, figures, a report section, columns in scores.csv, a map layer."""
-    from ..render.uncertainty_report import rank_interval_png, section_html, sensitivity_png
-
-    result.tables["uncertainty"] = unc.regions
-    result.tables["sensitivity"] = unc.sensitivity
-    result.tables["uncertainty_replicates"] = unc.replicates
-    result.figures["rank_intervals"] = rank_interval_png(result, unc)
-    if len(unc.sensitivity):
-        result.figures["sensitivity"] = sensitivity_png(unc)
-    result.sections.append(Section("uncertainty", "불확실성·민감도 분석", "Uncertainty and sensitivity analysis",
-                                   section_html(result, unc)))
-    lo, hi = unc.plan.interval
-    columns = [*SCORES_COLUMNS, f"rank_p{lo:02g}", f"rank_p{hi:02g}"]
-    extra = unc.regions.set_index("code")[columns].rename(columns=lambda c: f"mc_{c}")
-    result.typed = result.typed.join(extra)
-    result.steps.append(unc.step)
-    return result

@@ -1,0 +1,131 @@
+"""The package's shape: data flow one way through the stages, no import circles, small modules.
+
+The stages, lowest first: the shared base (errors, paths, version), core, data, scoring,
+typologies, uncertainty, render, run, and on top the notebook API and the command line. A
+module may import from its own stage and the stages below it, never above. Imports inside
+functions count as well (a lazy import is still a dependency); imports under
+``if TYPE_CHECKING:`` do not, since they never run.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from typology import paths
+
+PACKAGE = paths.ROOT / "typology"
+STAGES = ["base", "core", "data", "scoring", "typologies", "uncertainty", "render", "run", "api", "entry"]
+BASE = {"errors", "paths", "_version"}
+ENTRY = {"cli", "__main__", "__init__"}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def stage(module: str) -> str:
+    parts = module.split(".")
+    if len(parts) == 1 or parts[1] in ENTRY:
+        return "entry"
+    if parts[1] in BASE:
+        return "base"
+    return parts[1]
+
+
+def _type_checking_lines(tree: ast.AST) -> set[int]:
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for inner in node.body:
+                lines.update(range(inner.lineno, (inner.end_lineno or inner.lineno) + 1))
+    return lines
+
+
+def imports_of(path: Path, known: set[str]) -> set[str]:
+    """The package's modules that ``path`` imports at run time (top level or inside functions)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _type_checking_lines(tree)
+    me = module_name(path)
+    package = me if path.name == "__init__.py" else me.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", None) in skip:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            for alias in node.names:
+                full = f"{target}.{alias.name}"
+                found.add(full if full in known else target)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {m for m in found if m in known and m != me}
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    return {m: imports_of(p, set(files)) for m, p in files.items()}
+
+
+def test_every_module_belongs_to_a_known_stage(graph):
+    assert {stage(m) for m in graph} <= set(STAGES)
+
+
+def test_no_module_imports_from_a_later_stage(graph):
+    upward = [f"{m} ({stage(m)}) imports {t} ({stage(t)})" for m, targets in sorted(graph.items())
+              for t in sorted(targets) if STAGES.index(stage(t)) > STAGES.index(stage(m))]
+    assert not upward, "\n".join(upward)
+
+
+def test_there_is_no_import_circle(graph):
+    # Depth-first search; a back edge closes a circle.
+    state: dict[str, int] = {}
+    circles: list[list[str]] = []
+
+    def visit(m: str, trail: list[str]) -> None:
+        state[m] = 1
+        for t in sorted(graph[m]):
+            if t.startswith(f"{m}.") or m.startswith(f"{t}."):
+                continue  # a package and its own modules: importing the package runs its __init__ only
+            if state.get(t) == 1:
+                circles.append(trail[trail.index(t):] + [t])
+            elif t not in state:
+                visit(t, [*trail, t])
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+    assert not circles, "\n".join(" → ".join(c) for c in circles)
+
+
+def test_the_checker_sees_an_upward_and_a_circular_import(tmp_path):
+    # The checks above must be able to fail: a data module importing the renderer is caught.
+    fake = tmp_path / "typology" / "data"
+    fake.mkdir(parents=True)
+    (fake / "x.py").write_text("def f():\n    from ..render import report\n", encoding="utf-8")
+    global PACKAGE
+    saved, PACKAGE = PACKAGE, tmp_path / "typology"
+    try:
+        found = imports_of(fake / "x.py", {"typology.data.x", "typology.render", "typology.render.report"})
+    finally:
+        PACKAGE = saved
+    assert found == {"typology.render.report"}
+    assert STAGES.index(stage("typology.render.report")) > STAGES.index(stage("typology.data.x"))
+
+
+def test_modules_stay_small():
+    # About 400 lines at most: a longer module holds more than one idea.
+    long = {module_name(p): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 420}
+    assert not long, long

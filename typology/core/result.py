@@ -1,0 +1,72 @@
+"""What a run hands its renderers: the tables, scores and types of one run, and report sections.
+
+It lives apart from the pipeline so that renderers and the notebook API depend on the result,
+not on the computation that made it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .catalog import DIMENSIONS, Catalog, Indicator
+
+
+@dataclass
+class Section:
+    """A block of the run's HTML report, contributed by a pipeline step.
+
+    ``html`` must already be escaped: build it with ``html.escape`` or ``DataFrame.to_html``.
+    """
+
+    key: str
+    title_ko: str
+    title_en: str
+    html: str
+
+
+@dataclass
+class RunResult:
+    config: dict[str, Any]
+    catalog: Catalog
+    units: pd.DataFrame
+    indicators: list[Indicator]
+    raw: pd.DataFrame
+    normalised: pd.DataFrame
+    scores: pd.DataFrame
+    typed: pd.DataFrame
+    weights: pd.Series
+    coverage: pd.DataFrame
+    exclusions: pd.DataFrame
+    inputs: list[Path]
+    years: pd.DataFrame  # per indicator: the variable years used and their gap from reference_year
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    # Extra outputs that later steps contribute without touching the writer: each table is
+    # written as <name>.csv, each figure as <name>.png, and each section is rendered by the
+    # report.
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sections: list[Section] = field(default_factory=list)
+    figures: dict[str, bytes] = field(default_factory=dict)  # PNG bytes, written as <name>.png
+
+    def table(self) -> pd.DataFrame:
+        """The flat results table: one row per unit (what scores.csv holds)."""
+        u = self.units.set_index("code")
+        out = pd.DataFrame({"code": u.index, "name": u["name_ko"], "name_en": u["name_en"],
+                            "sido": u["sido_ko"], "sido_en": u["sido_en"], "code_std5": u["code_std5"]},
+                           index=u.index)
+        for ind in self.indicators:
+            out[ind.key] = self.raw[ind.key]
+        for ind in self.indicators:
+            out[f"{ind.key}_norm"] = self.normalised[ind.key]
+        for dim in DIMENSIONS:
+            out[dim] = self.scores[dim]
+        out["composite"] = self.scores["composite"]
+        out["composite_rank"] = out["composite"].rank(ascending=False, method="min").astype("Int64")
+        out = out.join(self.typed)
+        missing = self.raw.isna().reindex(out.index)
+        out["missing_indicators"] = [";".join(c for c, gap in zip(missing.columns, row) if gap)
+                                     for row in missing.to_numpy(dtype=bool)]
+        return out.reset_index(drop=True)

@@ -221,7 +221,8 @@ def load(source: object = None, overrides: list[str] | None = None) -> Results:
     strings such as ``"scoring.normalise.method=minmax"`` (configs only).
     """
     from ..core.config import load_config
-    from ..core.result import RunResult, run
+    from ..core.result import RunResult
+    from ..run.pipeline import run
 
     if isinstance(source, RunResult):
         _no_overrides(overrides, "a RunResult")

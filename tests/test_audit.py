@@ -8,6 +8,7 @@ import pytest
 
 from typology.core.catalog import DIMENSIONS, Indicator
 from typology.core.config import DEFAULTS, SCHEMA, _defaults, _merge
+from typology.render.audit_section import audit_html
 from typology.scoring.audit import audit, cronbach_alpha
 from typology.scoring.score import score
 
@@ -76,7 +77,8 @@ def test_audit_table_has_the_issue_columns_and_the_correlation_matrix():
 
 def test_audit_html_is_escaped():
     raw, chosen, units, scored = _synthetic()
-    text = audit(raw, scored, chosen, units, {"economy": "<i>경제</i>"}).html
+    checked = audit(raw, scored, chosen, units, {"economy": "<i>경제</i>"})
+    text = audit_html(checked.table, checked.imputations, {"economy": "<i>경제</i>"})
     assert "<b>" not in text and "&lt;b&gt;e1&lt;/b&gt;" in text
     assert "<i>" not in text and "&lt;i&gt;경제&lt;/i&gt;" in text
     assert "<table" in text and "Cronbach" in text

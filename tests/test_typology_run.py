@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from typology import load_config, paths, run
+from typology.render.type_sections import agreement_section, cluster_section, types_section
 from typology.typologies.classify import classify
 
 from .conftest import run_cli, write_config
@@ -130,7 +131,11 @@ def test_unknown_option_key_in_config_is_caught(tmp_path):
 def test_report_sections_escape_config_text():
     scores, _ = planted(n_per=5)
     evil = [{**TYPES[0], "name_ko": "<script>alert(1)</script>", "policy_ko": "a & b"}, TYPES[1]]
-    out = classify(scores, typology("kmeans", k=3, k_range=[2, 3], types=evil), CATALOG)
-    html = "\n".join(s[3] for s in out.sections)
+    config = typology("kmeans", k=3, k_range=[2, 3], types=evil)
+    out = classify(scores, config, CATALOG)
+    step = out.steps[0]
+    html = "\n".join([types_section(out.tables["types"], "kmeans", config["unclassified"]["key"]).html,
+                      cluster_section(out.tables["clusters"], "kmeans", step["k"]).html,
+                      agreement_section(out.tables["agreement"], step["agreement"]).html])
     assert "<script>" not in html
     assert "&lt;script&gt;" in html and "a &amp; b" in html

@@ -216,7 +216,8 @@ SCHEMA: dict[str, Any] = {
                          "name_en": text("Unclassified"), "policy_ko": text(""), "policy_en": text("")},
         "features": named("dimensions", "a feature set"),
         "k": whole("auto", 2, also=("auto",)),
-        "k_range": pair([2, 8], "[smallest k, largest k], whole numbers ≥ 2", _is_whole, low=2, strict=False),
+        "k_range": pair([2, 8], "[smallest k, largest k], whole numbers ≥ 2, smallest first", _is_whole, low=2,
+                        strict=False),
         "k_rule": named("mean_rank", "a k selection rule"),
         "seed": SEED,
         # Per method, passed to its estimator (typologies/cluster.py, regionalise.py).

@@ -44,5 +44,5 @@ def test_set_overrides_and_rejects_unknown_keys():
 
 
 def test_min_share_out_of_range(tmp_path):
-    with pytest.raises(TypologyError, match=r"scoring.min_share must be a number in \(0, 1\]"):
+    with pytest.raises(TypologyError, match=r"^config key scoring.min_share: expected a number in \(0, 1\], got 1.5$"):
         load_config(paths.DEFAULT_CONFIG, ["scoring.min_share=1.5"])

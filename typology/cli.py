@@ -39,11 +39,13 @@ def run(
     from .data.load import UnmatchedRowsError
     from .run.outputs import static_maps_for, write_run
     from .run.pipeline import run as run_pipeline
+    from .run.validate import validate
 
     started = time.perf_counter()
     maps = None
     try:
         cfg = load_config(config or paths.DEFAULT_CONFIG, set_ or [])
+        validate(cfg)  # before the static maps' child starts: a bad config costs nothing
         target = out or Path(cfg["output"]["dir"] or Path("out") / cfg["name"])
         # A failed run writes no run folder, so rows that stopped it are listed beside it.
         side = target.parent / f"{target.name}.unmatched.csv"
@@ -104,7 +106,6 @@ def uncertainty(
     from .render.uncertainty_report import attach
     from .run.outputs import write_run
     from .run.pipeline import run as run_pipeline
-    from .uncertainty.alternatives import plan
     from .uncertainty.analysis import analyse
 
     started = time.perf_counter()
@@ -115,9 +116,7 @@ def uncertainty(
     try:
         cfg = load_config(config or paths.DEFAULT_CONFIG, overrides)
         target = out or Path(cfg["output"]["dir"] or Path("out") / f"{cfg['name']}-uncertainty")
-        # A misspelt alternative should not cost a whole run first (k: auto is known only after the run).
-        plan(cfg, nominal_k=2)
-        result = run_pipeline(cfg)
+        result = run_pipeline(cfg)  # which checks the whole config, the alternatives too, before any work
         mc_started = time.perf_counter()
         unc = analyse(result)
         mc_seconds = time.perf_counter() - mc_started

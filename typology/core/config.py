@@ -1,13 +1,23 @@
 """Run configs: YAML in, a validated and fully resolved dict out.
 
-Every key a config may hold is declared in ``SCHEMA`` with its default, so an unknown key
-is caught at once (with the valid keys listed) instead of being silently ignored.
-``--set a.b=value`` overrides go through the same check.
+Every key a config may hold is declared in ``SCHEMA`` with its default and what its value must
+be, so an unknown key or a value of the wrong shape is one line naming the key (``config key
+a.b.c: expected …, got …``), raised before any data are read, never a traceback from deep in a
+run. ``--set a.b=value`` overrides go through the same checks.
+
+Some leaves take a name from a vocabulary that a later stage owns (a step's registry of methods,
+the Monte Carlo's backends, …): core cannot import those stages, so such a leaf is declared
+``named`` and ``load_config`` checks only that it is a name. ``typology.run.validate`` passes
+the vocabularies in and checks the whole config once more, with the cross-key rules, before a
+run starts (like scikit-learn's ``_parameter_constraints``, checked once up front).
 """
 
 from __future__ import annotations
 
 import copy
+import math
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,78 +27,248 @@ from .. import paths
 from ..errors import TypologyError
 from .yamlio import read_yaml
 
-ANY = object()  # a leaf whose value is free-form (lists, per-indicator mappings)
+
+@dataclass(frozen=True)
+class Param:
+    """A leaf of the schema: its default, and what a value must be (``test``, described by ``expected``).
+
+    ``named``: the value is a name from a vocabulary declared by a later stage; ``check`` tests
+    membership when it is given the vocabularies.
+    """
+
+    default: Any
+    expected: str
+    test: Callable[[Any], bool]
+    nullable: bool = False
+    named: bool = False
+
+    def check(self, value: Any, key: str, names: Mapping[str, Collection[str]] | None = None) -> None:
+        if value is None and self.nullable:
+            return
+        ok = self.test(value)
+        choices = names.get(key) if names is not None and self.named else None
+        expected = self.expected
+        if choices is not None:
+            ok = ok and value in choices
+            expected = f"one of {', '.join(map(str, choices))}"
+        if not ok:
+            if self.nullable:
+                expected += " (or null)"
+            raise TypologyError(f"config key {key}: expected {expected}, got {value!r}")
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _within(low: float | None, high: float | None, low_open: bool = False) -> Callable[[float], bool]:
+    def test(value: float) -> bool:
+        above = low is None or (value > low if low_open else value >= low)
+        return above and (high is None or value <= high)
+
+    return test
+
+
+def _bounds(low: float | None, high: float | None, low_open: bool = False) -> str:
+    if low is not None and high is not None:
+        return f" in {'(' if low_open else '['}{low:g}, {high:g}]"
+    if low is not None:
+        return f" {'>' if low_open else '≥'} {low:g}"
+    return f" ≤ {high:g}" if high is not None else ""
+
+
+def whole(default: Any, low: int | None = None, high: int | None = None, *, also: tuple[Any, ...] = (),
+          nullable: bool = False) -> Param:
+    """A whole number (``also``: literal values allowed besides, e.g. ``auto``)."""
+    inside = _within(low, high)
+    extra = "".join(f"{a} or " for a in also)
+    return Param(default, f"{extra}a whole number{_bounds(low, high)}",
+                 lambda v: v in also if isinstance(v, str) else _is_whole(v) and inside(v), nullable)
+
+
+def number(default: Any, low: float | None = None, high: float | None = None, *, low_open: bool = False,
+           nullable: bool = False) -> Param:
+    inside = _within(low, high, low_open)
+    return Param(default, f"a number{_bounds(low, high, low_open)}", lambda v: _is_number(v) and inside(v), nullable)
+
+
+def flag(default: bool) -> Param:
+    return Param(default, "true or false", lambda v: isinstance(v, bool))
+
+
+def text(default: Any, what: str = "text", *, nullable: bool = False) -> Param:
+    return Param(default, what, _is_text, nullable)
+
+
+def named(default: Any, what: str) -> Param:
+    """A name from a vocabulary declared by a later stage (see ``typology.run.validate``)."""
+    return Param(default, what, _is_text, named=True)
+
+
+def names_list(default: Any, what: str, *, nullable: bool = True) -> Param:
+    return Param(default, f"a list of {what}", lambda v: isinstance(v, list) and all(map(_is_text, v)), nullable)
+
+
+def pair(default: Any, what: str, item: Callable[[Any], bool] = _is_number, *, low: float | None = None,
+         high: float | None = None, strict: bool = True) -> Param:
+    """``[first, second]`` with first < second (``strict``) or first ≤ second, both within [low, high]."""
+    inside = _within(low, high)
+
+    def test(v: Any) -> bool:
+        if not (isinstance(v, list) and len(v) == 2 and all(item(x) and inside(x) for x in v)):
+            return False
+        return v[0] < v[1] if strict else v[0] <= v[1]
+
+    return Param(default, what, test)
+
+
+def _is_weight(value: Any) -> bool:
+    return _is_number(value) and value >= 0
+
+
+def weight_map(default: Any) -> Param:
+    """Free-form names (indicators, dimensions) → non-negative weights; which names are in use is checked
+    when the run is validated."""
+    return Param(default, "a mapping name: weight with weights ≥ 0",
+                 lambda v: isinstance(v, dict) and all(_is_text(k) and _is_weight(w) for k, w in v.items()),
+                 nullable=True)
+
+
+def _is_range(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(map(_is_number, value)) and value[0] < value[1]
+
+
+def _is_alternative(item: Any) -> bool:
+    return _is_text(item) or (isinstance(item, dict) and _is_text(item.get("method")))
+
+
+def alternatives(default: Any, step: str) -> Param:
+    return Param(default, f"a list of {step} methods (names, or mappings with method: and parameters)",
+                 lambda v: isinstance(v, list) and all(map(_is_alternative, v)), nullable=True)
+
+
+def shaped(default: Any, what: str, test: Callable[[Any], bool], *, nullable: bool = True) -> Param:
+    """A structured value (rules, tables): its outer shape here, its contents checked by its stage up front."""
+    return Param(default, what, test, nullable)
+
+
+SEED = whole(0, 0)
+
+
+def share(default: float) -> Param:
+    return number(default, 0, 1, low_open=True)
+
 
 SCHEMA: dict[str, Any] = {
-    "extends": None,
-    "name": None,
-    "title_ko": "",
-    "title_en": "",
-    "reference_year": 2020,
+    "extends": text(None, "a config name or path", nullable=True),
+    "name": text(None, "a name (text)", nullable=True),
+    "title_ko": text(""),
+    "title_en": text(""),
+    "reference_year": whole(2020, 1900, 2100),
     # tables: paths or mappings (see load.TableSpec); on_unmatched and vintage are the defaults
     # for every table that does not set its own.
-    "data": {"variables": None, "tables": ANY, "max_year_gap": 3, "on_year_gap": "carry",
-             "on_unmatched": "error", "vintage": "report"},
-    "indicators": {"economy": ANY, "civic": ANY, "institution": ANY, "capacity": ANY},
+    "data": {"variables": shaped(None, "a path, or a mapping with path:", lambda v: isinstance(v, (str, dict))),
+             "tables": shaped([], "a list of tables (paths, or mappings with path:)",
+                              lambda v: isinstance(v, list) and all(isinstance(e, (str, dict)) for e in v),
+                              nullable=False),
+             "max_year_gap": whole(3, 0),
+             "on_year_gap": named("carry", "a year-gap policy"),
+             "on_unmatched": named("error", "an unmatched-rows policy"),
+             "vintage": named("report", "a vintage policy")},
+    # Every dimension is scored, so each needs an indicator.
+    "indicators": {dim: Param(None, "a list of indicator keys, at least one",
+                              lambda v: isinstance(v, list) and bool(v) and all(map(_is_text, v)))
+                   for dim in ("economy", "civic", "institution", "capacity")},
     "scoring": {
         # One block per step; `method` picks from that step's registry, the other keys are its
         # parameters (a method ignores those it does not take).
-        "impute": {"method": "none", "k": 5, "seed": 0},
-        "treat": {"method": "none", "skew": 2.0, "kurtosis": 3.5, "max_points": 5, "fallback": "log", "skip": ANY},
-        "normalise": {"method": "zscore", "range": [0, 100], "goalposts": ANY},
-        "weights": {"method": "equal", "indicators": ANY, "dimensions": ANY},
-        "aggregate": {"method": "arithmetic"},
-        "composite": {"method": "arithmetic"},
-        "min_share": 0.5,
+        "impute": {"method": named("none", "an imputation method"), "k": whole(5, 1), "seed": SEED},
+        "treat": {"method": named("none", "an outlier treatment"), "skew": number(2.0, 0, low_open=True),
+                  "kurtosis": number(3.5), "max_points": whole(5, 1), "fallback": named("log", "a fallback"),
+                  "skip": names_list(None, "indicator keys")},
+        "normalise": {"method": named("zscore", "a normalisation method"),
+                      "range": pair([0, 100], "two numbers [lower, upper] with lower < upper"),
+                      "goalposts": shaped(None, "a mapping indicator: [low, high] with low < high",
+                                          lambda v: isinstance(v, dict) and all(map(_is_range, v.values())))},
+        "weights": {"method": named("equal", "a weighting method"), "indicators": weight_map({}),
+                    "dimensions": weight_map({})},
+        "aggregate": {"method": named("arithmetic", "an aggregation method")},
+        "composite": {"method": named("arithmetic", "an aggregation method")},
+        "min_share": share(0.5),
     },
     "typology": {
-        "method": "rules",
-        "axes": ANY,
-        "types": ANY,
-        "unclassified": ANY,
-        "features": "dimensions",
-        "k": "auto",
-        "k_range": [2, 8],
-        "k_rule": "mean_rank",
-        "seed": 0,
-        # Per method, passed to its estimator (typology/cluster.py, regionalise.py).
-        "options": {"kmeans": {"n_init": 10, "max_iter": 300}, "ward": {},
-                    "gmm": {"covariance_type": "full", "n_init": 5, "reg_covar": 1e-6},
-                    "skater": {"floor": 1}, "ward_spatial": {}},
-        "contiguity": {"rule": "queen", "islands": "nearest"},
-        "bootstrap": {"n": 100, "unstable_below": 0.7},
+        "method": named("rules", "a typology method"),
+        # Their contents (dimensions that exist, conditions that parse, unique keys) are the rules'
+        # own check, run up front by typology.run.validate.
+        "axes": shaped(None, "a mapping axis name: {dimensions: [...]}",
+                       lambda v: isinstance(v, dict) and all(isinstance(s, dict) for s in v.values())),
+        "types": shaped(None, "a list of types (mappings with key, name_ko, name_en, when)",
+                        lambda v: isinstance(v, list) and all(isinstance(s, dict) for s in v)),
+        "unclassified": {"key": text("unclassified", "a type key (text)"), "name_ko": text("유형 미분류"),
+                         "name_en": text("Unclassified"), "policy_ko": text(""), "policy_en": text("")},
+        "features": named("dimensions", "a feature set"),
+        "k": whole("auto", 2, also=("auto",)),
+        "k_range": pair([2, 8], "[smallest k, largest k], whole numbers ≥ 2, smallest first", _is_whole, low=2,
+                        strict=False),
+        "k_rule": named("mean_rank", "a k selection rule"),
+        "seed": SEED,
+        # Per method, passed to its estimator (typologies/cluster.py, regionalise.py).
+        "options": {"kmeans": {"n_init": whole(10, 1), "max_iter": whole(300, 1)}, "ward": {},
+                    "gmm": {"covariance_type": named("full", "a covariance type"), "n_init": whole(5, 1),
+                            "reg_covar": number(1e-6, 0)},
+                    "skater": {"floor": whole(1, 1)}, "ward_spatial": {}},
+        "contiguity": {"rule": named("queen", "a contiguity rule"), "islands": named("nearest", "an islands option")},
+        "bootstrap": {"n": whole(100, 0), "unstable_below": share(0.7)},
     },
-    # typology uncertainty: Monte Carlo over these alternatives (typology/alternatives.py). A step's
+    # typology uncertainty: Monte Carlo over these alternatives (uncertainty/alternatives.py). A step's
     # list holds method names or {method: ..., parameter: ...}; null or [] keeps the nominal choice.
     "uncertainty": {
-        "n": 1000, "seed": 0,
-        "impute": ["none", "group_mean", "knn"], "treat": ["winsorise", "log", "none"],
-        "normalise": ["zscore", "minmax", "percentile"], "aggregate": ["arithmetic"], "composite": ["arithmetic"],
-        "weights": {"concentration": 50, "indicators": True, "dimensions": True},
-        "typology": None, "k": None,
-        "interval": [5, 95], "stable_from": 0.9, "sensitivity": {"n": "auto"},
-        "backend": "loky", "n_jobs": -1, "scheduler": None,
+        "n": whole(1000, 2), "seed": SEED,
+        "impute": alternatives(["none", "group_mean", "knn"], "imputation"),
+        "treat": alternatives(["winsorise", "log", "none"], "treatment"),
+        "normalise": alternatives(["zscore", "minmax", "percentile"], "normalisation"),
+        "aggregate": alternatives(["arithmetic"], "aggregation"),
+        "composite": alternatives(["arithmetic"], "aggregation"),
+        "weights": {"concentration": number(50, 0, low_open=True, nullable=True),
+                    "indicators": flag(True), "dimensions": flag(True)},
+        "typology": names_list(None, "typology methods"),
+        "k": Param(None, "a list of numbers of clusters (whole numbers ≥ 2), e.g. [3, 4, 5]",
+                   lambda v: isinstance(v, list) and bool(v) and all(_is_whole(k) and k >= 2 for k in v),
+                   nullable=True),
+        "interval": pair([5, 95], "[low, high] percentiles with 0 ≤ low < high ≤ 100", low=0, high=100),
+        "stable_from": share(0.9),
+        "sensitivity": {"n": whole("auto", 0, also=("auto",))},
+        "backend": named("loky", "a backend"),
+        "n_jobs": Param(-1, "a whole number other than 0 (−1 = every core)", lambda v: _is_whole(v) and v != 0),
+        "scheduler": text(None, "a Dask scheduler address such as 'tcp://10.0.0.5:8786'", nullable=True),
     },
-    "output": {"dir": None, "map_tiles": None, "map_tiles_attribution": "", "static_maps": True, "xlsx": True,
-               "report": True, "static_dpi": 150},
+    "output": {"dir": text(None, "a folder path", nullable=True),
+               # Its form (an https template) is the web map's own check, run up front.
+               "map_tiles": text(None, "an https URL template with {z}/{x}/{y}", nullable=True),
+               "map_tiles_attribution": text(""), "static_maps": flag(True), "xlsx": flag(True),
+               "report": flag(True), "static_dpi": whole(150, 50, 600)},
 }
 
-DEFAULTS: dict[str, Any] = {"data": {"tables": []}, "typology": {
-    "unclassified": {"key": "unclassified", "name_ko": "유형 미분류", "name_en": "Unclassified",
-                     "policy_ko": "", "policy_en": ""}},
-    "scoring": {"weights": {"indicators": {}, "dimensions": {}}}}
+# Kept for callers that merged it over the schema's defaults; every default now lives in SCHEMA.
+DEFAULTS: dict[str, Any] = {}
 
 
 def _defaults(schema: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in schema.items():
-        out[key] = _defaults(value) if isinstance(value, dict) else (None if value is ANY else value)
-    return out
+    return {key: _defaults(spec) if isinstance(spec, dict) else copy.deepcopy(spec.default)
+            for key, spec in schema.items()}
 
 
 def _check_keys(raw: Any, schema: dict[str, Any], where: str, source: str) -> None:
     if not isinstance(raw, dict):
-        raise TypologyError(f"{source}: config key {where or '(top level)'} must be a mapping, got {raw!r}")
+        raise TypologyError(f"{source}: config key {where or '(top level)'}: expected a mapping, got {raw!r}")
     for key, value in raw.items():
         path = f"{where}.{key}" if where else str(key)
         if key not in schema:
@@ -97,6 +277,32 @@ def _check_keys(raw: Any, schema: dict[str, Any], where: str, source: str) -> No
             )
         if isinstance(schema[key], dict):
             _check_keys(value, schema[key], path, source)
+
+
+def check(config: Mapping[str, Any], names: Mapping[str, Collection[str]] | None = None,
+          schema: Mapping[str, Any] = SCHEMA, where: str = "") -> None:
+    """Every leaf of a resolved config against its declaration; ``names``: dotted key → the names it may take."""
+    for key, spec in schema.items():
+        path = f"{where}.{key}" if where else key
+        value = config.get(key)
+        if isinstance(spec, dict):
+            if not isinstance(value, dict):
+                raise TypologyError(f"config key {path}: expected a mapping, got {value!r}")
+            check(value, names, spec, path)
+        else:
+            spec.check(value, path, names)
+
+
+def named_keys(schema: Mapping[str, Any] = SCHEMA, where: str = "") -> list[str]:
+    """The dotted keys whose names a later stage declares."""
+    out = []
+    for key, spec in schema.items():
+        path = f"{where}.{key}" if where else key
+        if isinstance(spec, dict):
+            out += named_keys(spec, path)
+        elif spec.named:
+            out.append(path)
+    return out
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +341,11 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
             if depth == len(keys) - 1:
                 node[key] = value
             else:
-                node = node.setdefault(key, {})
+                child = node.setdefault(key, {})
+                if isinstance(schema, dict) and not isinstance(child, dict):
+                    # e.g. --set a.b=1 where the file gives a: 5; the file's value is reported.
+                    raise TypologyError(f"config key {'.'.join(keys[: depth + 1])}: expected a mapping, got {child!r}")
+                node = child
     return out
 
 
@@ -151,7 +361,7 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if parent is None:
         return raw
     if not isinstance(parent, str):
-        raise TypologyError(f"{path}: config key extends must be a config name or path, got {parent!r}")
+        raise TypologyError(f"{path}: config key extends: expected a config name or path, got {parent!r}")
     base = Path(parent)
     candidates = [path.parent / base, paths.CONFIGS_DIR / base, paths.CONFIGS_DIR / f"{parent}.yaml"]
     found = next((c for c in candidates if c.is_file()), None)
@@ -162,32 +372,23 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     return _merge(inherited, raw)
 
 
-def load_config(path: Path | str | None = None, overrides: list[str] | None = None) -> dict[str, Any]:
-    path = Path(path) if path else paths.DEFAULT_CONFIG
-    raw = _read_chain(path)
-    raw = apply_overrides(raw, overrides or [])
-    _check_keys(raw, SCHEMA, "", f"{path} (after --set)")
-    config = _merge(_merge(_defaults(SCHEMA), DEFAULTS), raw)
-    config["name"] = config["name"] or path.stem
-    config["_path"] = str(path.resolve())
-    _check_required(config, str(path))
+def resolve(raw: dict[str, Any], source: str) -> dict[str, Any]:
+    """A config's own keys (checked against the schema) over the schema's defaults, every leaf checked."""
+    _check_keys(raw, SCHEMA, "", source)
+    config = _merge(_defaults(SCHEMA), raw)
+    check(config)
     return config
 
 
-def _check_required(config: dict[str, Any], source: str) -> None:
-    for dim, keys in config["indicators"].items():
-        if keys is None:
-            continue
-        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-            raise TypologyError(f"{source}: config key indicators.{dim} must be a list of indicator keys")
-    if not any(config["indicators"].values()):
-        raise TypologyError(f"{source}: config key indicators lists no indicator")
-    share = config["scoring"]["min_share"]
-    if not isinstance(share, (int, float)) or not 0 < share <= 1:
-        raise TypologyError(f"{source}: config key scoring.min_share must be a number in (0, 1], got {share!r}")
-    tables = config["data"]["tables"]
-    if not isinstance(tables, list):
-        raise TypologyError(f"{source}: config key data.tables must be a list of CSV paths")
+def load_config(path: Path | str | None = None, overrides: list[str] | None = None) -> dict[str, Any]:
+    """Read, merge and check a config. Names owned by later stages are checked by ``typology.run.validate``."""
+    path = Path(path) if path else paths.DEFAULT_CONFIG
+    raw = _read_chain(path)
+    raw = apply_overrides(raw, overrides or [])
+    config = resolve(raw, f"{path} (after --set)")
+    config["name"] = config["name"] or path.stem
+    config["_path"] = str(path.resolve())
+    return config
 
 
 def resolve_path(config: dict[str, Any], value: str) -> Path:

@@ -18,35 +18,20 @@ from ..data import units
 from ..data.geometry import load_unit_geometry
 from ..data.load import load_tables
 from ..data.transform import YearPolicy, compute_indicators
-from ..errors import TypologyError
 from ..render.audit_section import audit_html
 from ..render.type_sections import typing_sections
 from ..scoring.audit import audit
 from ..scoring.score import score
 from ..typologies.classify import classify
-
-
-def selected_indicators(config: dict[str, Any], catalog: Catalog) -> list[Indicator]:
-    chosen: list[Indicator] = []
-    for dim in DIMENSIONS:
-        for key in config["indicators"].get(dim) or []:
-            ind = catalog.indicator(key, f"config key indicators.{dim}")
-            if ind.dimension != dim:
-                raise TypologyError(
-                    f"config key indicators.{dim}: {key!r} belongs to dimension {ind.dimension!r} in the catalogue"
-                )
-            if key in [c.key for c in chosen]:
-                raise TypologyError(f"config key indicators.{dim}: {key!r} listed twice")
-            chosen.append(ind)
-    return chosen
+from .validate import validate
 
 
 def run(config: dict[str, Any]) -> RunResult:
     catalog = load_catalog()
+    chosen = validate(config, catalog)  # the whole config, before any data are read
     matcher = units.matcher()
     unit_table = units.load_units()
     codes = pd.Index(unit_table["code"], name="code")
-    chosen = selected_indicators(config, catalog)
     # The config itself is in the manifest, as resolved and in its own key order (some orders show
     # in the tables: the axes' columns, the order of a type's conditions in its reason).
     steps: list[dict[str, Any]] = [{"step": "config", "file": Path(config.get("_path") or "").name}]

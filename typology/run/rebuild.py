@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import paths
 from ..core.checksums import sha256
-from ..core.config import DEFAULTS, SCHEMA, _check_keys, _check_required, _defaults, _merge, resolve_path
+from ..core.config import resolve, resolve_path
 from ..errors import TypologyError
 
 
@@ -83,10 +83,8 @@ def _recorded_tables(manifest: dict[str, Any], source: Path) -> list[Path]:
 
 def config_from_manifest(manifest: dict[str, Any], source: Path) -> dict[str, Any]:
     raw = manifest["config"]  # stored as the run resolved it, in its own key order
-    _check_keys(raw, SCHEMA, "", f"{source} (config)")
-    config = _merge(_merge(_defaults(SCHEMA), DEFAULTS), raw)
+    config = resolve(raw, f"{source} (config)")
     config["_path"] = str(paths.CONFIGS_DIR / str(manifest.get("config_file") or f"{config['name']}.yaml"))
-    _check_required(config, f"{source} (config)")
     tables = _recorded_tables(manifest, source)
     data = config["data"]
     as_configured = [resolve_path(config, data["variables"]) if data["variables"] else paths.VARIABLES]

@@ -1,0 +1,117 @@
+"""A resolved config, checked whole before any data are read.
+
+``load_config`` checks every leaf's type and range against ``core.config.SCHEMA``; the names a
+leaf may take (a step's methods, the Monte Carlo's backends, …) belong to the stages above core,
+so they are collected here and the schema is checked again with them. Then the rules that span
+keys or need the catalogue: indicators that exist in the right dimension, weights and goalposts
+for indicators in use, type rules that parse, the uncertainty alternatives, the tables' entries
+and the map's tile URL. Each is the owning stage's own check, called once, up front: a mistake
+in ``output.*`` or in a GMM option is reported before the pipeline runs, not after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+import pandas as pd
+
+from ..core.catalog import DIMENSIONS, Catalog, Indicator, load_catalog
+from ..core.config import check
+from ..data.load import ON_UNMATCHED, VINTAGES, table_spec
+from ..data.transform import GAP_POLICIES
+from ..errors import TypologyError
+from ..render.webmap import tile_layer
+from ..scoring.aggregate import AGGREGATORS
+from ..scoring.impute import IMPUTERS
+from ..scoring.normalise import NORMALISERS
+from ..scoring.treat import FALLBACKS, TREATMENTS
+from ..scoring.weights import WEIGHTINGS
+from ..typologies.choose_k import K_RULES
+from ..typologies.classify import FEATURES, TYPOLOGIES, rule_model, settings
+from ..typologies.cluster import COVARIANCE_TYPES
+from ..typologies.contiguity import ISLAND_OPTIONS, RULES
+from ..uncertainty.alternatives import BACKENDS, plan
+
+
+def declared_names() -> dict[str, Collection[str]]:
+    """Dotted config key → the names it may take, from the stage that owns them."""
+    return {
+        "data.on_year_gap": GAP_POLICIES, "data.on_unmatched": ON_UNMATCHED, "data.vintage": VINTAGES,
+        "scoring.impute.method": IMPUTERS.names(), "scoring.treat.method": TREATMENTS.names(),
+        "scoring.treat.fallback": FALLBACKS, "scoring.normalise.method": NORMALISERS.names(),
+        "scoring.weights.method": WEIGHTINGS.names(), "scoring.aggregate.method": AGGREGATORS.names(),
+        "scoring.composite.method": AGGREGATORS.names(),
+        "typology.method": TYPOLOGIES.names(), "typology.features": FEATURES, "typology.k_rule": K_RULES.names(),
+        "typology.options.gmm.covariance_type": COVARIANCE_TYPES,
+        "typology.contiguity.rule": RULES, "typology.contiguity.islands": ISLAND_OPTIONS,
+        "uncertainty.backend": BACKENDS,
+    }
+
+
+def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Indicator]:
+    """Raise the first ``TypologyError`` in ``config``; return the indicators it selects, in order."""
+    catalog = catalog or load_catalog()
+    check(config, declared_names())
+    chosen = selected_indicators(config, catalog)
+    _check_scoring(config["scoring"], chosen)
+    typology = config["typology"]
+    settings(typology)
+    # Fitting on no units parses every condition and checks axes, types and keys, with no data.
+    rule_model(typology).fit(pd.DataFrame(columns=list(DIMENSIONS), dtype=float))
+    # k: auto is known only after the run; any k stands in for it here, as in the Monte Carlo's own check.
+    plan(config, nominal_k=2)
+    data = config["data"]
+    if data["variables"]:
+        table_spec(config, data["variables"], "data.variables", catalog)
+    for i, entry in enumerate(data["tables"]):
+        table_spec(config, entry, f"data.tables[{i}]", catalog)
+    tile_layer(config["output"])
+    return chosen
+
+
+def selected_indicators(config: dict[str, Any], catalog: Catalog) -> list[Indicator]:
+    chosen: list[Indicator] = []
+    for dim in DIMENSIONS:
+        for key in config["indicators"].get(dim) or []:
+            ind = catalog.indicator(key, f"config key indicators.{dim}")
+            if ind.dimension != dim:
+                raise TypologyError(
+                    f"config key indicators.{dim}: {key!r} belongs to dimension {ind.dimension!r} in the catalogue"
+                )
+            if key in [c.key for c in chosen]:
+                raise TypologyError(f"config key indicators.{dim}: {key!r} listed twice")
+            chosen.append(ind)
+    return chosen
+
+
+def _check_scoring(scoring: dict[str, Any], chosen: list[Indicator]) -> None:
+    """What the scoring steps check when fitted, as far as it needs no data."""
+    in_use = [i.key for i in chosen]
+    listed = ", ".join(in_use)
+    skip = scoring["treat"]["skip"] or []
+    if any(k not in in_use for k in skip):
+        raise TypologyError(f"config key scoring.treat.skip: expected indicator keys in use ({listed}), got {skip!r}")
+    weights = scoring["weights"]
+    method = weights["method"]
+    for name, allowed in (("indicators", in_use), ("dimensions", DIMENSIONS)):
+        given = weights[name] or {}
+        if given and name not in WEIGHTINGS.get(method, "scoring.weights.method").uses:
+            users = [m for m in WEIGHTINGS.names() if name in WEIGHTINGS.get(m, "scoring.weights.method").uses]
+            raise TypologyError(f"config key scoring.weights.{name}: expected {{}} with method {method!r}, which "
+                                f"does not use it (methods that do: {', '.join(users)}), got {given!r}")
+        if any(k not in allowed for k in given):
+            raise TypologyError(f"config key scoring.weights.{name}: expected weights for {', '.join(allowed)}, "
+                                f"got {given!r}")
+    # Unnamed weights are 1, so only a group named in full can weigh nothing.
+    groups = [[i.key for i in chosen if i.dimension == d] for d in DIMENSIONS]
+    for name, keys in [*(("indicators", g) for g in groups), ("dimensions", list(DIMENSIONS))]:
+        given = weights[name] or {}
+        if keys and all(k in given for k in keys) and sum(given[k] for k in keys) <= 0:
+            raise TypologyError(f"config key scoring.weights.{name}: expected weights not all zero for "
+                                f"{', '.join(keys)}, got {given!r}")
+    if scoring["normalise"]["method"] == "goalposts":
+        posts = scoring["normalise"]["goalposts"] or {}
+        if sorted(posts) != sorted(in_use):
+            raise TypologyError(f"config key scoring.normalise.goalposts: expected [low, high] for every indicator "
+                                f"in use ({listed}) and no other, got {posts!r}")

@@ -24,6 +24,9 @@ MISSING_COLOUR = "#e0e0e0"
 MISSING_LABEL = "결측 (no data)"
 SCORE_LAYERS = (*DIMENSIONS, "composite")
 COMPOSITE_NAMES = ("종합점수", "Composite score")
+# How directly a dimension is measured (the ``quality`` column of coverage.csv), in Korean.
+QUALITY_KO = {"direct measures": "직접 측정", "partly proxies": "일부 대리지표", "proxies only": "대리지표만",
+              "weak proxies only": "약한 대리지표만"}
 
 
 @dataclass(frozen=True)

@@ -271,7 +271,7 @@ def test_lazy_exports():
 
 
 def test_charts_fall_back_to_english_without_a_hangul_font(res, monkeypatch):
-    from typology import charts
+    from typology.render import charts
 
     monkeypatch.setattr(charts, "hangul_font", lambda: None)
     assert charts.chart_lang(None) == "en"

@@ -5,8 +5,11 @@ data coverage per dimension with proxies flagged, each type's profile and policy
 sortable table of every region with its profile, then every section and figure that other
 pipeline steps contributed (``RunResult.sections`` / ``figures``).
 
-Every data string is escaped here; section HTML arrives escaped by contract. The page has no
-external resource, and its Content-Security-Policy lets only its own script run.
+The page itself is ``templates/report.html`` (Jinja2, autoescaped, see ``pages``). The blocks
+inside it are HTML built here, every data string escaped with ``html.escape``; section HTML
+arrives escaped by contract. They are dense inline markup with no whitespace between elements,
+which reads better as f-strings than as templates with a trim marker on every line. The page
+has no external resource, and its Content-Security-Policy lets only its own script run.
 """
 
 from __future__ import annotations

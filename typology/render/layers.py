@@ -81,12 +81,13 @@ def quantile_classes(values: pd.Series, n: int = len(SCORE_PALETTE)) -> tuple[pd
     Quantiles, not fixed cut-offs, so the legend reads the same whatever the normalisation.
     Classes are closed on the left, [lo, hi), the last one on both sides.
     """
-    # Not mapclassify.Quantiles (2.10): its edges are the same on the bundled data, but its classes
-    # are closed on the right, (lo, hi], and it keeps a class that ties leave empty. On the default
-    # config's institution score, where 180 of 228 units tie at the 20th and 40th percentile
-    # (-0.3632), it gives counts 182/0/46 (the two lowest units share a class with the tie, and an
-    # empty class gets a colour and a legend entry); this gives 2/180/46. map.html and
-    # map_dimensions.png would change.
+    # Not mapclassify.Quantiles (2.10), which cannot match on the bundled data. Its edges come from
+    # scipy's scoreatpercentile and differ from np.quantile's by up to 7e-16 (economy score), which
+    # moves no unit there. But its classes are closed on the right, (lo, hi], and it keeps a class
+    # that ties leave empty: on the institution score, where 180 of 228 units tie at exactly the
+    # 20th and 40th percentile (-0.3632), it gives counts 182/0/46 (the tie joins the two lowest
+    # units, and an empty class takes a colour and a legend entry); this gives 2/180/46. map.html,
+    # map_dimensions.png and maps.pdf would change for every bundled config.
     seen = values.dropna()
     if seen.empty:
         return pd.Series(-1, index=values.index, dtype=int), np.array([])

@@ -188,19 +188,21 @@ class Results:
             ax = ax or fig.add_subplot()
             frame = self.frame
             if column == LABEL:
-                names = {k: self.type_name(k, lang) for k in self.types.index}
-                shown = frame[LABEL].map(names)
-                order = [names[k] for k in self.types.index if k in set(frame[LABEL])]
-                colours = dict(zip(order, charts.TYPE_COLOURS))
-                colours[names[self.config["typology"]["unclassified"]["key"]]] = charts.MISSING_COLOUR
-                for label in order:
-                    part = frame[shown == label]
-                    part.plot(ax=ax, color=colours[label], edgecolor="white", linewidth=0.2)
                 from matplotlib.patches import Patch
 
-                counts = shown.value_counts()
-                ax.legend(handles=[Patch(color=colours[o], label=f"{o} ({counts[o]})") for o in order],
-                          loc="lower right")
+                from ..render.layers import type_colours
+
+                # The config's colours, as map.html and the static maps draw them: by type key, so a
+                # type keeps its colour when another type has no member in the frame.
+                typology = self.config["typology"]
+                colours = type_colours(typology["types"], typology["unclassified"]["key"])
+                present = set(frame[LABEL])
+                order = [k for k in self.types.index if k in present]
+                counts = frame[LABEL].value_counts()
+                for key in order:
+                    frame[frame[LABEL] == key].plot(ax=ax, color=colours[key], edgecolor="white", linewidth=0.2)
+                ax.legend(handles=[Patch(color=colours[k], label=f"{self.type_name(k, lang)} ({counts[k]})")
+                                   for k in order], loc="lower right")
             else:
                 missing = {"color": charts.MISSING_COLOUR, "label": "결측" if lang == "ko" else "missing"}
                 frame.plot(column=column, ax=ax, legend=True, cmap="viridis", edgecolor="white", linewidth=0.2,

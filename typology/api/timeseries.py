@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..errors import TypologyError
 from ..render import charts
+from ..render.layers import TYPE_PALETTE
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -187,7 +188,7 @@ def alluvial(types: pd.DataFrame, order: list[str], labels: dict[str, str] | Non
     cats += sorted({v for v in np.unique(filled.to_numpy()) if v not in cats and v != MISSING})
     if (filled == MISSING).any().any():
         cats.append(MISSING)
-    colours = {c: charts.TYPE_COLOURS[i % len(charts.TYPE_COLOURS)] for i, c in enumerate(cats)}
+    colours = {c: TYPE_PALETTE[i % len(TYPE_PALETTE)] for i, c in enumerate(cats)}
     colours.update({c: charts.MISSING_COLOUR for c in cats if c in (MISSING, "unclassified")})
     total = len(filled)
     gap = 0.02 * total

@@ -14,7 +14,6 @@ from functools import lru_cache
 HANGUL_FONTS = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR", "Malgun Gothic",
                 "AppleGothic", "UnDotum", "Baekmuk Gulim")
 LANGS = ("ko", "en")
-TYPE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
 MISSING_COLOUR = "#bbbbbb"
 
 

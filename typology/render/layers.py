@@ -24,6 +24,9 @@ MISSING_COLOUR = "#e0e0e0"
 MISSING_LABEL = "결측 (no data)"
 SCORE_LAYERS = (*DIMENSIONS, "composite")
 COMPOSITE_NAMES = ("종합점수", "Composite score")
+# How directly a dimension is measured (the ``quality`` column of coverage.csv), in Korean.
+QUALITY_KO = {"direct measures": "직접 측정", "partly proxies": "일부 대리지표", "proxies only": "대리지표만",
+              "weak proxies only": "약한 대리지표만"}
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,15 @@ def quantile_classes(values: pd.Series, n: int = len(SCORE_PALETTE)) -> tuple[pd
     """Classes by quantile (n-iles), merging classes whose edges coincide (tied scores).
 
     Quantiles, not fixed cut-offs, so the legend reads the same whatever the normalisation.
+    Classes are closed on the left, [lo, hi), the last one on both sides.
     """
+    # Not mapclassify.Quantiles (2.10), which cannot match on the bundled data. Its edges come from
+    # scipy's scoreatpercentile and differ from np.quantile's by up to 7e-16 (economy score), which
+    # moves no unit there. But its classes are closed on the right, (lo, hi], and it keeps a class
+    # that ties leave empty: on the institution score, where 180 of 228 units tie at exactly the
+    # 20th and 40th percentile (-0.3632), it gives counts 182/0/46 (the tie joins the two lowest
+    # units, and an empty class takes a colour and a legend entry); this gives 2/180/46. map.html,
+    # map_dimensions.png and maps.pdf would change for every bundled config.
     seen = values.dropna()
     if seen.empty:
         return pd.Series(-1, index=values.index, dtype=int), np.array([])

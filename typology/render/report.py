@@ -5,22 +5,23 @@ data coverage per dimension with proxies flagged, each type's profile and policy
 sortable table of every region with its profile, then every section and figure that other
 pipeline steps contributed (``RunResult.sections`` / ``figures``).
 
-Every data string is escaped here; section HTML arrives escaped by contract. The page has no
-external resource, and its Content-Security-Policy lets only its own script run.
+The page itself is ``templates/report.html`` (Jinja2, autoescaped, see ``pages``). The blocks
+inside it are HTML built here, every data string escaped with ``html.escape``; section HTML
+arrives escaped by contract. They are dense inline markup with no whitespace between elements,
+which reads better as f-strings than as templates with a trim marker on every line. The page
+has no external resource, and its Content-Security-Policy lets only its own script run.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import re
-from functools import cache
-from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 import yaml
+from markupsafe import Markup
 
 from .._version import __version__
 from ..core.catalog import DIMENSIONS
@@ -28,8 +29,9 @@ from ..core.registry import Registry
 from ..core.result import RunResult
 from ..scoring.normalise import NORMALISERS
 from ..typologies.classify import OPS, REFS, TYPOLOGIES
-from .layers import MapLayer, type_colours
+from .layers import QUALITY_KO, MapLayer, type_colours
 from .offline_assets import csp
+from .pages import asset, render
 from .profiles import profile_svg, region_profile_svgs, svg_range, type_profile
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -53,15 +55,8 @@ COVERAGE_HEADERS = {"name_ko": "차원", "indicators": "사용 지표", "study_i
                     "quality": "측정 수준", "years": "자료 연도", "missing_cells": "결측 값",
                     "units_scored": "점수 있는 지역", "units_unscored": "점수 없는 지역",
                     "units_partial": "일부 지표로 점수"}
-QUALITY_KO = {"direct measures": "직접 측정", "partly proxies": "일부 대리지표", "proxies only": "대리지표만",
-              "weak proxies only": "약한 대리지표만"}
 
 esc = html.escape
-
-
-@cache
-def _template(name: str) -> str:
-    return (resources.files("typology.render") / "templates" / name).read_text(encoding="utf-8")
 
 
 def _words(table: dict[str, tuple[str, str]], name: Any, registry_doc: str | None = None) -> str:
@@ -310,9 +305,22 @@ def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def extras_html(result: RunResult) -> tuple[list[tuple[str, str, str]], str]:
-    """Sections and figures contributed by other steps: (id, title, html) per section, figures block."""
-    sections = [(f"section-{esc(s.key)}", f"{esc(s.title_ko)} <span class=en>({esc(s.title_en)})</span>", s.html)
+class Block(NamedTuple):
+    """One section of the page: its anchor, its heading and its content (both HTML)."""
+
+    id: str
+    heading: Markup
+    html: Markup
+
+
+def _block(bid: str, heading: str, content: str) -> Block:
+    # Markup: headings and contents are built here, or by a Section, from escaped parts.
+    return Block(bid, Markup(heading), Markup(content))
+
+
+def extras_html(result: RunResult) -> tuple[list[Block], str]:
+    """Sections and figures contributed by other steps: a block per section, the figures' HTML."""
+    sections = [_block(f"section-{s.key}", f"{esc(s.title_ko)} <span class=en>({esc(s.title_en)})</span>", s.html)
                 for s in result.sections]
     figures = []
     for name, png in sorted(result.figures.items()):
@@ -326,22 +334,19 @@ def extras_html(result: RunResult) -> tuple[list[tuple[str, str, str]], str]:
 def build_report(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, map_png: bytes | None = None) -> str:
     """The whole report.html as text."""
     cfg = result.config
-    title = _plain(cfg.get("title_ko")) or "지역 유형 보고서"
-    blocks = [("summary", "요약 <span class=en>(summary)</span>", summary_html(result, table, type_layer, map_png)),
-              ("method", "방법 <span class=en>(method)</span>", method_html(result)),
-              ("coverage", "자료 범위 <span class=en>(data coverage)</span>", coverage_html(result)),
-              ("types", "유형별 프로필과 정책 패키지 <span class=en>(types and policy packages)</span>",
-               types_html(result, table)),
-              ("regions", "전체 지역 <span class=en>(all regions)</span>", regions_html(result, table))]
+    summary = summary_html(result, table, type_layer, map_png)
+    blocks = [_block("summary", "요약 <span class=en>(summary)</span>", summary),
+              _block("method", "방법 <span class=en>(method)</span>", method_html(result)),
+              _block("coverage", "자료 범위 <span class=en>(data coverage)</span>", coverage_html(result)),
+              _block("types", "유형별 프로필과 정책 패키지 <span class=en>(types and policy packages)</span>",
+                     types_html(result, table)),
+              _block("regions", "전체 지역 <span class=en>(all regions)</span>", regions_html(result, table))]
     extra, figures = extras_html(result)
     blocks += extra
     if figures:
-        blocks.append(("figures", "그림 <span class=en>(figures)</span>", figures))
-    nav = "".join(f"<a href=\"#{bid}\">{heading}</a>" for bid, heading, _ in blocks)
-    body = "".join(f"<section id=\"{bid}\"><h2>{heading}</h2>{content}</section>" for bid, heading, content in blocks)
-    script = _template("report.js")
-    fill = {"@CSP@": esc(csp([script]), quote=True), "@TITLE@": esc(title), "@CSS@": _template("report.css"),
-            "@TITLE_EN@": esc(_plain(cfg.get("title_en"))),
-            "@META@": esc(f"typology {__version__} · 설정 {cfg.get('name')} · {len(result.units)}개 지역"),
-            "@NAV@": nav, "@BODY@": body, "@JS@": script}
-    return re.sub("|".join(map(re.escape, fill)), lambda m: fill[m.group(0)], _template("report.html"))
+        blocks.append(_block("figures", "그림 <span class=en>(figures)</span>", figures))
+    script = asset("report.js")
+    return render("report.html", csp=csp([script]), title=_plain(cfg.get("title_ko")) or "지역 유형 보고서",
+                  title_en=_plain(cfg.get("title_en")),
+                  meta=f"typology {__version__} · 설정 {cfg.get('name')} · {len(result.units)}개 지역",
+                  blocks=blocks, css=Markup(asset("report.css")), js=Markup(script))

@@ -16,32 +16,25 @@ from __future__ import annotations
 import html
 import json
 import re
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from markupsafe import Markup
 
 from ..core.catalog import DIMENSIONS
 from ..core.result import RunResult
 from ..errors import TypologyError
-from .layers import COMPOSITE_NAMES, MISSING_COLOUR, MISSING_LABEL, SCORE_LAYERS, MapLayer, build_layers
+from .layers import COMPOSITE_NAMES, MISSING_COLOUR, MISSING_LABEL, QUALITY_KO, SCORE_LAYERS, MapLayer, build_layers
 from .offline_assets import csp, json_for_script, leaflet_css, leaflet_js
+from .pages import asset, render
 
 # 1e-4° is ~10 m, far below the 250 m simplification of the bundled geometry; it keeps the
 # default map well under 2 MB.
 COORD_DECIMALS = 4
-QUALITY_KO = {"direct measures": "직접 측정", "partly proxies": "일부 대리지표",
-              "proxies only": "대리지표만", "weak proxies only": "약한 대리지표만"}
 _TILE_URL = re.compile(r"^https://[^\s\"'<>]+\{z\}[^\s\"'<>]*$")
-
-
-@cache
-def _template(name: str) -> str:
-    return (resources.files("typology.render") / "templates" / name).read_text(encoding="utf-8")
 
 
 def _rounded(geometry: gpd.GeoSeries) -> list[dict[str, Any]]:
@@ -134,20 +127,12 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
 
 
 def render_page(payload: dict[str, Any]) -> str:
-    script = _template("map.js")
+    script = asset("map.js")
     library = leaflet_js()
-    page = _template("map.html")
-    fill = {
-        "@CSP@": html.escape(csp([library, script]), quote=True),
-        "@TITLE@": html.escape(payload["title"]),
-        "@LEAFLET_CSS@": leaflet_css(),
-        "@MAP_CSS@": _template("map.css"),
-        "@LEAFLET_JS@": library,
-        "@DATA@": json_for_script(payload),
-        "@MAP_JS@": script,
-    }
-    # One pass, so text inserted for one marker is never searched for another.
-    return re.sub("|".join(map(re.escape, fill)), lambda m: fill[m.group(0)], page)
+    # Markup: our own and Leaflet's code and styles, and JSON made safe for a <script> element.
+    return render("map.html", csp=csp([library, script]), title=payload["title"], leaflet_css=Markup(leaflet_css()),
+                  map_css=Markup(asset("map.css")), leaflet_js=Markup(library), data=Markup(json_for_script(payload)),
+                  map_js=Markup(script))
 
 
 def build_map(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame, sido: gpd.GeoDataFrame,

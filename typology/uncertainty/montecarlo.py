@@ -129,6 +129,9 @@ class TypologyPlan:
 
 @dataclass
 class PreparedModel:
+    """What every replicate shares: the normalised values of each scoring combination, their nominal
+    weights and the typology alternatives."""
+
     codes: np.ndarray  # unit codes
     indicators: list[str]
     dim_cols: list[np.ndarray]  # per dimension: positions of its indicators

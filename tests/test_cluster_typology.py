@@ -8,6 +8,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from typology.errors import TypologyError
+from typology.render.type_sections import k_plot
 from typology.typologies.classify import TYPOLOGIES, classify
 from typology.typologies.cluster import canonical_labels
 
@@ -30,7 +31,8 @@ def test_k_auto_finds_the_planted_number(method):
     assert table.loc[table["chosen"], "k"].tolist() == [3]
     assert list(table["k"]) == [2, 3, 4, 5, 6]
     assert {"silhouette", "calinski_harabasz", "davies_bouldin", "mean_rank"} <= set(table.columns)
-    assert out.figures["k_selection"][:8] == b"\x89PNG\r\n\x1a\n"
+    # The figure is drawn in render now, from the step's table.
+    assert k_plot(table, 3, method)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_clusters_are_named_by_the_rules_through_their_centroid():

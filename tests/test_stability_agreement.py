@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from typology.render.type_sections import k_plot
 from typology.typologies import agreement, choose_k
 from typology.typologies.classify import classify
 from typology.typologies.stability import bootstrap, jaccard_best
@@ -116,5 +117,5 @@ def test_k_table_marks_degenerate_partitions():
 def test_plot_is_deterministic_png():
     table = pd.DataFrame({"k": [2, 3], "silhouette": [0.1, 0.2], "calinski_harabasz": [1, 2],
                           "davies_bouldin": [2, 1]})
-    a = choose_k.plot(table, 3, "synthetic")
-    assert a[:4] == b"\x89PNG" and a == choose_k.plot(table, 3, "synthetic")
+    a = k_plot(table, 3, "synthetic")
+    assert a[:4] == b"\x89PNG" and a == k_plot(table, 3, "synthetic")

@@ -1,6 +1,6 @@
 """The faster code paths give the numbers and bytes of the plain ones they replace.
 
-- the rules bootstrap refits with numpy (``Condition.threshold_of``, ``RuleTypology.assign_values``)
+- the rules bootstrap refits with numpy (``rules.thresholds_of``, ``rules.first_match``)
   instead of a RuleTypology per replicate;
 - the static maps are drawn in forked processes (``outputs.StaticMaps``) instead of in-process;
 - ``score_frame`` scores any frame with the same steps as the run.
@@ -22,7 +22,8 @@ from typology.render.static_maps import map_frame, render_static_maps
 from typology.render.webmap import dimension_names
 from typology.run.outputs import StaticMaps
 from typology.scoring.score import score, score_frame
-from typology.typologies.classify import Condition, classify, rule_model
+from typology.typologies.classify import classify
+from typology.typologies.rules import Condition, rule_model, thresholds_of
 from typology.typologies.stability import bootstrap
 
 from .typology_synth import CATALOG, typology
@@ -33,11 +34,11 @@ CONDITIONS = [">= mean", "< mean", "> median", "<= median + 0.25", ">= mean - 0.
 @settings(max_examples=60, deadline=None)
 @given(values=st.lists(st.one_of(st.floats(-5, 5, allow_nan=False), st.just(float("nan"))), min_size=1, max_size=40),
        condition=st.sampled_from(CONDITIONS))
-def test_threshold_of_equals_the_pandas_threshold(values, condition):
+def test_thresholds_of_equals_the_pandas_threshold(values, condition):
     c = Condition.parse("society", condition, "test")
     series = pd.Series(values, dtype=float).dropna()
     expected = c.threshold(series)  # NaN when nothing is observed, unless the threshold is absolute
-    got = c.threshold_of(np.array(values, dtype=float))
+    got = float(thresholds_of([[c]], {"society": np.array(values, dtype=float)})[0][0])
     assert (np.isnan(expected) and np.isnan(got)) or got == expected  # the same float, not approximately
 
 

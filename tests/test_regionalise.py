@@ -11,6 +11,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from typology.data.geometry import load_unit_geometry
 from typology.errors import TypologyError
+from typology.render.type_sections import warnings_section
 from typology.typologies.classify import classify
 from typology.typologies.contiguity import ContiguityGraph, IslandWarning, _components, describe
 
@@ -80,6 +81,7 @@ def test_island_handling_warns_and_regions_are_contiguous(method, islands):
         assert clusters.nunique() == 2
     assert out.warnings and ISLAND in out.warnings[0]
     assert out.steps[0]["warnings"] == out.warnings
+    assert warnings_section(out.warnings).key == "typology_warnings"  # the report section is drawn in render
     assert out.steps[0]["contiguity"]["islands"] == islands
 
 

@@ -19,7 +19,7 @@ from tests.conftest import run_cli
 from typology import TypologyError
 from typology.core.catalog import DIMENSIONS
 from typology.render.uncertainty_report import attach
-from typology.typologies.classify import rule_model
+from typology.typologies.rules import first_match, rule_model, thresholds_of
 from typology.uncertainty.alternatives import plan
 from typology.uncertainty.analysis import analyse
 from typology.uncertainty.montecarlo import (
@@ -30,8 +30,6 @@ from typology.uncertainty.montecarlo import (
     evaluate,
     prepare,
     rank_rows,
-    rule_assign,
-    rule_thresholds,
 )
 
 SMALL = {"n": 60, "backend": "sequential"}
@@ -161,7 +159,7 @@ def test_rule_typing_in_numpy_matches_the_rules(default_run, default_config):
     scores = default_run.scores[list(DIMENSIONS)]
     expected = rule_model(typology).fit(scores).predict(scores)["type"].to_numpy()
     axes = axis_rows(scores.to_numpy()[None], prep.typing)
-    got = rule_assign(axes, rule_thresholds(axes, prep.typing), prep.typing)[0]
+    got = first_match(prep.typing.conditions, axes, thresholds_of(prep.typing.conditions, axes))[0]
     assert (np.array(prep.typing.type_keys)[got] == expected).all()
 
 
@@ -190,7 +188,7 @@ def test_rule_typing_in_numpy_matches_the_rules_on_random_scores(three_types, va
     expected = model.predict(scores)["type"].to_numpy()
     prep = type("P", (), {"typing": typing})
     axes = axis_rows(values[None], prep.typing)
-    got = rule_assign(axes, rule_thresholds(axes, prep.typing), prep.typing)[0]
+    got = first_match(prep.typing.conditions, axes, thresholds_of(prep.typing.conditions, axes))[0]
     assert (np.array(prep.typing.type_keys)[got] == expected).all()
 
 

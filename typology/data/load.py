@@ -3,7 +3,8 @@
 Each entry of ``data.tables`` is a path (a long CSV with columns code, year, variable, value,
 source_id and KOSTAT codes, as bundled) or a mapping that says how to read the table: its
 layout (long, wide, kosis), encoding, code system, variable mapping, year, reference date and
-what to do with rows that match no unit. See the README section "Configs".
+what to do with rows that match no unit (``specs`` checks these entries). See the README section
+"Configs".
 
 Contract of the result: one row per (unit, year, variable); numeric values; codes that
 resolve to a unit; variables the catalogue knows; no negative counts; percentages that look
@@ -14,7 +15,7 @@ matched, rolled up into a unit, or listed in unmatched.csv with its reason.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,15 @@ import numpy as np
 import pandas as pd
 
 from ..core.catalog import Catalog
-from ..core.config import resolve_path
 from ..errors import TypologyError
 from .readers import TableOptions, read_tidy, year_of
 from .rollup import AGGREGATE, COVERED, MATCHED, ROLLED_UP, UNMATCHED, roll_up
-from .units import CODE_SYSTEMS, NATION_NAMES, Place, RegionMatcher, norm
+from .specs import TableSpec, check_variable, table_spec, table_specs
+from .units import NATION_NAMES, Place, RegionMatcher, norm
+
+# Re-exported: callers that read tables also describe them.
+__all__ = ["Loaded", "TableSpec", "UnmatchedRowsError", "load_tables", "read_table", "read_variable_table",
+           "table_spec", "table_specs"]
 
 COLUMNS = ["code", "year", "variable", "value", "source_id"]
 MISSING_MARKERS = {"", "-", "…", "...", "X", "NA", "nan"}
@@ -36,11 +41,6 @@ PERCENT_HINTS = {"%", "퍼센트", "percent", "％"}
 THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 UNMATCHED_COLUMNS = ["table", "row", "column", "sido", "region", "code", "year", "variable", "value", "status",
                      "reason"]
-TABLE_KEYS = ("path", "layout", "encoding", "sheet", "header_row", "code_system", "columns", "variable",
-              "variables", "year", "reference_date", "vintage", "on_unmatched", "source_id", "multiply")
-COLUMN_KEYS = ("code", "region", "sido", "year", "variable", "item", "value", "unit", "source_id")
-VINTAGES = ("report", "harmonise")
-ON_UNMATCHED = ("error", "warn")
 
 
 class UnmatchedRowsError(TypologyError):
@@ -57,111 +57,11 @@ class UnmatchedRowsError(TypologyError):
 
 
 @dataclass
-class TableSpec:
-    path: Path
-    key: str
-    layout: str = "long"
-    encoding: str = "auto"
-    sheet: Any = None
-    header_row: int | None = None
-    code_system: str = "auto"
-    columns: dict[str, str] = field(default_factory=dict)
-    variable: str | None = None
-    variables: dict[str, str] = field(default_factory=dict)
-    years: list[int] | None = None
-    reference_date: date | None = None
-    vintage: str = "report"
-    on_unmatched: str = "error"
-    source_id: str = ""
-    multiply: float = 1.0
-    legacy: bool = False  # a long table of unit codes (the original contract): codes mean today's units
-
-
-@dataclass
 class Loaded:
     variables: pd.DataFrame
     unmatched: pd.DataFrame
     accounting: list[dict[str, Any]]
     inputs: list[Path]
-
-
-# ---- config ---------------------------------------------------------------------------------
-
-def _choice(value: Any, choices: tuple[str, ...], key: str) -> str:
-    if value not in choices:
-        raise TypologyError(f"config key {key}: {value!r}; expected one of {', '.join(choices)}")
-    return value
-
-
-def _years(value: Any, key: str) -> list[int] | None:
-    if value is None:
-        return None
-    items = value if isinstance(value, list) else [value]
-    if not items or not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
-        raise TypologyError(f"config key {key}: expected a year or a list of years, got {value!r}")
-    return [int(v) for v in items]
-
-
-def table_spec(config: dict[str, Any], entry: Any, key: str, catalog: Catalog) -> TableSpec:
-    data = config["data"]
-    defaults = {"on_unmatched": _choice(data.get("on_unmatched", "error"), ON_UNMATCHED, "data.on_unmatched"),
-                "vintage": _choice(data.get("vintage", "report"), VINTAGES, "data.vintage")}
-    if isinstance(entry, str):
-        # The original contract: a long table with KOSTAT unit codes.
-        return TableSpec(resolve_path(config, entry), key, code_system="kostat", legacy=True, **defaults)
-    if not isinstance(entry, dict):
-        raise TypologyError(f"config key {key}: expected a path or a mapping with path:, got {entry!r}")
-    unknown = [k for k in entry if k not in TABLE_KEYS]
-    if unknown:
-        raise TypologyError(f"config key {key}.{unknown[0]}: unknown; expected one of {', '.join(TABLE_KEYS)}")
-    if not isinstance(entry.get("path"), str):
-        raise TypologyError(f"config key {key}.path: a table needs a path (a string)")
-    spec = TableSpec(resolve_path(config, entry["path"]), key, **defaults)
-    spec.layout = str(entry.get("layout", "long"))
-    spec.encoding = str(entry.get("encoding", "auto")).lower()
-    spec.sheet = entry.get("sheet")
-    spec.header_row = entry.get("header_row")
-    if spec.header_row is not None and (not isinstance(spec.header_row, int) or spec.header_row < 1):
-        raise TypologyError(f"config key {key}.header_row: a line number from 1, got {spec.header_row!r}")
-    spec.code_system = _choice(entry.get("code_system", "auto"), ("auto", *CODE_SYSTEMS), f"{key}.code_system")
-    columns = entry.get("columns") or {}
-    if not isinstance(columns, dict) or any(k not in COLUMN_KEYS for k in columns):
-        raise TypologyError(f"config key {key}.columns: a mapping with keys among {', '.join(COLUMN_KEYS)} "
-                            f"(role → header text), got {columns!r}")
-    spec.columns = {k: str(v) for k, v in columns.items()}
-    spec.variable = entry.get("variable")
-    variables = entry.get("variables") or {}
-    if not isinstance(variables, dict):
-        raise TypologyError(f"config key {key}.variables: a mapping (column or item → catalogue variable)")
-    spec.variables = {str(k): (v or "") for k, v in variables.items()}
-    for name in [spec.variable, *spec.variables.values()]:
-        if name:
-            _check_variable(name, catalog, f"config key {key}")
-    spec.years = _years(entry.get("year"), f"{key}.year")
-    ref = entry.get("reference_date")
-    if ref is not None:
-        try:
-            spec.reference_date = ref if isinstance(ref, date) else date.fromisoformat(str(ref))
-        except ValueError:
-            raise TypologyError(f"config key {key}.reference_date: expected a date YYYY-MM-DD, got {ref!r}") from None
-    spec.vintage = _choice(entry.get("vintage", spec.vintage), VINTAGES, f"{key}.vintage")
-    spec.on_unmatched = _choice(entry.get("on_unmatched", spec.on_unmatched), ON_UNMATCHED, f"{key}.on_unmatched")
-    spec.source_id = str(entry.get("source_id") or spec.path.stem)
-    multiply = entry.get("multiply", 1)
-    if not isinstance(multiply, (int, float)) or isinstance(multiply, bool) or multiply <= 0:
-        raise TypologyError(f"config key {key}.multiply: a positive number, got {multiply!r}")
-    spec.multiply = float(multiply)
-    return spec
-
-
-def _check_variable(name: str, catalog: Catalog, where: str) -> None:
-    if name in catalog.variables:
-        return
-    hint = ""
-    if name in catalog.indicators:
-        refs = sorted({r.variable for r in catalog.indicators[name].refs()})
-        hint = f" ({name!r} is an indicator; tables carry its variables: {', '.join(refs)})"
-    raise TypologyError(f"{where}: {name!r} is not a variable of the catalogue {catalog.path}{hint}")
 
 
 # ---- matching --------------------------------------------------------------------------------
@@ -357,7 +257,7 @@ def read_table(spec: TableSpec, catalog: Catalog, matcher: RegionMatcher) -> tup
     unknown = ~tidy["variable"].isin(set(catalog.variables))
     if unknown.any():
         i = int(np.argmax(unknown.to_numpy()))
-        _check_variable(tidy["variable"].iat[i], catalog, f"{spec.path}: row {tidy['line'].iat[i]}, column {value_col}")
+        check_variable(tidy["variable"].iat[i], catalog, f"{spec.path}: row {tidy['line'].iat[i]}, column {value_col}")
     tidy["year_int"] = _parse_years(tidy, spec)
     tidy["value_text"] = tidy["value"]
     tidy["value"] = _parse_values(tidy, spec)
@@ -401,14 +301,6 @@ def _check_duplicates(matched: pd.DataFrame, spec: TableSpec, matcher: RegionMat
 
 
 # ---- all tables ----------------------------------------------------------------------------------
-
-def table_specs(config: dict[str, Any], catalog: Catalog, bundled: Path) -> list[TableSpec]:
-    variables = config["data"]["variables"]
-    first = table_spec(config, variables, "data.variables", catalog) if variables else \
-        TableSpec(bundled, "data.variables", code_system="kostat", legacy=True)
-    return [first] + [table_spec(config, e, f"data.tables[{i}]", catalog)
-                      for i, e in enumerate(config["data"]["tables"] or [])]
-
 
 def load_tables(config: dict[str, Any], catalog: Catalog, matcher: RegionMatcher, bundled: Path) -> Loaded:
     specs = table_specs(config, catalog, bundled)

@@ -1,9 +1,7 @@
 """Typology methods: dimension scores → a named type, with a reason, for every unit.
 
-``rules`` reads the type rules from the config: axes are means of dimension scores, and
-each type's ``when`` conditions compare an axis with a threshold relative to the national
-mean or median of that axis (e.g. ``">= mean"``, ``"< median - 0.25"``). Types are tried
-in order and the first whose conditions all hold wins; ``when: {}`` catches the rest.
+``rules`` types units by the readable rules of the config (``typologies.rules``: axes from
+dimension scores, conditions against national means or medians, first matching type wins).
 
 The other methods in ``TYPOLOGIES`` form clusters (``kmeans``, ``ward``, ``gmm``) or contiguous
 regions (``skater``, ``ward_spatial``). Clusters get no names of their own: each cluster's
@@ -15,8 +13,6 @@ reason go back to the readable rules. ``classify`` also runs the rules alone and
 from __future__ import annotations
 
 import inspect
-import operator
-import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,208 +31,19 @@ from .choose_k import K_RULES
 from .cluster import GMMClusters, KMeansClusters, WardClusters
 from .contiguity import ISLAND_OPTIONS, ContiguityGraph, warn_islands
 from .regionalise import SkaterRegions, WardSpatialRegions
+from .rules import OPS, REFS, Condition, RuleTypology, first_match, rule_model, thresholds_of
 from .stability import Stability, bootstrap
 
+# Re-exported: the rules live in ``rules``; callers that know them as part of the typology step keep working.
+__all__ = ["OPS", "REFS", "TYPOLOGIES", "Condition", "RuleTypology", "Settings", "Typing", "classify", "rule_model",
+           "settings"]
+
 TYPOLOGIES: Registry[type] = Registry("typology")
-
-OPS = {">=": (operator.ge, "≥", "<"), ">": (operator.gt, ">", "≤"),
-       "<=": (operator.le, "≤", ">"), "<": (operator.lt, "<", "≥")}
-REFS = {"mean": "평균", "median": "중앙값"}
-# What a type in the config may say; ``extension: true`` marks a type this project added to the study's.
-TYPE_KEYS = {"key", "name_ko", "name_en", "when", "policy_ko", "policy_en", "extension"}
-_COND = re.compile(r"^\s*(>=|<=|>|<)\s*(mean|median|[-+]?\d+(?:\.\d+)?)\s*(?:([-+])\s*(\d+(?:\.\d+)?))?\s*$")
-
-
-def _signed(value: float) -> str:
-    return "결측" if np.isnan(value) else f"{round(value, 2) + 0.0:+.2f}"
-
-
-@dataclass(frozen=True)
-class Condition:
-    axis: str
-    op: str
-    ref: str  # "mean", "median" or "" for an absolute number
-    offset: float
-
-    @classmethod
-    def parse(cls, axis: str, text: object, where: str) -> Condition:
-        match = _COND.match(str(text))
-        if not match:
-            raise TypologyError(
-                f"config key {where}: condition {text!r} not understood; expected e.g. '>= mean', "
-                f"'< median - 0.25' or '>= 0.5'"
-            )
-        op, ref, sign, number = match.groups()
-        if ref in REFS:
-            offset = float(number or 0) * (-1 if sign == "-" else 1)
-            return cls(axis, op, ref, offset)
-        if sign:
-            raise TypologyError(f"config key {where}: an absolute threshold cannot carry an offset: {text!r}")
-        return cls(axis, op, "", float(ref))
-
-    def threshold(self, axis_values: pd.Series) -> float:
-        if self.ref == "mean":
-            return float(axis_values.mean()) + self.offset
-        if self.ref == "median":
-            return float(axis_values.median()) + self.offset
-        return self.offset
-
-    def threshold_of(self, values: np.ndarray) -> float:
-        """``threshold`` of a plain array (NaN dropped), without pandas: the bootstrap calls it per replicate.
-
-        The same sums in the same order as pandas (numpy's pairwise sum over the values kept), so
-        the same numbers.
-        """
-        if not self.ref:
-            return self.offset
-        values = values[~np.isnan(values)]
-        if not len(values):
-            return float("nan")
-        centre = values.sum() / len(values) if self.ref == "mean" else np.median(values)
-        return float(centre) + self.offset
-
-    def label(self, threshold: float, held: bool) -> str:
-        _, shown, negated = OPS[self.op]
-        ref = REFS.get(self.ref, "기준값")
-        return f"{shown if held else negated} {ref} {round(threshold, 2) + 0.0:+.2f}"
-
-
-@TYPOLOGIES.register("rules")
-class RuleTypology:
-    """Readable threshold rules over axes built from dimension scores (sklearn-style)."""
-
-    def __init__(self, axes: dict[str, Any], types: list[dict[str, Any]], unclassified: dict[str, Any],
-                 dimension_names: dict[str, str] | None = None) -> None:
-        self.axes = axes
-        self.types = types
-        self.unclassified = unclassified
-        self.dimension_names = dimension_names
-
-    def _validate(self, dimensions: list[str]) -> None:
-        if not isinstance(self.axes, dict) or not self.axes:
-            raise TypologyError("config key typology.axes: expected a mapping of axis name → {dimensions: [...]}")
-        for name, spec in self.axes.items():
-            dims = spec.get("dimensions") if isinstance(spec, dict) else None
-            if not dims or any(d not in dimensions for d in dims):
-                raise TypologyError(
-                    f"config key typology.axes.{name}.dimensions: expected a list drawn from {dimensions}, got {dims!r}"
-                )
-        if not isinstance(self.types, list) or not self.types:
-            raise TypologyError("config key typology.types: expected a list of types with key, name_ko and when")
-        keys = []
-        for i, spec in enumerate(self.types):
-            where = f"typology.types[{i}]"
-            if not isinstance(spec, dict) or not {"key", "name_ko", "name_en"} <= set(spec):
-                raise TypologyError(f"config key {where}: each type needs key, name_ko and name_en")
-            unknown = sorted(set(spec) - TYPE_KEYS)
-            if unknown:
-                raise TypologyError(f"config key {where}: unknown key(s) {unknown}; expected some of "
-                                    f"{', '.join(sorted(TYPE_KEYS))}")
-            when = spec.get("when") or {}
-            if not isinstance(when, dict):
-                raise TypologyError(f"config key {where}.when: expected a mapping axis → condition")
-            for axis in when:
-                if axis not in self.axes:
-                    raise TypologyError(
-                        f"config key {where}.when.{axis}: unknown axis; expected one of {list(self.axes)}"
-                    )
-            keys.append(spec["key"])
-        if len(set(keys)) != len(keys):
-            raise TypologyError(f"config key typology.types: duplicate type keys in {keys}")
-        if self.unclassified.get("key") in keys:
-            raise TypologyError("config key typology.unclassified.key: clashes with a type key")
-
-    def fit(self, scores: pd.DataFrame) -> RuleTypology:
-        self._validate(list(scores.columns))
-        self.conditions_ = [
-            [Condition.parse(axis, text, f"typology.types[{i}].when.{axis}")
-             for axis, text in (spec.get("when") or {}).items()]
-            for i, spec in enumerate(self.types)
-        ]
-        self.axes_ = self.axis_scores(scores)
-        self.thresholds_ = [[c.threshold(self.axes_[c.axis].dropna()) for c in conds]
-                            for conds in self.conditions_]
-        return self
-
-    def axis_scores(self, scores: pd.DataFrame) -> pd.DataFrame:
-        # An axis needs every one of its dimensions: a missing dimension is not averaged away.
-        return pd.DataFrame({name: scores[spec["dimensions"]].mean(axis=1, skipna=False)
-                             for name, spec in self.axes.items()}, index=scores.index)
-
-    def predict(self, scores: pd.DataFrame) -> pd.DataFrame:
-        return self.explain(scores).drop(columns="why")
-
-    def fit_predict(self, scores: pd.DataFrame) -> pd.DataFrame:
-        return self.fit(scores).predict(scores)
-
-    def explain(self, scores: pd.DataFrame) -> pd.DataFrame:
-        """Like ``predict``, plus ``why``: the reason without the trailing "→ type"."""
-        axes = self.axis_scores(scores)
-        names = self.dimension_names or {}
-        rows = [self._type_one(row, {n: self._axis_text(n, row[n], scores.loc[code], names) for n in self.axes})
-                for code, row in axes.iterrows()]
-        out = pd.DataFrame(rows, index=scores.index, columns=["type", "type_ko", "type_en", "reason", "why"])
-        for name in self.axes:
-            out[f"axis_{name}"] = axes[name]
-        return out
-
-    def position(self, scores: pd.DataFrame) -> pd.Series:
-        """Each unit's place on every axis, in words (its own dimension scores in brackets)."""
-        axes = self.axis_scores(scores)
-        names = self.dimension_names or {}
-        return pd.Series([", ".join(self._axis_text(n, row[n], scores.loc[code], names) for n in self.axes)
-                          for code, row in axes.iterrows()], index=scores.index, dtype=object)
-
-    def _axis_text(self, name: str, value: float, dims: pd.Series, names: dict[str, str]) -> str:
-        label = self.axes[name].get("name_ko", name)
-        parts = ", ".join(f"{names.get(d, d)} {_signed(dims[d])}" for d in self.axes[name]["dimensions"])
-        return f"{label} {_signed(value)} ({parts})"
-
-    def _type_one(self, axes: pd.Series, detail: dict[str, str]) -> tuple[str, str, str, str, str]:
-        failed: list[str] = []
-        for spec, conds, thresholds in zip(self.types, self.conditions_, self.thresholds_):
-            needed = [c.axis for c in conds]
-            if any(np.isnan(axes[a]) for a in needed):
-                missing = [a for a in needed if np.isnan(axes[a])]
-                return self._unclassified(f"축 점수 없음 (차원 점수 결측): {', '.join(missing)}")
-            held = [OPS[c.op][0](axes[c.axis], t) for c, t in zip(conds, thresholds)]
-            texts = [f"{detail[c.axis]} {c.label(t, h)}" for c, t, h in zip(conds, thresholds, held)]
-            if all(held):
-                why = "; ".join(failed + texts) if texts or failed else "기본 유형"
-                return spec["key"], spec["name_ko"], spec["name_en"], f"{why} → {spec['name_ko']}", why
-            failed += [t for t, h in zip(texts, held) if not h]
-        return self._unclassified("; ".join(failed) + " → 어느 규칙에도 해당하지 않음")
-
-    def _unclassified(self, why: str) -> tuple[str, str, str, str, str]:
-        u = self.unclassified
-        return u["key"], u["name_ko"], u["name_en"], why, why
-
-    def assign(self, axes: pd.DataFrame) -> np.ndarray:
-        """Type keys only, vectorised (for the bootstrap); the same decisions as ``predict``."""
-        return self.assign_values(axes.to_numpy(dtype=float), list(axes.columns), self.thresholds_)
-
-    def assign_values(self, axes: np.ndarray, names: list[str], thresholds: list[list[float]]) -> np.ndarray:
-        """``assign`` on an array of axis scores (columns ``names``) with the given thresholds,
-        one list per type as in ``thresholds_``."""
-        column = {name: j for j, name in enumerate(names)}
-        keys = np.full(len(axes), self.unclassified["key"], dtype=object)
-        done = np.zeros(len(axes), dtype=bool)
-        for spec, conds, type_thresholds in zip(self.types, self.conditions_, thresholds):
-            missing = np.zeros(len(axes), dtype=bool)
-            held = np.ones(len(axes), dtype=bool)
-            for c, t in zip(conds, type_thresholds):
-                values = axes[:, column[c.axis]]
-                missing |= np.isnan(values)
-                held &= OPS[c.op][0](values, t)
-            hit = ~done & ~missing & held
-            keys[hit] = spec["key"]
-            done |= hit | missing  # a needed axis missing stops the search: unclassified
-        return keys
 
 
 # --- the typology step: a method from the registry → named types, reasons and diagnostics ---------
 
-for _name, _cls in {"kmeans": KMeansClusters, "ward": WardClusters, "gmm": GMMClusters,
+for _name, _cls in {"rules": RuleTypology, "kmeans": KMeansClusters, "ward": WardClusters, "gmm": GMMClusters,
                     "skater": SkaterRegions, "ward_spatial": WardSpatialRegions}.items():
     TYPOLOGIES.register(_name)(_cls)
 
@@ -321,11 +128,6 @@ def settings(typology: dict[str, Any]) -> Settings:
                     float(below))
 
 
-def rule_model(typology: dict[str, Any], dimension_names: dict[str, str] | None = None) -> RuleTypology:
-    return RuleTypology(axes=typology["axes"], types=typology["types"], unclassified=typology["unclassified"],
-                        dimension_names=dimension_names)
-
-
 def classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
              geometry: Callable[[], gpd.GeoDataFrame] | None = None,
              names: dict[str, str] | None = None) -> Typing:
@@ -397,15 +199,14 @@ def _rules_typing(scores: pd.DataFrame, typology: dict[str, Any], rules: RuleTyp
         # A replicate refits the rules on the units drawn: the conditions are the full run's, only
         # the thresholds move. Axis scores are per unit, so they are computed once, and each
         # replicate is a few array operations (the same numbers as refitting a RuleTypology).
-        values, names = axes.to_numpy(dtype=float), list(axes.columns)
-        column = {name: j for j, name in enumerate(names)}
+        values = {name: axes[name].to_numpy(dtype=float) for name in axes.columns}
+        keys = np.array(rules.type_keys, dtype=object)
 
         def refit(positions: np.ndarray) -> pd.DataFrame:
-            drawn = values[positions]
-            thresholds = [[c.threshold_of(drawn[:, column[c.axis]]) for c in conds] for conds in rules.conditions_]
+            thresholds = thresholds_of(rules.conditions_, {name: v[positions] for name, v in values.items()})
             distinct = np.unique(positions)  # the index is sorted, so these are the codes drawn, in order
-            keys = rules.assign_values(values[distinct], names, thresholds)
-            return pd.DataFrame({"group": keys, "type": keys}, index=sample.index[distinct])
+            hits = first_match(rules.conditions_, {name: v[distinct] for name, v in values.items()}, thresholds)
+            return pd.DataFrame({"group": keys[hits], "type": keys[hits]}, index=sample.index[distinct])
 
         stab = bootstrap(typed.loc[typed_codes, "type"], typed.loc[typed_codes, "type"], refit,
                          opts.bootstrap_n, opts.seed)

@@ -24,7 +24,7 @@ import shapely
 from ..errors import TypologyError
 
 PROJECTED_CRS = "EPSG:5179"  # Korea 2000 / Unified CS: metres, for distances
-RULES = ("queen", "rook")  # libpysal Queen (shared corner) or Rook (shared edge)
+RULES = ("queen", "rook")  # a shared corner or a shared edge (libpysal.graph contiguity)
 ISLAND_OPTIONS = ("nearest", "own")
 
 
@@ -49,14 +49,19 @@ class Contiguity:
         return [c for c in self.codes if c not in kept]
 
     def weights(self) -> Any:
-        """libpysal weights over ``main``, in that order (spopt reads rows in this order)."""
-        from libpysal import weights as lps
+        """libpysal weights over ``main``, in that order (spopt reads rows in this order).
+
+        Built as a ``Graph`` like every other graph here; spopt's SKATER and Ward still take only
+        the older ``W``, so it is handed over through ``to_W``, with the binary weights as floats,
+        as ``W`` itself would hold them.
+        """
+        from libpysal.graph import Graph
         main = self.main
         keep = set(main)
         nbrs = {c: sorted(n for n in self.neighbours[c] if n in keep) for c in main}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # islands are handled here, not by libpysal's warning
-            return lps.W(nbrs, id_order=main, silence_warnings=True)
+            return Graph.from_dicts(nbrs, {c: [1.0] * len(n) for c, n in nbrs.items()}).to_W()
 
 
 class ContiguityGraph:
@@ -71,7 +76,7 @@ class ContiguityGraph:
             raise TypologyError(f"config key typology.contiguity.rule: unknown rule {rule!r}; expected one of "
                                 f"{', '.join(RULES)}")
         # libpysal is imported here, not at the top: only the spatial methods need it.
-        from libpysal import weights as lps
+        from libpysal.graph import Graph
 
         frame = geometry.sort_values("code").reset_index(drop=True)
         self.rule = rule
@@ -79,9 +84,9 @@ class ContiguityGraph:
         self._pos = {c: i for i, c in enumerate(self.codes)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # libpysal warns about islands; we report them ourselves
-            builder = {"queen": lps.Queen, "rook": lps.Rook}[rule]
-            w = builder.from_dataframe(frame, ids=self.codes, use_index=False, silence_warnings=True)
-        self.neighbours = {c: sorted(str(n) for n in w.neighbors[c]) for c in self.codes}
+            graph = Graph.build_contiguity(frame.set_axis(self.codes).geometry, rook=rule == "rook")
+        neighbours = graph.neighbors
+        self.neighbours = {c: sorted(str(n) for n in neighbours[c]) for c in self.codes}
         self._shapes = np.asarray(frame.to_crs(PROJECTED_CRS).geometry.array, dtype=object)
         xy = shapely.get_coordinates(shapely.centroid(self._shapes))
         self._centroid_distance = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))

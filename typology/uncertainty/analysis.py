@@ -29,7 +29,7 @@ from ..core.catalog import DIMENSIONS
 from ..core.result import RunResult
 from ..typologies.classify import TYPOLOGIES, RuleTypology
 from . import alternatives, montecarlo, parallel, sensitivity
-from .montecarlo import Design, Prepared, Replicates
+from .montecarlo import Design, PreparedModel, Replicates
 
 FACTOR_NAMES = {"impute": ("대체", "imputation"), "treat": ("이상치 처리", "outlier treatment"),
                 "normalise": ("정규화", "normalisation"), "aggregate": ("차원 집계", "aggregation into dimensions"),
@@ -54,7 +54,7 @@ class Uncertainty:
     step: dict[str, Any]
 
 
-def _evaluate_chunk(shared: tuple[Prepared, Design], start: int, stop: int) -> Replicates:
+def _evaluate_chunk(shared: tuple[PreparedModel, Design], start: int, stop: int) -> Replicates:
     prep, design = shared
     return montecarlo.evaluate(prep, design.take(slice(start, stop)))
 

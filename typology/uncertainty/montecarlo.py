@@ -29,14 +29,15 @@ import pandas as pd
 
 from ..core.catalog import DIMENSIONS
 from ..errors import TypologyError
-from ..scoring.aggregate import AGGREGATORS, POSITIVE_HINT
+from ..scoring.aggregate import POSITIVE_HINT, matrix_aggregator
 from ..scoring.impute import IMPUTERS
 from ..scoring.normalise import NORMALISERS
 from ..scoring.score import build
 from ..scoring.treat import TREATMENTS
 from ..scoring.weights import WEIGHTINGS
-from ..typologies.classify import OPS, TYPOLOGIES, Condition, RuleTypology, rule_model, settings
+from ..typologies.classify import TYPOLOGIES, settings
 from ..typologies.contiguity import Contiguity, ContiguityGraph
+from ..typologies.rules import Condition, RuleTypology, axis_values, first_match, rule_model, thresholds_of
 from .alternatives import FACTORS, KEY, STEPS, Plan
 
 DISCRETE = (*STEPS, "typology", "k")  # the columns of Design.choice
@@ -109,11 +110,11 @@ def draw(plan: Plan, rows: int, n_indicators: int, n_dimensions: int, rng: np.ra
 
 
 @dataclass
-class Typing:
+class TypologyPlan:
     """The typology alternatives, ready to apply to a replicate's dimension scores."""
 
-    axis_dims: list[np.ndarray]  # per axis: positions of its dimensions
-    conditions: list[list[tuple[int, Condition]]]  # per type: (axis position, condition)
+    axis_dims: dict[str, np.ndarray]  # per axis: positions of its dimensions in DIMENSIONS
+    conditions: list[list[Condition]]  # per type, as the rules parsed them
     type_keys: list[str]  # the types in config order, then the unclassified key
     methods: list[tuple[str, type, dict[str, Any]]]  # (name, estimator class, options)
     ks: list[int]
@@ -127,7 +128,10 @@ class Typing:
 
 
 @dataclass
-class Prepared:
+class PreparedModel:
+    """What every replicate shares: the normalised values of each scoring combination, their nominal
+    weights and the typology alternatives."""
+
     codes: np.ndarray  # unit codes
     indicators: list[str]
     dim_cols: list[np.ndarray]  # per dimension: positions of its indicators
@@ -139,7 +143,7 @@ class Prepared:
     aggregate: list[str]
     composite: list[str]
     concentration: float | None
-    typing: Typing
+    typing: TypologyPlan
 
 
 def _wrap(step: str, i: int, label: str, exc: TypologyError) -> TypologyError:
@@ -199,19 +203,17 @@ def _check_positive(plan: Plan, normalised: list[pd.DataFrame], combo: np.ndarra
                 f"{POSITIVE_HINT}, in every alternative of {KEY}.normalise")
 
 
-def _typing(plan: Plan, config: dict[str, Any], scores: pd.DataFrame, complete_sets: set[tuple[str, ...]]) -> Typing:
+def _typing(plan: Plan, config: dict[str, Any], scores: pd.DataFrame,
+            complete_sets: set[tuple[str, ...]]) -> TypologyPlan:
     typology = config["typology"]
     rules = rule_model(typology).fit(scores[list(DIMENSIONS)])  # validates the rules, parses the conditions
-    axis_names = list(typology["axes"])
-    axis_dims = [np.array([DIMENSIONS.index(d) for d in typology["axes"][a]["dimensions"]]) for a in axis_names]
-    conditions = [[(axis_names.index(c.axis), c) for c in conds] for conds in rules.conditions_]
     methods = []
     for name in plan.typology:
         opts = settings({**typology, "method": name})
         methods.append((name, TYPOLOGIES.get(name, f"{KEY}.typology"), opts.options))
     opts = settings(typology)
-    out = Typing(axis_dims, conditions, [t["key"] for t in typology["types"]] + [typology["unclassified"]["key"]],
-                 methods, list(plan.k), opts.seed, opts.features)
+    out = TypologyPlan(rules.positions(list(DIMENSIONS)), rules.conditions_, rules.type_keys, methods, list(plan.k),
+                       opts.seed, opts.features)
     clustered = [m for _, m, _ in methods if m is not RuleTypology]
     if clustered:
         fewest = min(len(s) for s in complete_sets)
@@ -228,7 +230,7 @@ def _typing(plan: Plan, config: dict[str, Any], scores: pd.DataFrame, complete_s
 
 
 def prepare(plan: Plan, config: dict[str, Any], raw: pd.DataFrame, chosen: list[Any], groups: pd.Series,
-            scores: pd.DataFrame) -> Prepared:
+            scores: pd.DataFrame) -> PreparedModel:
     """Everything the replicates share. ``raw``, ``chosen``, ``scores``: from the nominal run."""
     raw = raw.astype(float)
     scoring = config["scoring"]
@@ -248,7 +250,7 @@ def prepare(plan: Plan, config: dict[str, Any], raw: pd.DataFrame, chosen: list[
         has = np.column_stack([~np.isnan(Z[c][:, cols]).all(axis=1) for cols in dim_cols]) & scored[c]
         complete_sets.add(tuple(codes[has.all(axis=1)]))
     typing = _typing(plan, config, scores, complete_sets)
-    return Prepared(codes, list(raw.columns), dim_cols, combo, Z, np.stack([w.to_numpy() for w in w_ind]),
+    return PreparedModel(codes, list(raw.columns), dim_cols, combo, Z, np.stack([w.to_numpy() for w in w_ind]),
                     np.stack([w.to_numpy() for w in w_dim]), scored,
                     [c.block["method"] for c in plan.steps["aggregate"]],
                     [c.block["method"] for c in plan.steps["composite"]], plan.concentration, typing)
@@ -279,31 +281,9 @@ def dirichlet_weights(nominal: np.ndarray, u: np.ndarray | None, groups: list[np
     return g
 
 
-def _dimension(method: str, Z: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """One dimension's score for every row of weights ``W`` (rows × indicators) and unit of ``Z`` (units ×
-    indicators): the weighted mean over the indicators a unit has (aggregate.AGGREGATORS, in matrix form)."""
-    present = ~np.isnan(Z)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        total = W @ present.T.astype(float)
-        total = np.where(total > 0, total, np.nan)
-        if method == "arithmetic":
-            return (W @ np.where(present, Z, 0.0).T) / total
-        if method == "geometric":
-            return np.exp((W @ np.log(np.where(present & (Z > 0), Z, 1.0)).T) / total)
-    func = AGGREGATORS.get(method, KEY)  # a method added to the registry later: through pandas, row by row
-    return np.stack([func(pd.DataFrame(Z), pd.Series(w)).to_numpy(dtype=float) for w in W])
-
-
 def _composite(method: str, S: np.ndarray, V: np.ndarray) -> np.ndarray:
     """rows × units × dimensions → rows × units; NaN where any dimension is missing (the composite needs all four)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if method == "arithmetic":
-            return (S * V[:, None, :]).sum(axis=2) / V.sum(axis=1, keepdims=True)
-        if method == "geometric":
-            return np.exp((np.log(np.where(S > 0, S, np.nan)) * V[:, None, :]).sum(axis=2)
-                          / V.sum(axis=1, keepdims=True))
-    func = AGGREGATORS.get(method, KEY)
-    out = np.stack([func(pd.DataFrame(s), pd.Series(v)).to_numpy(dtype=float) for s, v in zip(S, V)])
+    out = matrix_aggregator(method, KEY)(S, V)
     return np.where(np.isnan(S).any(axis=2), np.nan, out)
 
 
@@ -324,62 +304,16 @@ def rank_rows(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def axis_rows(S: np.ndarray, typing: Typing) -> list[np.ndarray]:
-    """Per axis: rows × units, the mean of its dimensions; NaN if one is missing (RuleTypology.axis_scores)."""
-    return [S[..., dims].mean(axis=-1) for dims in typing.axis_dims]
+def axis_rows(S: np.ndarray, typing: TypologyPlan) -> dict[str, np.ndarray]:
+    """Per axis: rows × units, the mean of its dimensions; NaN if one is missing (as the rules)."""
+    return axis_values(S, typing.axis_dims)
 
 
-def _centre(values: np.ndarray, ref: str) -> np.ndarray:
-    """Per row, the mean or median over the units that have a value, summed as the rules sum them (pandas on
-    the values left after dropna: NumPy's pairwise sum), so a unit lying exactly on a threshold gets the same type."""
-    if not np.isnan(values).any():
-        return values.mean(axis=1) if ref == "mean" else np.median(values, axis=1)
-    stat = np.mean if ref == "mean" else np.median
-    return np.array([stat(row[~np.isnan(row)]) if (~np.isnan(row)).any() else np.nan for row in values])
-
-
-def rule_thresholds(axes: list[np.ndarray], typing: Typing) -> list[list[np.ndarray]]:
-    """Per type and condition, one threshold per row (Condition.threshold over the units of that row)."""
-    rows = len(axes[0])
-    centres: dict[tuple[int, str], np.ndarray] = {}
-    out = []
-    for conds in typing.conditions:
-        values = []
-        for a, c in conds:
-            if c.ref:
-                if (a, c.ref) not in centres:
-                    centres[a, c.ref] = _centre(axes[a], c.ref)
-                values.append(centres[a, c.ref] + c.offset)
-            else:
-                values.append(np.full(rows, c.offset))
-        out.append(values)
-    return out
-
-
-def rule_assign(axes: list[np.ndarray], thresholds: list[list[np.ndarray]], typing: Typing) -> np.ndarray:
-    """rows × units type indices: the first type whose conditions all hold (RuleTypology.assign); a needed axis
-    that is missing stops the search (unclassified)."""
-    shape = axes[0].shape
-    out = np.full(shape, typing.unclassified, dtype=np.int8)
-    done = np.zeros(shape, dtype=bool)
-    for t, (conds, ts) in enumerate(zip(typing.conditions, thresholds)):
-        missing = np.zeros(shape, dtype=bool)
-        held = np.ones(shape, dtype=bool)
-        for (a, c), value in zip(conds, ts):
-            missing |= np.isnan(axes[a])
-            with np.errstate(invalid="ignore"):
-                held &= OPS[c.op][0](axes[a], value[:, None])
-        hit = ~done & ~missing & held
-        out[hit] = t
-        done |= hit | missing
-    return out
-
-
-def _cluster_types(S: np.ndarray, axes: list[np.ndarray], thresholds: list[list[np.ndarray]], typing: Typing,
+def _cluster_types(S: np.ndarray, axes: dict[str, np.ndarray], thresholds: list[list[np.ndarray]], typing: TypologyPlan,
                    method: type, options: dict[str, Any], k: int, codes: np.ndarray) -> np.ndarray:
     """One replicate (S: units × dimensions): clusters, each named by the rules through its centroid, as classify."""
     complete = ~np.isnan(S).any(axis=1)
-    features = S[complete] if typing.features == "dimensions" else np.column_stack(axes)[complete]
+    features = S[complete] if typing.features == "dimensions" else np.column_stack(list(axes.values()))[complete]
     X = pd.DataFrame(features, index=codes[complete])
     cont = typing.contiguity.get(tuple(codes[complete])) if method.spatial else None
     with warnings.catch_warnings():
@@ -388,7 +322,7 @@ def _cluster_types(S: np.ndarray, axes: list[np.ndarray], thresholds: list[list[
     groups = np.unique(labels)
     centroids = np.stack([S[complete][labels == g].mean(axis=0) for g in groups])
     # The centroids are typed with the thresholds of all units (those of this replicate).
-    named = rule_assign(axis_rows(centroids[None], typing), thresholds, typing)[0]
+    named = first_match(typing.conditions, axis_rows(centroids[None], typing), thresholds)[0]
     out = np.full(len(S), typing.unclassified, dtype=np.int8)
     out[complete] = named[np.searchsorted(groups, labels)]
     return out
@@ -399,7 +333,7 @@ class Replicates:
     """The outputs of a run of design rows, in row order."""
 
     ranks: np.ndarray  # rows × units, float32 (NaN: no composite)
-    types: np.ndarray  # rows × units: index into Typing.type_keys
+    types: np.ndarray  # rows × units: index into TypologyPlan.type_keys
     weights: np.ndarray  # rows × (indicators + dimensions): the weights the replicate used
 
     @staticmethod
@@ -410,7 +344,7 @@ class Replicates:
         return Replicates(self.ranks[rows], self.types[rows], self.weights[rows])
 
 
-def evaluate(prep: Prepared, design: Design) -> Replicates:
+def evaluate(prep: PreparedModel, design: Design) -> Replicates:
     """Ranks and types for every row of ``design``.
 
     Rows that share a scoring combination and aggregation are scored together, as matrix
@@ -438,22 +372,22 @@ def evaluate(prep: Prepared, design: Design) -> Replicates:
                                   prep.concentration)
             W = np.broadcast_to(W, (len(rows), W.shape[1]))
             V = np.broadcast_to(V, (len(rows), V.shape[1]))
-            S = np.stack([_dimension(prep.aggregate[agg], prep.Z[c][:, cols], W[:, cols]) for cols in prep.dim_cols],
-                         axis=-1)
+            aggregate = matrix_aggregator(prep.aggregate[agg], KEY)
+            S = np.stack([aggregate(prep.Z[c][:, cols], W[:, cols]) for cols in prep.dim_cols], axis=-1)
             S[:, ~prep.scored[c]] = np.nan
             ranks[rows] = rank_rows(_composite(prep.composite[comp], S, V))
             axes = axis_rows(S, typing)
-            thresholds = rule_thresholds(axes, typing)
+            thresholds = thresholds_of(typing.conditions, axes)
             for m, (_, method, options) in enumerate(typing.methods):
                 here = choice[rows, DISCRETE.index("typology")] == m
                 if not here.any():
                     continue
                 if method is RuleTypology:
-                    types[rows[here]] = rule_assign([a[here] for a in axes],
-                                                    [[t[here] for t in ts] for ts in thresholds], typing)
+                    types[rows[here]] = first_match(typing.conditions, {n: a[here] for n, a in axes.items()},
+                                                    [[t[here] for t in ts] for ts in thresholds])
                     continue
                 for j in np.flatnonzero(here):
-                    types[rows[j]] = _cluster_types(S[j], [a[j] for a in axes], [[t[j:j + 1] for t in ts]
+                    types[rows[j]] = _cluster_types(S[j], {n: a[j] for n, a in axes.items()}, [[t[j:j + 1] for t in ts]
                                                                                  for ts in thresholds],
                                                     typing, method, options, typing.ks[choice[rows[j], -1]],
                                                     prep.codes)

@@ -60,9 +60,26 @@ class Indices:
     total_change: np.ndarray  # per factor: mean Σ_r (f(A) − f(A_B^i))² / 2, the numerator of ST
 
 
-def _estimate(first_rows: np.ndarray, total_rows: np.ndarray, V: float, boot_variance: Callable[[np.ndarray],
-              np.ndarray], n_boot: int, seed: int, level: float) -> Indices:
-    """The indices from per-row terms (factors × M), with bootstrap intervals over the M rows."""
+@dataclass(frozen=True)
+class _Terms:
+    """One kind of output (numbers, or labels), reduced to what the estimators need.
+
+    Per row of the design: ``first(x)`` is Σ_r (f(B) − c)·(x − f(A)) and ``total(x)`` is
+    Σ_r (f(A) − x)² / 2, for x = f(A_B^i); ``variance`` is Σ_r V_r over A and B, and
+    ``boot_variance`` the same for resamples given as counts of the base rows (n_boot × M).
+    """
+
+    first: Callable[[np.ndarray], np.ndarray]
+    total: Callable[[np.ndarray], np.ndarray]
+    variance: float
+    boot_variance: Callable[[np.ndarray], np.ndarray]
+
+
+def _estimate(terms: _Terms, fAB: Sequence[np.ndarray], n_boot: int, seed: int, level: float) -> Indices:
+    """The indices of every factor, with bootstrap intervals over the M rows."""
+    first_rows = np.stack([terms.first(x) for x in fAB])
+    total_rows = np.stack([terms.total(x) for x in fAB])
+    V = terms.variance
     factors, m = total_rows.shape
     nan = np.full((factors, 2), np.nan)
     if V <= 0:
@@ -74,7 +91,7 @@ def _estimate(first_rows: np.ndarray, total_rows: np.ndarray, V: float, boot_var
     # Each resample as counts of the base rows, so every statistic is one matrix product.
     rng = np.random.default_rng(seed)
     counts = np.stack([np.bincount(rng.integers(0, m, m), minlength=m) for _ in range(n_boot)]).astype(float)
-    V_boot = boot_variance(counts)
+    V_boot = terms.boot_variance(counts)
     # A resample whose outputs are all alike has no variance, but the two algebraic forms of it
     # (from labels, from one-hot sums) leave different rounding residue (0 against 2.8e-17), so
     # "no variance" is judged against a tolerance relative to the full variance, not against 0.
@@ -106,17 +123,19 @@ def indices(fA: np.ndarray, fB: np.ndarray, fAB: Sequence[np.ndarray], n_boot: i
     centre = np.concatenate([fA[:, keep], fB[:, keep]]).mean(axis=0)
     # Centred on the pooled mean: the variance does not change, the sums of squares stay small.
     a, b = fA[:, keep] - centre, fB[:, keep] - centre
-    first_rows = np.stack([(b * (np.asarray(x, dtype=float)[:, keep] - centre - a)).sum(axis=1) for x in fAB])
-    total_rows = np.stack([0.5 * ((a - (np.asarray(x, dtype=float)[:, keep] - centre)) ** 2).sum(axis=1)
-                           for x in fAB])
-    V = float(np.concatenate([a, b]).var(axis=0).sum())
     m = len(a)
     squares = (a**2).sum(axis=1) + (b**2).sum(axis=1)
+
+    def centred(x: np.ndarray) -> np.ndarray:
+        return np.asarray(x, dtype=float)[:, keep] - centre
 
     def boot_variance(counts: np.ndarray) -> np.ndarray:
         return counts @ squares / (2 * m) - ((counts @ (a + b) / (2 * m)) ** 2).sum(axis=1)
 
-    return _estimate(first_rows, total_rows, V, boot_variance, n_boot, seed, level)
+    terms = _Terms(first=lambda x: (b * (centred(x) - a)).sum(axis=1),
+                   total=lambda x: 0.5 * ((a - centred(x)) ** 2).sum(axis=1),
+                   variance=float(np.concatenate([a, b]).var(axis=0).sum()), boot_variance=boot_variance)
+    return _estimate(terms, fAB, n_boot, seed, level)
 
 
 def type_indices(tA: np.ndarray, tB: np.ndarray, tAB: Sequence[np.ndarray], n_classes: int, n_boot: int = 200,
@@ -132,17 +151,16 @@ def type_indices(tA: np.ndarray, tB: np.ndarray, tAB: Sequence[np.ndarray], n_cl
     both = np.concatenate([tA, tB])
     share = np.stack([(both == t).mean(axis=0) for t in range(n_classes)])  # classes × outputs
     cols = np.arange(outputs)
+    indicator = [(tA == t).astype(float) + (tB == t) for t in range(n_classes)]
 
     def p(labels: np.ndarray) -> np.ndarray:
         return share[labels, cols]
-
-    first_rows = np.stack([((tB == x).astype(float) - (tB == tA) - p(x) + p(tA)).sum(axis=1) for x in tAB])
-    total_rows = np.stack([(tA != x).sum(axis=1).astype(float) for x in tAB])
-    V = float((1 - (share**2).sum(axis=0)).sum())
-    indicator = [(tA == t).astype(float) + (tB == t) for t in range(n_classes)]
 
     def boot_variance(counts: np.ndarray) -> np.ndarray:
         # Σ over outputs and classes of E[e²] − E[e]²; e² = e, and each run has one class per output.
         return outputs - sum(((counts @ x) / (2 * m)) ** 2 for x in indicator).sum(axis=1)
 
-    return _estimate(first_rows, total_rows, V, boot_variance, n_boot, seed, level)
+    terms = _Terms(first=lambda x: ((tB == x).astype(float) - (tB == tA) - p(x) + p(tA)).sum(axis=1),
+                   total=lambda x: (tA != x).sum(axis=1).astype(float),
+                   variance=float((1 - (share**2).sum(axis=0)).sum()), boot_variance=boot_variance)
+    return _estimate(terms, tAB, n_boot, seed, level)

@@ -14,11 +14,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-import pandas as pd
-
 from ..core.catalog import DIMENSIONS, Catalog, Indicator, load_catalog
 from ..core.config import check
-from ..data.load import ON_UNMATCHED, VINTAGES, table_spec
+from ..data.specs import ON_UNMATCHED, VINTAGES, table_spec
 from ..data.transform import GAP_POLICIES
 from ..errors import TypologyError
 from ..render.webmap import tile_layer
@@ -57,8 +55,7 @@ def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Ind
     _check_scoring(config["scoring"], chosen)
     typology = config["typology"]
     settings(typology)
-    # Fitting on no units parses every condition and checks axes, types and keys, with no data.
-    rule_model(typology).fit(pd.DataFrame(columns=list(DIMENSIONS), dtype=float))
+    rule_model(typology).check(list(DIMENSIONS))
     # k: auto is known only after the run; any k stands in for it here, as in the Monte Carlo's own check.
     plan(config, nominal_k=2)
     data = config["data"]

@@ -200,13 +200,15 @@ class RuleTypology:
         where = {name: j for j, name in enumerate(columns)}
         return {name: np.array([where[d] for d in spec["dimensions"]]) for name, spec in self.axes.items()}
 
+    def check(self, dimensions: list[str]) -> list[list[Condition]]:
+        """Validate axes, types and keys and parse every condition, with no data (before a run)."""
+        self._validate(dimensions)
+        return [[Condition.parse(axis, text, f"typology.types[{i}].when.{axis}")
+                 for axis, text in (spec.get("when") or {}).items()]
+                for i, spec in enumerate(self.types)]
+
     def fit(self, scores: pd.DataFrame) -> RuleTypology:
-        self._validate(list(scores.columns))
-        self.conditions_ = [
-            [Condition.parse(axis, text, f"typology.types[{i}].when.{axis}")
-             for axis, text in (spec.get("when") or {}).items()]
-            for i, spec in enumerate(self.types)
-        ]
+        self.conditions_ = self.check(list(scores.columns))
         self.axes_ = self.axis_scores(scores)
         self.thresholds_ = [[float(t) for t in ts] for ts in thresholds_of(self.conditions_, _arrays(self.axes_))]
         return self

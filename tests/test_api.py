@@ -13,9 +13,10 @@ from typology.api.compare import profile_distances
 from typology.api.results import agreement, from_run, load, run_variants, type_table
 from typology.data.regions import resolve
 from typology.errors import TypologyError
-from typology.run.outputs import write_run
 from typology.scoring.aggregate import score_dimension
 from typology.scoring.normalise import NORMALISERS
+
+from .conftest import copy_folder
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +78,8 @@ def test_results_frame_is_a_geodataframe_with_a_label_column(res, default_table)
     assert res.type_key("사회주도형") == "society_led"
 
 
-def test_run_folder_round_trip(tmp_path, default_run, res):
-    folder = write_run(default_run, tmp_path / "run")
+def test_run_folder_round_trip(tmp_path, default_run_folder, res):
+    folder = copy_folder(default_run_folder, tmp_path / "run")  # write_run(default_run), shared
     again = load(folder)
     cols = [c for c in res.frame.columns if c != "geometry"]
     pd.testing.assert_frame_equal(again.frame[cols].reset_index(drop=True), res.frame[cols].reset_index(drop=True),
@@ -94,8 +95,8 @@ def test_run_folder_round_trip(tmp_path, default_run, res):
         load(tmp_path / "run", ["scoring.min_share=1"])
 
 
-def test_edited_run_folder_is_caught(tmp_path, default_run):
-    folder = write_run(default_run, tmp_path / "run")
+def test_edited_run_folder_is_caught(tmp_path, default_run_folder):
+    folder = copy_folder(default_run_folder, tmp_path / "run")  # write_run(default_run), shared
     (folder / "scores.gpkg").unlink()
     table = pd.read_csv(folder / "scores.csv", dtype={"code": str}, encoding="utf-8-sig")
     table.loc[0, "type"] = "resource_combining" if table.loc[0, "type"] == "society_led" else "society_led"

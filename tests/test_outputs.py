@@ -18,9 +18,9 @@ def with_output(result, **output):
 
 
 @pytest.fixture(scope="module")
-def folders(default_run, tmp_path_factory):
-    base = tmp_path_factory.mktemp("runs")
-    return write_run(default_run, base / "a"), write_run(default_run, base / "b")
+def folders(default_run, default_run_folder, tmp_path_factory):
+    # The session's written default run (conftest.default_run_folder) and a second write of the same run.
+    return default_run_folder, write_run(default_run, tmp_path_factory.mktemp("runs") / "b")
 
 
 def test_default_run_writes_maps_report_and_workbook(folders):

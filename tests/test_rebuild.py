@@ -12,12 +12,11 @@ from typology.errors import TypologyError
 from typology.run.outputs import write_run
 from typology.run.rebuild import rebuild
 
-from .conftest import run_cli, write_config
+from .conftest import copy_folder, run_cli, write_config
 
 
-def test_rebuild_of_the_default_run_is_byte_identical(tmp_path):
-    original = tmp_path / "default"
-    assert run_cli("run", "--out", str(original)).returncode == 0
+def test_rebuild_of_the_default_run_is_byte_identical(cli_run_dir, tmp_path):
+    original = copy_folder(cli_run_dir, tmp_path / "default")  # `typology run`'s folder (conftest.cli_run_dir)
     result = run_cli("rebuild", str(original / "manifest.json"))
     assert result.returncode == 0, result.stderr
     rebuilt = tmp_path / "default-rebuild"

@@ -1,4 +1,5 @@
-"""End to end: the default config on the bundled real data, through the CLI."""
+"""End to end: the default config on the bundled real data, through the CLI (the run_dir fixture as a process of
+its own, marked e2e; the other runs in this process)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,10 @@ from .output_helpers import map_data
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    cwd = tmp_path_factory.mktemp("cwd")
-    result = run_cli("run", cwd=cwd)  # no arguments: configs/default.yaml → out/default/
-    assert result.returncode == 0, result.stderr
-    return cwd / "out" / "default"
+def run_dir(cli_run_dir):
+    # End to end, a process of its own (conftest.cli_run_dir): `python -m typology run` with no
+    # arguments: configs/default.yaml → out/default/
+    return cli_run_dir
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +27,7 @@ def scores(run_dir):
     return pd.read_csv(run_dir / "scores.csv", dtype={"code": str}, encoding="utf-8-sig")
 
 
+@pytest.mark.e2e
 def test_outputs_are_written(run_dir):
     for name in ("scores.csv", "scores.gpkg", "map.html", "manifest.json", "coverage.csv", "exclusions.csv",
                  "indicators.csv"):

@@ -2,7 +2,6 @@
 
 - the rules bootstrap refits with numpy (``Condition.threshold_of``, ``RuleTypology.assign_values``)
   instead of a RuleTypology per replicate;
-- the static maps are drawn in forked processes (``outputs.StaticMaps``) instead of in-process;
 - ``score_frame`` scores any frame with the same steps as the run.
 """
 
@@ -14,13 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from typology import paths
 from typology.core.catalog import DIMENSIONS
-from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
-from typology.render.layers import build_layers
-from typology.render.static_maps import map_frame, render_static_maps
-from typology.render.webmap import dimension_names
-from typology.run.outputs import StaticMaps
 from typology.scoring.score import score, score_frame
 from typology.typologies.classify import Condition, classify, rule_model
 from typology.typologies.stability import bootstrap
@@ -86,20 +79,6 @@ def test_rules_bootstrap_with_missing_axes_on_synthetic_units():
                      25, spec["seed"])
     np.testing.assert_array_equal(out.typed.loc[typed.index, "type_stability"].to_numpy(),
                                   slow.probability.reindex(typed.index).round(4).to_numpy())
-
-
-def test_static_maps_from_the_worker_are_the_in_process_bytes(default_run):
-    table = default_run.table()
-    layers = build_layers(table, default_run.config, dimension_names(default_run))
-    sido_names = pd.read_csv(paths.SIDO, dtype=str, encoding="utf-8-sig")
-    here = render_static_maps(map_frame(attach(table, load_unit_geometry()), load_sido_geometry(), sido_names),
-                              layers, default_run.config, dpi=80)
-    with StaticMaps(fork=True) as maps:
-        maps.submit(table, layers, default_run.config, 80)
-        there = maps.files()
-    assert set(there) == {"map_type.png", "map_dimensions.png", "maps.pdf"}
-    for name, data in here.items():
-        assert there[name] == data, name
 
 
 def test_score_frame_reproduces_the_run(default_run):

@@ -238,47 +238,25 @@ def figure_bytes(fig: Any, fmt: str, dpi: int) -> bytes:
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """What the static maps need before any score exists: the frame simplified for each figure,
-    and its paths. ``outputs`` builds it in a worker process while the pipeline runs."""
+class FigureFrames:
+    """A frame simplified once for each figure (``SIMPLIFY_M``), with its polygons as paths."""
 
-    frame: MapFrame
     frames: dict[str, MapFrame]
     shapes: dict[str, _Shapes]
 
     @classmethod
-    def of(cls, frame: MapFrame) -> Prepared:
+    def of(cls, frame: MapFrame) -> FigureFrames:
         frames = {name: frame.simplified(tolerance) for name, tolerance in SIMPLIFY_M.items()}
-        return cls(frame, frames, {name: _Shapes.of(f) for name, f in frames.items()})
+        return cls(frames, {name: _Shapes.of(f) for name, f in frames.items()})
 
 
-def frame_for(names: pd.DataFrame) -> MapFrame:
-    """The units of ``names`` (columns code, name) and the 시도, in the national grid."""
+def frame_for(units: gpd.GeoDataFrame) -> MapFrame:
+    """The frame of ``units`` (code, name, geometry) and the bundled 시도."""
     from .. import paths
-    from ..data.geometry import attach, load_sido_geometry, load_unit_geometry
+    from ..data.geometry import load_sido_geometry
 
     sido_names = pd.read_csv(paths.require(paths.SIDO, "시도 table"), dtype=str, encoding="utf-8-sig")
-    return map_frame(attach(names, load_unit_geometry()), load_sido_geometry(), sido_names)
-
-
-def bundled_frame() -> MapFrame:
-    """The bundled units (with their Korean names): the frame of a run on the bundled unit table,
-    built without the run's results."""
-    from ..data.units import load_units
-
-    return frame_for(load_units()[["code", "name_ko"]].rename(columns={"name_ko": "name"}))
-
-
-def warm_up() -> None:
-    """Import the renderers and register the Hangul font: most of the cost of a first map, paid
-    before the results exist."""
-    import matplotlib.backends.backend_agg  # noqa: F401
-    import matplotlib.backends.backend_pdf  # noqa: F401
-    import matplotlib.figure  # noqa: F401
-
-    from .fonts import hangul_family
-
-    hangul_family()
+    return map_frame(units, load_sido_geometry(), sido_names)
 
 
 def render_static_maps(frame: MapFrame, layers: list[MapLayer], config: dict[str, Any],
@@ -288,28 +266,23 @@ def render_static_maps(frame: MapFrame, layers: list[MapLayer], config: dict[str
     One PDF for both maps: the Hangul font is subset and embedded once, which is most of the
     cost of writing a PDF.
     """
-    return render_prepared(Prepared.of(frame), layers, config, dpi)
-
-
-def render_prepared(prepared: Prepared, layers: list[MapLayer], config: dict[str, Any],
-                    dpi: int = 150) -> dict[str, bytes]:
-    """``render_static_maps`` from a frame already simplified (``Prepared``)."""
     from .fonts import hangul_rc
 
     with hangul_rc():
-        figures = laid_out_figures(prepared, layers, config, dpi)
+        figures = laid_out_figures(FigureFrames.of(frame), layers, config, dpi)
         return {**render_pngs(figures, dpi), **render_pdf(figures)}
 
 
-def laid_out_figures(prepared: Prepared, layers: list[MapLayer], config: dict[str, Any], dpi: int) -> dict[str, Any]:
+def laid_out_figures(figure_frames: FigureFrames, layers: list[MapLayer], config: dict[str, Any],
+                     dpi: int) -> dict[str, Any]:
     """Both figures, laid out once at the PNG's resolution and then fixed: the PNG and the PDF page
-    of a map share one layout (the text is measured once), whichever process draws them.
+    of a map share one layout (the text is measured once).
 
     Call inside ``fonts.hangul_rc()``.
     """
     by_key = {layer.key: layer for layer in layers}
     title = str(config.get("title_ko") or "지역 유형")
-    frames, shapes = prepared.frames, prepared.shapes
+    frames, shapes = figure_frames.frames, figure_frames.shapes
     figures = {
         "map_type": type_map_figure(frames["type"], by_key["type"], title, str(config.get("title_en") or ""),
                                     shapes=shapes["type"]),

@@ -2,10 +2,13 @@
 
 - the rules bootstrap refits with numpy (``Condition.threshold_of``, ``RuleTypology.assign_values``)
   instead of a RuleTypology per replicate;
+- ``write_run`` draws the static maps in a worker thread while it writes the other files;
 - ``score_frame`` scores any frame with the same steps as the run.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -81,6 +84,24 @@ def test_rules_bootstrap_with_missing_axes_on_synthetic_units():
                                   slow.probability.reindex(typed.index).round(4).to_numpy())
 
 
+def test_static_maps_from_the_run_folder_are_the_directly_drawn_bytes(default_run, tmp_path):
+    from typology.data.geometry import attach, load_unit_geometry
+    from typology.render.layers import build_layers
+    from typology.render.static_maps import frame_for, render_static_maps
+    from typology.render.webmap import dimension_names
+    from typology.run.outputs import write_run
+
+    table = default_run.table()
+    layers = build_layers(table, default_run.config, dimension_names(default_run))
+    here = render_static_maps(frame_for(attach(table, load_unit_geometry())), layers, default_run.config, dpi=80)
+    small = dataclasses.replace(default_run, config={**default_run.config, "output": {
+        **default_run.config["output"], "static_dpi": 80, "report": False, "xlsx": False}})
+    folder = write_run(small, tmp_path / "run")
+    assert set(here) == {"map_type.png", "map_dimensions.png", "maps.pdf"}
+    for name, data in here.items():
+        assert (folder / name).read_bytes() == data, name
+
+
 def test_score_frame_reproduces_the_run(default_run):
     dimension_of = {i.key: i.dimension for i in default_run.indicators}
     directions = {i.key: i.direction for i in default_run.indicators}
@@ -117,8 +138,6 @@ def test_score_with_the_default_dimensions_is_unchanged(default_run):
 
 def test_every_file_of_the_run_folder_is_the_same_twice(default_run, tmp_path):
     # The maps, report and workbook are compared in test_outputs; here the rest, scores.gpkg included.
-    import dataclasses
-
     from typology.run.outputs import write_run
 
     lean = dataclasses.replace(default_run, config={**default_run.config, "output": {

@@ -250,13 +250,14 @@ class FigureFrames:
         return cls(frames, {name: _Shapes.of(f) for name, f in frames.items()})
 
 
-def frame_for(units: gpd.GeoDataFrame) -> MapFrame:
-    """The frame of ``units`` (code, name, geometry) and the bundled 시도."""
+def frame_for(units: gpd.GeoDataFrame, sido: gpd.GeoDataFrame | None = None) -> MapFrame:
+    """The frame of ``units`` (code, name, geometry) and the 시도 (default: the bundled ones), with
+    the 시도's short names."""
     from .. import paths
     from ..data.geometry import load_sido_geometry
 
     sido_names = pd.read_csv(paths.require(paths.SIDO, "시도 table"), dtype=str, encoding="utf-8-sig")
-    return map_frame(units, load_sido_geometry(), sido_names)
+    return map_frame(units, load_sido_geometry() if sido is None else sido, sido_names)
 
 
 def render_static_maps(frame: MapFrame, layers: list[MapLayer], config: dict[str, Any],
@@ -269,42 +270,34 @@ def render_static_maps(frame: MapFrame, layers: list[MapLayer], config: dict[str
     from .fonts import hangul_rc
 
     with hangul_rc():
-        figures = laid_out_figures(FigureFrames.of(frame), layers, config, dpi)
-        return {**render_pngs(figures, dpi), **render_pdf(figures)}
+        figures = _figures(FigureFrames.of(frame), layers, config)
+        pngs = {}
+        for name, fig in figures.items():
+            # The PNG save lays the figure out (constrained layout, text measured at this dpi);
+            # the layout is then kept, so the PDF page shows the same map and the text is
+            # measured once.
+            fig.set_dpi(dpi)
+            pngs[f"{name}.png"] = figure_bytes(fig, "png", dpi)
+            fig.set_layout_engine("none")
+        return {**pngs, **_pdf(figures)}
 
 
-def laid_out_figures(figure_frames: FigureFrames, layers: list[MapLayer], config: dict[str, Any],
-                     dpi: int) -> dict[str, Any]:
-    """Both figures, laid out once at the PNG's resolution and then fixed: the PNG and the PDF page
-    of a map share one layout (the text is measured once).
-
-    Call inside ``fonts.hangul_rc()``.
-    """
+def _figures(figure_frames: FigureFrames, layers: list[MapLayer], config: dict[str, Any]) -> dict[str, Any]:
+    """The type map and the dimension maps, not yet laid out. Call inside ``fonts.hangul_rc()``."""
     by_key = {layer.key: layer for layer in layers}
     title = str(config.get("title_ko") or "지역 유형")
     frames, shapes = figure_frames.frames, figure_frames.shapes
-    figures = {
+    return {
         "map_type": type_map_figure(frames["type"], by_key["type"], title, str(config.get("title_en") or ""),
                                     shapes=shapes["type"]),
         "map_dimensions": dimension_maps_figure(frames["dimensions"], [by_key[d] for d in DIMENSIONS],
                                                 f"{title}: 차원별 점수 (dimension scores)",
                                                 shapes=shapes["dimensions"]),
     }
-    for fig in figures.values():
-        # The layout a PNG save at this dpi would compute (so the PNG bytes are the same), then kept.
-        fig.set_dpi(dpi)
-        fig.draw_without_rendering()
-        fig.set_layout_engine("none")
-    return figures
 
 
-def render_pngs(figures: dict[str, Any], dpi: int = 150) -> dict[str, bytes]:
-    """map_type.png and map_dimensions.png from ``laid_out_figures`` (inside ``fonts.hangul_rc()``)."""
-    return {f"{name}.png": figure_bytes(fig, "png", dpi) for name, fig in figures.items()}
-
-
-def render_pdf(figures: dict[str, Any]) -> dict[str, bytes]:
-    """maps.pdf, both maps, one page each, from ``laid_out_figures`` (inside ``fonts.hangul_rc()``)."""
+def _pdf(figures: dict[str, Any]) -> dict[str, bytes]:
+    """maps.pdf, both maps, one page each, from figures already laid out (inside ``fonts.hangul_rc()``)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
     buffer = io.BytesIO()

@@ -7,6 +7,7 @@ always written.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -50,26 +51,28 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
     dpi = _dpi(out_cfg["static_dpi"]) if out_cfg["static_maps"] else None
     table = result.table()
     layers = build_layers(table, result.config, dimension_names(result))
-    geo = attach(table, load_unit_geometry())
-    with atomic_dir(out_dir) as tmp:
+    geo, sido = attach(table, load_unit_geometry()), load_sido_geometry()
+    # The static maps take half the time of the outputs, and much of it (zlib, PNG encoding) is C
+    # that lets go of the GIL: drawn in a thread, they overlap the files written meanwhile. Only
+    # that thread uses matplotlib until its result is taken.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="static-maps") as pool, atomic_dir(out_dir) as tmp:
+        maps = pool.submit(_static_maps, geo, sido, layers, result.config, dpi) if dpi is not None else None
         _write_tables(result, table, tmp)
         write_gpkg(geo, tmp / "scores.gpkg")
         (tmp / "manifest.json").write_bytes(manifest_text(result).encode("utf-8"))
-        (tmp / "map.html").write_bytes(build_map(result, table, geo, load_sido_geometry(), layers).encode("utf-8"))
-        type_png = None
-        if dpi is not None:
-            maps = _static_maps(geo, layers, result.config, dpi)
-            for name, data in maps.items():
-                (tmp / name).write_bytes(data)
-            type_png = maps["map_type.png"]
-        if out_cfg["report"]:
-            from ..render.report import build_report
-
-            (tmp / "report.html").write_bytes(build_report(result, table, layers[0], type_png).encode("utf-8"))
+        (tmp / "map.html").write_bytes(build_map(result, table, geo, sido, layers).encode("utf-8"))
         if out_cfg["xlsx"]:
             from ..render.xlsx import workbook_bytes
 
             (tmp / "scores.xlsx").write_bytes(workbook_bytes(result, table, indicator_table(result)))
+        drawn = maps.result() if maps is not None else {}
+        for name, data in drawn.items():
+            (tmp / name).write_bytes(data)
+        if out_cfg["report"]:
+            from ..render.report import build_report
+
+            report = build_report(result, table, layers[0], drawn.get("map_type.png"))
+            (tmp / "report.html").write_bytes(report.encode("utf-8"))
     return out_dir
 
 
@@ -84,11 +87,11 @@ def _write_tables(result: RunResult, table: pd.DataFrame, folder: Path) -> None:
         (folder / f"{_safe_name(name)}.png").write_bytes(png)
 
 
-def _static_maps(geo: Any, layers: list[MapLayer], config: dict[str, Any], dpi: int) -> dict[str, bytes]:
+def _static_maps(geo: Any, sido: Any, layers: list[MapLayer], config: dict[str, Any], dpi: int) -> dict[str, bytes]:
     # matplotlib is imported only by a run that draws.
     from ..render.static_maps import frame_for, render_static_maps
 
-    return render_static_maps(frame_for(geo), layers, config, dpi)
+    return render_static_maps(frame_for(geo, sido), layers, config, dpi)
 
 
 def _dpi(value: object) -> int:

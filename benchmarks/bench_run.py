@@ -8,8 +8,8 @@ avoid loading: pandas, numpy, geopandas, shapely, pyproj, pyogrio, pyarrow, matp
 fontTools, PIL, openpyxl, yaml, typer and what they pull in. The script prints the packages.
 
 Every figure is the median of ``--repeat`` new processes, after one untimed run that warms the
-OS file cache. Wall time is what a user waits; CPU time (user + system, the run's worker
-process included) is what the machine spent, and is the steadier figure on a busy machine.
+OS file cache. Wall time is what a user waits; CPU time (user + system) is what the machine spent,
+and is the steadier figure on a busy machine.
 
     python benchmarks/bench_run.py [--repeat 5]
     python benchmarks/bench_run.py --src /path/to/other/checkout       # time another checkout instead
@@ -37,16 +37,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS, TARGET_RATIO = 3.0, 1.5
 
-# Runs the default run in this process with the static maps drawn here too (no worker), and
-# writes the non-standard-library modules it imported, in import order.
+# Runs the default run in this process and writes the non-standard-library modules it imported,
+# in import order.
 RECORD = """
 import atexit, json, runpy, sys
 out, modules = sys.argv[1], sys.argv[2]
-try:
-    import typology.run.background
-    typology.background.can_fork = lambda: False
-except ImportError:
-    pass
 def dump():
     skip = set(sys.stdlib_module_names) | {"typology", "__main__", "__mp_main__"}
     names = [m for m, mod in list(sys.modules.items()) if mod is not None and m.split(".")[0] not in skip

@@ -2,11 +2,13 @@
 
 - the rules bootstrap refits with numpy (``rules.thresholds_of``, ``rules.first_match``)
   instead of a RuleTypology per replicate;
-- the static maps are drawn in forked processes (``outputs.StaticMaps``) instead of in-process;
+- ``write_run`` draws the static maps in a worker thread while it writes the other files;
 - ``score_frame`` scores any frame with the same steps as the run.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -14,13 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from typology import paths
 from typology.core.catalog import DIMENSIONS
-from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
-from typology.render.layers import build_layers
-from typology.render.static_maps import map_frame, render_static_maps
-from typology.render.webmap import dimension_names
-from typology.run.outputs import StaticMaps
 from typology.scoring.score import score, score_frame
 from typology.typologies.classify import classify
 from typology.typologies.rules import Condition, rule_model, thresholds_of
@@ -89,18 +85,22 @@ def test_rules_bootstrap_with_missing_axes_on_synthetic_units():
                                   slow.probability.reindex(typed.index).round(4).to_numpy())
 
 
-def test_static_maps_from_the_worker_are_the_in_process_bytes(default_run):
+def test_static_maps_from_the_run_folder_are_the_directly_drawn_bytes(default_run, tmp_path):
+    from typology.data.geometry import attach, load_unit_geometry
+    from typology.render.layers import build_layers
+    from typology.render.static_maps import frame_for, render_static_maps
+    from typology.render.webmap import dimension_names
+    from typology.run.outputs import write_run
+
     table = default_run.table()
     layers = build_layers(table, default_run.config, dimension_names(default_run))
-    sido_names = pd.read_csv(paths.SIDO, dtype=str, encoding="utf-8-sig")
-    here = render_static_maps(map_frame(attach(table, load_unit_geometry()), load_sido_geometry(), sido_names),
-                              layers, default_run.config, dpi=80)
-    with StaticMaps(fork=True) as maps:
-        maps.submit(table, layers, default_run.config, 80)
-        there = maps.files()
-    assert set(there) == {"map_type.png", "map_dimensions.png", "maps.pdf"}
+    here = render_static_maps(frame_for(attach(table, load_unit_geometry())), layers, default_run.config, dpi=80)
+    small = dataclasses.replace(default_run, config={**default_run.config, "output": {
+        **default_run.config["output"], "static_dpi": 80, "report": False, "xlsx": False}})
+    folder = write_run(small, tmp_path / "run")
+    assert set(here) == {"map_type.png", "map_dimensions.png", "maps.pdf"}
     for name, data in here.items():
-        assert there[name] == data, name
+        assert (folder / name).read_bytes() == data, name
 
 
 def test_score_frame_reproduces_the_run(default_run):
@@ -139,8 +139,6 @@ def test_score_with_the_default_dimensions_is_unchanged(default_run):
 
 def test_every_file_of_the_run_folder_is_the_same_twice(default_run, tmp_path):
     # The maps, report and workbook are compared in test_outputs; here the rest, scores.gpkg included.
-    import dataclasses
-
     from typology.run.outputs import write_run
 
     lean = dataclasses.replace(default_run, config={**default_run.config, "output": {

@@ -37,20 +37,17 @@ def run(
     from .core.atomic import write_csv
     from .core.config import load_config
     from .data.load import UnmatchedRowsError
-    from .run.outputs import static_maps_for, write_run
+    from .run.outputs import write_run
     from .run.pipeline import run as run_pipeline
     from .run.validate import validate
 
     started = time.perf_counter()
-    maps = None
     try:
         cfg = load_config(config or paths.DEFAULT_CONFIG, set_ or [])
         validate(cfg)  # before the static maps' child starts: a bad config costs nothing
         target = out or Path(cfg["output"]["dir"] or Path("out") / cfg["name"])
         # A failed run writes no run folder, so rows that stopped it are listed beside it.
         side = target.parent / f"{target.name}.unmatched.csv"
-        # The static maps' child process starts now: its imports and geometry overlap the pipeline.
-        maps = static_maps_for(cfg)
         try:
             # Warnings (e.g. how islands are joined for a spatial method) are part of the
             # result: printed as plain lines, not as Python's file:line warning format.
@@ -63,14 +60,11 @@ def run(
             write_csv(exc.unmatched, side, bom=True)
             raise TypologyError(f"{exc.summary}; all {len(exc.unmatched)} rows set aside are listed in {side}") \
                 from None
-        write_run(result, target, maps)
+        write_run(result, target)
         side.unlink(missing_ok=True)  # it described an earlier failed run of this folder
     except TypologyError as exc:
         _fail(exc)
         return
-    finally:
-        if maps is not None:
-            maps.close()
     stale = result.years[result.years["year_status"] != "within range"]
     if len(stale):
         listed = ", ".join(f"{r.indicator} ({r.years})" for r in stale.itertuples())

@@ -9,7 +9,3 @@ from __future__ import annotations
 
 class TypologyError(Exception):
     """A user-facing error: bad config, bad data, unknown key or method."""
-
-
-def fail(message: str) -> None:
-    raise TypologyError(message)

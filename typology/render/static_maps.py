@@ -238,47 +238,26 @@ def figure_bytes(fig: Any, fmt: str, dpi: int) -> bytes:
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """What the static maps need before any score exists: the frame simplified for each figure,
-    and its paths. ``outputs`` builds it in a worker process while the pipeline runs."""
+class FigureFrames:
+    """A frame simplified once for each figure (``SIMPLIFY_M``), with its polygons as paths."""
 
-    frame: MapFrame
     frames: dict[str, MapFrame]
     shapes: dict[str, _Shapes]
 
     @classmethod
-    def of(cls, frame: MapFrame) -> Prepared:
+    def of(cls, frame: MapFrame) -> FigureFrames:
         frames = {name: frame.simplified(tolerance) for name, tolerance in SIMPLIFY_M.items()}
-        return cls(frame, frames, {name: _Shapes.of(f) for name, f in frames.items()})
+        return cls(frames, {name: _Shapes.of(f) for name, f in frames.items()})
 
 
-def frame_for(names: pd.DataFrame) -> MapFrame:
-    """The units of ``names`` (columns code, name) and the 시도, in the national grid."""
+def frame_for(units: gpd.GeoDataFrame, sido: gpd.GeoDataFrame | None = None) -> MapFrame:
+    """The frame of ``units`` (code, name, geometry) and the 시도 (default: the bundled ones), with
+    the 시도's short names."""
     from .. import paths
-    from ..data.geometry import attach, load_sido_geometry, load_unit_geometry
+    from ..data.geometry import load_sido_geometry
 
     sido_names = pd.read_csv(paths.require(paths.SIDO, "시도 table"), dtype=str, encoding="utf-8-sig")
-    return map_frame(attach(names, load_unit_geometry()), load_sido_geometry(), sido_names)
-
-
-def bundled_frame() -> MapFrame:
-    """The bundled units (with their Korean names): the frame of a run on the bundled unit table,
-    built without the run's results."""
-    from ..data.units import load_units
-
-    return frame_for(load_units()[["code", "name_ko"]].rename(columns={"name_ko": "name"}))
-
-
-def warm_up() -> None:
-    """Import the renderers and register the Hangul font: most of the cost of a first map, paid
-    before the results exist."""
-    import matplotlib.backends.backend_agg  # noqa: F401
-    import matplotlib.backends.backend_pdf  # noqa: F401
-    import matplotlib.figure  # noqa: F401
-
-    from .fonts import hangul_family
-
-    hangul_family()
+    return map_frame(units, load_sido_geometry() if sido is None else sido, sido_names)
 
 
 def render_static_maps(frame: MapFrame, layers: list[MapLayer], config: dict[str, Any],
@@ -288,50 +267,37 @@ def render_static_maps(frame: MapFrame, layers: list[MapLayer], config: dict[str
     One PDF for both maps: the Hangul font is subset and embedded once, which is most of the
     cost of writing a PDF.
     """
-    return render_prepared(Prepared.of(frame), layers, config, dpi)
-
-
-def render_prepared(prepared: Prepared, layers: list[MapLayer], config: dict[str, Any],
-                    dpi: int = 150) -> dict[str, bytes]:
-    """``render_static_maps`` from a frame already simplified (``Prepared``)."""
     from .fonts import hangul_rc
 
     with hangul_rc():
-        figures = laid_out_figures(prepared, layers, config, dpi)
-        return {**render_pngs(figures, dpi), **render_pdf(figures)}
+        figures = _figures(FigureFrames.of(frame), layers, config)
+        pngs = {}
+        for name, fig in figures.items():
+            # The PNG save lays the figure out (constrained layout, text measured at this dpi);
+            # the layout is then kept, so the PDF page shows the same map and the text is
+            # measured once.
+            fig.set_dpi(dpi)
+            pngs[f"{name}.png"] = figure_bytes(fig, "png", dpi)
+            fig.set_layout_engine("none")
+        return {**pngs, **_pdf(figures)}
 
 
-def laid_out_figures(prepared: Prepared, layers: list[MapLayer], config: dict[str, Any], dpi: int) -> dict[str, Any]:
-    """Both figures, laid out once at the PNG's resolution and then fixed: the PNG and the PDF page
-    of a map share one layout (the text is measured once), whichever process draws them.
-
-    Call inside ``fonts.hangul_rc()``.
-    """
+def _figures(figure_frames: FigureFrames, layers: list[MapLayer], config: dict[str, Any]) -> dict[str, Any]:
+    """The type map and the dimension maps, not yet laid out. Call inside ``fonts.hangul_rc()``."""
     by_key = {layer.key: layer for layer in layers}
     title = str(config.get("title_ko") or "지역 유형")
-    frames, shapes = prepared.frames, prepared.shapes
-    figures = {
+    frames, shapes = figure_frames.frames, figure_frames.shapes
+    return {
         "map_type": type_map_figure(frames["type"], by_key["type"], title, str(config.get("title_en") or ""),
                                     shapes=shapes["type"]),
         "map_dimensions": dimension_maps_figure(frames["dimensions"], [by_key[d] for d in DIMENSIONS],
                                                 f"{title}: 차원별 점수 (dimension scores)",
                                                 shapes=shapes["dimensions"]),
     }
-    for fig in figures.values():
-        # The layout a PNG save at this dpi would compute (so the PNG bytes are the same), then kept.
-        fig.set_dpi(dpi)
-        fig.draw_without_rendering()
-        fig.set_layout_engine("none")
-    return figures
 
 
-def render_pngs(figures: dict[str, Any], dpi: int = 150) -> dict[str, bytes]:
-    """map_type.png and map_dimensions.png from ``laid_out_figures`` (inside ``fonts.hangul_rc()``)."""
-    return {f"{name}.png": figure_bytes(fig, "png", dpi) for name, fig in figures.items()}
-
-
-def render_pdf(figures: dict[str, Any]) -> dict[str, bytes]:
-    """maps.pdf, both maps, one page each, from ``laid_out_figures`` (inside ``fonts.hangul_rc()``)."""
+def _pdf(figures: dict[str, Any]) -> dict[str, bytes]:
+    """maps.pdf, both maps, one page each, from figures already laid out (inside ``fonts.hangul_rc()``)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
     buffer = io.BytesIO()

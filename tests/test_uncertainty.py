@@ -145,7 +145,7 @@ def test_a_kmeans_replicate_is_the_kmeans_run(default_config):
     from typology import run
 
     config = copy.deepcopy(default_config)
-    config["typology"].update(method="kmeans", k=3, bootstrap={"n": 0})
+    config["typology"].update(method="kmeans", k=3, bootstrap={**config["typology"]["bootstrap"], "n": 0})
     result = run(config)
     p, prep = _prepared(fixed(result, "kmeans", 3), 3)
     out = evaluate(prep, draw(p, 2, len(prep.indicators), len(DIMENSIONS), np.random.default_rng(0)))

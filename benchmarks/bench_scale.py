@@ -42,8 +42,8 @@ def child(path: str, groups_json: str) -> None:
     import sklearn.cluster  # noqa: F401  (loaded before the thread limit, as classify() does, so it applies)
     from threadpoolctl import threadpool_limits
 
-    from typology.typologies.cluster import KMeansClusters
     from typology.scoring.score import score_frame
+    from typology.typologies.cluster import KMeansClusters
 
     frame = pd.read_parquet(path)
     groups = json.loads(groups_json)

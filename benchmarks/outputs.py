@@ -46,11 +46,11 @@ def main() -> None:
     from typology import load_config, paths, run
     from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
     from typology.render.layers import build_layers
-    from typology.run.outputs import indicator_table
-    from typology.render.webmap import build_map, dimension_names
     from typology.render.report import build_report
     from typology.render.static_maps import map_frame, render_static_maps
+    from typology.render.webmap import build_map, dimension_names
     from typology.render.xlsx import workbook_bytes
+    from typology.run.outputs import indicator_table
 
     result = run(load_config())
     table = result.table()

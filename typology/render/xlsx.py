@@ -63,6 +63,7 @@ def _sheet(wb: Any, title: str, frame: pd.DataFrame, columns: list[Column], free
     header = []
     for _, text, _, _ in columns:
         cell = WriteOnlyCell(ws, value=text)
+        cell.data_type = "s"  # a header comes from the config (an axis name) and must never be a formula
         cell.font, cell.fill, cell.alignment = bold, fill, wrap
         header.append(cell)
     ws.append(header)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +55,30 @@ class Param:
         if not ok:
             if self.nullable:
                 expected += " (or null)"
-            raise TypologyError(f"config key {key}: expected {expected}, got {value!r}")
+            raise TypologyError(f"config key {key}: expected {expected}, got {shown(value)}")
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A config value as quoted in an error: its repr, cut short.
+
+    A value may come from a file that is not a config at all (``extends: /etc/passwd`` reads as one
+    long string), and an error must name the problem, never print another file's contents.
+    """
+    if isinstance(value, dict):
+        return f"a mapping of {len(value)} keys"
+    if isinstance(value, list) and len(repr(value)) > limit:
+        return f"a list of {len(value)} items"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…' ({len(str(value)):,} characters)"
+
+
+# A config's name becomes the default run folder out/<name>/; a shared config must not be able to
+# point that at ../configs or an absolute folder, so a name is a single path component of safe characters.
+_RUN_NAME = re.compile(r"[\w\-][\w.\-]{0,99}")
+
+
+def _is_run_name(value: Any) -> bool:
+    return isinstance(value, str) and _RUN_NAME.fullmatch(value) is not None and not value.startswith(".")
 
 
 def _is_whole(value: Any) -> bool:
@@ -169,7 +193,8 @@ def share(default: float) -> Param:
 
 SCHEMA: dict[str, Any] = {
     "extends": text(None, "a config name or path", nullable=True),
-    "name": text(None, "a name (text)", nullable=True),
+    "name": Param(None, "a name: letters (Hangul too), digits, '-', '_' and '.', not starting with '.' (it names "
+                        "the run folder, so it may not be a path)", lambda v: _is_run_name(v), nullable=True),
     "title_ko": text(""),
     "title_en": text(""),
     "reference_year": whole(2020, 1900, 2100),
@@ -268,7 +293,10 @@ def _defaults(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _check_keys(raw: Any, schema: dict[str, Any], where: str, source: str) -> None:
     if not isinstance(raw, dict):
-        raise TypologyError(f"{source}: config key {where or '(top level)'}: expected a mapping, got {raw!r}")
+        if not where:
+            raise TypologyError(f"{source}: not a typology config (expected a YAML mapping of config keys, got "
+                                f"{type(raw).__name__}); the file's contents are not shown")
+        raise TypologyError(f"{source}: config key {where}: expected a mapping, got {shown(raw)}")
     for key, value in raw.items():
         path = f"{where}.{key}" if where else str(key)
         if key not in schema:
@@ -287,7 +315,7 @@ def check(config: Mapping[str, Any], names: Mapping[str, Collection[str]] | None
         value = config.get(key)
         if isinstance(spec, dict):
             if not isinstance(value, dict):
-                raise TypologyError(f"config key {path}: expected a mapping, got {value!r}")
+                raise TypologyError(f"config key {path}: expected a mapping, got {shown(value)}")
             check(value, names, spec, path)
         else:
             spec.check(value, path, names)
@@ -344,7 +372,8 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
                 child = node.setdefault(key, {})
                 if isinstance(schema, dict) and not isinstance(child, dict):
                     # e.g. --set a.b=1 where the file gives a: 5; the file's value is reported.
-                    raise TypologyError(f"config key {'.'.join(keys[: depth + 1])}: expected a mapping, got {child!r}")
+                    raise TypologyError(f"config key {'.'.join(keys[: depth + 1])}: expected a mapping, got "
+                                        f"{shown(child)}")
                 node = child
     return out
 
@@ -361,7 +390,7 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if parent is None:
         return raw
     if not isinstance(parent, str):
-        raise TypologyError(f"{path}: config key extends: expected a config name or path, got {parent!r}")
+        raise TypologyError(f"{path}: config key extends: expected a config name or path, got {shown(parent)}")
     base = Path(parent)
     candidates = [path.parent / base, paths.CONFIGS_DIR / base, paths.CONFIGS_DIR / f"{parent}.yaml"]
     found = next((c for c in candidates if c.is_file()), None)

@@ -192,7 +192,18 @@ def _parse_values(tidy: pd.DataFrame, spec: TableSpec) -> pd.Series:
         raise TypologyError(f"{spec.path}: row {tidy['line'].iat[i]}, column {tidy['column'].iat[i]}: "
                             f"{tidy['value'].iat[i]!r} is not a number (missing values are written as empty, "
                             f"'-', '…' or 'X')")
-    return value.astype(float) * spec.multiply
+    value = value.astype(float)
+    with np.errstate(over="ignore"):
+        scaled = value * spec.multiply
+    # "inf", "1e400" (parsed as inf) or a value that overflows once multiplied would become a
+    # missing value further on: stop here, where the file, row and column are known.
+    infinite = ~np.isfinite(scaled) & ~missing
+    if infinite.any():
+        i = int(np.argmax(infinite.to_numpy()))
+        extra = f" once multiplied by {spec.multiply:g} (multiply:)" if np.isfinite(value.iat[i]) else ""
+        raise TypologyError(f"{spec.path}: row {tidy['line'].iat[i]}, column {tidy['column'].iat[i]}: "
+                            f"{tidy['value'].iat[i]!r} is not a finite number{extra}")
+    return scaled
 
 
 def _parse_years(tidy: pd.DataFrame, spec: TableSpec) -> pd.Series:
@@ -211,6 +222,10 @@ def _parse_years(tidy: pd.DataFrame, spec: TableSpec) -> pd.Series:
     return pd.Series(years, index=tidy.index, dtype=int)
 
 
+def _count_words(unit: str) -> str:
+    return "a count" if unit == "count" else f"a count ({unit})"
+
+
 def _check_units(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
     for variable, part in tidy.groupby("variable"):
         vspec = catalog.variables[variable]
@@ -224,7 +239,7 @@ def _check_units(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
             if not negative.empty:
                 r = negative.iloc[0]
                 raise TypologyError(f"{spec.path}: row {r['line']}, column {r['column']}: {variable} is "
-                                    f"{r['value']:g}, but a {unit} count cannot be negative")
+                                    f"{r['value']:g}, but {_count_words(unit)} cannot be negative")
         if unit == "%":
             if hints and not hints & PERCENT_HINTS:
                 raise TypologyError(f"{where}: unit {sorted(hints)[0]!r}, but {variable} is a percentage (%) in "

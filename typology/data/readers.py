@@ -69,6 +69,19 @@ class TableOptions:
 
 # ---- raw cells --------------------------------------------------------------------------
 
+
+def header_names(header: list[str], limit: int = 12, width: int = 24) -> str:
+    """A header as quoted in an error: its names, each cut short, at most ``limit`` of them.
+
+    The "header" of a file that is not a table (a password file, a binary dump) is a line of its
+    contents; an error names what is wrong, and never prints a whole line of someone's file.
+    """
+    if len(header) <= 1:
+        return "a single column (is the file a CSV table with a header row?)"
+    names = [h if len(h) <= width else f"{h[: width - 1]}…" for h in map(str, header[:limit])]
+    more = f" and {len(header) - limit} more" if len(header) > limit else ""
+    return f"{len(header)} columns {names}{more}"
+
 def decode(path: Path, data: bytes, encoding: str) -> tuple[str, str]:
     """Text of a CSV: the configured encoding, or BOM → UTF-8 → CP949 (EUC-KR's superset).
 
@@ -184,7 +197,7 @@ def _column(header: list[str], name: str, path: Path, key: str, required: bool) 
     if name in header:
         return header.index(name)
     if required:
-        raise TypologyError(f"{path}: no column {name!r} (config key {key}); the header has {header}")
+        raise TypologyError(f"{path}: no column {name!r} (config key {key}); the header has {header_names(header)}")
     return None
 
 
@@ -241,10 +254,10 @@ def long_layout(grid: Grid, opts: TableOptions) -> pd.DataFrame:
     idx = {k: (header.index(v) if v in header else None) for k, v in names.items()}
     if idx["code"] is None and idx["region"] is None:
         raise TypologyError(f"{grid.path}: no region column: name a 'code' or 'region' column "
-                            f"(config key columns.code / columns.region); the header has {header}")
+                            f"(config key columns.code / columns.region); the header has {header_names(header)}")
     if idx["value"] is None:
         raise TypologyError(f"{grid.path}: no column {names['value']!r} (config key columns.value); "
-                            f"the header has {header}")
+                            f"the header has {header_names(header)}")
     if idx["variable"] is None and not opts.variable:
         raise TypologyError(f"{grid.path}: no column {names['variable']!r}; add it or set variable: for the table")
     if idx["year"] is None and not opts.year:
@@ -346,7 +359,7 @@ def _grid_layout(grid: Grid, opts: TableOptions, find_header: bool) -> pd.DataFr
     keys = _key_columns(rows[start], opts)
     if not keys["region"] and not keys["code"]:
         raise TypologyError(f"{grid.path}: line {grid.lines[start]}: no region column in the header "
-                            f"{rows[start]}; set columns.region (or columns.code)")
+                            f"({header_names(rows[start])}); set columns.region (or columns.code)")
     end = _header_block(rows, start, keys)
     key_cols = {i for v in keys.values() for i in v}
     value_cols = [i for i in range(len(rows[start])) if i not in key_cols

@@ -27,14 +27,26 @@ def _fail(exc: TypologyError) -> None:
     raise typer.Exit(code=2)
 
 
+def _cannot_write(exc: OSError, target: Path | None) -> None:
+    # A read-only parent, a full disk, a name too long, a busy file: one line, not a traceback.
+    # The run folder is written through a temporary folder that is removed on failure.
+    where = exc.filename or target
+    _fail(TypologyError(f"cannot write {where}: {exc.strerror or exc}"))
+
+
+FORCE_HELP = ("write into a folder that holds files the tool did not write (they are kept; only the run's own files "
+              "are replaced)")
+
+
 @app.command()
 def run(
     config: Annotated[Path | None, typer.Argument(help="YAML config (default configs/default.yaml)")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="output folder (default out/<config name>/)")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a config value: KEY=VALUE")] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Score, type and map every local government; write the run folder."""
-    from .core.atomic import write_csv
+    from .core.atomic import claim_out_dir, write_csv
     from .core.config import load_config
     from .data.load import UnmatchedRowsError
     from .run.outputs import write_run
@@ -42,10 +54,12 @@ def run(
     from .run.validate import validate
 
     started = time.perf_counter()
+    target = None
     try:
         cfg = load_config(config or paths.DEFAULT_CONFIG, set_ or [])
-        validate(cfg)  # before the static maps' child starts: a bad config costs nothing
-        target = out or Path(cfg["output"]["dir"] or Path("out") / cfg["name"])
+        validate(cfg)  # before any work: a bad config costs nothing
+        # Refused before the run, not after it: --out must be new, empty or an earlier run folder.
+        target = claim_out_dir(out or Path(cfg["output"]["dir"] or Path("out") / cfg["name"]), force=force)
         # A failed run writes no run folder, so rows that stopped it are listed beside it.
         side = target.parent / f"{target.name}.unmatched.csv"
         try:
@@ -60,10 +74,13 @@ def run(
             write_csv(exc.unmatched, side, bom=True)
             raise TypologyError(f"{exc.summary}; all {len(exc.unmatched)} rows set aside are listed in {side}") \
                 from None
-        write_run(result, target)
+        write_run(result, target, force=force)
         side.unlink(missing_ok=True)  # it described an earlier failed run of this folder
     except TypologyError as exc:
         _fail(exc)
+        return
+    except OSError as exc:
+        _cannot_write(exc, target)
         return
     stale = result.years[result.years["year_status"] != "within range"]
     if len(stale):
@@ -94,8 +111,10 @@ def uncertainty(
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (backend dask)")]
     = None,
     jobs: Annotated[int | None, typer.Option("--jobs", help="workers on this machine (-1 = every core)")] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Monte Carlo over the config's alternatives: rank intervals, type probabilities, sensitivity."""
+    from .core.atomic import claim_out_dir
     from .core.config import load_config
     from .render.uncertainty_report import attach
     from .run.outputs import write_run
@@ -107,16 +126,21 @@ def uncertainty(
     # --scheduler alone means the Dask backend.
     switches = {"n": n, "backend": backend or ("dask" if scheduler else None), "scheduler": scheduler, "n_jobs": jobs}
     overrides = [*(set_ or []), *(f"uncertainty.{k}={v}" for k, v in switches.items() if v is not None)]
+    target = None
     try:
         cfg = load_config(config or paths.DEFAULT_CONFIG, overrides)
-        target = out or Path(cfg["output"]["dir"] or Path("out") / f"{cfg['name']}-uncertainty")
+        target = claim_out_dir(out or Path(cfg["output"]["dir"] or Path("out") / f"{cfg['name']}-uncertainty"),
+                               force=force)
         result = run_pipeline(cfg)  # which checks the whole config, the alternatives too, before any work
         mc_started = time.perf_counter()
         unc = analyse(result)
         mc_seconds = time.perf_counter() - mc_started
-        write_run(attach(result, unc), target)
+        write_run(attach(result, unc), target, force=force)
     except TypologyError as exc:
         _fail(exc)
+        return
+    except OSError as exc:
+        _cannot_write(exc, target)
         return
     regions = unc.regions
     plan = unc.plan
@@ -142,14 +166,18 @@ def uncertainty(
 def rebuild(
     manifest: Annotated[Path, typer.Argument(help="manifest.json of the run to rebuild")],
     out: Annotated[Path | None, typer.Option("--out", help="output folder (default <run folder>-rebuild/)")] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Run a recorded run again from its manifest; check the inputs and compare the tables byte for byte."""
     from .run.rebuild import rebuild as rebuild_run
 
     try:
-        report = rebuild_run(manifest, out)
+        report = rebuild_run(manifest, out, force=force)
     except TypologyError as exc:
         _fail(exc)
+        return
+    except OSError as exc:
+        _cannot_write(exc, out)
         return
     typer.echo(f"{report.inputs} inputs match their recorded SHA-256; wrote {report.out}/")
     for note in report.notes:
@@ -159,7 +187,7 @@ def rebuild(
     if report.identical:
         typer.echo(f"identical to the original run: {', '.join(report.identical)}")
     if not report.identical and not report.different:
-        typer.echo("no tables beside the manifest to compare with")
+        typer.echo("no files beside the manifest to compare with")
     if report.different:
         typer.echo(f"error: differ from the original run: {', '.join(report.different)}", err=True)
         raise typer.Exit(code=1)

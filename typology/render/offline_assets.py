@@ -83,10 +83,15 @@ def script_hash(code: str) -> str:
     return f"'sha256-{digest}'"
 
 
-def csp(scripts: list[str]) -> str:
-    """A Content-Security-Policy that forbids every network load and any script not listed."""
+def csp(scripts: list[str], image_host: str | None = None) -> str:
+    """A Content-Security-Policy that forbids every network load and any script not listed.
+
+    ``image_host`` (``https://host``) is the one exception a page may make: the tile server of a
+    basemap the config asked for (``output.map_tiles``), for images only.
+    """
     hashes = " ".join(script_hash(s) for s in scripts)
-    return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data:; "
+    images = f"data: {image_host}" if image_host else "data:"
+    return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src {images}; "
             "font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'")
 
 

@@ -17,6 +17,7 @@ import html
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import geopandas as gpd
 import numpy as np
@@ -79,8 +80,21 @@ def tile_layer(output: dict[str, Any]) -> dict[str, str] | None:
             f"config key output.map_tiles: expected null (no basemap, works offline) or an https URL template "
             f"with {{z}}/{{x}}/{{y}}, got {url!r}"
         )
+    host = urlsplit(url.replace("{s}", "a")).netloc
+    if not re.fullmatch(r"[A-Za-z0-9.-]+(:\d+)?", host):
+        raise TypologyError(f"config key output.map_tiles: the host {host!r} is not a plain host name (the page "
+                            "allows images from that one host only)")
     # Leaflet inserts attributions as HTML, so the text is escaped here.
     return {"url": url, "attribution": html.escape(str(output.get("map_tiles_attribution") or ""))}
+
+
+def tile_host(url: str) -> str:
+    """``https://{s}.tile.example.org/{z}/{x}/{y}.png`` → ``https://*.tile.example.org``: the CSP source
+    that allows the basemap's images and nothing else (Leaflet's ``{s}`` subdomains become ``*``)."""
+    host = urlsplit(url.replace("{s}", "a")).netloc
+    if url.split("//", 1)[-1].startswith("{s}."):
+        host = "*." + host.split(".", 1)[1]
+    return f"https://{host}"
 
 
 def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
@@ -130,7 +144,9 @@ def render_page(payload: dict[str, Any]) -> str:
     script = asset("map.js")
     library = leaflet_js()
     # Markup: our own and Leaflet's code and styles, and JSON made safe for a <script> element.
-    return render("map.html", csp=csp([library, script]), title=payload["title"], leaflet_css=Markup(leaflet_css()),
+    tiles = payload.get("tiles")
+    return render("map.html", csp=csp([library, script], tile_host(tiles["url"]) if tiles else None),
+                  title=payload["title"], leaflet_css=Markup(leaflet_css()),
                   map_css=Markup(asset("map.css")), leaflet_js=Markup(library), data=Markup(json_for_script(payload)),
                   map_js=Markup(script))
 

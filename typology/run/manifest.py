@@ -6,6 +6,7 @@ every file whose change would change the result is recorded here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from importlib import metadata
 from pathlib import Path
@@ -50,9 +51,25 @@ def manifest(result: RunResult) -> dict[str, Any]:
     }
 
 
-def manifest_text(result: RunResult) -> str:
-    """manifest.json's text: keys in the config's own order, Hangul as itself."""
-    return json.dumps(manifest(result), ensure_ascii=False, indent=2, default=_plain) + "\n"
+def section_digest(value: Any) -> str:
+    """SHA-256 of a manifest section as JSON text (key order kept: it is part of the run)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_plain)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def manifest_text(result: RunResult, outputs: dict[str, str] | None = None) -> str:
+    """manifest.json's text: keys in the config's own order, Hangul as itself.
+
+    ``outputs`` (file name → SHA-256 of every other file of the run folder) are recorded with a
+    digest of the config section and of that list, so that ``rebuild`` can refuse a manifest whose
+    config or outputs were edited by hand before it runs anything.
+    """
+    record = manifest(result)
+    if outputs is not None:
+        record["outputs"] = dict(sorted(outputs.items()))
+    record["checksums"] = {"config": section_digest(record["config"]),
+                           "outputs": section_digest(record.get("outputs", {}))}
+    return json.dumps(record, ensure_ascii=False, indent=2, default=_plain) + "\n"
 
 
 def _relative(path: Path) -> str:

@@ -13,10 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.atomic import atomic_dir
+from ..core.atomic import MARKER, atomic_dir, spreadsheet_safe
+from ..core.checksums import sha256
 from ..core.result import RunResult
 from ..data.geometry import attach, load_sido_geometry, load_unit_geometry
-from ..errors import TypologyError
 from ..render.layers import MapLayer, build_layers
 from ..render.webmap import build_map, dimension_names
 from .manifest import manifest_text
@@ -42,24 +42,24 @@ def indicator_table(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_run(result: RunResult, out_dir: Path) -> Path:
-    """Render and write the run folder ``out_dir``, replacing any earlier one only on success."""
-    out_cfg = result.config["output"]
-    for key in ("static_maps", "report", "xlsx"):
-        if not isinstance(out_cfg[key], bool):
-            raise TypologyError(f"config key output.{key}: expected true or false, got {out_cfg[key]!r}")
-    dpi = _dpi(out_cfg["static_dpi"]) if out_cfg["static_maps"] else None
+def write_run(result: RunResult, out_dir: Path, *, force: bool = False) -> Path:
+    """Render and write the run folder ``out_dir``, replacing any earlier one only on success.
+
+    ``force``: see ``core.atomic.atomic_dir``; files the tool did not write are never removed.
+    """
+    out_cfg = result.config["output"]  # checked with the whole config before the run
+    dpi = out_cfg["static_dpi"] if out_cfg["static_maps"] else None
     table = result.table()
     layers = build_layers(table, result.config, dimension_names(result))
     geo, sido = attach(table, load_unit_geometry()), load_sido_geometry()
     # The static maps take half the time of the outputs, and much of it (zlib, PNG encoding) is C
     # that lets go of the GIL: drawn in a thread, they overlap the files written meanwhile. Only
     # that thread uses matplotlib until its result is taken.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="static-maps") as pool, atomic_dir(out_dir) as tmp:
+    with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="static-maps") as pool,
+          atomic_dir(out_dir, force=force) as tmp):
         maps = pool.submit(_static_maps, geo, sido, layers, result.config, dpi) if dpi is not None else None
         _write_tables(result, table, tmp)
         write_gpkg(geo, tmp / "scores.gpkg")
-        (tmp / "manifest.json").write_bytes(manifest_text(result).encode("utf-8"))
         (tmp / "map.html").write_bytes(build_map(result, table, geo, sido, layers).encode("utf-8"))
         if out_cfg["xlsx"]:
             from ..render.xlsx import workbook_bytes
@@ -73,16 +73,19 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
 
             report = build_report(result, table, layers[0], drawn.get("map_type.png"))
             (tmp / "report.html").write_bytes(report.encode("utf-8"))
+        # Last, so that it can record a checksum of every other file of the folder.
+        outputs = {p.name: sha256(p) for p in sorted(tmp.iterdir()) if p.name != MARKER}
+        (tmp / "manifest.json").write_bytes(manifest_text(result, outputs).encode("utf-8"))
     return out_dir
 
 
 def _write_tables(result: RunResult, table: pd.DataFrame, folder: Path) -> None:
-    table.to_csv(folder / "scores.csv", **CSV_OPTIONS)
-    result.coverage.to_csv(folder / "coverage.csv", **CSV_OPTIONS)
-    result.exclusions.to_csv(folder / "exclusions.csv", **CSV_OPTIONS)
-    indicator_table(result).to_csv(folder / "indicators.csv", **CSV_OPTIONS)
+    spreadsheet_safe(table).to_csv(folder / "scores.csv", **CSV_OPTIONS)
+    spreadsheet_safe(result.coverage).to_csv(folder / "coverage.csv", **CSV_OPTIONS)
+    spreadsheet_safe(result.exclusions).to_csv(folder / "exclusions.csv", **CSV_OPTIONS)
+    spreadsheet_safe(indicator_table(result)).to_csv(folder / "indicators.csv", **CSV_OPTIONS)
     for name, extra in sorted(result.tables.items()):
-        extra.to_csv(folder / f"{_safe_name(name)}.csv", **CSV_OPTIONS)
+        spreadsheet_safe(extra).to_csv(folder / f"{_safe_name(name)}.csv", **CSV_OPTIONS)
     for name, png in sorted(result.figures.items()):
         (folder / f"{_safe_name(name)}.png").write_bytes(png)
 
@@ -92,12 +95,6 @@ def _static_maps(geo: Any, sido: Any, layers: list[MapLayer], config: dict[str, 
     from ..render.static_maps import frame_for, render_static_maps
 
     return render_static_maps(frame_for(geo, sido), layers, config, dpi)
-
-
-def _dpi(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 50 <= value <= 600:
-        raise TypologyError(f"config key output.static_dpi: expected a whole number from 50 to 600, got {value!r}")
-    return value
 
 
 def write_gpkg(geo: Any, path: Path) -> None:

@@ -2,8 +2,9 @@
 
 A run folder's ``manifest.json`` holds the resolved config and a SHA-256 of every input. Rebuild
 refuses to start if any input is missing or has changed since (it would not be the same run),
-runs the recorded config on those inputs, writes a new folder, and compares every table with
-the original folder's, byte for byte.
+runs the recorded config on those inputs, writes a new folder, and compares every file with
+the original folder's, byte for byte. A manifest whose config section or list of outputs was
+edited by hand (their recorded digests no longer match) is refused before anything runs.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
+from ..core.atomic import MARKER, claim_out_dir
 from ..core.checksums import sha256
 from ..core.config import resolve, resolve_path
 from ..errors import TypologyError
+from .manifest import section_digest
 
 
 @dataclass
@@ -65,6 +68,23 @@ def check_inputs(manifest: dict[str, Any], source: Path) -> int:
     return len(manifest["inputs"])
 
 
+def check_record(manifest: dict[str, Any], source: Path) -> None:
+    """Refuse a manifest whose config or outputs no longer match the digests written with them."""
+    sums = manifest.get("checksums")
+    if not isinstance(sums, dict):
+        raise TypologyError(f"{source}: no checksums section (written by typology 0.1 runs since the output-folder "
+                            "safety change); run the config again instead of rebuilding")
+    for section, default in (("config", None), ("outputs", {})):
+        if sums.get(section) != section_digest(manifest.get(section, default)):
+            raise TypologyError(f"{source}: the {section} section was edited after the run (its SHA-256 no longer "
+                                "matches the recorded one); refusing to rebuild")
+
+
+def _table_path(entry: Any) -> str:
+    # data.tables entries are paths or mappings with a path (how to read the table)
+    return entry["path"] if isinstance(entry, dict) else entry
+
+
 def _recorded_tables(manifest: dict[str, Any], source: Path) -> list[Path]:
     """The variable tables the run read, located through the inputs (the project may have moved)."""
     load = next((s for s in manifest["steps"] if s.get("step") == "load"), None)
@@ -88,11 +108,13 @@ def config_from_manifest(manifest: dict[str, Any], source: Path) -> dict[str, An
     tables = _recorded_tables(manifest, source)
     data = config["data"]
     as_configured = [resolve_path(config, data["variables"]) if data["variables"] else paths.VARIABLES]
-    as_configured += [resolve_path(config, p) for p in data["tables"]]
+    as_configured += [resolve_path(config, _table_path(p)) for p in data["tables"]]
     if [p.resolve() for p in as_configured] != [p.resolve() for p in tables]:
         # The config named its tables relative to a config file that is not recorded: use the
-        # files the run actually read (their hashes were just checked).
-        data["variables"], data["tables"] = str(tables[0]), [str(p) for p in tables[1:]]
+        # files the run actually read (their hashes were just checked), keeping how each is read.
+        data["variables"] = str(tables[0])
+        data["tables"] = [{**entry, "path": str(path)} if isinstance(entry, dict) else str(path)
+                          for entry, path in zip(data["tables"], tables[1:])]
     return config
 
 
@@ -113,7 +135,7 @@ def default_out(manifest_path: Path) -> Path:
     return run_dir.parent / f"{run_dir.name}-rebuild"
 
 
-def rebuild(manifest_path: Path, out: Path | None = None) -> Rebuilt:
+def rebuild(manifest_path: Path, out: Path | None = None, *, force: bool = False) -> Rebuilt:
     from .outputs import write_run
     from .pipeline import run
 
@@ -122,6 +144,8 @@ def rebuild(manifest_path: Path, out: Path | None = None) -> Rebuilt:
     original = manifest_path.resolve().parent
     if target.resolve() == original:
         raise TypologyError(f"--out {target}: that is the folder being rebuilt; choose another folder")
+    claim_out_dir(target, force=force)  # refused now, not after the run
+    check_record(manifest, manifest_path)
     n_inputs = check_inputs(manifest, manifest_path)
     config = config_from_manifest(manifest, manifest_path)
     result = run(config)
@@ -134,12 +158,14 @@ def rebuild(manifest_path: Path, out: Path | None = None) -> Rebuilt:
             config["uncertainty"].update(backend="loky", scheduler=None)
             notes.append("uncertainty replicates rerun on loky instead of the recorded Dask cluster")
         result = attach(result, analyse(result))
-    write_run(result, target)
+    write_run(result, target, force=force)
     report = Rebuilt(target, n_inputs, notes=notes)
-    before = {p.name for p in original.glob("*.csv")}
-    after = {p.name for p in target.glob("*.csv")}
+    # Every file the run recorded, not only the tables (the marker is bookkeeping, not output).
+    before = set(manifest.get("outputs") or {}) | {"manifest.json"}
+    after = {p.name for p in target.iterdir() if p.is_file() and p.name != MARKER}
     for name in sorted(before & after):
-        same = (original / name).read_bytes() == (target / name).read_bytes()
+        mine = original / name
+        same = mine.is_file() and mine.read_bytes() == (target / name).read_bytes()
         (report.identical if same else report.different).append(name)
     report.absent = sorted(before ^ after)
     return report

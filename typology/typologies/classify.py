@@ -154,6 +154,7 @@ def _classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
     scores = scores.sort_index()
     rules = rule_model(typology, dim_names).fit(scores)
     rule_typed = rules.predict(scores)
+    _warn_rule_gap(rules, scores, rule_typed, names)
     step: dict[str, Any] = {
         "step": "classify", "method": opts.method, "seed": opts.seed,
         "thresholds": {spec["key"]: [{"axis": c.axis, "op": c.op, "ref": c.ref, "value": t}
@@ -166,6 +167,23 @@ def _classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
         out = _cluster_typing(scores, typology, rules, rule_typed, method, opts, step, geometry, names, dim_names)
     out.tables["types"] = type_report.types_table(typology, out.typed, scores, rules)
     return out
+
+
+def _warn_rule_gap(rules: RuleTypology, scores: pd.DataFrame, typed: pd.DataFrame,
+                   names: dict[str, str] | None) -> None:
+    """Regions that have every axis score and still match no type: the rules leave a gap.
+
+    They are typed as the unclassified type like regions without data, so the console says which
+    is which (each region's reason says it too).
+    """
+    complete = rules.axis_scores(scores).notna().all(axis=1)
+    gap = typed.index[(typed["type"] == rules.unclassified["key"]) & complete]
+    if len(gap):
+        shown = ", ".join(f"{(names or {}).get(c, c)}({c})" for c in list(gap)[:5])
+        more = f" and {len(gap) - 5} more" if len(gap) > 5 else ""
+        warnings.warn(f"{len(gap)} regions have every axis score but match no type rule, so they are "
+                      f"'{rules.unclassified['key']}' although no data are missing: {shown}{more} (the rules in "
+                      "typology.types leave a gap; add a type with when: {} to catch the rest)", stacklevel=2)
 
 
 def _stability_columns(typed: pd.DataFrame, stab: Stability | None, opts: Settings) -> pd.DataFrame:

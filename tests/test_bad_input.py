@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from typology import paths
-from typology.core.atomic import atomic_dir
+from typology.core.atomic import MARKER, atomic_dir
 
 from .conftest import run_cli, write_config
 
@@ -89,6 +89,7 @@ def test_failed_write_keeps_the_previous_folder(tmp_path):
     target = tmp_path / "run"
     target.mkdir()
     (target / "scores.csv").write_text("old", encoding="utf-8")
+    (target / MARKER).write_text("typology run folder\nfile scores.csv\n", encoding="utf-8")  # an earlier run
     with pytest.raises(RuntimeError):
         with atomic_dir(target) as tmp:
             (tmp / "scores.csv").write_text("half", encoding="utf-8")

@@ -110,12 +110,38 @@ def config_from_manifest(manifest: dict[str, Any], source: Path) -> dict[str, An
     as_configured = [resolve_path(config, data["variables"]) if data["variables"] else paths.VARIABLES]
     as_configured += [resolve_path(config, _table_path(p)) for p in data["tables"]]
     if [p.resolve() for p in as_configured] != [p.resolve() for p in tables]:
-        # The config named its tables relative to a config file that is not recorded: use the
-        # files the run actually read (their hashes were just checked), keeping how each is read.
-        data["variables"] = str(tables[0])
-        data["tables"] = [{**entry, "path": str(path)} if isinstance(entry, dict) else str(path)
-                          for entry, path in zip(data["tables"], tables[1:])]
+        # The config named its tables relative to its own folder, which is not recorded. Find that
+        # folder from where the recorded tables are, so the config stays exactly as recorded (it is
+        # printed in the report and the manifest, which must come out the same).
+        folder = _config_folder(data, tables)
+        if folder is not None:
+            config["_path"] = str(folder / Path(config["_path"]).name)
+        else:
+            # No single folder explains every path: use the files the run read (their hashes were just
+            # checked), keeping how each is read; the report and manifest then show these paths.
+            data["variables"] = str(tables[0])
+            data["tables"] = [{**entry, "path": str(path)} if isinstance(entry, dict) else str(path)
+                              for entry, path in zip(data["tables"], tables[1:])]
     return config
+
+
+def _config_folder(data: dict[str, Any], tables: list[Path]) -> Path | None:
+    """The folder that the config's relative table paths, read from it, name the recorded tables from."""
+    named = [data["variables"], *map(_table_path, data["tables"])]
+    folders = set()
+    for text, located in zip(named, tables):
+        if not text:
+            continue
+        relative = Path(text)
+        if relative.is_absolute():
+            if relative.resolve() != located.resolve():
+                return None
+            continue
+        parts = located.resolve().parts
+        if parts[-len(relative.parts):] != relative.parts:
+            return None
+        folders.add(Path(*parts[: len(parts) - len(relative.parts)]))
+    return folders.pop() if len(folders) == 1 else None
 
 
 def _version_notes(manifest: dict[str, Any]) -> list[str]:

@@ -15,10 +15,7 @@ run starts (like scikit-learn's ``_parameter_constraints``, checked once up fron
 from __future__ import annotations
 
 import copy
-import math
-import re
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,175 +23,31 @@ import yaml
 
 from .. import paths
 from ..errors import TypologyError
+from .params import (
+    SEED,
+    Param,
+    alternatives,
+    flag,
+    is_range,
+    is_text,
+    is_whole,
+    named,
+    names_list,
+    number,
+    pair,
+    run_name,
+    shaped,
+    share,
+    shown,
+    text,
+    weight_map,
+    whole,
+)
 from .yamlio import read_yaml
-
-
-@dataclass(frozen=True)
-class Param:
-    """A leaf of the schema: its default, and what a value must be (``test``, described by ``expected``).
-
-    ``named``: the value is a name from a vocabulary declared by a later stage; ``check`` tests
-    membership when it is given the vocabularies.
-    """
-
-    default: Any
-    expected: str
-    test: Callable[[Any], bool]
-    nullable: bool = False
-    named: bool = False
-
-    def check(self, value: Any, key: str, names: Mapping[str, Collection[str]] | None = None) -> None:
-        if value is None and self.nullable:
-            return
-        ok = self.test(value)
-        choices = names.get(key) if names is not None and self.named else None
-        expected = self.expected
-        if choices is not None:
-            ok = ok and value in choices
-            expected = f"one of {', '.join(map(str, choices))}"
-        if not ok:
-            if self.nullable:
-                expected += " (or null)"
-            raise TypologyError(f"config key {key}: expected {expected}, got {shown(value)}")
-
-
-def shown(value: Any, limit: int = 60) -> str:
-    """A config value as quoted in an error: its repr, cut short.
-
-    A value may come from a file that is not a config at all (``extends: /etc/passwd`` reads as one
-    long string), and an error must name the problem, never print another file's contents.
-    """
-    if isinstance(value, dict):
-        return f"a mapping of {len(value)} keys"
-    if isinstance(value, list) and len(repr(value)) > limit:
-        return f"a list of {len(value)} items"
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 1]}…' ({len(str(value)):,} characters)"
-
-
-# A config's name becomes the default run folder out/<name>/; a shared config must not be able to
-# point that at ../configs or an absolute folder, so a name is a single path component of safe characters.
-_RUN_NAME = re.compile(r"[\w\-][\w.\-]{0,99}")
-
-
-def _is_run_name(value: Any) -> bool:
-    return isinstance(value, str) and _RUN_NAME.fullmatch(value) is not None and not value.startswith(".")
-
-
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _is_text(value: Any) -> bool:
-    return isinstance(value, str)
-
-
-def _within(low: float | None, high: float | None, low_open: bool = False) -> Callable[[float], bool]:
-    def test(value: float) -> bool:
-        above = low is None or (value > low if low_open else value >= low)
-        return above and (high is None or value <= high)
-
-    return test
-
-
-def _bounds(low: float | None, high: float | None, low_open: bool = False) -> str:
-    if low is not None and high is not None:
-        return f" in {'(' if low_open else '['}{low:g}, {high:g}]"
-    if low is not None:
-        return f" {'>' if low_open else '≥'} {low:g}"
-    return f" ≤ {high:g}" if high is not None else ""
-
-
-def whole(default: Any, low: int | None = None, high: int | None = None, *, also: tuple[Any, ...] = (),
-          nullable: bool = False) -> Param:
-    """A whole number (``also``: literal values allowed besides, e.g. ``auto``)."""
-    inside = _within(low, high)
-    extra = "".join(f"{a} or " for a in also)
-    return Param(default, f"{extra}a whole number{_bounds(low, high)}",
-                 lambda v: v in also if isinstance(v, str) else _is_whole(v) and inside(v), nullable)
-
-
-def number(default: Any, low: float | None = None, high: float | None = None, *, low_open: bool = False,
-           nullable: bool = False) -> Param:
-    inside = _within(low, high, low_open)
-    return Param(default, f"a number{_bounds(low, high, low_open)}", lambda v: _is_number(v) and inside(v), nullable)
-
-
-def flag(default: bool) -> Param:
-    return Param(default, "true or false", lambda v: isinstance(v, bool))
-
-
-def text(default: Any, what: str = "text", *, nullable: bool = False) -> Param:
-    return Param(default, what, _is_text, nullable)
-
-
-def named(default: Any, what: str) -> Param:
-    """A name from a vocabulary declared by a later stage (see ``typology.run.validate``)."""
-    return Param(default, what, _is_text, named=True)
-
-
-def names_list(default: Any, what: str, *, nullable: bool = True) -> Param:
-    return Param(default, f"a list of {what}", lambda v: isinstance(v, list) and all(map(_is_text, v)), nullable)
-
-
-def pair(default: Any, what: str, item: Callable[[Any], bool] = _is_number, *, low: float | None = None,
-         high: float | None = None, strict: bool = True) -> Param:
-    """``[first, second]`` with first < second (``strict``) or first ≤ second, both within [low, high]."""
-    inside = _within(low, high)
-
-    def test(v: Any) -> bool:
-        if not (isinstance(v, list) and len(v) == 2 and all(item(x) and inside(x) for x in v)):
-            return False
-        return v[0] < v[1] if strict else v[0] <= v[1]
-
-    return Param(default, what, test)
-
-
-def _is_weight(value: Any) -> bool:
-    return _is_number(value) and value >= 0
-
-
-def weight_map(default: Any) -> Param:
-    """Free-form names (indicators, dimensions) → non-negative weights; which names are in use is checked
-    when the run is validated."""
-    return Param(default, "a mapping name: weight with weights ≥ 0",
-                 lambda v: isinstance(v, dict) and all(_is_text(k) and _is_weight(w) for k, w in v.items()),
-                 nullable=True)
-
-
-def _is_range(value: Any) -> bool:
-    return isinstance(value, list) and len(value) == 2 and all(map(_is_number, value)) and value[0] < value[1]
-
-
-def _is_alternative(item: Any) -> bool:
-    return _is_text(item) or (isinstance(item, dict) and _is_text(item.get("method")))
-
-
-def alternatives(default: Any, step: str) -> Param:
-    return Param(default, f"a list of {step} methods (names, or mappings with method: and parameters)",
-                 lambda v: isinstance(v, list) and all(map(_is_alternative, v)), nullable=True)
-
-
-def shaped(default: Any, what: str, test: Callable[[Any], bool], *, nullable: bool = True) -> Param:
-    """A structured value (rules, tables): its outer shape here, its contents checked by its stage up front."""
-    return Param(default, what, test, nullable)
-
-
-SEED = whole(0, 0)
-
-
-def share(default: float) -> Param:
-    return number(default, 0, 1, low_open=True)
-
 
 SCHEMA: dict[str, Any] = {
     "extends": text(None, "a config name or path", nullable=True),
-    "name": Param(None, "a name: letters (Hangul too), digits, '-', '_' and '.', not starting with '.' (it names "
-                        "the run folder, so it may not be a path)", lambda v: _is_run_name(v), nullable=True),
+    "name": run_name(),
     "title_ko": text(""),
     "title_en": text(""),
     "reference_year": whole(2020, 1900, 2100),
@@ -210,7 +63,7 @@ SCHEMA: dict[str, Any] = {
              "vintage": named("report", "a vintage policy")},
     # Every dimension is scored, so each needs an indicator.
     "indicators": {dim: Param(None, "a list of indicator keys, at least one",
-                              lambda v: isinstance(v, list) and bool(v) and all(map(_is_text, v)))
+                              lambda v: isinstance(v, list) and bool(v) and all(map(is_text, v)))
                    for dim in ("economy", "civic", "institution", "capacity")},
     "scoring": {
         # One block per step; `method` picks from that step's registry, the other keys are its
@@ -222,7 +75,7 @@ SCHEMA: dict[str, Any] = {
         "normalise": {"method": named("zscore", "a normalisation method"),
                       "range": pair([0, 100], "two numbers [lower, upper] with lower < upper"),
                       "goalposts": shaped(None, "a mapping indicator: [low, high] with low < high",
-                                          lambda v: isinstance(v, dict) and all(map(_is_range, v.values())))},
+                                          lambda v: isinstance(v, dict) and all(map(is_range, v.values())))},
         "weights": {"method": named("equal", "a weighting method"), "indicators": weight_map({}),
                     "dimensions": weight_map({})},
         "aggregate": {"method": named("arithmetic", "an aggregation method")},
@@ -241,7 +94,7 @@ SCHEMA: dict[str, Any] = {
                          "name_en": text("Unclassified"), "policy_ko": text(""), "policy_en": text("")},
         "features": named("dimensions", "a feature set"),
         "k": whole("auto", 2, also=("auto",)),
-        "k_range": pair([2, 8], "[smallest k, largest k], whole numbers ≥ 2, smallest first", _is_whole, low=2,
+        "k_range": pair([2, 8], "[smallest k, largest k], whole numbers ≥ 2, smallest first", is_whole, low=2,
                         strict=False),
         "k_rule": named("mean_rank", "a k selection rule"),
         "seed": SEED,
@@ -266,13 +119,13 @@ SCHEMA: dict[str, Any] = {
                     "indicators": flag(True), "dimensions": flag(True)},
         "typology": names_list(None, "typology methods"),
         "k": Param(None, "a list of numbers of clusters (whole numbers ≥ 2), e.g. [3, 4, 5]",
-                   lambda v: isinstance(v, list) and bool(v) and all(_is_whole(k) and k >= 2 for k in v),
+                   lambda v: isinstance(v, list) and bool(v) and all(is_whole(k) and k >= 2 for k in v),
                    nullable=True),
         "interval": pair([5, 95], "[low, high] percentiles with 0 ≤ low < high ≤ 100", low=0, high=100),
         "stable_from": share(0.9),
         "sensitivity": {"n": whole("auto", 0, also=("auto",))},
         "backend": named("loky", "a backend"),
-        "n_jobs": Param(-1, "a whole number other than 0 (−1 = every core)", lambda v: _is_whole(v) and v != 0),
+        "n_jobs": Param(-1, "a whole number other than 0 (−1 = every core)", lambda v: is_whole(v) and v != 0),
         "scheduler": text(None, "a Dask scheduler address such as 'tcp://10.0.0.5:8786'", nullable=True),
     },
     "output": {"dir": text(None, "a folder path", nullable=True),
@@ -356,14 +209,14 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     out = copy.deepcopy(raw)
-    for text in overrides:
-        keys, value = parse_override(text)
+    for item in overrides:
+        keys, value = parse_override(item)
         node, schema = out, SCHEMA
         for depth, key in enumerate(keys):
             if not isinstance(schema, dict) or key not in schema:
                 valid = ", ".join(schema) if isinstance(schema, dict) else "(none: a leaf value)"
                 raise TypologyError(
-                    f"--set {text!r}: unknown config key {'.'.join(keys[: depth + 1])!r}; expected one of {valid}"
+                    f"--set {item!r}: unknown config key {'.'.join(keys[: depth + 1])!r}; expected one of {valid}"
                 )
             schema = schema[key]
             if depth == len(keys) - 1:

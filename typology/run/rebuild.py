@@ -20,7 +20,11 @@ from ..core.atomic import MARKER, claim_out_dir
 from ..core.checksums import sha256
 from ..core.config import resolve, resolve_path
 from ..errors import TypologyError
+from ..render.uncertainty_report import attach
+from ..uncertainty.analysis import analyse
 from .manifest import section_digest
+from .outputs import write_run
+from .pipeline import run
 
 
 @dataclass
@@ -162,9 +166,6 @@ def default_out(manifest_path: Path) -> Path:
 
 
 def rebuild(manifest_path: Path, out: Path | None = None, *, force: bool = False) -> Rebuilt:
-    from .outputs import write_run
-    from .pipeline import run
-
     manifest = read_manifest(manifest_path)
     target = out or default_out(manifest_path)
     original = manifest_path.resolve().parent
@@ -177,9 +178,6 @@ def rebuild(manifest_path: Path, out: Path | None = None, *, force: bool = False
     result = run(config)
     notes = _version_notes(manifest)
     if any(s.get("step") == "uncertainty" for s in manifest["steps"]):  # a run of typology uncertainty
-        from ..render.uncertainty_report import attach
-        from ..uncertainty.analysis import analyse
-
         if config["uncertainty"]["backend"] == "dask":  # the cluster may be gone; every backend gives the same tables
             config["uncertainty"].update(backend="loky", scheduler=None)
             notes.append("uncertainty replicates rerun on loky instead of the recorded Dask cluster")

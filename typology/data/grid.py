@@ -27,7 +27,6 @@ class Grid:
     encoding: str | None = None
 
 
-
 def header_names(header: list[str], limit: int = 12, width: int = 24) -> str:
     """A header as quoted in an error: its names, each cut short, at most ``limit`` of them.
 
@@ -39,6 +38,7 @@ def header_names(header: list[str], limit: int = 12, width: int = 24) -> str:
     names = [h if len(h) <= width else f"{h[: width - 1]}…" for h in map(str, header[:limit])]
     more = f" and {len(header) - limit} more" if len(header) > limit else ""
     return f"{len(header)} columns {names}{more}"
+
 
 def decode(path: Path, data: bytes, encoding: str) -> tuple[str, str]:
     """Text of a CSV: the configured encoding, or BOM → UTF-8 → CP949 (EUC-KR's superset).

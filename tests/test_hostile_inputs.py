@@ -347,3 +347,19 @@ def test_rules_with_a_gap_warn_instead_of_blaming_missing_data(tmp_path):
     gap = scores[scores["type"] == "unclassified"]
     assert len(gap) and gap["reason"].str.contains("어느 규칙에도 해당하지 않음").all()
     assert np.isfinite(gap["composite"]).all()
+
+
+def test_a_run_folder_from_before_markers_is_still_a_run_folder(tmp_path):
+    # Folders written by earlier versions have no marker; their manifest says the tool made them.
+    old = tmp_path / "default"
+    old.mkdir()
+    (old / "manifest.json").write_text('{"tool": "typology"}', encoding="utf-8")
+    (old / "scores.csv").write_text("old", encoding="utf-8")
+    (old / "my_notes.txt").write_text("mine", encoding="utf-8")
+    assert run_cli("run", "--out", str(old), *QUICK).returncode == 0
+    assert (old / "my_notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (old / "scores.csv").read_text(encoding="utf-8-sig").startswith("code,")
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "manifest.json").write_text('{"tool": "something else"}', encoding="utf-8")
+    assert "did not write" in one_line_error(run_cli("run", "--out", str(fake), *QUICK))

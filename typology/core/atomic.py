@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -98,12 +100,25 @@ def _marker_lines(folder: Path) -> list[str] | None:
         return None
 
 
+# What runs wrote before folders carried a marker: their outputs all have these names.
+_LEGACY_OUTPUT = re.compile(r"[\w-]+\.(csv|png)|map\.html|report\.html|maps\.pdf|scores\.(gpkg|xlsx)|manifest\.json")
+
+
 def written_files(folder: Path) -> set[str] | None:
-    """The files a run folder's marker says the tool wrote there; None when there is no marker."""
+    """The files a run folder's marker says the tool wrote there; None when it is no run folder.
+
+    A folder written before markers existed is recognised by its manifest (``"tool": "typology"``);
+    of its files, those with the name of an output count as the tool's.
+    """
     lines = _marker_lines(folder)
-    if lines is None:
+    if lines is not None:
+        return {line.removeprefix("file ") for line in lines if line.startswith("file ")}
+    try:
+        legacy = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("tool") == "typology"
+        names = [p.name for p in folder.iterdir() if p.is_file() and not p.is_symlink()]
+    except (OSError, ValueError, AttributeError):
         return None
-    return {line.removeprefix("file ") for line in lines if line.startswith("file ")}
+    return {n for n in names if _LEGACY_OUTPUT.fullmatch(n)} if legacy else None
 
 
 def claim_out_dir(path: Path, *, force: bool = False) -> Path:

@@ -8,9 +8,9 @@ import shapely
 from typology.api.results import from_run
 from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
 from typology.errors import TypologyError
-from typology.render.explore import layer_name, legend_spec
+from typology.render.explore import layer_name
 from typology.render.labels import label_points, sido_names
-from typology.render.layers import MapLayer, build_layers
+from typology.render.layers import MapLayer, build_layers, legend_spec
 from typology.render.offline_assets import external_loads
 from typology.render.webmap import dimension_names, map_payload
 

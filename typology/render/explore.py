@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..errors import TypologyError
-from .layers import MISSING_COLOUR, MISSING_LABEL, SCORE_LAYERS, MapLayer, build_layers
+from .layers import MISSING_COLOUR, MapLayer, build_layers, legend_spec
 from .offline_assets import json_for_script, leaflet_css, leaflet_js
 from .webmap import _rounded
 
@@ -47,18 +47,6 @@ def _escaped(value: Any) -> str:
 def layer_name(layer: MapLayer) -> str:
     """The layer's entry in the layer switcher; Leaflet inserts it as HTML, hence escaped."""
     return html.escape(f"{layer.title_ko} ({layer.title_en})")
-
-
-def legend_spec(layer: MapLayer) -> dict[str, Any]:
-    """What map.html's legend shows for a layer, as plain data (drawn with textContent)."""
-    rows = [{"colour": c, "label": label, "count": n}
-            for i, (c, label, n) in enumerate(zip(layer.colours, layer.labels, layer.counts()))
-            # map.html hides the unclassified entry of the type layer when no region has it.
-            if not (layer.key == "type" and n == 0 and i == len(layer.labels) - 1)]
-    if layer.missing():
-        rows.append({"colour": MISSING_COLOUR, "label": MISSING_LABEL, "count": layer.missing()})
-    note = "분위 구간 (quantile classes), 짙을수록 높음" if layer.key in SCORE_LAYERS else ""
-    return {"title": f"{layer.title_ko} ({layer.title_en})", "note": note, "rows": rows}
 
 
 _LEGEND_JS = """

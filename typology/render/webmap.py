@@ -8,7 +8,9 @@ script other than the two inlined ones, so the page cannot reach the network eve
 Layers: the type, each dimension score and the composite (one at a time, each with its
 legend), with the 시도 borders on top. Hover shows name, 시도 and type; a click opens the
 scores with national ranks, the reason for the type and a data-coverage note. A search box
-finds a region by Korean or English name and always shows its 시도 (중구 exists six times).
+finds a region by Korean or English name and always shows its 시도 (중구 exists six times);
+choosing one outlines it, fits it and opens its popup beside it. Place names come from the
+bundled geometry (``labels``): 시도 names always, 시군구 names from zoom 9 on, where they fit.
 """
 
 from __future__ import annotations

@@ -70,6 +70,24 @@ def test_search_highlights_fits_and_opens_the_popup_beside_the_region(visit, pag
     v.assert_offline()
 
 
+def test_search_on_a_narrow_screen_puts_the_popup_above_the_region_below_the_search_box(visit, pages):
+    v = visit(pages["default"] / "map.html")
+    page = v.page
+    page.wait_for_selector("#map[data-ready]")
+    page.set_viewport_size({"width": 700, "height": 800})
+    page.wait_for_timeout(300)  # Leaflet takes the new size on its next animation frame
+    page.fill(".typology-search input", "강남")
+    page.locator(".typology-search input").press("Enter")
+    page.locator(".typology-popup").wait_for()
+    page.wait_for_timeout(400)
+    region, popup = rect(page, "path.typology-selected"), rect(page, ".leaflet-popup")
+    head = rect(page, ".typology-search")
+    assert popup["b"] <= region["t"] + 2  # above the region (its tip touches the northern edge)
+    assert not overlap(popup, head)
+    save("map_search_narrow.png", page.screenshot())
+    v.assert_offline()
+
+
 def test_place_names_sido_always_sigungu_when_zoomed_in(visit, pages):
     v = visit(pages["default"] / "map.html")
     page = v.page
@@ -164,6 +182,7 @@ def test_explore_works_offline_with_layers_tooltips_and_legend(visit, explored, 
     box = page.locator("#" + page.locator(".folium-map").get_attribute("id")).bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.move(box["x"] + box["width"] / 2 + 3, box["y"] + box["height"] / 2 + 3)
+    assert "통계청" in page.locator(".leaflet-control-attribution").inner_text()
     tip = page.locator(".leaflet-tooltip")
     tip.wait_for()
     assert "지역 Region" in tip.inner_text() and "유형 Type" in tip.inner_text()

@@ -76,6 +76,11 @@ _LEGEND_JS = """
     });
     box.setAttribute("data-layer", spec.key);
   }
+  // As map.html: no flag in the prefix, and the boundaries' source (constant text, inserted as HTML).
+  if (map.attributionControl) {
+    map.attributionControl.setPrefix("Leaflet");
+    map.attributionControl.addAttribution("경계 Boundaries: 통계청 2020");
+  }
   var control = L.control({ position: "bottomright" });
   control.onAdd = function () { L.DomEvent.disableClickPropagation(box); return box; };
   control.addTo(map);

@@ -235,16 +235,20 @@
     layer.bringToFront();
     layer.getElement().classList.add("typology-selected");
     var size = map.getSize();
-    // Room for the popup beside the region, on the right, unless the screen is too narrow.
+    // Room for the popup beside the region, on the right; on a narrow screen, above it instead.
     var beside = size.x >= 2 * (POPUP_WIDTH + 60);
     var head = document.querySelector(".typology-search");
-    var left = beside && head ? head.offsetWidth + 30 : 40;
-    map.fitBounds(layer.getBounds(), { maxZoom: 12, animate: false, paddingTopLeft: [left, 40],
-                                       paddingBottomRight: [beside ? POPUP_WIDTH + 60 : 40, 40] });
+    var below = head ? head.offsetTop + head.offsetHeight + 10 : 10;
+    var fit = beside
+      ? { paddingTopLeft: [(head ? head.offsetWidth : 0) + 30, 40], paddingBottomRight: [POPUP_WIDTH + 60, 40] }
+      : { paddingTopLeft: [20, Math.max(below, Math.round(size.y * 0.55))], paddingBottomRight: [20, 20] };
+    map.fitBounds(layer.getBounds(), L.extend({ maxZoom: 12, animate: false }, fit));
     updateLabels();
     var bounds = layer.getBounds();
-    var anchor = beside ? L.latLng(bounds.getCenter().lat, bounds.getEast()) : bounds.getCenter();
-    var pop = L.popup({ maxWidth: POPUP_WIDTH, autoPan: false, className: beside ? "typology-beside" : "" })
+    var anchor = beside ? L.latLng(bounds.getCenter().lat, bounds.getEast())
+                        : L.latLng(bounds.getNorth(), bounds.getCenter().lng);
+    var pop = L.popup({ maxWidth: POPUP_WIDTH, autoPan: false, className: beside ? "typology-beside" : "",
+                        autoPanPaddingTopLeft: L.point(10, beside ? 10 : below) })
       .setLatLng(anchor).setContent(popup(p)).openOn(map);
     pop.on("remove", function () {
       if (selected === code) {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import shapely
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from typology.api.results import from_run
 from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
@@ -85,3 +87,20 @@ def test_explore_escapes_data_strings(default_run):
     assert "\\u0026lt;script\\u0026gt;window.__xss=1" in html
     hostile = MapLayer("x", EVIL, "t", default_run.table().set_index("code")["economy"] * 0, ["#000000"], ["a"])
     assert "<" not in layer_name(hostile)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1, 1), st.floats(-1, 1)), min_size=3, max_size=12),
+       st.floats(0.01, 0.3), st.floats(2, 5))
+def test_label_point_is_always_inside_the_largest_part(points, arm, offset):
+    import geopandas as gpd
+
+    # A star (arms from the origin to random points, thickened; often concave, its centroid can
+    # fall outside) and a smaller, distant second part: the label must be in the star.
+    main = shapely.MultiLineString([[(0, 0), p] for p in points]).buffer(arm)
+    small = shapely.box(offset, offset, offset + arm, offset + arm)
+    assume(main.geom_type == "Polygon" and main.area > small.area)
+    lat, lon = label_points(gpd.GeoSeries([shapely.MultiPolygon([main, small])]))[0]
+    # Rounded to 1e-4 for the page: inside up to that rounding.
+    assert shapely.dwithin(main, shapely.Point(lon, lat), 1e-4)
+    assert not shapely.dwithin(small, shapely.Point(lon, lat), 1e-4)

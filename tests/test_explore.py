@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import shapely
 from hypothesis import assume, given, settings
@@ -104,3 +106,18 @@ def test_label_point_is_always_inside_the_largest_part(points, arm, offset):
     # Rounded to 1e-4 for the page: inside up to that rounding.
     assert shapely.dwithin(main, shapely.Point(lon, lat), 1e-4)
     assert not shapely.dwithin(small, shapely.Point(lon, lat), 1e-4)
+
+
+def test_explore_from_a_run_folder_matches_the_in_process_run(default_run, default_run_folder):
+    from typology.api.results import from_folder
+
+    folder, run = from_folder(default_run_folder), from_run(default_run)
+    for layer in ("type", "institution"):
+        a = folder.explore(layer).get_root().render()
+        b = run.explore(layer).get_root().render()
+        # The same regions, names, types and fill colours, and the same legends (the geometry
+        # differs in the last digits after the GeoPackage round trip).
+        props = re.compile(r'"properties": \{[^}]*\}')
+        assert props.findall(a) == props.findall(b) and len(props.findall(a)) == 6 * 228 + 17
+        legends = re.compile(r"var legends = (.*);")
+        assert legends.search(a).group(1) == legends.search(b).group(1)

@@ -7,6 +7,12 @@ them is needed for polygons, tooltips and a layer switcher, so the list is empti
 is inlined from the same installed wheel as map.html's (``offline_assets``). No request leaves
 the machine when the map is shown, even on a closed network.
 
+map.html is not built with folium (``benchmarks/folium_vs_map.py`` measures why): every folium
+layer carries its own copy of the shapes (~0.94 MB each, 5.8 MB for the six layers against
+map.html's 2 MB bar), folium's search plugin loads leaflet-search from a CDN, and map.html's
+popups (ranks, reason, coverage) would be per-feature HTML strings. Under map.html's CSP, with
+every inline script hashed, folium's page does load offline.
+
 folium writes tooltip values into the page as HTML, so every data string is HTML-escaped here,
 before folium sees it; the legend is built by a small script with ``textContent``.
 """

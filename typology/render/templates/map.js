@@ -260,8 +260,8 @@
     if (beside) {
       // Leaflet opens a popup above its anchor; shift it right and down so that it sits beside
       // the region's eastern edge, vertically centred on it, and covers none of it.
-      var box = pop.getElement();
-      pop.options.offset = L.point(Math.round(box.offsetWidth / 2) + 14, Math.round(box.offsetHeight / 2));
+      var opened = pop.getElement();
+      pop.options.offset = L.point(Math.round(opened.offsetWidth / 2) + 14, Math.round(opened.offsetHeight / 2));
     }
     pop.options.autoPan = true;
     pop.update();

@@ -11,6 +11,7 @@ units, weights, the config). The analyses live in their own modules (``compare``
     res.compare(["전주시", "순천시", "서울 중구"]).figure
     res.peers("전주시").similar
     res.gap_to("순천시", "society_led").summary()
+    res.explore("composite")                # an interactive map (folium), offline
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..data.regions import RegionIndex, default_index
 from ..errors import TypologyError
 
 if TYPE_CHECKING:
+    import folium
     import geopandas as gpd
     from matplotlib.figure import Figure
 
@@ -177,6 +179,19 @@ class Results:
             geo = self.frame[["code", "geometry"]].set_index("code")
             self._cache["contiguity"] = Graph.build_contiguity(geo, rook=False)
         return self._cache["contiguity"]
+
+    def explore(self, layer: str = LABEL) -> folium.Map:
+        """An interactive folium map with map.html's layers, colours, tooltips and legend, offline.
+
+        ``layer``: the layer shown first: ``"type"``, a dimension key, ``"composite"`` (or, after
+        typology uncertainty, ``"type_probability"``); the others are a click away in the layer
+        switcher. Leaflet is inlined from an installed package, so the map needs no network.
+        """
+        from ..data.geometry import load_sido_geometry
+        from ..render.explore import explore_map
+
+        names = {d: (n["name_ko"], n["name_en"]) for d, n in self.dimension_names.items()}
+        return explore_map(self.frame, self.config, names, load_sido_geometry(), layer=layer)
 
     def plot(self, column: str = LABEL, lang: str | None = None, ax: Any = None) -> Figure:
         """A static map of one column (the type by default), with Korean labels if a font allows."""

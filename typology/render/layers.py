@@ -22,6 +22,7 @@ UNCLASSIFIED_COLOUR = "#bdbdbd"
 SCORE_PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
 MISSING_COLOUR = "#e0e0e0"
 MISSING_LABEL = "결측 (no data)"
+QUANTILE_NOTE = "분위 구간 (quantile classes), 짙을수록 높음"
 SCORE_LAYERS = (*DIMENSIONS, "composite")
 COMPOSITE_NAMES = ("종합점수", "Composite score")
 # How directly a dimension is measured (the ``quality`` column of coverage.csv), in Korean.
@@ -50,6 +51,18 @@ class MapLayer:
 
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+def legend_spec(layer: MapLayer) -> dict[str, Any]:
+    """A layer's legend as plain data: what map.html draws, and what explore() draws from this."""
+    rows = [{"colour": c, "label": label, "count": n}
+            for i, (c, label, n) in enumerate(zip(layer.colours, layer.labels, layer.counts()))
+            # map.html hides the unclassified entry of the type layer when no region has it.
+            if not (layer.key == "type" and n == 0 and i == len(layer.labels) - 1)]
+    if layer.missing():
+        rows.append({"colour": MISSING_COLOUR, "label": MISSING_LABEL, "count": layer.missing()})
+    note = QUANTILE_NOTE if layer.key in SCORE_LAYERS else ""
+    return {"title": f"{layer.title_ko} ({layer.title_en})", "note": note, "rows": rows}
 
 
 def type_colours(types: list[dict[str, Any]], unclassified: str) -> dict[str, str]:

@@ -8,7 +8,9 @@ script other than the two inlined ones, so the page cannot reach the network eve
 Layers: the type, each dimension score and the composite (one at a time, each with its
 legend), with the 시도 borders on top. Hover shows name, 시도 and type; a click opens the
 scores with national ranks, the reason for the type and a data-coverage note. A search box
-finds a region by Korean or English name and always shows its 시도 (중구 exists six times).
+finds a region by Korean or English name and always shows its 시도 (중구 exists six times);
+choosing one outlines it, fits it and opens its popup beside it. Place names come from the
+bundled geometry (``labels``): 시도 names always, 시군구 names from zoom 9 on, where they fit.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from markupsafe import Markup
 from ..core.catalog import DIMENSIONS
 from ..core.result import RunResult
 from ..errors import TypologyError
+from .labels import label_points, sido_names
 from .layers import COMPOSITE_NAMES, MISSING_COLOUR, MISSING_LABEL, QUALITY_KO, SCORE_LAYERS, MapLayer, build_layers
 from .offline_assets import csp, json_for_script, leaflet_css, leaflet_js
 from .pages import asset, render
@@ -109,6 +112,7 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
     totals = [sum(1 for i in result.indicators if i.dimension == d) for d in DIMENSIONS]
     ind_names = {i.key: i.spec["name_ko"] for i in result.indicators}
     geometry = dict(zip(geo["code"], _rounded(geo.geometry)))
+    label_at = dict(zip(geo["code"], label_points(geo.geometry)))
     classes = pd.DataFrame({layer.key: layer.classes for layer in layers}).reindex(by_code.index).fillna(-1)
     columns = ["name", "name_en", "sido", "type_ko", "reason", "missing_indicators", *SCORE_LAYERS]
     rows = by_code.reindex(columns=columns)
@@ -121,9 +125,12 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
             "c": code, "n": _text(row.name), "ne": _text(row.name_en), "s": _text(row.sido), "t": _text(row.type_ko),
             "k": [int(v) for v in k], "v": [_number(getattr(row, key)) for key in SCORE_LAYERS],
             "r": [None if r is None else int(r) for r in rank], "why": _text(row.reason),
-            "miss": [ind_names.get(m, m) for m in missing], "obs": [[int(o), t] for o, t in zip(obs, totals)]}})
+            "miss": [ind_names.get(m, m) for m in missing], "obs": [[int(o), t] for o, t in zip(obs, totals)],
+            "lp": label_at[code]}})
     notes = coverage_notes(result)
-    sido_features = [{"type": "Feature", "geometry": g, "properties": {}} for g in _rounded(sido.geometry)]
+    sido_name = sido_names(table)
+    sido_features = [{"type": "Feature", "geometry": g, "properties": {"n": sido_name.get(str(c), ""), "lp": lp}}
+                     for g, c, lp in zip(_rounded(sido.geometry), sido["sido_code"], label_points(sido.geometry))]
     return {
         "title": str(result.config.get("title_ko") or "지역 유형"),
         "title_en": str(result.config.get("title_en") or ""),

@@ -5,6 +5,19 @@
   var mapEl = document.getElementById("map");
   var active = 0;
   var layersByCode = {};
+  var selected = null;  // the code of the region last chosen in the search box
+  // 시군구 names from this zoom on; below it they would cover the map (시도 names are always shown).
+  var UNIT_LABEL_ZOOM = 9;
+  var POPUP_WIDTH = 340;
+  // Where the pointer was when a search result was chosen. Until it really moves, hovering is off:
+  // the browser replays a mouseover when the map moves under a still pointer, which would open a
+  // tooltip wherever the list was.
+  var pointer = null;
+  var hoverOff = null;
+  document.addEventListener("mousemove", function (e) {
+    pointer = [e.clientX, e.clientY];
+    if (hoverOff && Math.abs(e.clientX - hoverOff[0]) + Math.abs(e.clientY - hoverOff[1]) > 4) { hoverOff = null; }
+  }, true);
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -23,8 +36,9 @@
     return k >= 0 ? layer.colours[k] : data.missing.colour;
   }
   function style(f) {
-    return { fillColor: colourOf(f.properties), fillOpacity: 0.85, color: "#ffffff", weight: 0.6, opacity: 1,
-             className: "typology-unit" };
+    var chosen = f.properties.c === selected;
+    return { fillColor: colourOf(f.properties), fillOpacity: 0.85, color: chosen ? "#000000" : "#ffffff",
+             weight: chosen ? 4 : 0.6, opacity: 1, className: "typology-unit" };
   }
 
   var map = L.map(mapEl, { zoomSnap: 0.25, zoomControl: false });
@@ -84,9 +98,18 @@
     onEachFeature: function (f, layer) {
       layersByCode[f.properties.c] = layer;
       layer.bindTooltip(function () { return tooltip(f.properties); }, { sticky: true, direction: "top" });
-      layer.bindPopup(function () { return popup(f.properties); }, { maxWidth: 340 });
-      layer.on("mouseover", function () { layer.setStyle({ weight: 2.5, color: "#000000" }); layer.bringToFront(); });
-      layer.on("mouseout", function () { units.resetStyle(layer); });
+      layer.bindPopup(function () { return popup(f.properties); }, { maxWidth: POPUP_WIDTH });
+      layer.on("tooltipopen", function () { if (hoverOff) { layer.closeTooltip(); } });
+      layer.on("mouseover", function () {
+        if (hoverOff || f.properties.c === selected) { return; }
+        layer.setStyle({ weight: 2.5, color: "#333333" });
+        layer.bringToFront();
+        if (selected) { layersByCode[selected].bringToFront(); }
+      });
+      layer.on("mouseout", function () {
+        units.resetStyle(layer);
+        if (selected) { layersByCode[selected].bringToFront(); }
+      });
     }
   }).addTo(map);
 
@@ -97,6 +120,52 @@
     pane: "sido", interactive: false,
     style: { color: "#222222", weight: 1.4, opacity: 0.9, fill: false, className: "typology-sido" }
   }).addTo(map);
+
+  // Place names, drawn from the bundled geometry (there is no basemap offline). Each label is a
+  // text node in its own element, like every other data string on the page.
+  map.createPane("labels");
+  map.getPane("labels").style.zIndex = 460;
+  map.getPane("labels").style.pointerEvents = "none";
+  function label(lp, text, cls) {
+    var span = el("span", null, text);
+    var icon = L.divIcon({ className: "typology-label " + cls, html: span, iconSize: null });
+    return L.marker(lp, { icon: icon, pane: "labels", interactive: false, keyboard: false });
+  }
+  var sidoLabels = L.layerGroup(data.sido.features.map(function (f) {
+    return label(f.properties.lp, f.properties.n, "typology-label-sido");
+  })).addTo(map);
+  // Larger regions first: where names collide, the larger region keeps its name.
+  var unitLabels = data.units.features.map(function (f) {
+    var b = layersByCode[f.properties.c].getBounds();
+    return { area: (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest()),
+             marker: label(f.properties.lp, f.properties.n, "typology-label-unit") };
+  }).sort(function (a, b) { return b.area - a.area; });
+  var unitLabelGroup = L.layerGroup(unitLabels.map(function (x) { return x.marker; }));
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+  function declutter() {
+    var taken = [];
+    sidoLabels.eachLayer(function (m) { taken.push(m.getElement().firstChild.getBoundingClientRect()); });
+    unitLabels.forEach(function (x) {
+      var e = x.marker.getElement();
+      if (!e) { return; }
+      var r = e.firstChild.getBoundingClientRect();
+      var free = !taken.some(function (t) { return overlaps(r, t); });
+      e.style.visibility = free ? "" : "hidden";
+      e.classList.toggle("typology-label-hidden", !free);
+      if (free) { taken.push(r); }
+    });
+  }
+  function updateLabels() {
+    var show = map.getZoom() >= UNIT_LABEL_ZOOM;
+    if (show && !map.hasLayer(unitLabelGroup)) { unitLabelGroup.addTo(map); }
+    if (!show && map.hasLayer(unitLabelGroup)) { map.removeLayer(unitLabelGroup); }
+    if (show) { declutter(); }
+    mapEl.setAttribute("data-unit-labels", show ? "1" : "0");
+  }
+  map.on("zoomend", updateLabels);
 
   function box(cls) {
     var b = el("div", "typology-box " + cls);
@@ -147,10 +216,56 @@
     var p = f.properties;
     return { p: p, key: (p.n + " " + p.s + " " + p.ne + " " + p.c).toLowerCase() };
   });
+  function clearHover() {
+    // A hover tooltip (and its outline) would otherwise stay wherever the pointer was when the
+    // list closed, under the search box, until the pointer moves again.
+    units.eachLayer(function (l) { l.closeTooltip(); });
+    units.setStyle(style);
+  }
   function select(code) {
     var layer = layersByCode[code];
-    map.fitBounds(layer.getBounds(), { maxZoom: 10, padding: [40, 40], animate: false });
-    layer.openPopup();
+    var p = layer.feature.properties;
+    map.closePopup();
+    hoverOff = pointer;
+    if (selected && layersByCode[selected].getElement()) {
+      layersByCode[selected].getElement().classList.remove("typology-selected");
+    }
+    selected = code;
+    clearHover();
+    layer.bringToFront();
+    layer.getElement().classList.add("typology-selected");
+    var size = map.getSize();
+    // Room for the popup beside the region, on the right; on a narrow screen, above it instead.
+    var beside = size.x >= 2 * (POPUP_WIDTH + 60);
+    var head = document.querySelector(".typology-search");
+    var below = head ? head.offsetTop + head.offsetHeight + 10 : 10;
+    var fit = beside
+      ? { paddingTopLeft: [(head ? head.offsetWidth : 0) + 30, 40], paddingBottomRight: [POPUP_WIDTH + 60, 40] }
+      : { paddingTopLeft: [20, Math.max(below, Math.round(size.y * 0.55))], paddingBottomRight: [20, 20] };
+    map.fitBounds(layer.getBounds(), L.extend({ maxZoom: 12, animate: false }, fit));
+    updateLabels();
+    var bounds = layer.getBounds();
+    var anchor = beside ? L.latLng(bounds.getCenter().lat, bounds.getEast())
+                        : L.latLng(bounds.getNorth(), bounds.getCenter().lng);
+    var pop = L.popup({ maxWidth: POPUP_WIDTH, autoPan: false, className: beside ? "typology-beside" : "",
+                        autoPanPaddingTopLeft: L.point(10, beside ? 10 : below) })
+      .setLatLng(anchor).setContent(popup(p)).openOn(map);
+    pop.on("remove", function () {
+      if (selected === code) {
+        selected = null;
+        layer.getElement().classList.remove("typology-selected");
+        units.setStyle(style);
+      }
+    });
+    if (beside) {
+      // Leaflet opens a popup above its anchor; shift it right and down so that it sits beside
+      // the region's eastern edge, vertically centred on it, and covers none of it.
+      var opened = pop.getElement();
+      pop.options.offset = L.point(Math.round(opened.offsetWidth / 2) + 14, Math.round(opened.offsetHeight / 2));
+    }
+    pop.options.autoPan = true;
+    pop.update();
+    mapEl.setAttribute("data-selected", code);
   }
 
   var Head = L.Control.extend({
@@ -253,6 +368,7 @@
   new Legend().addTo(map);
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
   map.fitBounds(units.getBounds(), { padding: [8, 8], animate: false });
+  updateLabels();
 
   mapEl.setAttribute("data-units", String(data.units.features.length));
   mapEl.setAttribute("data-ready-ms", String(Math.round(performance.now())));

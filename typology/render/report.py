@@ -51,10 +51,16 @@ WEIGHT_WORDS = {"equal": ("차원 안에서 지표별 동일 가중치", "equal 
                 "explicit": ("설정 파일에 적은 가중치 (차원 안에서 합 1로 맞춤)",
                              "weights given in the config (rescaled to sum to 1 within a dimension)")}
 COVERAGE_HEADERS = {"name_ko": "차원", "indicators": "사용 지표", "study_indicators_covered": "연구 지표 반영",
-                    "study_indicators_missing": "반영 못한 연구 지표", "proxies": "대리지표 (proxy)",
+                    "study_indicators_missing": "반영 못한 연구 지표", "proxies": "대리지표",
                     "quality": "측정 수준", "years": "자료 연도", "missing_cells": "결측 값",
                     "units_scored": "점수 있는 지역", "units_unscored": "점수 없는 지역",
                     "units_partial": "일부 지표로 점수"}
+COVERAGE_HEADERS_EN = {"name_ko": "dimension", "indicators": "indicators used",
+                       "study_indicators_covered": "study indicators covered",
+                       "study_indicators_missing": "study indicators not covered", "proxies": "proxies",
+                       "quality": "measurement", "years": "data years", "missing_cells": "missing values",
+                       "units_scored": "regions scored", "units_unscored": "regions unscored",
+                       "units_partial": "scored on some indicators"}
 
 esc = html.escape
 
@@ -190,8 +196,10 @@ def coverage_html(result: RunResult) -> str:
             else:
                 cells.append(f"<td>{esc(_plain(value).replace(';', ', ')) or '–'}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    head = "".join(f"<th>{esc(h)}</th>" for h in COVERAGE_HEADERS.values())
-    table = f"<table class=data><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    head = "".join(f"<th>{esc(h)} <span class=en>{esc(COVERAGE_HEADERS_EN[c])}</span></th>"
+                   for c, h in COVERAGE_HEADERS.items())
+    table = (f"<div class=scroll><table class=data><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
+             "</table></div>")
     proxies = [i for i in result.indicators if i.spec.get("proxy")]
     notes = "".join(f"<li><b>{esc(i.spec['name_ko'])}</b>{' (약함 weak)' if i.spec.get('weak') else ''}: "
                     f"{esc(str(i.spec['proxy']).strip())}</li>" for i in proxies)
@@ -266,8 +274,8 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
     ind_names = {i.key: i.spec["name_ko"] for i in result.indicators}
     columns = [*REGION_COLUMNS, *[(d, names[d], "num") for d in DIMENSIONS], ("composite", "종합점수", "num"),
                ("composite_rank", "종합 순위", "num"), ("missing_indicators", "결측 지표", "text")]
-    head = "".join(f"<th scope=col data-type={kind} tabindex=0 aria-sort=none>{esc(label)}</th>"
-                   for _, label, kind in columns)
+    head = "".join(f"<th scope=col data-type={kind} tabindex=0 aria-sort=none>{esc(label)}"
+                   f"{_en_header(col, label)}</th>" for col, label, kind in columns)
     body = []
     for _, row in table.sort_values("code").iterrows():
         cells = []
@@ -290,15 +298,27 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
     first = str(ordered["code"].iloc[0]) if len(ordered) else ""
     profiles = "".join(f"<div class=region-profile data-code=\"{esc(code)}\"{'' if code == first else ' hidden'}>"
                        f"{svg}</div>" for code, svg in svgs.items())
+    # The profile panel sits beside the table (its own grid column, sticky there) or, on narrow
+    # screens, above a table that scrolls in its own box: it never lies over table rows.
     return (
-        "<div class=viewer><label>지역 프로필 <span class=en>(region profile)</span>: "
-        f"<select id=profile-select>{options}</select></label> "
-        "<span class=note>표의 행을 누르면 그 지역의 프로필을 보여 준다 (click a row).</span>"
-        f"<div id=profiles>{profiles}</div></div>"
-        "<p class=note>열 제목을 누르면 정렬된다 <span class=en>(click a column heading to sort)</span>. "
-        "점수: 전국 평균 대비; 순위 1 = 가장 높음.</p>"
-        f"<div class=scroll><table class=\"data sortable\" id=regions-table><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table></div>")
+        "<p class=note>열 제목을 누르면 정렬되고, 행을 누르면 그 지역의 프로필을 보여 준다. 점수는 전국 평균 대비 "
+        "(0 = 평균), 순위 1 = 가장 높음. <span class=en>Click a column heading to sort, a row to see its profile. "
+        "Scores are relative to the national mean (0 = mean); rank 1 is the highest.</span></p>"
+        "<div class=regions-layout><aside class=viewer><label>지역 프로필 <span class=en>(region profile)</span>: "
+        f"<select id=profile-select>{options}</select></label>"
+        f"<div id=profiles>{profiles}</div></aside>"
+        f"<div class=\"scroll table-box\"><table class=\"data sortable\" id=regions-table><thead><tr>{head}</tr>"
+        f"</thead><tbody>{''.join(body)}</tbody></table></div></div>")
+
+
+REGION_HEADERS_EN = {"code": "code", "name": "region", "sido": "province", "type_ko": "type",
+                     "composite": "composite", "composite_rank": "composite rank",
+                     "missing_indicators": "missing indicators", **{d: d for d in DIMENSIONS}}
+
+
+def _en_header(col: str, label: str) -> str:
+    en = REGION_HEADERS_EN.get(col, "")
+    return f" <span class=en>{esc(en)}</span>" if en and en != label else ""
 
 
 def _data_uri(png: bytes) -> str:
@@ -318,30 +338,63 @@ def _block(bid: str, heading: str, content: str) -> Block:
     return Block(bid, Markup(heading), Markup(content))
 
 
-def extras_html(result: RunResult) -> tuple[list[Block], str]:
-    """Sections and figures contributed by other steps: a block per section, the figures' HTML."""
-    sections = [_block(f"section-{s.key}", f"{esc(s.title_ko)} <span class=en>({esc(s.title_en)})</span>", s.html)
-                for s in result.sections]
-    figures = []
+FIGURES = {  # figure name -> (the section it belongs to, caption in Korean, in English)
+    "k_selection": ("k_selection", "군집 수 k별 군집 품질 지표; 빨간 점선이 고른 k",
+                    "cluster-quality indices by k; the dashed line marks the chosen k"),
+    "rank_intervals": ("uncertainty", "지역별 종합점수 순위 구간: 선 = 몬테카를로 순위 구간, 점 = 중앙 순위 (색 = 명목 "
+                       "유형), 검은 눈금 = 명목 순위; 이름은 구간이 가장 넓은 지역",
+                       "each region's composite-rank interval (line), median rank (dot, coloured by nominal type) "
+                       "and nominal rank (black tick); the widest intervals are named"),
+    "sensitivity": ("uncertainty", "선택별 민감도 지수 (1차·총 효과, 막대 끝 = 95% 부트스트랩 구간)",
+                    "sensitivity indices per choice (first order and total effect, with 95% bootstrap intervals)"),
+}
+
+
+def _figure(name: str, png: bytes) -> str:
+    if not png.startswith(PNG_MAGIC):
+        raise ValueError(f"RunResult.figures[{name!r}] is not PNG bytes")
+    _, ko, en = FIGURES.get(name, ("", name, name))
+    caption = esc(ko) if ko == en else f"{esc(ko)} <span class=en>({esc(en)}; {esc(name)}.png)</span>"
+    return (f"<figure><img alt=\"{esc(ko)}\" src=\"{_data_uri(png)}\">"
+            f"<figcaption>{caption}</figcaption></figure>")
+
+
+def extras_html(result: RunResult, merged: dict[str, str] | None = None) -> tuple[list[Block], str]:
+    """Sections and figures contributed by other steps: a block per section (with the figures that
+    belong to it), and the HTML of figures that belong to no section. A section whose key is in
+    ``merged`` is left out: the page shows it inside its own block of that id, under one heading."""
+    merged = merged or {}
+    keys = {s.key for s in result.sections}
+    homes: dict[str, list[str]] = {}
+    loose = []
     for name, png in sorted(result.figures.items()):
-        if not png.startswith(PNG_MAGIC):
-            raise ValueError(f"RunResult.figures[{name!r}] is not PNG bytes")
-        figures.append(f"<figure><img alt=\"{esc(name)}\" src=\"{_data_uri(png)}\">"
-                       f"<figcaption>{esc(name)}</figcaption></figure>")
-    return sections, "".join(figures)
+        home = FIGURES.get(name, ("",))[0]
+        html_ = _figure(name, png)
+        if home in keys:
+            homes.setdefault(home, []).append(html_)
+        else:
+            loose.append(html_)
+    sections = [_block(f"section-{s.key}", f"{esc(s.title_ko)} <span class=en>({esc(s.title_en)})</span>",
+                       s.html + "".join(homes.get(s.key, []))) for s in result.sections if s.key not in merged]
+    return sections, "".join(loose)
 
 
 def build_report(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, map_png: bytes | None = None) -> str:
     """The whole report.html as text."""
     cfg = result.config
     summary = summary_html(result, table, type_layer, map_png)
+    # The typology step's type table belongs under the report's own type profiles: one entry per
+    # topic in the contents.
+    merged = {s.key: s.html for s in result.sections if s.key == "types"}
+    types = types_html(result, table) + "".join(
+        f"<h3>유형 요약표 <span class=en>(type table)</span></h3>{html_}" for html_ in merged.values())
     blocks = [_block("summary", "요약 <span class=en>(summary)</span>", summary),
               _block("method", "방법 <span class=en>(method)</span>", method_html(result)),
               _block("coverage", "자료 범위 <span class=en>(data coverage)</span>", coverage_html(result)),
               _block("types", "유형별 프로필과 정책 패키지 <span class=en>(types and policy packages)</span>",
-                     types_html(result, table)),
+                     types),
               _block("regions", "전체 지역 <span class=en>(all regions)</span>", regions_html(result, table))]
-    extra, figures = extras_html(result)
+    extra, figures = extras_html(result, merged)
     blocks += extra
     if figures:
         blocks.append(_block("figures", "그림 <span class=en>(figures)</span>", figures))

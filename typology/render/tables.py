@@ -56,9 +56,9 @@ def column_label(column: str, dims: Mapping[str, str], axes: Mapping[str, str] |
         axis = column.removeprefix("mean_axis_")
         return f"{axes.get(axis, axis)} 평균", f"mean {axis} axis"
     for prefix, ko, en in (("mean_", "평균", "mean"), ("corr_", "상관", "r with")):
-        if column.startswith(prefix) and column.removeprefix(prefix) in dims:
-            dim = column.removeprefix(prefix)
-            return f"{dims[dim]} {ko}", f"{en} {dim}"
+        rest = column.removeprefix(prefix)
+        if column.startswith(prefix):  # a name the run does not know stays as it is, in both languages
+            return f"{dims.get(rest, COLUMNS.get(rest, (rest,))[0])} {ko}", f"{en} {rest}"
     if column.startswith("rules_"):
         key = column.removeprefix("rules_")
         return f"규칙: {types.get(key, key)}", f"rules: {key}"

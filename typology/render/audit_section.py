@@ -35,7 +35,7 @@ def alpha_sentence(name: str, row: pd.Series, names: dict[str, str]) -> str:
         return (f"{esc(name)}: 지표가 하나뿐이라 α를 계산할 수 없다 "
                 "<span class=en>(one indicator: α is not defined)</span>.")
     if alpha < 0:
-        return (f"<b>{esc(name)}: α = {alpha:.3f} (음수)</b>. 이 차원의 지표들이 서로 반대 방향으로 움직인다 "
+        return (f"<strong>{esc(name)}: α = {alpha:.3f} (음수)</strong>. 이 차원의 지표들이 서로 반대 방향으로 움직인다 "
                 f"(지표 간 평균 상관 {_num(row['mean_inter_corr'], 2)}"
                 f"{f'; 반대로 움직이는 지표: {listed}' if listed else ''}). 차원 점수에서 이 지표들이 서로 "
                 "상쇄되므로, 점수는 한 가지 역량을 한 방향으로 재지 못한다. 할 수 있는 일: 각 지표의 방향 "

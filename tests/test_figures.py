@@ -128,3 +128,17 @@ def test_score_maps_have_their_own_title_and_a_named_colour_bar(default_run):
     assert shown.plot("stability", lang="en").axes[0].get_title().startswith("stability")
     with pytest.raises(TypologyError, match="no column 'nope'"):
         res.plot("nope")
+
+
+def test_alluvial_takes_the_given_type_colours():
+    import pandas as pd
+    from matplotlib.patches import Rectangle
+
+    from typology.api.timeseries import alluvial
+
+    types = pd.DataFrame({2015: ["S", "R", "R"], 2020: ["R", "R", "S"]})
+    fig = alluvial(types, ["S", "R"], colours={"R": "#123456"})  # by key, whatever the order
+    fills = {to_hex(p.get_facecolor()) for p in fig.axes[0].patches if isinstance(p, Rectangle)}
+    assert "#123456" in fills
+    again = alluvial(types[[2020]].assign(x=["R", "R", "R"]), ["S", "R"], colours={"R": "#123456"})
+    assert {to_hex(p.get_facecolor()) for p in again.axes[0].patches if isinstance(p, Rectangle)} >= {"#123456"}

@@ -35,7 +35,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "cluster": ("군집", "cluster"), "size": ("지역 수", "regions"), "type": ("유형 키", "type key"),
     "type_ko": ("유형", "type"), "type_en": ("유형 (영문)", "type, English"),
     "jaccard": ("자카드 유지율", "Jaccard"), "centroid_reason": ("중심의 유형 판정", "why the centroid has this type"),
-    "k": ("군집 수 k", "k"), "chosen": ("선택", "chosen"), "clusters_found": ("찾은 군집", "clusters found"),
+    "k": ("군집 수", "k"), "chosen": ("선택", "chosen"), "clusters_found": ("찾은 군집", "clusters found"),
     "silhouette": ("실루엣", "silhouette"), "calinski_harabasz": ("칼린스키–하라바스", "Calinski–Harabasz"),
     "davies_bouldin": ("데이비스–볼딘", "Davies–Bouldin"), "mean_rank": ("평균 순위", "mean rank"),
     "cluster_type": ("군집 유형", "cluster type"), "total": ("합계", "total"),

@@ -220,7 +220,12 @@ def section_html(result: RunResult, unc: Uncertainty) -> str:
                    "when only this choice is redrawn, over the number when every choice is redrawn. Brackets: 95% "
                    "bootstrap intervals.</span> 순위 변동 RMS는 그 선택만 바꿀 때 순위가 평균적으로 움직이는 자리 수 "
                    "(제곱평균제곱근)이다. <span class=en>Rank shift RMS: root-mean-square change of rank, in places, "
-                   "when only this choice changes.</span></p>")
+                   "when only this choice changes.</span> 지수가 조금 음수이거나 1을 넘으면 반복 수가 적어 생긴 추정 "
+                   "오차이다: 괄호 안 구간이 0이나 1을 포함하면 0 또는 1로 읽고, 더 정확히 보려면 "
+                   "uncertainty.n을 늘린다. "
+                   "<span class=en>A slightly negative index, or one above 1, is estimation noise from too few "
+                   "replicates: read it as 0 (or 1) when its interval covers that value, or raise uncertainty.n."
+                   "</span></p>")
         shown = sens.copy()
         for output in ("rank", "type"):
             for kind in ("first_order", "total"):
@@ -229,7 +234,7 @@ def section_html(result: RunResult, unc: Uncertainty) -> str:
         shown["choice"] = shown["name_ko"] + " (" + shown["factor"] + ")"
         out.append(_table(shown.sort_values("rank_total", ascending=False), {
             "choice": "선택 choice", "rank_first_order_txt": "순위 1차 rank S", "rank_total_txt": "순위 총 rank ST",
-            "rank_shift_rms": "순위 변동 RMS rank shift", "type_first_order_txt": "유형 1차 type S",
+            "rank_shift_rms": "순위 변동 (RMS) rank shift, RMS", "type_first_order_txt": "유형 1차 type S",
             "type_total_txt": "유형 총 type ST",
             "regions_type_changed": "유형이 바뀌는 지역 수 regions changing type"}))
     names = {"name": "지역 region", "sido": "시도 province", "composite_rank": "명목 순위 nominal rank",

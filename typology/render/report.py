@@ -298,12 +298,14 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
     first = str(ordered["code"].iloc[0]) if len(ordered) else ""
     profiles = "".join(f"<div class=region-profile data-code=\"{esc(code)}\"{'' if code == first else ' hidden'}>"
                        f"{svg}</div>" for code, svg in svgs.items())
+    norm = str(result.config["scoring"]["normalise"]["method"])
+    scale = NORMALISE_WORDS.get(norm, ("'방법' 절의 정규화 단위", "in the units of the normalisation"))
     # The profile panel sits beside the table (its own grid column, sticky there) or, on narrow
     # screens, above a table that scrolls in its own box: it never lies over table rows.
     return (
-        "<p class=note>열 제목을 누르면 정렬되고, 행을 누르면 그 지역의 프로필을 보여 준다. 점수는 전국 평균 대비 "
-        "(0 = 평균), 순위 1 = 가장 높음. <span class=en>Click a column heading to sort, a row to see its profile. "
-        "Scores are relative to the national mean (0 = mean); rank 1 is the highest.</span></p>"
+        "<p class=note>열 제목을 누르면 정렬되고, 행을 누르면 그 지역의 프로필을 보여 준다. "
+        f"점수: {esc(scale[0])}; 순위 1 = 가장 높음. <span class=en>Click a column heading to sort, a row to see its "
+        f"profile. Scores: {esc(scale[1])}; rank 1 is the highest.</span></p>"
         "<div class=regions-layout><aside class=viewer><label>지역 프로필 <span class=en>(region profile)</span>: "
         f"<select id=profile-select>{options}</select></label>"
         f"<div id=profiles>{profiles}</div></aside>"

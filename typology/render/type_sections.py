@@ -35,9 +35,10 @@ def types_section(types: pd.DataFrame, method: str, unclassified: str, label: An
     shown = types[(types["key"] != unclassified) | (types["regions"] > 0)]
     extensions = [f"{r['name_ko']} ({r['name_en']})" for _, r in shown.iterrows() if r["extension"]]
     text = (f"<p>방법 <span class=en>(method)</span>: {esc(method)}. 평균 열은 유형 구성원의 차원·축 점수 평균이다 "
-            "(0 = 전국 평균). 불안정 지역은 부트스트랩에서 유형을 자주 바꾸는 지역이다 (아래 '유형 안정성'). "
-            "<span class=en>Means are the members' average scores (0 = national mean); unstable regions change "
-            "type often under the bootstrap (see type stability).</span></p>")
+            "(점수의 단위는 '방법' 절의 정규화를 따른다). 불안정 지역은 부트스트랩에서 유형을 자주 바꾸는 "
+            "지역이다 (아래 '유형 안정성'). <span class=en>Means are the members' average scores (in the units of "
+            "the normalisation); unstable regions change type often under the bootstrap (see type stability).</span>"
+            "</p>")
     if extensions:
         text += (f"<p class=note>이 프로젝트의 확장 유형 (연구가 이름 붙이지 않음) <span class=en>(project extensions, "
                  f"not named by the study)</span>: {esc(', '.join(extensions))}</p>")

@@ -14,9 +14,8 @@ has no external resource, and its Content-Security-Policy lets only its own scri
 
 from __future__ import annotations
 
-import base64
 import html
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,8 +32,8 @@ from .layers import QUALITY_KO, MapLayer, type_colours
 from .offline_assets import csp
 from .pages import asset, render
 from .profiles import profile_svg, region_profile_svgs, svg_range, type_profile
+from .report_blocks import data_uri, extras_html, make_block
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NORMALISE_WORDS = {
     "zscore": ("z-점수: 전국 평균을 빼고 표준편차로 나눈다 (평균 0, 표준편차 1)",
                "z-score: minus the national mean, divided by the standard deviation"),
@@ -230,7 +229,7 @@ def summary_html(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, m
     link = ('<a href="map.html">인터랙티브 지도 열기 (map.html, 같은 폴더)</a> '
             '<span class=en>— open the interactive map beside this file</span>')
     if map_png:
-        out.append(f"<figure><img class=map alt=\"유형 지도 (type map)\" src=\"{_data_uri(map_png)}\">"
+        out.append(f"<figure><img class=map alt=\"유형 지도 (type map)\" src=\"{data_uri(map_png)}\">"
                    f"<figcaption>{link}</figcaption></figure>")
     else:
         out.append(f"<p>{link}</p>")
@@ -323,64 +322,6 @@ def _en_header(col: str, label: str) -> str:
     return f" <span class=en>{esc(en)}</span>" if en and en != label else ""
 
 
-def _data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
-class Block(NamedTuple):
-    """One section of the page: its anchor, its heading and its content (both HTML)."""
-
-    id: str
-    heading: Markup
-    html: Markup
-
-
-def _block(bid: str, heading: str, content: str) -> Block:
-    # Markup: headings and contents are built here, or by a Section, from escaped parts.
-    return Block(bid, Markup(heading), Markup(content))
-
-
-FIGURES = {  # figure name -> (the section it belongs to, caption in Korean, in English)
-    "k_selection": ("k_selection", "군집 수 k별 군집 품질 지표; 빨간 점선이 고른 k",
-                    "cluster-quality indices by k; the dashed line marks the chosen k"),
-    "rank_intervals": ("uncertainty", "지역별 종합점수 순위 구간: 선 = 몬테카를로 순위 구간, 점 = 중앙 순위 (색 = 명목 "
-                       "유형), 검은 눈금 = 명목 순위; 이름은 구간이 가장 넓은 지역",
-                       "each region's composite-rank interval (line), median rank (dot, coloured by nominal type) "
-                       "and nominal rank (black tick); the widest intervals are named"),
-    "sensitivity": ("uncertainty", "선택별 민감도 지수 (1차·총 효과, 막대 끝 = 95% 부트스트랩 구간)",
-                    "sensitivity indices per choice (first order and total effect, with 95% bootstrap intervals)"),
-}
-
-
-def _figure(name: str, png: bytes) -> str:
-    if not png.startswith(PNG_MAGIC):
-        raise ValueError(f"RunResult.figures[{name!r}] is not PNG bytes")
-    _, ko, en = FIGURES.get(name, ("", name, name))
-    caption = esc(ko) if ko == en else f"{esc(ko)} <span class=en>({esc(en)}; {esc(name)}.png)</span>"
-    return (f"<figure><img alt=\"{esc(ko)}\" src=\"{_data_uri(png)}\">"
-            f"<figcaption>{caption}</figcaption></figure>")
-
-
-def extras_html(result: RunResult, merged: dict[str, str] | None = None) -> tuple[list[Block], str]:
-    """Sections and figures contributed by other steps: a block per section (with the figures that
-    belong to it), and the HTML of figures that belong to no section. A section whose key is in
-    ``merged`` is left out: the page shows it inside its own block of that id, under one heading."""
-    merged = merged or {}
-    keys = {s.key for s in result.sections}
-    homes: dict[str, list[str]] = {}
-    loose = []
-    for name, png in sorted(result.figures.items()):
-        home = FIGURES.get(name, ("",))[0]
-        html_ = _figure(name, png)
-        if home in keys:
-            homes.setdefault(home, []).append(html_)
-        else:
-            loose.append(html_)
-    sections = [_block(f"section-{s.key}", f"{esc(s.title_ko)} <span class=en>({esc(s.title_en)})</span>",
-                       s.html + "".join(homes.get(s.key, []))) for s in result.sections if s.key not in merged]
-    return sections, "".join(loose)
-
-
 def build_report(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, map_png: bytes | None = None) -> str:
     """The whole report.html as text."""
     cfg = result.config
@@ -390,16 +331,16 @@ def build_report(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, m
     merged = {s.key: s.html for s in result.sections if s.key == "types"}
     types = types_html(result, table) + "".join(
         f"<h3>유형 요약표 <span class=en>(type table)</span></h3>{html_}" for html_ in merged.values())
-    blocks = [_block("summary", "요약 <span class=en>(summary)</span>", summary),
-              _block("method", "방법 <span class=en>(method)</span>", method_html(result)),
-              _block("coverage", "자료 범위 <span class=en>(data coverage)</span>", coverage_html(result)),
-              _block("types", "유형별 프로필과 정책 패키지 <span class=en>(types and policy packages)</span>",
+    blocks = [make_block("summary", "요약 <span class=en>(summary)</span>", summary),
+              make_block("method", "방법 <span class=en>(method)</span>", method_html(result)),
+              make_block("coverage", "자료 범위 <span class=en>(data coverage)</span>", coverage_html(result)),
+              make_block("types", "유형별 프로필과 정책 패키지 <span class=en>(types and policy packages)</span>",
                      types),
-              _block("regions", "전체 지역 <span class=en>(all regions)</span>", regions_html(result, table))]
+              make_block("regions", "전체 지역 <span class=en>(all regions)</span>", regions_html(result, table))]
     extra, figures = extras_html(result, merged)
     blocks += extra
     if figures:
-        blocks.append(_block("figures", "그림 <span class=en>(figures)</span>", figures))
+        blocks.append(make_block("figures", "그림 <span class=en>(figures)</span>", figures))
     script = asset("report.js")
     return render("report.html", csp=csp([script]), title=_plain(cfg.get("title_ko")) or "지역 유형 보고서",
                   title_en=_plain(cfg.get("title_en")),

@@ -48,9 +48,9 @@ def test_profile_figure_and_png(default_run):
         fig = profile_figure(default_run, "11020")
         png = profile_png(default_run, "11020")
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["지역경제상황", "시민참여기반", "참여제도기반",
-                                                            "지방정부역량"]
-    assert ax.get_title() == "중구 (서울특별시) · 자원결합형"
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "지역경제상황 (economy)", "시민참여기반 (civic)", "참여제도기반 (institution)", "지방정부역량 (capacity)"]
+    assert ax.get_title() == "지역 프로필 · region profile: 중구 (서울특별시) · 자원결합형"
     assert png.startswith(b"\x89PNG") and len(png) > 5_000
 
 

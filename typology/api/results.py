@@ -193,11 +193,28 @@ class Results:
         names = {d: (n["name_ko"], n["name_en"]) for d, n in self.dimension_names.items()}
         return explore_map(self.frame, self.config, names, load_sido_geometry(), layer=layer)
 
-    def plot(self, column: str = LABEL, lang: str | None = None, ax: Any = None) -> Figure:
-        """A static map of one column (the type by default), with Korean labels if a font allows."""
+    def column_name(self, column: str, lang: str = "ko") -> str:
+        """What a column of ``frame`` is, in words: a dimension's or the composite score's name, else the
+        column name itself."""
+        if column == LABEL:
+            return "유형" if lang == "ko" else "Type"
+        if column in DIMENSIONS:
+            return f"{self.dimension_name(column, lang)} {'점수' if lang == 'ko' else 'score'}"
+        if column == "composite":
+            return "종합점수" if lang == "ko" else "Composite score"
+        return column
+
+    def plot(self, column: str = LABEL, lang: str | None = None, ax: Any = None, title: str | None = None,
+             label: str | None = None) -> Figure:
+        """A static map of one column (the type by default), with Korean labels if a font allows.
+
+        The title says what is shown (``title`` replaces it); a numeric column gets a colour bar named
+        ``label`` (default: the column in words, ``column_name``). Types take the config's colours.
+        """
         from ..render import charts
 
         lang = charts.chart_lang(lang)
+        name = label or self.column_name(column, lang)
         with charts.style():
             fig = charts.new_figure(7, 8) if ax is None else ax.figure
             ax = ax or fig.add_subplot()
@@ -217,14 +234,17 @@ class Results:
                 for key in order:
                     frame[frame[LABEL] == key].plot(ax=ax, color=colours[key], edgecolor="white", linewidth=0.2)
                 ax.legend(handles=[Patch(color=colours[k], label=f"{self.type_name(k, lang)} ({counts[k]})")
-                                   for k in order], loc="lower right")
+                                   for k in order], loc="lower right", title=name)
             else:
+                if column not in frame.columns:
+                    raise TypologyError(f"plot: no column {column!r} in Results.frame")
                 missing = {"color": charts.MISSING_COLOUR, "label": "결측" if lang == "ko" else "missing"}
                 frame.plot(column=column, ax=ax, legend=True, cmap="viridis", edgecolor="white", linewidth=0.2,
-                           missing_kwds=missing)
+                           missing_kwds=missing, legend_kwds={"label": name, "shrink": 0.6})
             ax.set_axis_off()
-            title = self.config.get("title_ko" if lang == "ko" else "title_en") or self.config.get("name", "")
-            ax.set_title(f"{title} ({self.config.get('reference_year')})")
+            run_title = self.config.get("title_ko" if lang == "ko" else "title_en") or self.config.get("name", "")
+            shown = title if title is not None else f"{name} · {run_title} ({self.config.get('reference_year')})"
+            ax.set_title(shown)
         return fig
 
 

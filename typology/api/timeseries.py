@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..errors import TypologyError
 from ..render import charts
-from ..render.layers import TYPE_PALETTE
+from ..render.layers import TYPE_PALETTE, type_colours
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -174,13 +174,17 @@ class Panel:
         lang = charts.chart_lang(lang)
         types = self.types[years]
         labels = {k: self.type_name(k, lang) for k in [*self._order(), MISSING]}
-        return alluvial(types, self._order(), labels,
-                        title="유형 변화" if lang == "ko" else "Type transitions")
+        typology = self._first().config["typology"]
+        # the config's colours by type key, as map.html and Results.plot draw them
+        colours = type_colours(typology["types"], typology["unclassified"]["key"])
+        return alluvial(types, self._order(), labels, title=f"유형 변화 ({years[0]}–{years[-1]}) · type transitions"
+                        if lang == "ko" else f"Type transitions, {years[0]}–{years[-1]}", colours=colours)
 
 
 def alluvial(types: pd.DataFrame, order: list[str], labels: dict[str, str] | None = None,
-             title: str = "") -> Figure:
-    """Alluvial (Sankey-like) chart of a units × periods table of categories."""
+             title: str = "", colours: dict[str, str] | None = None) -> Figure:
+    """Alluvial (Sankey-like) chart of a units × periods table of categories; ``colours`` by category
+    (others take the palette in order)."""
     labels = labels or {}
     cols = list(types.columns)
     filled = types.fillna(MISSING).astype(str)
@@ -188,8 +192,9 @@ def alluvial(types: pd.DataFrame, order: list[str], labels: dict[str, str] | Non
     cats += sorted({v for v in np.unique(filled.to_numpy()) if v not in cats and v != MISSING})
     if (filled == MISSING).any().any():
         cats.append(MISSING)
-    colours = {c: TYPE_PALETTE[i % len(TYPE_PALETTE)] for i, c in enumerate(cats)}
-    colours.update({c: charts.MISSING_COLOUR for c in cats if c in (MISSING, "unclassified")})
+    given = colours or {}
+    colours = {c: given.get(c) or TYPE_PALETTE[i % len(TYPE_PALETTE)] for i, c in enumerate(cats)}
+    colours.update({c: charts.MISSING_COLOUR for c in cats if c == MISSING or (c == "unclassified" and c not in given)})
     total = len(filled)
     gap = 0.02 * total
     width = 0.12

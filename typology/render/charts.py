@@ -8,7 +8,7 @@ installed and English otherwise: a chart of empty boxes helps nobody.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 
 HANGUL_FONTS = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR", "Malgun Gothic",
@@ -35,6 +35,18 @@ def chart_lang(lang: str | None) -> str:
 
         raise TypologyError(f"lang {lang!r}: expected one of {', '.join(LANGS)}")
     return lang
+
+
+def hangul_context() -> AbstractContextManager[str] | None:
+    """``fonts.hangul_rc()`` when a Hangul font is found (bundled or system), else None."""
+    from ..errors import TypologyError
+    from .fonts import hangul_family, hangul_rc
+
+    try:
+        hangul_family()
+    except TypologyError:
+        return None
+    return hangul_rc()
 
 
 @contextmanager

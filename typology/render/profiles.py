@@ -110,11 +110,11 @@ def profile_figure(result: RunResult, code: str) -> Any:
                    linewidths=1.5, label=SERIES["type_centroid"], zorder=3)
         ax.scatter(data["region"], rows, marker="o", s=80, color=_colour(result, code), edgecolors="#222222",
                    label=SERIES["region"], zorder=4)
-        ax.set_yticks(rows, data["name_ko"])
+        ax.set_yticks(rows, [f"{name} ({dim})" for dim, name in data["name_ko"].items()])
         pad = 0.15 * max(hi - lo, 1.0)
         ax.set_xlim(lo - pad, hi + pad)
-        ax.set_xlabel("점수 (score)")
-        ax.set_title(_title(result, code), fontsize=11)
+        ax.set_xlabel("차원 점수 · dimension score")
+        ax.set_title(f"지역 프로필 · region profile: {_title(result, code)}", fontsize=11)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, fontsize=8, frameon=False)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)

@@ -14,9 +14,8 @@ has no external resource, and its Content-Security-Policy lets only its own scri
 
 from __future__ import annotations
 
-import base64
 import html
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,8 +32,8 @@ from .layers import QUALITY_KO, MapLayer, type_colours
 from .offline_assets import csp
 from .pages import asset, render
 from .profiles import profile_svg, region_profile_svgs, svg_range, type_profile
+from .report_blocks import data_uri, extras_html, make_block
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NORMALISE_WORDS = {
     "zscore": ("z-점수: 전국 평균을 빼고 표준편차로 나눈다 (평균 0, 표준편차 1)",
                "z-score: minus the national mean, divided by the standard deviation"),
@@ -51,10 +50,16 @@ WEIGHT_WORDS = {"equal": ("차원 안에서 지표별 동일 가중치", "equal 
                 "explicit": ("설정 파일에 적은 가중치 (차원 안에서 합 1로 맞춤)",
                              "weights given in the config (rescaled to sum to 1 within a dimension)")}
 COVERAGE_HEADERS = {"name_ko": "차원", "indicators": "사용 지표", "study_indicators_covered": "연구 지표 반영",
-                    "study_indicators_missing": "반영 못한 연구 지표", "proxies": "대리지표 (proxy)",
+                    "study_indicators_missing": "반영 못한 연구 지표", "proxies": "대리지표",
                     "quality": "측정 수준", "years": "자료 연도", "missing_cells": "결측 값",
                     "units_scored": "점수 있는 지역", "units_unscored": "점수 없는 지역",
                     "units_partial": "일부 지표로 점수"}
+COVERAGE_HEADERS_EN = {"name_ko": "dimension", "indicators": "indicators used",
+                       "study_indicators_covered": "study indicators covered",
+                       "study_indicators_missing": "study indicators not covered", "proxies": "proxies",
+                       "quality": "measurement", "years": "data years", "missing_cells": "missing values",
+                       "units_scored": "regions scored", "units_unscored": "regions unscored",
+                       "units_partial": "scored on some indicators"}
 
 esc = html.escape
 
@@ -190,8 +195,10 @@ def coverage_html(result: RunResult) -> str:
             else:
                 cells.append(f"<td>{esc(_plain(value).replace(';', ', ')) or '–'}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    head = "".join(f"<th>{esc(h)}</th>" for h in COVERAGE_HEADERS.values())
-    table = f"<table class=data><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    head = "".join(f"<th>{esc(h)} <span class=en>{esc(COVERAGE_HEADERS_EN[c])}</span></th>"
+                   for c, h in COVERAGE_HEADERS.items())
+    table = (f"<div class=scroll><table class=data><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
+             "</table></div>")
     proxies = [i for i in result.indicators if i.spec.get("proxy")]
     notes = "".join(f"<li><b>{esc(i.spec['name_ko'])}</b>{' (약함 weak)' if i.spec.get('weak') else ''}: "
                     f"{esc(str(i.spec['proxy']).strip())}</li>" for i in proxies)
@@ -222,7 +229,7 @@ def summary_html(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, m
     link = ('<a href="map.html">인터랙티브 지도 열기 (map.html, 같은 폴더)</a> '
             '<span class=en>— open the interactive map beside this file</span>')
     if map_png:
-        out.append(f"<figure><img class=map alt=\"유형 지도 (type map)\" src=\"{_data_uri(map_png)}\">"
+        out.append(f"<figure><img class=map alt=\"유형 지도 (type map)\" src=\"{data_uri(map_png)}\">"
                    f"<figcaption>{link}</figcaption></figure>")
     else:
         out.append(f"<p>{link}</p>")
@@ -266,8 +273,8 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
     ind_names = {i.key: i.spec["name_ko"] for i in result.indicators}
     columns = [*REGION_COLUMNS, *[(d, names[d], "num") for d in DIMENSIONS], ("composite", "종합점수", "num"),
                ("composite_rank", "종합 순위", "num"), ("missing_indicators", "결측 지표", "text")]
-    head = "".join(f"<th scope=col data-type={kind} tabindex=0 aria-sort=none>{esc(label)}</th>"
-                   for _, label, kind in columns)
+    head = "".join(f"<th scope=col data-type={kind} tabindex=0 aria-sort=none>{esc(label)}"
+                   f"{_en_header(col, label)}</th>" for col, label, kind in columns)
     body = []
     for _, row in table.sort_values("code").iterrows():
         cells = []
@@ -290,61 +297,50 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
     first = str(ordered["code"].iloc[0]) if len(ordered) else ""
     profiles = "".join(f"<div class=region-profile data-code=\"{esc(code)}\"{'' if code == first else ' hidden'}>"
                        f"{svg}</div>" for code, svg in svgs.items())
+    norm = str(result.config["scoring"]["normalise"]["method"])
+    scale = NORMALISE_WORDS.get(norm, ("'방법' 절의 정규화 단위", "in the units of the normalisation"))
+    # The profile panel sits beside the table (its own grid column, sticky there) or, on narrow
+    # screens, above a table that scrolls in its own box: it never lies over table rows.
     return (
-        "<div class=viewer><label>지역 프로필 <span class=en>(region profile)</span>: "
-        f"<select id=profile-select>{options}</select></label> "
-        "<span class=note>표의 행을 누르면 그 지역의 프로필을 보여 준다 (click a row).</span>"
-        f"<div id=profiles>{profiles}</div></div>"
-        "<p class=note>열 제목을 누르면 정렬된다 <span class=en>(click a column heading to sort)</span>. "
-        "점수: 전국 평균 대비; 순위 1 = 가장 높음.</p>"
-        f"<div class=scroll><table class=\"data sortable\" id=regions-table><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table></div>")
+        "<p class=note>열 제목을 누르면 정렬되고, 행을 누르면 그 지역의 프로필을 보여 준다. "
+        f"점수: {esc(scale[0])}; 순위 1 = 가장 높음. <span class=en>Click a column heading to sort, a row to see its "
+        f"profile. Scores: {esc(scale[1])}; rank 1 is the highest.</span></p>"
+        "<div class=regions-layout><aside class=viewer><label>지역 프로필 <span class=en>(region profile)</span>: "
+        f"<select id=profile-select>{options}</select></label>"
+        f"<div id=profiles>{profiles}</div></aside>"
+        f"<div class=\"scroll table-box\"><table class=\"data sortable\" id=regions-table><thead><tr>{head}</tr>"
+        f"</thead><tbody>{''.join(body)}</tbody></table></div></div>")
 
 
-def _data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+REGION_HEADERS_EN = {"code": "code", "name": "region", "sido": "province", "type_ko": "type",
+                     "composite": "composite", "composite_rank": "composite rank",
+                     "missing_indicators": "missing indicators", **{d: d for d in DIMENSIONS}}
 
 
-class Block(NamedTuple):
-    """One section of the page: its anchor, its heading and its content (both HTML)."""
-
-    id: str
-    heading: Markup
-    html: Markup
-
-
-def _block(bid: str, heading: str, content: str) -> Block:
-    # Markup: headings and contents are built here, or by a Section, from escaped parts.
-    return Block(bid, Markup(heading), Markup(content))
-
-
-def extras_html(result: RunResult) -> tuple[list[Block], str]:
-    """Sections and figures contributed by other steps: a block per section, the figures' HTML."""
-    sections = [_block(f"section-{s.key}", f"{esc(s.title_ko)} <span class=en>({esc(s.title_en)})</span>", s.html)
-                for s in result.sections]
-    figures = []
-    for name, png in sorted(result.figures.items()):
-        if not png.startswith(PNG_MAGIC):
-            raise ValueError(f"RunResult.figures[{name!r}] is not PNG bytes")
-        figures.append(f"<figure><img alt=\"{esc(name)}\" src=\"{_data_uri(png)}\">"
-                       f"<figcaption>{esc(name)}</figcaption></figure>")
-    return sections, "".join(figures)
+def _en_header(col: str, label: str) -> str:
+    en = REGION_HEADERS_EN.get(col, "")
+    return f" <span class=en>{esc(en)}</span>" if en and en != label else ""
 
 
 def build_report(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, map_png: bytes | None = None) -> str:
     """The whole report.html as text."""
     cfg = result.config
     summary = summary_html(result, table, type_layer, map_png)
-    blocks = [_block("summary", "요약 <span class=en>(summary)</span>", summary),
-              _block("method", "방법 <span class=en>(method)</span>", method_html(result)),
-              _block("coverage", "자료 범위 <span class=en>(data coverage)</span>", coverage_html(result)),
-              _block("types", "유형별 프로필과 정책 패키지 <span class=en>(types and policy packages)</span>",
-                     types_html(result, table)),
-              _block("regions", "전체 지역 <span class=en>(all regions)</span>", regions_html(result, table))]
-    extra, figures = extras_html(result)
+    # The typology step's type table belongs under the report's own type profiles: one entry per
+    # topic in the contents.
+    merged = {s.key: s.html for s in result.sections if s.key == "types"}
+    types = types_html(result, table) + "".join(
+        f"<h3>유형 요약표 <span class=en>(type table)</span></h3>{html_}" for html_ in merged.values())
+    blocks = [make_block("summary", "요약 <span class=en>(summary)</span>", summary),
+              make_block("method", "방법 <span class=en>(method)</span>", method_html(result)),
+              make_block("coverage", "자료 범위 <span class=en>(data coverage)</span>", coverage_html(result)),
+              make_block("types", "유형별 프로필과 정책 패키지 <span class=en>(types and policy packages)</span>",
+                     types),
+              make_block("regions", "전체 지역 <span class=en>(all regions)</span>", regions_html(result, table))]
+    extra, figures = extras_html(result, merged)
     blocks += extra
     if figures:
-        blocks.append(_block("figures", "그림 <span class=en>(figures)</span>", figures))
+        blocks.append(make_block("figures", "그림 <span class=en>(figures)</span>", figures))
     script = asset("report.js")
     return render("report.html", csp=csp([script]), title=_plain(cfg.get("title_ko")) or "지역 유형 보고서",
                   title_en=_plain(cfg.get("title_en")),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from contextlib import nullcontext
 from typing import Any
 
@@ -17,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from ..core.result import RunResult, Section
-from ..errors import TypologyError
 from ..uncertainty.analysis import FACTOR_NAMES, SCORES_COLUMNS, Uncertainty
 from .layers import type_colours
 
@@ -32,16 +32,17 @@ def _png(fig: Any) -> bytes:
 
 
 def _font() -> Any:
-    from .fonts import hangul_rc
+    from .charts import hangul_context
 
-    try:
-        return hangul_rc()
-    except TypologyError:  # no Hangul font: the names would be boxes, so they are left out below
-        return None
+    return hangul_context()  # None without a Hangul font: the names would be boxes, so they are left out
 
 
-def rank_interval_png(result: RunResult, unc: Uncertainty) -> bytes:
-    """Every region's rank interval (low–high percentile) and median, ordered by median rank, coloured by type."""
+def rank_interval_figure(result: RunResult, unc: Uncertainty, korean: bool = True) -> Any:
+    """Every region's rank interval (low–high percentile) and median, ordered by median rank, coloured by
+    type; the widest intervals named, with names moved apart so none overlaps another or the legend.
+    ``korean``: Korean labels with English beside (call inside ``fonts.hangul_rc``); else English
+    only and no region names."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     typology = result.config["typology"]
@@ -50,40 +51,71 @@ def rank_interval_png(result: RunResult, unc: Uncertainty) -> bytes:
     low, high = f"rank_p{lo:02g}", f"rank_p{hi:02g}"
     frame = unc.regions.dropna(subset=["rank_median"]).sort_values(["rank_median", "composite_rank", "code"])
     x = np.arange(1, len(frame) + 1)
+    fig = Figure(figsize=(12, 6.5), layout="constrained")
+    FigureCanvasAgg(fig)  # a canvas to measure the labels with
+    ax = fig.add_subplot()
+    for key, spec_name, name_en in [(s["key"], s["name_ko"], s.get("name_en", s["key"]))
+                                    for s in [*typology["types"], typology["unclassified"]]]:
+        mask = (frame["type"] == key).to_numpy()
+        if not mask.any():
+            continue
+        sub = frame[mask]
+        ax.vlines(x[mask], sub[low].astype(float), sub[high].astype(float), color=colours[key], linewidth=1.1,
+                  alpha=0.75)
+        label = f"{spec_name} ({name_en}), 명목 유형" if korean else f"{name_en} (nominal type)"
+        ax.scatter(x[mask], sub["rank_median"].astype(float), s=7, color=colours[key], zorder=3, label=label)
+    ax.scatter(x, frame["composite_rank"].astype(float), s=6, marker="_", color="#222222", zorder=4,
+               label="명목 순위 (nominal rank)" if korean else "nominal rank")
+    # Rank 1 on top; room below the last rank for the names hanging under the widest intervals.
+    ax.set_ylim(len(unc.regions) * 1.25, -3)
+    ax.set_xlim(0, len(frame) + 1)
+    ax.set_xlabel("지역 (중앙 순위 순) · regions ordered by median rank" if korean
+                  else "regions ordered by median rank")
+    ax.set_ylabel("종합점수 순위 · composite rank (1 = highest)" if korean else "composite rank (1 = highest)")
+    title = (f"지역별 종합점수 순위 구간 {lo:g}–{hi:g}% (몬테카를로 {unc.plan.n}회) · composite-rank intervals, "
+             f"{unc.plan.n} replicates" if korean
+             else f"Composite-rank intervals {lo:g}-{hi:g}%, {unc.plan.n} Monte Carlo replicates")
+    ax.set_title(title, fontsize=11)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    legend = ax.legend(loc="upper right", fontsize=8, markerscale=2)
+    if korean:
+        widest = frame.assign(_x=x).nlargest(LABELLED, "rank_interval", keep="first").sort_values("_x")
+        leader = {"arrowstyle": "-", "color": "#999999", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 0}
+        labels = [ax.annotate(f"{row['name']} ({row['sido']})", (row["_x"], float(row[high])), xytext=(0, -3),
+                              textcoords="offset points", ha="center", va="top", fontsize=7, rotation=90,
+                              color="#333333", arrowprops=leader) for _, row in widest.iterrows()]
+        spread_labels(fig, labels, [legend])
+    return fig
+
+
+def text_box(text: Any, renderer: Any) -> Any:
+    """The box of an annotation's text alone (``Annotation.get_window_extent`` adds its leader line)."""
+    from matplotlib.text import Text
+
+    return Text.get_window_extent(text, renderer)
+
+
+def spread_labels(fig: Any, labels: list[Any], obstacles: list[Any]) -> None:
+    """Move annotations sideways, nearest free place first, until no two overlap and none covers an
+    obstacle (a legend); the leader line keeps each name tied to its point. Deterministic: labels
+    are placed in the order given."""
+    fig.draw_without_rendering()  # the final layout, so the measured boxes are the saved ones
+    renderer = fig.canvas.get_renderer()
+    taken = [o.get_window_extent(renderer) for o in obstacles]
+    for text in labels:
+        step = (text_box(text, renderer).width + 2) * 72 / fig.dpi  # 2 px apart; xytext is in points
+        for i in range(200):
+            text.set_position((step * ((i + 1) // 2) * (1 if i % 2 else -1), -3))
+            if not any(text_box(text, renderer).overlaps(other) for other in taken):
+                break
+        taken.append(text_box(text, renderer))
+
+
+def rank_interval_png(result: RunResult, unc: Uncertainty) -> bytes:
+    """``rank_interval_figure`` as PNG bytes."""
     font = _font()
     with font if font is not None else nullcontext():
-        fig = Figure(figsize=(12, 6.5), layout="constrained")
-        ax = fig.add_subplot()
-        for key, spec_name in [(s["key"], s["name_ko"]) for s in [*typology["types"], typology["unclassified"]]]:
-            mask = (frame["type"] == key).to_numpy()
-            if not mask.any():
-                continue
-            sub = frame[mask]
-            ax.vlines(x[mask], sub[low].astype(float), sub[high].astype(float), color=colours[key], linewidth=1.1,
-                      alpha=0.75)
-            label = f"{spec_name} (명목 유형)" if font is not None else str(key)
-            ax.scatter(x[mask], sub["rank_median"].astype(float), s=7, color=colours[key], zorder=3, label=label)
-        ax.scatter(x, frame["composite_rank"].astype(float), s=6, marker="_", color="#222222", zorder=4,
-                   label="명목 순위 (nominal rank)" if font is not None else "nominal rank")
-        widest = frame.assign(_x=x).nlargest(LABELLED, "rank_interval", keep="first")
-        if font is not None:
-            for _, row in widest.iterrows():
-                ax.annotate(f"{row['name']} ({row['sido']})", (row["_x"], float(row[high])), xytext=(0, -3),
-                            textcoords="offset points", ha="center", va="top", fontsize=7, rotation=90,
-                            color="#333333")
-        # Rank 1 on top; room below the last rank for the names hanging under the widest intervals.
-        ax.set_ylim(len(unc.regions) * 1.25, -3)
-        ax.set_xlim(0, len(frame) + 1)
-        ax.set_xlabel("지역 (중앙 순위 순) · regions ordered by median rank" if font is not None
-                      else "regions ordered by median rank")
-        ax.set_ylabel("종합점수 순위 · composite rank (1 = highest)" if font is not None
-                      else "composite rank (1 = highest)")
-        title = (f"순위 구간 {lo:g}–{hi:g}% (몬테카를로 {unc.plan.n}회) · rank intervals, {unc.plan.n} replicates"
-                 if font is not None else f"Rank intervals {lo:g}-{hi:g}%, {unc.plan.n} replicates")
-        ax.set_title(title, fontsize=11)
-        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-        ax.legend(loc="upper right", fontsize=8, markerscale=2)
-        return _png(fig)
+        return _png(rank_interval_figure(result, unc, korean=font is not None))
 
 
 def sensitivity_png(unc: Uncertainty) -> bytes:
@@ -112,13 +144,22 @@ def sensitivity_png(unc: Uncertainty) -> bytes:
         axes[0].set_yticks(y, labels)
         axes[0].invert_yaxis()
         axes[1].legend(loc="lower right", fontsize=8)
-        fig.suptitle("민감도 지수 · variance-based sensitivity indices" if font is not None else "Sensitivity indices",
-                     fontsize=12)
+        fig.suptitle("선택별 민감도: 순위·유형의 분산 가운데 각 선택이 설명하는 몫 · variance-based sensitivity "
+                     "of ranks and types to each choice" if font is not None
+                     else "Variance-based sensitivity of ranks and types to each choice", fontsize=12)
         return _png(fig)
 
 
+def _header(text: str) -> str:
+    """'한국어 English' as a header with the English part set apart."""
+    found = re.match(r"^(.*?[^\x00-\x7f][^ ]*) +([A-Za-z].*)$", text)
+    if not found:
+        return f"<th>{esc(text)}</th>"
+    return f"<th>{esc(found.group(1))} <span class=en>{esc(found.group(2))}</span></th>"
+
+
 def _table(frame: pd.DataFrame, headers: dict[str, str]) -> str:
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers.values())
+    head = "".join(_header(h) for h in headers.values())
     body = []
     for _, row in frame.iterrows():
         cells = []
@@ -131,7 +172,8 @@ def _table(frame: pd.DataFrame, headers: dict[str, str]) -> str:
             else:
                 cells.append(f"<td>{esc('' if pd.isna(value) else str(value))}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
-    return f"<table class=data><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (f"<div class=scroll><table class=data><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+            "</table></div>")
 
 
 def section_html(result: RunResult, unc: Uncertainty) -> str:
@@ -176,7 +218,14 @@ def section_html(result: RunResult, unc: Uncertainty) -> str:
                    "<span class=en>First order: share of the variance explained by the choice alone; total effect: "
                    "with its interactions. For types, the total effect is the number of regions whose type changes "
                    "when only this choice is redrawn, over the number when every choice is redrawn. Brackets: 95% "
-                   "bootstrap intervals.</span></p>")
+                   "bootstrap intervals.</span> 순위 변동 RMS는 그 선택만 바꿀 때 순위가 평균적으로 움직이는 자리 수 "
+                   "(제곱평균제곱근)이다. <span class=en>Rank shift RMS: root-mean-square change of rank, in places, "
+                   "when only this choice changes.</span> 지수가 조금 음수이거나 1을 넘으면 반복 수가 적어 생긴 추정 "
+                   "오차이다: 괄호 안 구간이 0이나 1을 포함하면 0 또는 1로 읽고, 더 정확히 보려면 "
+                   "uncertainty.n을 늘린다. "
+                   "<span class=en>A slightly negative index, or one above 1, is estimation noise from too few "
+                   "replicates: read it as 0 (or 1) when its interval covers that value, or raise uncertainty.n."
+                   "</span></p>")
         shown = sens.copy()
         for output in ("rank", "type"):
             for kind in ("first_order", "total"):
@@ -185,16 +234,25 @@ def section_html(result: RunResult, unc: Uncertainty) -> str:
         shown["choice"] = shown["name_ko"] + " (" + shown["factor"] + ")"
         out.append(_table(shown.sort_values("rank_total", ascending=False), {
             "choice": "선택 choice", "rank_first_order_txt": "순위 1차 rank S", "rank_total_txt": "순위 총 rank ST",
-            "rank_shift_rms": "순위 변동 RMS", "type_first_order_txt": "유형 1차 type S",
-            "type_total_txt": "유형 총 type ST", "regions_type_changed": "유형이 바뀌는 지역 수"}))
-    names = {"name": "지역", "sido": "시도", "composite_rank": "명목 순위", "rank_median": "중앙 순위",
-             low: f"{lo:g}% 순위", high: f"{hi:g}% 순위", "rank_interval": "구간 너비", "type_ko": "명목 유형",
-             "type_probability": "명목 유형 확률", "modal_type_ko": "최빈 유형"}
+            "rank_shift_rms": "순위 변동 (RMS) rank shift, RMS", "type_first_order_txt": "유형 1차 type S",
+            "type_total_txt": "유형 총 type ST",
+            "regions_type_changed": "유형이 바뀌는 지역 수 regions changing type"}))
+    names = {"name": "지역 region", "sido": "시도 province", "composite_rank": "명목 순위 nominal rank",
+             "rank_median": "중앙 순위 median rank", low: f"{lo:g}% 순위 rank p{lo:g}",
+             high: f"{hi:g}% 순위 rank p{hi:g}", "rank_interval": "구간 너비 interval width",
+             "type_ko": "명목 유형 nominal type", "type_probability": "명목 유형 확률 type probability",
+             "modal_type_ko": "최빈 유형 modal type"}
     widest = regions.dropna(subset=["rank_interval"]).sort_values(["rank_interval", "code"], ascending=[False, True])
     out.append("<h3>순위 구간이 가장 넓은 지역 <span class=en>(widest rank intervals)</span></h3>")
+    out.append("<p class=note>구간 너비가 넓을수록 그 지역의 순위는 방법 선택에 따라 크게 달라진다: 순위 하나보다 "
+               "구간으로 읽어야 한다. <span class=en>The wider the interval, the more the region's rank depends on "
+               "the method choices; read the interval, not the single rank.</span></p>")
     out.append(_table(widest.head(15), names))
     shaky = regions.sort_values(["type_probability", "code"]).head(15)
     out.append("<h3>유형이 가장 불안정한 지역 <span class=en>(least stable types)</span></h3>")
+    out.append("<p class=note>명목 유형 확률은 반복 가운데 그 지역이 명목 유형을 받은 비율이다; 0.5 근처이면 유형 "
+               "경계에 있는 지역이다. <span class=en>Type probability: the share of replicates that give the nominal "
+               "type; near 0.5 the region sits on a type boundary.</span></p>")
     out.append(_table(shaky, names))
     out.append("<p class=note>전체 표: uncertainty.csv (지역별), sensitivity.csv, uncertainty_replicates.csv "
                "(반복별 선택과 가중치); 그림: rank_intervals.png, sensitivity.png; "

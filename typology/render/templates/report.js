@@ -43,7 +43,13 @@
     });
     table.tBodies[0].addEventListener("click", function (e) {
       var row = e.target.closest("tr");
-      if (row && select) { show(row.getAttribute("data-code")); }
+      if (row && select) {
+        show(row.getAttribute("data-code"));
+        // On one-column layouts the panel sits above the table's box: bring it back into view. The
+        // box is short enough that the clicked row stays in view below it.
+        var panel = select.closest(".viewer").getBoundingClientRect();
+        if (panel.top < 0 || panel.bottom > window.innerHeight) { select.closest(".viewer").scrollIntoView({block: "start"}); }
+      }
     });
   }
   if (select) {

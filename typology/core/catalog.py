@@ -2,10 +2,16 @@
 
 Code never names an indicator; it reads what the catalogue defines. Every entry must carry
 the fields below, and every variable reference must point at a declared variable.
+
+A config's ``catalog: [file, ...]`` adds a researcher's own variables and indicators
+(``extend_catalog``): the same fields and checks, and a key the bundled catalogue (or an earlier
+project file) already holds is an error unless the entry says ``override: true``, so a project
+never redefines a bundled indicator by accident.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +26,9 @@ INDICATOR_FIELDS = ("name_ko", "name_en", "dimension", "study_indicator", "direc
 VARIABLE_FIELDS = ("name_ko", "name_en", "unit", "aggregation", "source")
 KINDS = {"ratio": ("numerator", "denominator", "scale"), "value": ("variable",), "growth": ("from", "to")}
 AGGREGATIONS = {"sum", "none"}
+# Measurement level (optional): what an indicator's numbers can mean, for the validity audit.
+LEVELS = ("continuous", "count", "binary", "ordinal")
+PROJECT_SECTIONS = ("variables", "indicators")
 
 
 @dataclass(frozen=True)
@@ -87,14 +96,27 @@ class Catalog:
     dimensions: dict[str, dict[str, str]]
     variables: dict[str, dict[str, Any]]
     indicators: dict[str, Indicator]
+    # project catalogues merged over the bundled one (config key ``catalog``), in order
+    extra: tuple[Path, ...] = ()
+    # the entries those files added or overrode, as "variables.key" / "indicators.key"
+    added: tuple[str, ...] = ()
+
+    @property
+    def files(self) -> list[Path]:
+        """Every catalogue file this catalogue was read from (for the manifest's inputs)."""
+        return [self.path, *self.extra]
 
     def indicator(self, key: str, where: str) -> Indicator:
         if key not in self.indicators:
             raise TypologyError(
-                f"{where}: indicator {key!r} is not in the catalogue {self.path}; "
+                f"{where}: indicator {key!r} is not in the catalogue {self.described()}; "
                 f"expected one of {', '.join(sorted(self.indicators))}"
             )
         return self.indicators[key]
+
+
+    def described(self) -> str:
+        return str(self.path) + (f" (with {', '.join(map(str, self.extra))})" if self.extra else "")
 
 
 def load_catalog(path: Path | None = None) -> Catalog:
@@ -109,33 +131,116 @@ def load_catalog(path: Path | None = None) -> Catalog:
         raise TypologyError(f"{path}: dimensions must be {list(DIMENSIONS)}, got {list(raw['dimensions'])}")
     variables = raw["variables"]
     for key, spec in variables.items():
-        _require_fields(path, f"variables.{key}", spec, VARIABLE_FIELDS)
-        if spec["aggregation"] not in AGGREGATIONS:
-            raise TypologyError(f"{path}: variables.{key}.aggregation must be one of {sorted(AGGREGATIONS)}")
-    indicators = {}
-    for key, spec in raw["indicators"].items():
-        where = f"indicators.{key}"
-        _require_fields(path, where, spec, INDICATOR_FIELDS)
-        if spec["dimension"] not in DIMENSIONS:
-            raise TypologyError(f"{path}: {where}.dimension {spec['dimension']!r}; expected one of {list(DIMENSIONS)}")
-        if spec["direction"] not in (1, -1):
-            raise TypologyError(f"{path}: {where}.direction must be 1 or -1, got {spec['direction']!r}")
-        if spec["kind"] not in KINDS:
-            raise TypologyError(f"{path}: {where}.kind {spec['kind']!r}; expected one of {sorted(KINDS)}")
-        _require_fields(path, where, spec, KINDS[spec["kind"]])
-        indicator = Indicator(key, spec)
-        try:
-            refs = indicator.refs()
-        except (KeyError, TypeError, ValueError):
-            raise TypologyError(f"{path}: {where}: each variable reference needs 'variable' and at most one of "
-                                f"'year' (a whole year) or 'offset' (years relative to the other reference)") from None
-        if all(r.offset is not None for r in refs):
-            raise TypologyError(f"{path}: {where}: an offset needs a reference without one to count from")
-        unknown = [r.variable for r in refs if r.variable not in variables]
-        if unknown:
-            raise TypologyError(f"{path}: {where} refers to undeclared variables {unknown}")
-        indicators[key] = indicator
+        _check_variable(path, key, spec)
+    indicators = {key: _check_indicator(path, key, spec, variables) for key, spec in raw["indicators"].items()}
     return Catalog(path, raw["dimensions"], variables, indicators)
+
+
+def _check_level(path: Path, where: str, spec: dict[str, Any]) -> None:
+    level = spec.get("level")
+    if level is not None and level not in LEVELS:
+        raise TypologyError(f"{path}: {where}.level {level!r}; expected one of {', '.join(LEVELS)}")
+
+
+def _check_variable(path: Path, key: str, spec: Any) -> None:
+    _require_fields(path, f"variables.{key}", spec, VARIABLE_FIELDS)
+    if spec["aggregation"] not in AGGREGATIONS:
+        raise TypologyError(f"{path}: variables.{key}.aggregation must be one of {sorted(AGGREGATIONS)}")
+    _check_level(path, f"variables.{key}", spec)
+
+
+def _check_indicator(path: Path, key: str, spec: Any, variables: dict[str, Any]) -> Indicator:
+    where = f"indicators.{key}"
+    _require_fields(path, where, spec, INDICATOR_FIELDS)
+    if spec["dimension"] not in DIMENSIONS:
+        raise TypologyError(f"{path}: {where}.dimension {spec['dimension']!r}; expected one of {list(DIMENSIONS)}")
+    if spec["direction"] not in (1, -1):
+        raise TypologyError(f"{path}: {where}.direction must be 1 or -1, got {spec['direction']!r}")
+    if spec["kind"] not in KINDS:
+        raise TypologyError(f"{path}: {where}.kind {spec['kind']!r}; expected one of {sorted(KINDS)}")
+    _require_fields(path, where, spec, KINDS[spec["kind"]])
+    _check_level(path, where, spec)
+    indicator = Indicator(key, spec)
+    try:
+        refs = indicator.refs()
+    except (KeyError, TypeError, ValueError):
+        raise TypologyError(f"{path}: {where}: each variable reference needs 'variable' and at most one of "
+                            f"'year' (a whole year) or 'offset' (years relative to the other reference)") from None
+    if all(r.offset is not None for r in refs):
+        raise TypologyError(f"{path}: {where}: an offset needs a reference without one to count from")
+    unknown = [r.variable for r in refs if r.variable not in variables]
+    if unknown:
+        raise TypologyError(f"{path}: {where} refers to undeclared variables {unknown}")
+    return indicator
+
+
+def extend_catalog(base: Catalog, files: Sequence[Path]) -> Catalog:
+    """``base`` with the variables and indicators of each project catalogue in ``files`` added, in order.
+
+    A project file holds ``variables:`` and/or ``indicators:`` with the bundled schema (dimensions
+    are the study's four and cannot be added). A key already defined is an error naming both files
+    unless the new entry says ``override: true``; ``override: true`` on a new key is an error too,
+    since it would hide a typo in the key it meant to replace.
+    """
+    variables = dict(base.variables)
+    indicators = dict(base.indicators)
+    added = list(base.added)
+    origin = {**{f"variables.{k}": base.path for k in variables}, **{f"indicators.{k}": base.path for k in indicators}}
+    for path in files:
+        raw = read_yaml(path, "project catalogue")
+        if not isinstance(raw, dict) or not raw:
+            raise TypologyError(f"{path}: a project catalogue is a mapping with variables: and/or indicators:")
+        unknown = [k for k in raw if k not in PROJECT_SECTIONS]
+        if unknown:
+            raise TypologyError(f"{path}: section {unknown[0]!r} not allowed in a project catalogue; expected "
+                                f"{' and/or '.join(PROJECT_SECTIONS)} (the four dimensions are fixed)")
+        for section in PROJECT_SECTIONS:
+            entries = raw.get(section) or {}
+            if not isinstance(entries, dict):
+                raise TypologyError(f"{path}: section {section!r} must be a mapping key: entry")
+            for key, spec in entries.items():
+                where = f"{section}.{key}"
+                if not isinstance(spec, dict):
+                    raise TypologyError(f"{path}: {where} must be a mapping")
+                spec = dict(spec)
+                override = spec.pop("override", False)
+                if not isinstance(override, bool):
+                    raise TypologyError(f"{path}: {where}.override: expected true or false, got {override!r}")
+                if where in origin and not override:
+                    raise TypologyError(f"{path}: {where} is already defined in {origin[where]}; rename it, or "
+                                        f"set override: true to replace that definition")
+                if override and where not in origin:
+                    raise TypologyError(f"{path}: {where}.override: true, but no catalogue defines {key!r} "
+                                        f"to override")
+                if section == "variables":
+                    _check_variable(path, key, spec)
+                    variables[key] = spec
+                else:
+                    indicators[key] = _check_indicator(path, key, spec, variables)
+                origin[where] = path
+                added.append(where)
+    # An override of a variable changes what bundled indicators read; their references must still hold.
+    for key, ind in indicators.items():
+        missing = [r.variable for r in ind.refs() if r.variable not in variables]
+        if missing:
+            raise TypologyError(f"{origin[f'indicators.{key}']}: indicators.{key} refers to undeclared "
+                                f"variables {missing}")
+    return Catalog(base.path, base.dimensions, variables, indicators, (*base.extra, *files), tuple(added))
+
+
+def catalog_for(config: dict[str, Any]) -> Catalog:
+    """The bundled catalogue with the config's project catalogues (``catalog:``, paths relative to the config)."""
+    from .config import resolve_path
+
+    files = config.get("catalog") or []
+    located = []
+    for i, text in enumerate(files):
+        path = resolve_path(config, text) if config.get("_path") else Path(text)
+        if not path.is_file():
+            raise TypologyError(f"config key catalog[{i}]: no project catalogue {text!r} beside the config "
+                                f"({path})")
+        located.append(path)
+    return extend_catalog(load_catalog(), located)
 
 
 def _require_fields(path: Path, where: str, spec: object, fields: tuple[str, ...]) -> None:

@@ -12,8 +12,9 @@ from typing import Any
 import pandas as pd
 
 from .. import paths
-from ..core.catalog import DIMENSIONS, Catalog, Indicator, load_catalog
+from ..core.catalog import DIMENSIONS, Catalog, Indicator, catalog_for
 from ..core.result import RunResult, Section
+from ..data import scope as scopes
 from ..data import units
 from ..data.geometry import load_unit_geometry
 from ..data.load import load_tables
@@ -27,14 +28,20 @@ from .validate import validate
 
 
 def run(config: dict[str, Any]) -> RunResult:
-    catalog = load_catalog()
+    catalog = catalog_for(config)
     chosen = validate(config, catalog)  # the whole config, before any data are read
     matcher = units.matcher()
-    unit_table = units.load_units()
+    every_unit = units.load_units()
+    scope = scopes.select(every_unit, config["units"]["scope"], matcher)
+    # Only the scope's units go further: every statistic below is relative to them.
+    unit_table = every_unit[every_unit["code"].isin(scope.codes)].reset_index(drop=True)
     codes = pd.Index(unit_table["code"], name="code")
     # The config itself is in the manifest, as resolved and in its own key order (some orders show
     # in the tables: the axes' columns, the order of a type's conditions in its reason).
     steps: list[dict[str, Any]] = [{"step": "config", "file": Path(config.get("_path") or "").name}]
+    if catalog.extra:
+        steps.append({"step": "catalog", "files": [str(p) for p in catalog.extra], "entries": list(catalog.added)})
+    steps.append({"step": "scope", "scope": scope.spec, "units": len(scope.codes), "of": scope.total})
 
     loaded = load_tables(config, catalog, matcher, paths.VARIABLES)
     variables = loaded.variables
@@ -61,6 +68,8 @@ def run(config: dict[str, Any]) -> RunResult:
     coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares, years)
     exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen,
                                  config["typology"]["unclassified"]["key"])
+    if not scope.whole:
+        exclusions = pd.concat([exclusions, scopes.outside(every_unit, scope)], ignore_index=True)
     result = RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
                        scored.weights, coverage, exclusions, loaded.inputs, years, steps,
                        # unmatched: every input row not used as a unit value, with its reason
@@ -68,6 +77,7 @@ def run(config: dict[str, Any]) -> RunResult:
                                "unmatched": loaded.unmatched},
                        )
     result.tables.update(typing.tables)
+    result.scope = {"spec": scope.spec, "ko": scope.describe_ko(), "en": scope.describe_en(), "total": scope.total}
     audit_names = {d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
     result.sections.append(Section("audit", "통계 감사", "Statistical audit",
                                    audit_html(checked.table, checked.imputations, audit_names)))

@@ -16,6 +16,8 @@ from typing import Any
 
 from ..core.catalog import DIMENSIONS, Catalog, Indicator, load_catalog
 from ..core.config import check
+from ..data import scope as scopes
+from ..data import units
 from ..data.specs import ON_UNMATCHED, VINTAGES, table_spec
 from ..data.transform import GAP_POLICIES
 from ..errors import TypologyError
@@ -58,6 +60,7 @@ def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Ind
     rule_model(typology).check(list(DIMENSIONS))
     # k: auto is known only after the run; any k stands in for it here, as in the Monte Carlo's own check.
     plan(config, nominal_k=2)
+    scopes.select(units.load_units(), config["units"]["scope"], units.matcher())
     data = config["data"]
     if data["variables"]:
         table_spec(config, data["variables"], "data.variables", catalog)

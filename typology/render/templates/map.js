@@ -79,6 +79,14 @@
     return d;
   }
 
+  // Units outside units.scope: grey and inert, under the scope's own units.
+  if (data.context) {
+    L.geoJSON(data.context, {
+      interactive: false,
+      style: { color: "#c8c8c8", weight: 0.5, fillColor: "#e4e4e4", fillOpacity: 0.85, className: "typology-context" }
+    }).addTo(map);
+  }
+
   var units = L.geoJSON(data.units, {
     style: style,
     onEachFeature: function (f, layer) {
@@ -252,7 +260,7 @@
   new Layers().addTo(map);
   new Legend().addTo(map);
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
-  map.fitBounds(units.getBounds(), { padding: [8, 8], animate: false });
+  map.fitBounds(data.bounds || units.getBounds(), { padding: [8, 8], animate: false });
 
   mapEl.setAttribute("data-units", String(data.units.features.length));
   mapEl.setAttribute("data-ready-ms", String(Math.round(performance.now())));

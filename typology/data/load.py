@@ -142,7 +142,7 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
             code_place = matcher.resolve_code(row.code, system, when)
             if code_place is None:
                 reason = (f"matches no unit (expected a 5-digit KOSTAT, 행정표준 or 10-digit 행정기관 code of a "
-                          f"자치단체 in code system {system})")
+                          f"자치단체 in code system {system}){matcher.code_hint(row.code, system)}")
             elif sure and name_place is not None and name_place.kind not in ("sido", "nation") \
                     and matcher.final_unit(code_place) != matcher.final_unit(name_place):
                 raise TypologyError(
@@ -152,6 +152,8 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
             elif code_place.kind in ("sido", "nation") and code_place.key != "nation":
                 ctx.sido = code_place.key.split(":")[1]
         place = code_place if row.code else name_place
+        if place is not None and place.kind == "successor":  # 인천's 2026 구: no unit has their area
+            place, reason = None, place.note
         if place is not None and place.kind == "unit" and _names_a_sido(matcher, row.code, row.region):
             sido_rows.append(len(keys))
         keys.append(place.key if place is not None else "")
@@ -253,6 +255,12 @@ def read_table(spec: TableSpec, catalog: Catalog, matcher: RegionMatcher) -> tup
                         source_id=spec.source_id or spec.path.stem, header_row=spec.header_row,
                         required=tuple(COLUMNS) if spec.legacy else (), known=frozenset(catalog.variables))
     tidy, grid = read_tidy(spec.path, opts, spec.key)
+    if spec.sido:
+        if matcher.sido_code(spec.sido) is None:
+            raise TypologyError(f"config key {spec.key}.sido: {spec.sido!r} is not a 시도 name; expected e.g. "
+                                f"서울특별시, 서울 or Seoul")
+        # bare 시군구 names: the table's 시도 stands where a row gives none
+        tidy["sido"] = tidy["sido"].where(tidy["sido"].astype(str).str.strip() != "", spec.sido)
     value_col = spec.columns.get("variable", "variable")
     unknown = ~tidy["variable"].isin(set(catalog.variables))
     if unknown.any():
@@ -294,8 +302,11 @@ def _check_duplicates(matched: pd.DataFrame, spec: TableSpec, matcher: RegionMat
         same = located[dup & (located["place_key"] == first["place_key"]) & (located["year_int"] == first["year_int"])
                        & (located["variable"] == first["variable"])]
         key = first["place_key"]
-        who = f"unit {key.split(':')[1]}" if key.startswith("unit:") else (
-            matcher.place(key).label if not key.startswith(("sido:", "nation")) else key)
+        label = matcher.place(key).label if not key.startswith(("sido:", "nation")) else key
+        # The code as the table writes it (its own code system), never the KOSTAT key: 11110 is 종로구 as
+        # 행정표준코드 but 노원구 as KOSTAT code.
+        codes = sorted({c for c in same["code"] if c})
+        who = f"{label} (code {', '.join(codes)} in the table)" if codes else label
         raise TypologyError(f"{spec.path}: rows {same['line'].tolist()[:2]}: {first['variable']} {first['year_int']} "
                             f"given twice for {who}")
 

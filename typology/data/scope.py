@@ -69,7 +69,8 @@ def select(units: pd.DataFrame, raw: dict[str, Any] | None, matcher: RegionMatch
             if bad:
                 raise TypologyError(f"config key units.scope.sido: {bad[0]!r} is not a 시도 name; expected e.g. "
                                     f"서울특별시, 서울 or Seoul")
-            keep &= units["sido_code"].isin(codes)
+            # a merged 시도 (전남광주통합특별시) stands for its members
+            keep &= units["sido_code"].isin([m for c in codes if c for m in matcher.sido_members(c)])
         elif key == "class":
             kinds = sorted(set(units["kind"]))
             bad = [v for v in values if v not in kinds]

@@ -15,6 +15,7 @@ matched, rolled up into a unit, or listed in unmatched.csv with its reason.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -131,6 +132,7 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
     """Adds place_key ('' when nothing matched), reason and ref_date to the tidy rows."""
     ctx = _NameContext()
     keys, reasons, dates, sido_rows = [], [], [], []
+    misnamed: list[str] = []  # a code that matches beside a name that matches nothing: used, but said
     for row in tidy.itertuples():
         on = spec.reference_date or (date(int(row.year_int), 12, 31) if row.year_int > 0 else None)
         when = None if spec.legacy else on  # a unit code in a legacy table names today's unit
@@ -151,6 +153,8 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
                     f"code system: set {spec.key}.code_system")
             elif code_place.kind in ("sido", "nation") and code_place.key != "nation":
                 ctx.sido = code_place.key.split(":")[1]
+            elif row.region and name_place is None and reason.startswith("matches no unit"):
+                misnamed.append(f"row {row.line}: {row.region!r} beside code {row.code} ({code_place.label})")
         place = code_place if row.code else name_place
         if place is not None and place.kind == "successor":  # 인천's 2026 구: no unit has their area
             place, reason = None, place.note
@@ -159,6 +163,11 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
         keys.append(place.key if place is not None else "")
         reasons.append("" if place is not None else reason)
         dates.append(on)
+    if misnamed:
+        column = spec.columns.get("region", "region")
+        warnings.warn(f"{spec.path}: column {column}: {len(misnamed)} region name(s) match no place although their "
+                      f"code does; the rows are used by their code. Check the names: {'; '.join(misnamed[:3])}",
+                      stacklevel=2)
     # 세종 is a 시도 and a unit: KOSIS lists it as a 시도 row and again as a 시군구 row. The 시군구
     # row is the unit's value; the 시도 row is then a total like any other.
     groups: dict[tuple, list[int]] = {}
@@ -210,6 +219,10 @@ def _parse_years(tidy: pd.DataFrame, spec: TableSpec) -> pd.Series:
             raise TypologyError(f"{spec.path}: row {line}: year {year}, but the config says {spec.key}.year: "
                                 f"{spec.years if len(spec.years) > 1 else spec.years[0]} for this table")
         years.append(year)
+    absent = sorted(set(spec.years or []) - set(years))
+    if absent and years:
+        raise TypologyError(f"{spec.path}: config key {spec.key}.year says the table holds {spec.years}, but it has "
+                            f"no row for {absent} (it holds {sorted(set(years))})")
     return pd.Series(years, index=tidy.index, dtype=int)
 
 
@@ -221,12 +234,14 @@ def _check_units(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
         hints = {h for h in part["unit_hint"] if h}
         first = part.iloc[0]
         where = f"{spec.path}: column {first['column']!r}"
-        if unit in COUNT_UNITS and not vspec.get("signed"):
+        if (unit in COUNT_UNITS or unit == "%") and not vspec.get("signed"):
             negative = part[part["value"] < 0]
             if not negative.empty:
                 r = negative.iloc[0]
+                what = "count" if unit in COUNT_UNITS else "share"
                 raise TypologyError(f"{spec.path}: row {r['line']}, column {r['column']}: {variable} is "
-                                    f"{r['value']:g}, but a {unit} count cannot be negative")
+                                    f"{r['value']:g}, but a {unit} {what} cannot be negative (the catalogue does not "
+                                    f"mark {variable} signed: true)")
         if unit == "%":
             if hints and not hints & PERCENT_HINTS:
                 raise TypologyError(f"{where}: unit {sorted(hints)[0]!r}, but {variable} is a percentage (%) in "

@@ -6,6 +6,7 @@ parameters so the manifest can rebuild any result.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,11 @@ def run(config: dict[str, Any]) -> RunResult:
     steps.append({"step": "load", "tables": [str(p) for p in loaded.inputs], "rows": len(variables),
                   "accounting": loaded.accounting})
 
+    gaps = table_gaps(variables, loaded.inputs[1:], unit_table)
+    for row in gaps.itertuples():
+        warnings.warn(f"{row.table}: {row.variable} has no value for {row.n} of {len(unit_table)} units in the run: "
+                      f"{row.units} (listed in coverage.csv)", stacklevel=2)
+
     policy = YearPolicy(reference_year=int(config["reference_year"]), max_gap=int(config["data"]["max_year_gap"]),
                         on_gap=config["data"]["on_year_gap"])
     raw, years = compute_indicators(variables, chosen, codes, policy)
@@ -65,7 +71,7 @@ def run(config: dict[str, Any]) -> RunResult:
     steps += typing.steps
     typed = typed.join(scored.flags())  # imputed_indicators, next to missing_indicators in scores.csv
 
-    coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares, years)
+    coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares, years, gaps)
     exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen,
                                  config["typology"]["unclassified"]["key"])
     if not scope.whole:
@@ -87,9 +93,28 @@ def run(config: dict[str, Any]) -> RunResult:
     return result
 
 
+def table_gaps(variables: pd.DataFrame, tables: list[Path], unit_table: pd.DataFrame) -> pd.DataFrame:
+    """Per user table and variable, the units of the run it gives no value for (none at all, or only missing)."""
+    names = dict(zip(unit_table["code"], unit_table["sido_ko"] + " " + unit_table["name_ko"]))
+    rows = []
+    for table in map(str, tables):
+        mine = variables[variables["table"] == table]
+        for variable, part in mine.groupby("variable", sort=True):
+            given = set(part.loc[part["value"].notna(), "code"])
+            lacking = [c for c in unit_table["code"] if c not in given]
+            if lacking:
+                rows.append({"table": table, "variable": variable, "n": len(lacking),
+                             "units": "; ".join(names[c] for c in lacking)})
+    return pd.DataFrame(rows, columns=["table", "variable", "n", "units"])
+
+
 def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,
-                   scores: pd.DataFrame, shares: pd.DataFrame, years: pd.DataFrame) -> pd.DataFrame:
-    """How well each dimension is measured: study indicators covered, proxies, missing cells."""
+                   scores: pd.DataFrame, shares: pd.DataFrame, years: pd.DataFrame,
+                   gaps: pd.DataFrame | None = None) -> pd.DataFrame:
+    """How well each dimension is measured: study indicators covered, proxies, missing cells, and the units
+    a user table leaves without a value (``table_gaps``)."""
+    gap_by = {} if gaps is None else {v: f"{v} ({Path(t).name}): {u}" for t, v, u in
+                                      zip(gaps["table"], gaps["variable"], gaps["units"])}
     years_by = years.set_index("indicator")["years"].to_dict()
     status_by = years.set_index("indicator")["year_status"].to_dict()
     rows = []
@@ -119,6 +144,8 @@ def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,
             "units_scored": int(scores[dim].notna().sum()),
             "units_unscored": int(scores[dim].isna().sum()),
             "units_partial": int(((shares[dim] < 1 - 1e-12) & scores[dim].notna()).sum()),
+            "user_table_gaps": " | ".join(gap_by[v] for v in sorted({r.variable for i in in_use for r in i.refs()})
+                                          if v in gap_by),
         })
     return pd.DataFrame(rows)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from ..core.catalog import DIMENSIONS, Catalog, Indicator, load_catalog
+from ..core.catalog import DIMENSIONS, Catalog, Indicator, catalog_for
 from ..core.config import check
 from ..data import scope as scopes
 from ..data import units
@@ -51,7 +51,7 @@ def declared_names() -> dict[str, Collection[str]]:
 
 def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Indicator]:
     """Raise the first ``TypologyError`` in ``config``; return the indicators it selects, in order."""
-    catalog = catalog or load_catalog()
+    catalog = catalog or catalog_for(config)
     check(config, declared_names())
     chosen = selected_indicators(config, catalog)
     _check_scoring(config["scoring"], chosen)

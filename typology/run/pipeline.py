@@ -41,7 +41,9 @@ def run(config: dict[str, Any]) -> RunResult:
     # in the tables: the axes' columns, the order of a type's conditions in its reason).
     steps: list[dict[str, Any]] = [{"step": "config", "file": Path(config.get("_path") or "").name}]
     if catalog.extra:
-        steps.append({"step": "catalog", "files": [str(p) for p in catalog.extra], "entries": list(catalog.added)})
+        files = [str(p.resolve().relative_to(paths.ROOT)) if p.resolve().is_relative_to(paths.ROOT) else str(p)
+                 for p in catalog.extra]
+        steps.append({"step": "catalog", "files": files, "entries": list(catalog.added)})
     steps.append({"step": "scope", "scope": scope.spec, "units": len(scope.codes), "of": scope.total})
 
     loaded = load_tables(config, catalog, matcher, paths.VARIABLES)

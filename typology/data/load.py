@@ -69,7 +69,8 @@ class Loaded:
 
 def detect_code_system(codes: list[str], matcher: RegionMatcher, path: Path, key: str) -> str:
     """A table's code system, only when its codes leave no doubt (5-digit codes collide)."""
-    five = sorted({c for c in codes if len(c) == 5 and c.isdigit()})
+    # codes of no known 시도 (a change whose codes are not verified) say nothing about the system
+    five = sorted({c for c in codes if len(c) == 5 and c.isdigit() and matcher.prefix_known(c)})
     if not five:
         return "code10" if codes and all(len(c) == 10 for c in codes) else "kostat"
     hits = {s: sum(matcher.resolve_code(c, s) is not None for c in five) for s in ("kostat", "std5")}
@@ -133,6 +134,7 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
     ctx = _NameContext()
     keys, reasons, dates, sido_rows = [], [], [], []
     misnamed: list[str] = []  # a code that matches beside a name that matches nothing: used, but said
+    by_name: list[str] = []  # an unverified new code beside a name that matches: used by the name, and said
     for row in tidy.itertuples():
         on = spec.reference_date or (date(int(row.year_int), 12, 31) if row.year_int > 0 else None)
         when = None if spec.legacy else on  # a unit code in a legacy table names today's unit
@@ -142,9 +144,15 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
             name_place, reason, sure = _match_name(matcher, row.sido, row.region, when, ctx)
         if row.code:
             code_place = matcher.resolve_code(row.code, system, when)
-            if code_place is None:
+            hint = matcher.code_hint(row.code, system) if code_place is None else ""
+            if code_place is None and hint and sure and name_place is not None \
+                    and name_place.kind not in ("sido", "nation"):
+                # a code of a change this project could not verify (전남광주 2026): the name decides
+                by_name.append(f"row {row.line}: {row.code} {row.region!r}")
+                code_place = name_place
+            elif code_place is None:
                 reason = (f"matches no unit (expected a 5-digit KOSTAT, 행정표준 or 10-digit 행정기관 code of a "
-                          f"자치단체 in code system {system}){matcher.code_hint(row.code, system)}")
+                          f"자치단체 in code system {system}){hint}")
             elif sure and name_place is not None and name_place.kind not in ("sido", "nation") \
                     and matcher.final_unit(code_place) != matcher.final_unit(name_place):
                 raise TypologyError(
@@ -158,6 +166,8 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
         place = code_place if row.code else name_place
         if place is not None and place.kind == "successor":  # 인천's 2026 구: no unit has their area
             place, reason = None, place.note
+        elif place is None and name_place is not None and name_place.kind == "successor":
+            reason = f"{name_place.note} (its code {row.code} matches no unit either)"
         if place is not None and place.kind == "unit" and _names_a_sido(matcher, row.code, row.region):
             sido_rows.append(len(keys))
         keys.append(place.key if place is not None else "")
@@ -168,6 +178,10 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
         warnings.warn(f"{spec.path}: column {column}: {len(misnamed)} region name(s) match no place although their "
                       f"code does; the rows are used by their code. Check the names: {'; '.join(misnamed[:3])}",
                       stacklevel=2)
+    if by_name:
+        warnings.warn(f"{spec.path}: {len(by_name)} row(s) matched by their region names, since their codes belong "
+                      f"to an administrative change whose codes are not verified here "
+                      f"({'; '.join(matcher.unverified_changes())}): {'; '.join(by_name[:3])}", stacklevel=2)
     # 세종 is a 시도 and a unit: KOSIS lists it as a 시도 row and again as a 시군구 row. The 시군구
     # row is the unit's value; the 시도 row is then a total like any other.
     groups: dict[tuple, list[int]] = {}

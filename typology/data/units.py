@@ -257,6 +257,14 @@ class RegionMatcher:
                 f"so not used for matching: {'; '.join(self._unverified_codes)}. Give this table's region names "
                 f"(with the 시도), or its codes from before the change")
 
+    def unverified_changes(self) -> list[str]:
+        """Changes whose new codes are reported but not verified (so never used to match a code)."""
+        return list(self._unverified_codes)
+
+    def prefix_known(self, code: str) -> bool:
+        """Whether a code's first two digits are a 시도 in some code system (12xxx, reported for 2026, is not)."""
+        return any(code[:2] in codes for codes in self._sido_by_code.values())
+
     def sido_members(self, sido_code: str) -> list[str]:
         """The 시도 codes a (possibly merged) 시도 code stands for."""
         return sido_code.split(GROUP)

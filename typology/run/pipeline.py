@@ -44,7 +44,8 @@ def run(config: dict[str, Any]) -> RunResult:
         files = [str(p.resolve().relative_to(paths.ROOT)) if p.resolve().is_relative_to(paths.ROOT) else str(p)
                  for p in catalog.extra]
         steps.append({"step": "catalog", "files": files, "entries": list(catalog.added)})
-    steps.append({"step": "scope", "scope": scope.spec, "units": len(scope.codes), "of": scope.total})
+    if not scope.whole:
+        steps.append({"step": "scope", "scope": scope.spec, "units": len(scope.codes), "of": scope.total})
 
     loaded = load_tables(config, catalog, matcher, paths.VARIABLES)
     variables = loaded.variables
@@ -53,8 +54,10 @@ def run(config: dict[str, Any]) -> RunResult:
 
     gaps = table_gaps(variables, loaded.inputs[1:], unit_table)
     for row in gaps.itertuples():
+        shown = row.units.split("; ")
+        more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
         warnings.warn(f"{row.table}: {row.variable} has no value for {row.n} of {len(unit_table)} units in the run: "
-                      f"{row.units} (listed in coverage.csv)", stacklevel=2)
+                      f"{'; '.join(shown[:8])}{more} (all listed in coverage.csv)", stacklevel=2)
 
     policy = YearPolicy(reference_year=int(config["reference_year"]), max_gap=int(config["data"]["max_year_gap"]),
                         on_gap=config["data"]["on_year_gap"])

@@ -241,7 +241,8 @@ class RegionMatcher:
         place = Place(key, "successor", f"{row.new_sido} {row.new_name}", change_date=_date(row.date),
                       change=row.change, comparable=False,
                       note=f"{row.new_name} was formed on {row.date} from parts of {', '.join(sources)} ({what}); "
-                           f"its area matches no unit of this model ({paths.ADMIN_CHANGES.name} lines {lines})")
+                           f"its area matches no unit of this model ({paths.ADMIN_CHANGES.name} "
+                           f"line{'s' * (len(formed) > 1)} {lines})")
         self._places[key] = place
         bucket = self._names.setdefault((sido or "", norm(row.new_name)), [])
         bucket[:] = [e for e in bucket if e.place.key != key] + [_Entry(place)]

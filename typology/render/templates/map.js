@@ -54,7 +54,7 @@
     d.appendChild(t);
     var table = el("table");
     var head = el("tr");
-    ["점수 Score", "값", "전국 순위 Rank"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+    ["점수 Score", "값", data.scope ? "범위 내 순위 Rank in scope" : "전국 순위 Rank"].forEach(function (h) { head.appendChild(el("th", null, h)); });
     table.appendChild(head);
     data.scores.forEach(function (s, i) {
       var tr = el("tr");

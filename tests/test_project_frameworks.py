@@ -138,7 +138,7 @@ def test_unknown_variable_error_points_at_project_catalogues(tmp_path):
     ({"sido": ["서울", "Busan"]}, 25 + 16),
     ({"class": ["군"]}, 82),
     ({"sido": ["경기도"], "class": ["군"]}, 3),  # 연천군, 가평군, 양평군
-    ({"codes": ["11010", 29010]}, 2),  # YAML may give a code as a number
+    ({"codes": ["11010", 11020, "11030"]}, 3),  # YAML may give a code as a number
     ({"sido": [NEW_SIDO]}, 27),  # the merged 시도 stands for 광주's 5 구 and 전남's 22 시군
 ])
 def test_scope_selects_units(raw, expected):
@@ -153,6 +153,7 @@ def test_scope_selects_units(raw, expected):
     ({"codes": ["99999"]}, r"units\.scope\.codes: '99999' is not a unit code"),
     ({"sido": ["서울특별시"], "class": ["군"]}, r"selects no unit"),
     ({"province": ["서울"]}, r"units\.scope\.province: unknown"),
+    ({"sido": ["세종"]}, r"selects 1 unit\(s\) \(29010\); scores are relative to the scope, so it needs at least 3"),
 ])
 def test_scope_errors_name_the_key(raw, fragment):
     with pytest.raises(TypologyError, match=fragment):
@@ -165,8 +166,8 @@ def test_scope_errors_name_the_key(raw, fragment):
 def test_scope_is_the_intersection_of_its_conditions(sidos, kinds):
     expected = UNITS[UNITS["sido_ko"].isin(sidos) & UNITS["kind"].isin(kinds)]["code"].tolist()
     raw = {"sido": sorted(sidos), "class": sorted(kinds)}
-    if not expected:
-        with pytest.raises(TypologyError, match="selects no unit"):
+    if len(expected) < scopes.MIN_UNITS:
+        with pytest.raises(TypologyError, match="selects no unit|needs at least 3 units"):
             scopes.select(UNITS, raw, matcher())
     else:
         assert list(scopes.select(UNITS, raw, matcher()).codes) == expected
@@ -275,6 +276,17 @@ def test_kosis_table_with_the_new_sido_row(tmp_path):
     assert got["11010"] == 20.0
     assert acc["matched"] == 28 and acc["unmatched"] == 0 and acc["aggregate"] == 3
     assert aside.set_index("region").at[NEW_SIDO, "reason"] == f"시도 total ({NEW_SIDO}), not a 시군구"
+
+
+def test_an_unknown_sido_row_does_not_lend_its_names_to_the_previous_sido(tmp_path):
+    path = write(tmp_path / "k.csv", '"행정구역별","시점","NPO (개)"\n"서울특별시","2025","9"\n"종로구","2025","1"\n'
+                                     '"대구경북특별시","2025","9"\n"포항시","2025","2"\n"중구","2025","3"\n')
+    values, aside, _ = read_table(TableSpec(path, "t", layout="kosis", variable="ngos", years=[2025]), load_catalog(),
+                                  matcher())
+    assert dict(zip(values["code"], values["value"])) == {"11010": 1.0, "37010": 2.0}  # 포항시 exists once
+    reasons = aside.set_index("region")["reason"]
+    assert reasons["대구경북특별시"].startswith("looks like a 시도 name")
+    assert "names a 시군구 in several 시도" in reasons["중구"]  # not 서울 중구
 
 
 SYNTHETIC_12 = {code: f"129{i:02d}" for i, code in enumerate(GWANGJU_JEONNAM["code"], start=1)}  # SYNTHETIC codes

@@ -39,6 +39,7 @@ COLUMNS = ["code", "year", "variable", "value", "source_id"]
 MISSING_MARKERS = {"", "-", "…", "...", "X", "NA", "nan"}
 COUNT_UNITS = ("persons", "count", "million KRW")
 PERCENT_HINTS = {"%", "퍼센트", "percent", "％"}
+SIDO_LIKE = re.compile(r"(특별시|광역시|특별자치시|특별자치도|[^시군구]도)$")  # no 시군구 name ends so
 THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 UNMATCHED_COLUMNS = ["table", "row", "column", "sido", "region", "code", "year", "variable", "value", "status",
                      "reason"]
@@ -105,6 +106,11 @@ def _match_name(matcher: RegionMatcher, sido_text: str, region: str, on: date | 
     explicit = sido is not None
     if first is not None and (sido is None or first == sido):
         sido, rest, explicit = first, " ".join(tokens[1:]), True
+    if first is None and not sido_text and " " not in text and SIDO_LIKE.search(text):
+        # a 시도 this project does not know: the bare names below it are not read as the previous 시도's
+        ctx.sido, ctx.city = None, {}
+        return None, ("looks like a 시도 name that boundaries/sido.csv and admin_changes.csv do not know; the rows "
+                      "below it are matched by name alone"), False
     if sido is None and not sido_text:
         sido = ctx.sido
     if not rest:

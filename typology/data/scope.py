@@ -17,6 +17,8 @@ from ..errors import TypologyError
 from .units import RegionMatcher
 
 SCOPE_KEYS = ("sido", "class", "codes")
+# Scores are relative to the scope: one or two units have no spread to normalise against.
+MIN_UNITS = 3
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,9 @@ def select(units: pd.DataFrame, raw: dict[str, Any] | None, matcher: RegionMatch
     chosen = tuple(units.loc[keep, "code"])
     if not chosen:
         raise TypologyError(f"config key units.scope: {raw!r} selects no unit (all conditions given must hold)")
+    if len(chosen) < MIN_UNITS:
+        raise TypologyError(f"config key units.scope: {raw!r} selects {len(chosen)} unit(s) ({', '.join(chosen)}); "
+                            f"scores are relative to the scope, so it needs at least {MIN_UNITS} units")
     return Scope(spec, chosen, len(units))
 
 

@@ -39,7 +39,6 @@ variables:
     name_en: Village community groups
     unit: count
     aggregation: sum
-    level: count
     source: user
 indicators:
   village_orgs_per_1000:
@@ -81,8 +80,9 @@ def test_project_catalogue_adds_variables_and_indicators(tmp_path):
 
 
 @pytest.mark.parametrize("edit, fragment", [
-    (lambda t: t.replace("level: count", "level: ratio"), r"variables\.village_orgs\.level 'ratio'; expected one of "
-                                                          r"continuous, count, binary, ordinal"),
+    (lambda t: t.replace("level: continuous", "level: ratio"),
+     r"indicators\.village_orgs_per_1000\.level 'ratio'; expected one of \['continuous', 'count', 'binary', "
+     r"'ordinal'\]"),
     (lambda t: t.replace("direction: 1", "direction: 2"), r"indicators\.village_orgs_per_1000\.direction must be"),
     (lambda t: t.replace("{variable: village_orgs}", "{variable: village_org}"),
      r"undeclared variables \['village_org'\]"),
@@ -91,7 +91,7 @@ def test_project_catalogue_adds_variables_and_indicators(tmp_path):
     (lambda t: t.replace("  village_orgs:\n", "  population:\n", 1).replace("{variable: village_orgs}",
                                                                             "{variable: population}"),
      r"variables\.population is already defined in .*catalog\.yaml; rename it, or set override: true"),
-    (lambda t: t.replace("    level: count\n", "    level: count\n    override: true\n"),
+    (lambda t: t.replace("    source: user\n", "    source: user\n    override: true\n"),
      r"variables\.village_orgs\.override: true, but no catalogue defines 'village_orgs'"),
 ])
 def test_project_catalogue_errors_name_file_and_key(tmp_path, edit, fragment):

@@ -26,9 +26,9 @@ INDICATOR_FIELDS = ("name_ko", "name_en", "dimension", "study_indicator", "direc
 VARIABLE_FIELDS = ("name_ko", "name_en", "unit", "aggregation", "source")
 KINDS = {"ratio": ("numerator", "denominator", "scale"), "value": ("variable",), "growth": ("from", "to")}
 AGGREGATIONS = {"sum", "none"}
-# Measurement level (optional): what an indicator's numbers can mean, for the validity audit.
+# Measurement level (not the ratio ``scale:``): binary and ordinal indicators take few distinct
+# values, which normalisation must not treat as a continuum (scoring/normalise.py, DISCRETE).
 LEVELS = ("continuous", "count", "binary", "ordinal")
-PROJECT_SECTIONS = ("variables", "indicators")
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,9 @@ class Catalog:
         """Every catalogue file this catalogue was read from (for the manifest's inputs)."""
         return [self.path, *self.extra]
 
+    def described(self) -> str:
+        return str(self.path) + (f" (with {', '.join(map(str, self.extra))})" if self.extra else "")
+
     def indicator(self, key: str, where: str) -> Indicator:
         if key not in self.indicators:
             raise TypologyError(
@@ -115,13 +118,10 @@ class Catalog:
         return self.indicators[key]
 
 
-    def described(self) -> str:
-        return str(self.path) + (f" (with {', '.join(map(str, self.extra))})" if self.extra else "")
-
-
-def load_catalog(path: Path | None = None) -> Catalog:
+def load_catalog(path: Path | None = None, raw: dict[str, Any] | None = None) -> Catalog:
+    """The catalogue in ``path`` (default the bundled one); ``raw``: its content already read (``extend_catalog``)."""
     path = path or paths.CATALOG
-    raw = read_yaml(path, "indicator catalogue")
+    raw = read_yaml(path, "indicator catalogue") if raw is None else raw
     if not isinstance(raw, dict):
         raise TypologyError(f"{path}: expected a mapping with dimensions, variables and indicators")
     for section in ("dimensions", "variables", "indicators"):
@@ -131,61 +131,61 @@ def load_catalog(path: Path | None = None) -> Catalog:
         raise TypologyError(f"{path}: dimensions must be {list(DIMENSIONS)}, got {list(raw['dimensions'])}")
     variables = raw["variables"]
     for key, spec in variables.items():
-        _check_variable(path, key, spec)
-    indicators = {key: _check_indicator(path, key, spec, variables) for key, spec in raw["indicators"].items()}
+        _require_fields(path, f"variables.{key}", spec, VARIABLE_FIELDS)
+        if spec["aggregation"] not in AGGREGATIONS:
+            raise TypologyError(f"{path}: variables.{key}.aggregation must be one of {sorted(AGGREGATIONS)}")
+    indicators = {}
+    for key, spec in raw["indicators"].items():
+        where = f"indicators.{key}"
+        _require_fields(path, where, spec, INDICATOR_FIELDS)
+        if spec["dimension"] not in DIMENSIONS:
+            raise TypologyError(f"{path}: {where}.dimension {spec['dimension']!r}; expected one of {list(DIMENSIONS)}")
+        if spec["direction"] not in (1, -1):
+            raise TypologyError(f"{path}: {where}.direction must be 1 or -1, got {spec['direction']!r}")
+        if spec["kind"] not in KINDS:
+            raise TypologyError(f"{path}: {where}.kind {spec['kind']!r}; expected one of {sorted(KINDS)}")
+        _require_fields(path, where, spec, KINDS[spec["kind"]])
+        if spec.get("level", "continuous") not in LEVELS:
+            raise TypologyError(f"{path}: {where}.level {spec['level']!r}; expected one of {list(LEVELS)}")
+        indicator = Indicator(key, spec)
+        try:
+            refs = indicator.refs()
+        except (KeyError, TypeError, ValueError):
+            raise TypologyError(f"{path}: {where}: each variable reference needs 'variable' and at most one of "
+                                f"'year' (a whole year) or 'offset' (years relative to the other reference)") from None
+        if all(r.offset is not None for r in refs):
+            raise TypologyError(f"{path}: {where}: an offset needs a reference without one to count from")
+        unknown = [r.variable for r in refs if r.variable not in variables]
+        if unknown:
+            raise TypologyError(f"{path}: {where} refers to undeclared variables {unknown}")
+        indicators[key] = indicator
     return Catalog(path, raw["dimensions"], variables, indicators)
 
 
-def _check_level(path: Path, where: str, spec: dict[str, Any]) -> None:
-    level = spec.get("level")
-    if level is not None and level not in LEVELS:
-        raise TypologyError(f"{path}: {where}.level {level!r}; expected one of {', '.join(LEVELS)}")
+def _require_fields(path: Path, where: str, spec: object, fields: tuple[str, ...]) -> None:
+    if not isinstance(spec, dict):
+        raise TypologyError(f"{path}: {where} must be a mapping")
+    missing = [f for f in fields if f not in spec]
+    if missing:
+        raise TypologyError(f"{path}: {where} lacks {missing}")
 
 
-def _check_variable(path: Path, key: str, spec: Any) -> None:
-    _require_fields(path, f"variables.{key}", spec, VARIABLE_FIELDS)
-    if spec["aggregation"] not in AGGREGATIONS:
-        raise TypologyError(f"{path}: variables.{key}.aggregation must be one of {sorted(AGGREGATIONS)}")
-    _check_level(path, f"variables.{key}", spec)
-
-
-def _check_indicator(path: Path, key: str, spec: Any, variables: dict[str, Any]) -> Indicator:
-    where = f"indicators.{key}"
-    _require_fields(path, where, spec, INDICATOR_FIELDS)
-    if spec["dimension"] not in DIMENSIONS:
-        raise TypologyError(f"{path}: {where}.dimension {spec['dimension']!r}; expected one of {list(DIMENSIONS)}")
-    if spec["direction"] not in (1, -1):
-        raise TypologyError(f"{path}: {where}.direction must be 1 or -1, got {spec['direction']!r}")
-    if spec["kind"] not in KINDS:
-        raise TypologyError(f"{path}: {where}.kind {spec['kind']!r}; expected one of {sorted(KINDS)}")
-    _require_fields(path, where, spec, KINDS[spec["kind"]])
-    _check_level(path, where, spec)
-    indicator = Indicator(key, spec)
-    try:
-        refs = indicator.refs()
-    except (KeyError, TypeError, ValueError):
-        raise TypologyError(f"{path}: {where}: each variable reference needs 'variable' and at most one of "
-                            f"'year' (a whole year) or 'offset' (years relative to the other reference)") from None
-    if all(r.offset is not None for r in refs):
-        raise TypologyError(f"{path}: {where}: an offset needs a reference without one to count from")
-    unknown = [r.variable for r in refs if r.variable not in variables]
-    if unknown:
-        raise TypologyError(f"{path}: {where} refers to undeclared variables {unknown}")
-    return indicator
+PROJECT_SECTIONS = ("variables", "indicators")
 
 
 def extend_catalog(base: Catalog, files: Sequence[Path]) -> Catalog:
     """``base`` with the variables and indicators of each project catalogue in ``files`` added, in order.
 
     A project file holds ``variables:`` and/or ``indicators:`` with the bundled schema (dimensions
-    are the study's four and cannot be added). A key already defined is an error naming both files
-    unless the new entry says ``override: true``; ``override: true`` on a new key is an error too,
-    since it would hide a typo in the key it meant to replace.
+    are the study's four and cannot be added), checked by the same code as the bundled file. A key
+    already defined is an error naming both files unless the new entry says ``override: true``;
+    ``override: true`` on a new key is an error too, since it would hide a typo in the key it meant
+    to replace.
     """
-    variables = dict(base.variables)
-    indicators = dict(base.indicators)
+    catalog = base
     added = list(base.added)
-    origin = {**{f"variables.{k}": base.path for k in variables}, **{f"indicators.{k}": base.path for k in indicators}}
+    origin = {**{f"variables.{k}": base.path for k in base.variables},
+              **{f"indicators.{k}": base.path for k in base.indicators}}
     for path in files:
         raw = read_yaml(path, "project catalogue")
         if not isinstance(raw, dict) or not raw:
@@ -194,6 +194,8 @@ def extend_catalog(base: Catalog, files: Sequence[Path]) -> Catalog:
         if unknown:
             raise TypologyError(f"{path}: section {unknown[0]!r} not allowed in a project catalogue; expected "
                                 f"{' and/or '.join(PROJECT_SECTIONS)} (the four dimensions are fixed)")
+        merged: dict[str, Any] = {"dimensions": catalog.dimensions, "variables": dict(catalog.variables),
+                                  "indicators": {k: i.spec for k, i in catalog.indicators.items()}}
         for section in PROJECT_SECTIONS:
             entries = raw.get(section) or {}
             if not isinstance(entries, dict):
@@ -212,20 +214,14 @@ def extend_catalog(base: Catalog, files: Sequence[Path]) -> Catalog:
                 if override and where not in origin:
                     raise TypologyError(f"{path}: {where}.override: true, but no catalogue defines {key!r} "
                                         f"to override")
-                if section == "variables":
-                    _check_variable(path, key, spec)
-                    variables[key] = spec
-                else:
-                    indicators[key] = _check_indicator(path, key, spec, variables)
+                merged[section][key] = spec
                 origin[where] = path
                 added.append(where)
-    # An override of a variable changes what bundled indicators read; their references must still hold.
-    for key, ind in indicators.items():
-        missing = [r.variable for r in ind.refs() if r.variable not in variables]
-        if missing:
-            raise TypologyError(f"{origin[f'indicators.{key}']}: indicators.{key} refers to undeclared "
-                                f"variables {missing}")
-    return Catalog(base.path, base.dimensions, variables, indicators, (*base.extra, *files), tuple(added))
+        # The bundled entries passed these checks already, so an error here is one of this file's.
+        checked = load_catalog(path, merged)
+        catalog = Catalog(base.path, checked.dimensions, checked.variables, checked.indicators,
+                          (*catalog.extra, path), tuple(added))
+    return catalog
 
 
 def catalog_for(config: dict[str, Any]) -> Catalog:
@@ -241,11 +237,3 @@ def catalog_for(config: dict[str, Any]) -> Catalog:
                                 f"({path})")
         located.append(path)
     return extend_catalog(load_catalog(), located)
-
-
-def _require_fields(path: Path, where: str, spec: object, fields: tuple[str, ...]) -> None:
-    if not isinstance(spec, dict):
-        raise TypologyError(f"{path}: {where} must be a mapping")
-    missing = [f for f in fields if f not in spec]
-    if missing:
-        raise TypologyError(f"{path}: {where} lacks {missing}")

@@ -372,6 +372,31 @@ def load_tables(config: dict[str, Any], catalog: Catalog, matcher: RegionMatcher
     return Loaded(variables, unmatched, accounting, [s.path for s in specs])
 
 
+def table_gaps(variables: pd.DataFrame, tables: list[Path], unit_table: pd.DataFrame) -> pd.DataFrame:
+    """Per user table and variable, the units of the run it gives no value for (none at all, or only missing)."""
+    names = dict(zip(unit_table["code"], unit_table["sido_ko"] + " " + unit_table["name_ko"]))
+    rows = []
+    for table in map(str, tables):
+        mine = variables[variables["table"] == table]
+        for variable, part in mine.groupby("variable", sort=True):
+            given = set(part.loc[part["value"].notna(), "code"])
+            if lacking := [c for c in unit_table["code"] if c not in given]:
+                rows.append({"table": table, "variable": variable, "n": len(lacking),
+                             "units": "; ".join(names[c] for c in lacking)})
+    return pd.DataFrame(rows, columns=["table", "variable", "n", "units"])
+
+
+def gap_notes(gaps: pd.DataFrame, chosen: list[Any]) -> dict[str, str]:
+    """Per dimension, the ``table_gaps`` of the variables its indicators read (coverage.csv ``user_table_gaps``)."""
+    by_variable = {v: f"{v} ({Path(t).name}): {u}" for t, v, u in zip(gaps["table"], gaps["variable"], gaps["units"])}
+    out: dict[str, list[str]] = {}
+    for ind in chosen:
+        for variable in sorted({r.variable for r in ind.refs()} & set(by_variable)):
+            if by_variable[variable] not in out.setdefault(ind.dimension, []):
+                out[ind.dimension].append(by_variable[variable])
+    return {d: " | ".join(notes) for d, notes in out.items()}
+
+
 def read_variable_table(path: Path, catalog: Catalog, matcher: RegionMatcher) -> pd.DataFrame:
     """The original contract: a long table with KOSTAT codes; any row that matches no unit is an error."""
     spec = TableSpec(path, str(path), code_system="kostat", legacy=True)

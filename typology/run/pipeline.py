@@ -18,7 +18,7 @@ from ..core.result import RunResult, Section
 from ..data import scope as scopes
 from ..data import units
 from ..data.geometry import load_unit_geometry
-from ..data.load import load_tables
+from ..data.load import gap_notes, load_tables, table_gaps
 from ..data.transform import YearPolicy, compute_indicators
 from ..render.audit_section import audit_html
 from ..render.type_sections import typing_sections
@@ -76,7 +76,8 @@ def run(config: dict[str, Any]) -> RunResult:
     steps += typing.steps
     typed = typed.join(scored.flags())  # imputed_indicators, next to missing_indicators in scores.csv
 
-    coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares, years, gaps)
+    coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares, years)
+    coverage["user_table_gaps"] = coverage["dimension"].map(gap_notes(gaps, chosen)).fillna("")
     exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen,
                                  config["typology"]["unclassified"]["key"])
     if not scope.whole:
@@ -86,9 +87,10 @@ def run(config: dict[str, Any]) -> RunResult:
                        # unmatched: every input row not used as a unit value, with its reason
                        tables={"audit": checked.table, "imputations": checked.imputations,
                                "unmatched": loaded.unmatched},
+                       scope={"spec": scope.spec, "ko": scope.describe_ko(), "en": scope.describe_en(),
+                              "total": scope.total},
                        )
     result.tables.update(typing.tables)
-    result.scope = {"spec": scope.spec, "ko": scope.describe_ko(), "en": scope.describe_en(), "total": scope.total}
     audit_names = {d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
     result.sections.append(Section("audit", "통계 감사", "Statistical audit",
                                    audit_html(checked.table, checked.imputations, audit_names)))
@@ -98,28 +100,9 @@ def run(config: dict[str, Any]) -> RunResult:
     return result
 
 
-def table_gaps(variables: pd.DataFrame, tables: list[Path], unit_table: pd.DataFrame) -> pd.DataFrame:
-    """Per user table and variable, the units of the run it gives no value for (none at all, or only missing)."""
-    names = dict(zip(unit_table["code"], unit_table["sido_ko"] + " " + unit_table["name_ko"]))
-    rows = []
-    for table in map(str, tables):
-        mine = variables[variables["table"] == table]
-        for variable, part in mine.groupby("variable", sort=True):
-            given = set(part.loc[part["value"].notna(), "code"])
-            lacking = [c for c in unit_table["code"] if c not in given]
-            if lacking:
-                rows.append({"table": table, "variable": variable, "n": len(lacking),
-                             "units": "; ".join(names[c] for c in lacking)})
-    return pd.DataFrame(rows, columns=["table", "variable", "n", "units"])
-
-
 def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,
-                   scores: pd.DataFrame, shares: pd.DataFrame, years: pd.DataFrame,
-                   gaps: pd.DataFrame | None = None) -> pd.DataFrame:
-    """How well each dimension is measured: study indicators covered, proxies, missing cells, and the units
-    a user table leaves without a value (``table_gaps``)."""
-    gap_by = {} if gaps is None else {v: f"{v} ({Path(t).name}): {u}" for t, v, u in
-                                      zip(gaps["table"], gaps["variable"], gaps["units"])}
+                   scores: pd.DataFrame, shares: pd.DataFrame, years: pd.DataFrame) -> pd.DataFrame:
+    """How well each dimension is measured: study indicators covered, proxies, missing cells."""
     years_by = years.set_index("indicator")["years"].to_dict()
     status_by = years.set_index("indicator")["year_status"].to_dict()
     rows = []
@@ -149,8 +132,6 @@ def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,
             "units_scored": int(scores[dim].notna().sum()),
             "units_unscored": int(scores[dim].isna().sum()),
             "units_partial": int(((shares[dim] < 1 - 1e-12) & scores[dim].notna()).sum()),
-            "user_table_gaps": " | ".join(gap_by[v] for v in sorted({r.variable for i in in_use for r in i.refs()})
-                                          if v in gap_by),
         })
     return pd.DataFrame(rows)
 

@@ -54,7 +54,7 @@ COVERAGE_HEADERS = {"name_ko": "차원", "indicators": "사용 지표", "study_i
                     "study_indicators_missing": "반영 못한 연구 지표", "proxies": "대리지표 (proxy)",
                     "quality": "측정 수준", "years": "자료 연도", "missing_cells": "결측 값",
                     "units_scored": "점수 있는 지역", "units_unscored": "점수 없는 지역",
-                    "units_partial": "일부 지표로 점수", "user_table_gaps": "사용자 표에 값이 없는 지역"}
+                    "units_partial": "일부 지표로 점수"}
 
 esc = html.escape
 

@@ -84,7 +84,8 @@ def tile_layer(output: dict[str, Any]) -> dict[str, str] | None:
 
 
 def scope_bounds(geo: gpd.GeoDataFrame) -> list[list[float]]:
-    """The scope's units' extent as Leaflet bounds [[south, west], [north, east]], for the first view."""
+    """The scope's units' extent as Leaflet bounds [[south, west], [north, east]] (the page opens on its units,
+    which are the scope's, so this is what it shows first)."""
     west, south, east, north = (round(float(v), COORD_DECIMALS) for v in geo.total_bounds)
     return [[south, west], [north, east]]
 

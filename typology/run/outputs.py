@@ -60,7 +60,7 @@ def indicator_table(result: RunResult) -> pd.DataFrame:
 
 def manifest(result: RunResult) -> dict[str, Any]:
     config = {k: v for k, v in result.config.items() if not k.startswith("_")}
-    inputs = [*result.catalog.files, paths.UNITS, paths.CROSSWALK, paths.ADMIN_CHANGES, paths.GEOMETRY,
+    inputs = [paths.CATALOG, paths.UNITS, paths.CROSSWALK, paths.ADMIN_CHANGES, paths.GEOMETRY,
               paths.SIDO_GEOMETRY, paths.SOURCES_META, *result.inputs]
     used_sources = sorted({spec["source"] for spec in result.catalog.variables.values()})
     sources = read_yaml(paths.SOURCES_META, "source provenance") or {}

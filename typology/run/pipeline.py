@@ -83,7 +83,7 @@ def run(config: dict[str, Any]) -> RunResult:
     if not scope.whole:
         exclusions = pd.concat([exclusions, scopes.outside(every_unit, scope)], ignore_index=True)
     result = RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
-                       scored.weights, coverage, exclusions, loaded.inputs, years, steps,
+                       scored.weights, coverage, exclusions, [*catalog.extra, *loaded.inputs], years, steps,
                        # unmatched: every input row not used as a unit value, with its reason
                        tables={"audit": checked.table, "imputations": checked.imputations,
                                "unmatched": loaded.unmatched},

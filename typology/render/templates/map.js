@@ -260,7 +260,7 @@
   new Layers().addTo(map);
   new Legend().addTo(map);
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
-  map.fitBounds(data.bounds || units.getBounds(), { padding: [8, 8], animate: false });
+  map.fitBounds(units.getBounds(), { padding: [8, 8], animate: false });
 
   mapEl.setAttribute("data-units", String(data.units.features.length));
   mapEl.setAttribute("data-ready-ms", String(Math.round(performance.now())));

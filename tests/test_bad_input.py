@@ -60,7 +60,8 @@ def test_unknown_method_lists_choices(tmp_path):
         ("11010,2020,env_ngos,many,mine", "row 3, column value: 'many' is not a number"),
         ("11010,2020,not_a_variable,3,mine", "row 3, column variable: 'not_a_variable'"),
         ("11010,2020,env_ngos,-3,mine", "count cannot be negative"),
-        ("11010,2020,env_ngos,4,mine", "rows [2, 3]: env_ngos 2020 given twice for unit 11010"),
+        ("11010,2020,env_ngos,4,mine",
+         "rows [2, 3]: env_ngos 2020 given twice for 서울특별시 종로구 (code 11010 in the table)"),
     ],
 )
 def test_bad_rows_in_a_user_table(tmp_path, row, fragment):

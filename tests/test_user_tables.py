@@ -418,8 +418,10 @@ def test_renamed_places_always_match(tmp_path):
 # ---- validation -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("body", "options", "fragment"), [
-    ("11010,2020,ngos,3\n11010,2020,ngos,4\n", {}, r"rows \[2, 3\]: ngos 2020 given twice for unit 11010"),
-    ("23030,2017,ngos,3\n23090,2017,ngos,4\n", {}, r"rows \[2, 3\]: ngos 2017 given twice for unit 23090"),
+    ("11010,2020,ngos,3\n11010,2020,ngos,4\n", {},
+     r"rows \[2, 3\]: ngos 2020 given twice for 서울특별시 종로구 \(code 11010 in the table\)"),
+    ("23030,2017,ngos,3\n23090,2017,ngos,4\n", {},
+     r"rows \[2, 3\]: ngos 2017 given twice for 인천광역시 미추홀구 \(code 23030, 23090 in the table\)"),
     ("11010,2020,ngos,many\n", {}, r"row 2, column value: 'many' is not a number"),
     ("11010,2020,ngos,-3\n", {}, r"row 2, column value: ngos is -3, but a count cannot be negative"),
     ("11010,2019,ngos,3\n", {"years": [2020]}, r"row 2: year 2019, but the config says data.tables\[0\].year: 2020"),

@@ -2,10 +2,16 @@
 
 Code never names an indicator; it reads what the catalogue defines. Every entry must carry
 the fields below, and every variable reference must point at a declared variable.
+
+A config's ``catalog: [file, ...]`` adds a researcher's own variables and indicators
+(``extend_catalog``): the same fields and checks, and a key the bundled catalogue (or an earlier
+project file) already holds is an error unless the entry says ``override: true``, so a project
+never redefines a bundled indicator by accident.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +26,9 @@ INDICATOR_FIELDS = ("name_ko", "name_en", "dimension", "study_indicator", "direc
 VARIABLE_FIELDS = ("name_ko", "name_en", "unit", "aggregation", "source")
 KINDS = {"ratio": ("numerator", "denominator", "scale"), "value": ("variable",), "growth": ("from", "to")}
 AGGREGATIONS = {"sum", "none"}
+# Measurement level (not the ratio ``scale:``): binary and ordinal indicators take few distinct
+# values, which normalisation must not treat as a continuum (scoring/normalise.py, DISCRETE).
+LEVELS = ("continuous", "count", "binary", "ordinal")
 
 
 @dataclass(frozen=True)
@@ -87,19 +96,32 @@ class Catalog:
     dimensions: dict[str, dict[str, str]]
     variables: dict[str, dict[str, Any]]
     indicators: dict[str, Indicator]
+    # project catalogues merged over the bundled one (config key ``catalog``), in order
+    extra: tuple[Path, ...] = ()
+    # the entries those files added or overrode, as "variables.key" / "indicators.key"
+    added: tuple[str, ...] = ()
+
+    @property
+    def files(self) -> list[Path]:
+        """Every catalogue file this catalogue was read from (for the manifest's inputs)."""
+        return [self.path, *self.extra]
+
+    def described(self) -> str:
+        return str(self.path) + (f" (with {', '.join(map(str, self.extra))})" if self.extra else "")
 
     def indicator(self, key: str, where: str) -> Indicator:
         if key not in self.indicators:
             raise TypologyError(
-                f"{where}: indicator {key!r} is not in the catalogue {self.path}; "
+                f"{where}: indicator {key!r} is not in the catalogue {self.described()}; "
                 f"expected one of {', '.join(sorted(self.indicators))}"
             )
         return self.indicators[key]
 
 
-def load_catalog(path: Path | None = None) -> Catalog:
+def load_catalog(path: Path | None = None, raw: dict[str, Any] | None = None) -> Catalog:
+    """The catalogue in ``path`` (default the bundled one); ``raw``: its content already read (``extend_catalog``)."""
     path = path or paths.CATALOG
-    raw = read_yaml(path, "indicator catalogue")
+    raw = read_yaml(path, "indicator catalogue") if raw is None else raw
     if not isinstance(raw, dict):
         raise TypologyError(f"{path}: expected a mapping with dimensions, variables and indicators")
     for section in ("dimensions", "variables", "indicators"):
@@ -123,6 +145,8 @@ def load_catalog(path: Path | None = None) -> Catalog:
         if spec["kind"] not in KINDS:
             raise TypologyError(f"{path}: {where}.kind {spec['kind']!r}; expected one of {sorted(KINDS)}")
         _require_fields(path, where, spec, KINDS[spec["kind"]])
+        if spec.get("level", "continuous") not in LEVELS:
+            raise TypologyError(f"{path}: {where}.level {spec['level']!r}; expected one of {list(LEVELS)}")
         indicator = Indicator(key, spec)
         try:
             refs = indicator.refs()
@@ -144,3 +168,72 @@ def _require_fields(path: Path, where: str, spec: object, fields: tuple[str, ...
     missing = [f for f in fields if f not in spec]
     if missing:
         raise TypologyError(f"{path}: {where} lacks {missing}")
+
+
+PROJECT_SECTIONS = ("variables", "indicators")
+
+
+def extend_catalog(base: Catalog, files: Sequence[Path]) -> Catalog:
+    """``base`` with the variables and indicators of each project catalogue in ``files`` added, in order.
+
+    A project file holds ``variables:`` and/or ``indicators:`` with the bundled schema (dimensions
+    are the study's four and cannot be added), checked by the same code as the bundled file. A key
+    already defined is an error naming both files unless the new entry says ``override: true``;
+    ``override: true`` on a new key is an error too, since it would hide a typo in the key it meant
+    to replace.
+    """
+    catalog = base
+    added = list(base.added)
+    origin = {**{f"variables.{k}": base.path for k in base.variables},
+              **{f"indicators.{k}": base.path for k in base.indicators}}
+    for path in files:
+        raw = read_yaml(path, "project catalogue")
+        if not isinstance(raw, dict) or not raw:
+            raise TypologyError(f"{path}: a project catalogue is a mapping with variables: and/or indicators:")
+        unknown = [k for k in raw if k not in PROJECT_SECTIONS]
+        if unknown:
+            raise TypologyError(f"{path}: section {unknown[0]!r} not allowed in a project catalogue; expected "
+                                f"{' and/or '.join(PROJECT_SECTIONS)} (the four dimensions are fixed)")
+        merged: dict[str, Any] = {"dimensions": catalog.dimensions, "variables": dict(catalog.variables),
+                                  "indicators": {k: i.spec for k, i in catalog.indicators.items()}}
+        for section in PROJECT_SECTIONS:
+            entries = raw.get(section) or {}
+            if not isinstance(entries, dict):
+                raise TypologyError(f"{path}: section {section!r} must be a mapping key: entry")
+            for key, spec in entries.items():
+                where = f"{section}.{key}"
+                if not isinstance(spec, dict):
+                    raise TypologyError(f"{path}: {where} must be a mapping")
+                spec = dict(spec)
+                override = spec.pop("override", False)
+                if not isinstance(override, bool):
+                    raise TypologyError(f"{path}: {where}.override: expected true or false, got {override!r}")
+                if where in origin and not override:
+                    raise TypologyError(f"{path}: {where} is already defined in {origin[where]}; rename it, or "
+                                        f"set override: true to replace that definition")
+                if override and where not in origin:
+                    raise TypologyError(f"{path}: {where}.override: true, but no catalogue defines {key!r} "
+                                        f"to override")
+                merged[section][key] = spec
+                origin[where] = path
+                added.append(where)
+        # The bundled entries passed these checks already, so an error here is one of this file's.
+        checked = load_catalog(path, merged)
+        catalog = Catalog(base.path, checked.dimensions, checked.variables, checked.indicators,
+                          (*catalog.extra, path), tuple(added))
+    return catalog
+
+
+def catalog_for(config: dict[str, Any]) -> Catalog:
+    """The bundled catalogue with the config's project catalogues (``catalog:``, paths relative to the config)."""
+    from .config import resolve_path
+
+    files = config.get("catalog") or []
+    located = []
+    for i, text in enumerate(files):
+        path = resolve_path(config, text) if config.get("_path") else Path(text)
+        if not path.is_file():
+            raise TypologyError(f"config key catalog[{i}]: no project catalogue {text!r} beside the config "
+                                f"({path})")
+        located.append(path)
+    return extend_catalog(load_catalog(), located)

@@ -51,6 +51,13 @@ SCHEMA: dict[str, Any] = {
     "title_ko": text(""),
     "title_en": text(""),
     "reference_year": whole(2020, 1900, 2100),
+    # Project catalogues: more variables and indicators (core/catalog.py extend_catalog).
+    "catalog": names_list([], "project catalogue files (paths relative to the config)"),
+    # scope: the units of the run, {sido: [...], class: [...], codes: [...]} (all given must hold);
+    # its names are checked against the unit table by data/scope.py up front.
+    "units": {"scope": shaped(None, "a mapping with sido:, class: and/or codes: (lists)",
+                              lambda v: isinstance(v, dict) and bool(v) and all(isinstance(x, list)
+                                                                                for x in v.values()))},
     # tables: paths or mappings (see load.TableSpec); on_unmatched and vintage are the defaults
     # for every table that does not set its own.
     "data": {"variables": shaped(None, "a path, or a mapping with path:", lambda v: isinstance(v, (str, dict))),

@@ -50,6 +50,8 @@ class RunResult:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
     figures: dict[str, bytes] = field(default_factory=dict)  # PNG bytes, written as <name>.png
+    # units.scope: {"spec": the config's selection or None, "ko"/"en": how to say it, "total": all units}
+    scope: dict[str, Any] = field(default_factory=dict)
 
     def table(self) -> pd.DataFrame:
         """The flat results table: one row per unit (what scores.csv holds)."""

@@ -15,6 +15,7 @@ matched, rolled up into a unit, or listed in unmatched.csv with its reason.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,7 @@ COLUMNS = ["code", "year", "variable", "value", "source_id"]
 MISSING_MARKERS = {"", "-", "…", "...", "X", "NA", "nan"}
 COUNT_UNITS = ("persons", "count", "million KRW")
 PERCENT_HINTS = {"%", "퍼센트", "percent", "％"}
+SIDO_LIKE = re.compile(r"(특별시|광역시|특별자치시|특별자치도|[^시군구]도)$")  # no 시군구 name ends so
 THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 UNMATCHED_COLUMNS = ["table", "row", "column", "sido", "region", "code", "year", "variable", "value", "status",
                      "reason"]
@@ -68,7 +70,8 @@ class Loaded:
 
 def detect_code_system(codes: list[str], matcher: RegionMatcher, path: Path, key: str) -> str:
     """A table's code system, only when its codes leave no doubt (5-digit codes collide)."""
-    five = sorted({c for c in codes if len(c) == 5 and c.isdigit()})
+    # codes of no known 시도 (a change whose codes are not verified) say nothing about the system
+    five = sorted({c for c in codes if len(c) == 5 and c.isdigit() and matcher.prefix_known(c)})
     if not five:
         return "code10" if codes and all(len(c) == 10 for c in codes) else "kostat"
     hits = {s: sum(matcher.resolve_code(c, s) is not None for c in five) for s in ("kostat", "std5")}
@@ -103,6 +106,11 @@ def _match_name(matcher: RegionMatcher, sido_text: str, region: str, on: date | 
     explicit = sido is not None
     if first is not None and (sido is None or first == sido):
         sido, rest, explicit = first, " ".join(tokens[1:]), True
+    if first is None and not sido_text and " " not in text and SIDO_LIKE.search(text):
+        # a 시도 this project does not know: the bare names below it are not read as the previous 시도's
+        ctx.sido, ctx.city = None, {}
+        return None, ("looks like a 시도 name that boundaries/sido.csv and admin_changes.csv do not know; the rows "
+                      "below it are matched by name alone"), False
     if sido is None and not sido_text:
         sido = ctx.sido
     if not rest:
@@ -131,6 +139,8 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
     """Adds place_key ('' when nothing matched), reason and ref_date to the tidy rows."""
     ctx = _NameContext()
     keys, reasons, dates, sido_rows = [], [], [], []
+    misnamed: list[str] = []  # a code that matches beside a name that matches nothing: used, but said
+    by_name: list[str] = []  # an unverified new code beside a name that matches: used by the name, and said
     for row in tidy.itertuples():
         on = spec.reference_date or (date(int(row.year_int), 12, 31) if row.year_int > 0 else None)
         when = None if spec.legacy else on  # a unit code in a legacy table names today's unit
@@ -140,9 +150,15 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
             name_place, reason, sure = _match_name(matcher, row.sido, row.region, when, ctx)
         if row.code:
             code_place = matcher.resolve_code(row.code, system, when)
-            if code_place is None:
+            hint = matcher.code_hint(row.code, system) if code_place is None else ""
+            if code_place is None and hint and sure and name_place is not None \
+                    and name_place.kind not in ("sido", "nation"):
+                # a code of a change this project could not verify (전남광주 2026): the name decides
+                by_name.append(f"row {row.line}: {row.code} {row.region!r}")
+                code_place = name_place
+            elif code_place is None:
                 reason = (f"matches no unit (expected a 5-digit KOSTAT, 행정표준 or 10-digit 행정기관 code of a "
-                          f"자치단체 in code system {system})")
+                          f"자치단체 in code system {system}){hint}")
             elif sure and name_place is not None and name_place.kind not in ("sido", "nation") \
                     and matcher.final_unit(code_place) != matcher.final_unit(name_place):
                 raise TypologyError(
@@ -151,12 +167,27 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
                     f"code system: set {spec.key}.code_system")
             elif code_place.kind in ("sido", "nation") and code_place.key != "nation":
                 ctx.sido = code_place.key.split(":")[1]
+            elif row.region and name_place is None and reason.startswith("matches no unit"):
+                misnamed.append(f"row {row.line}: {row.region!r} beside code {row.code} ({code_place.label})")
         place = code_place if row.code else name_place
+        if place is not None and place.kind == "successor":  # 인천's 2026 구: no unit has their area
+            place, reason = None, place.note
+        elif place is None and name_place is not None and name_place.kind == "successor":
+            reason = f"{name_place.note} (its code {row.code} matches no unit either)"
         if place is not None and place.kind == "unit" and _names_a_sido(matcher, row.code, row.region):
             sido_rows.append(len(keys))
         keys.append(place.key if place is not None else "")
         reasons.append("" if place is not None else reason)
         dates.append(on)
+    if misnamed:
+        column = spec.columns.get("region", "region")
+        warnings.warn(f"{spec.path}: column {column}: {len(misnamed)} region name(s) match no place although their "
+                      f"code does; the rows are used by their code. Check the names: {'; '.join(misnamed[:3])}",
+                      stacklevel=2)
+    if by_name:
+        warnings.warn(f"{spec.path}: {len(by_name)} row(s) matched by their region names, since their codes belong "
+                      f"to an administrative change whose codes are not verified here "
+                      f"({'; '.join(matcher.unverified_changes())}): {'; '.join(by_name[:3])}", stacklevel=2)
     # 세종 is a 시도 and a unit: KOSIS lists it as a 시도 row and again as a 시군구 row. The 시군구
     # row is the unit's value; the 시도 row is then a total like any other.
     groups: dict[tuple, list[int]] = {}
@@ -219,6 +250,10 @@ def _parse_years(tidy: pd.DataFrame, spec: TableSpec) -> pd.Series:
             raise TypologyError(f"{spec.path}: row {line}: year {year}, but the config says {spec.key}.year: "
                                 f"{spec.years if len(spec.years) > 1 else spec.years[0]} for this table")
         years.append(year)
+    absent = sorted(set(spec.years or []) - set(years))
+    if absent and years:
+        raise TypologyError(f"{spec.path}: config key {spec.key}.year says the table holds {spec.years}, but it has "
+                            f"no row for {absent} (it holds {sorted(set(years))})")
     return pd.Series(years, index=tidy.index, dtype=int)
 
 
@@ -234,12 +269,14 @@ def _check_units(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
         hints = {h for h in part["unit_hint"] if h}
         first = part.iloc[0]
         where = f"{spec.path}: column {first['column']!r}"
-        if unit in COUNT_UNITS and not vspec.get("signed"):
+        if (unit in COUNT_UNITS or unit == "%") and not vspec.get("signed"):
             negative = part[part["value"] < 0]
             if not negative.empty:
                 r = negative.iloc[0]
+                what = "count" if unit in COUNT_UNITS else "share"
                 raise TypologyError(f"{spec.path}: row {r['line']}, column {r['column']}: {variable} is "
-                                    f"{r['value']:g}, but {_count_words(unit)} cannot be negative")
+                                    f"{r['value']:g}, but {_count_words(unit) if what == 'count' else 'a share (' + unit + ')'} "
+                                    f"cannot be negative (the catalogue does not mark {variable} signed: true)")
         if unit == "%":
             if hints and not hints & PERCENT_HINTS:
                 raise TypologyError(f"{where}: unit {sorted(hints)[0]!r}, but {variable} is a percentage (%) in "
@@ -268,6 +305,12 @@ def read_table(spec: TableSpec, catalog: Catalog, matcher: RegionMatcher) -> tup
                         source_id=spec.source_id or spec.path.stem, header_row=spec.header_row,
                         required=tuple(COLUMNS) if spec.legacy else (), known=frozenset(catalog.variables))
     tidy, grid = read_tidy(spec.path, opts, spec.key)
+    if spec.sido:
+        if matcher.sido_code(spec.sido) is None:
+            raise TypologyError(f"config key {spec.key}.sido: {spec.sido!r} is not a 시도 name; expected e.g. "
+                                f"서울특별시, 서울 or Seoul")
+        # bare 시군구 names: the table's 시도 stands where a row gives none
+        tidy["sido"] = tidy["sido"].where(tidy["sido"].astype(str).str.strip() != "", spec.sido)
     value_col = spec.columns.get("variable", "variable")
     unknown = ~tidy["variable"].isin(set(catalog.variables))
     if unknown.any():
@@ -309,8 +352,11 @@ def _check_duplicates(matched: pd.DataFrame, spec: TableSpec, matcher: RegionMat
         same = located[dup & (located["place_key"] == first["place_key"]) & (located["year_int"] == first["year_int"])
                        & (located["variable"] == first["variable"])]
         key = first["place_key"]
-        who = f"unit {key.split(':')[1]}" if key.startswith("unit:") else (
-            matcher.place(key).label if not key.startswith(("sido:", "nation")) else key)
+        label = matcher.place(key).label if not key.startswith(("sido:", "nation")) else key
+        # The code as the table writes it (its own code system), never the KOSTAT key: 11110 is 종로구 as
+        # 행정표준코드 but 노원구 as KOSTAT code.
+        codes = sorted({c for c in same["code"] if c})
+        who = f"{label} (code {', '.join(codes)} in the table)" if codes else label
         raise TypologyError(f"{spec.path}: rows {same['line'].tolist()[:2]}: {first['variable']} {first['year_int']} "
                             f"given twice for {who}")
 
@@ -339,6 +385,31 @@ def load_tables(config: dict[str, Any], catalog: Catalog, matcher: RegionMatcher
             f"{tables[0]}: {len(problems)} input row(s) not used (on_unmatched: error); first: {shown}. "
             f"Fix them, or set on_unmatched: warn to run without them", unmatched)
     return Loaded(variables, unmatched, accounting, [s.path for s in specs])
+
+
+def table_gaps(variables: pd.DataFrame, tables: list[Path], unit_table: pd.DataFrame) -> pd.DataFrame:
+    """Per user table and variable, the units of the run it gives no value for (none at all, or only missing)."""
+    names = dict(zip(unit_table["code"], unit_table["sido_ko"] + " " + unit_table["name_ko"]))
+    rows = []
+    for table in map(str, tables):
+        mine = variables[variables["table"] == table]
+        for variable, part in mine.groupby("variable", sort=True):
+            given = set(part.loc[part["value"].notna(), "code"])
+            if lacking := [c for c in unit_table["code"] if c not in given]:
+                rows.append({"table": table, "variable": variable, "n": len(lacking),
+                             "units": "; ".join(names[c] for c in lacking)})
+    return pd.DataFrame(rows, columns=["table", "variable", "n", "units"])
+
+
+def gap_notes(gaps: pd.DataFrame, chosen: list[Any]) -> dict[str, str]:
+    """Per dimension, the ``table_gaps`` of the variables its indicators read (coverage.csv ``user_table_gaps``)."""
+    by_variable = {v: f"{v} ({Path(t).name}): {u}" for t, v, u in zip(gaps["table"], gaps["variable"], gaps["units"])}
+    out: dict[str, list[str]] = {}
+    for ind in chosen:
+        for variable in sorted({r.variable for r in ind.refs()} & set(by_variable)):
+            if by_variable[variable] not in out.setdefault(ind.dimension, []):
+                out[ind.dimension].append(by_variable[variable])
+    return {d: " | ".join(notes) for d, notes in out.items()}
 
 
 def read_variable_table(path: Path, catalog: Catalog, matcher: RegionMatcher) -> pd.DataFrame:

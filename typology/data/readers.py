@@ -69,6 +69,14 @@ def _is_empty(row: list[str]) -> bool:
     return not any(c.strip() for c in row)
 
 
+def _config_year(opts: TableOptions, path: Path) -> str:
+    """A table without year cells holds the config's year, when it names exactly one (blank cells stay blank)."""
+    if opts.year and len(opts.year) > 1:
+        raise TypologyError(f"{path}: the table has no year column or year headers, and the config gives several "
+                            f"years {opts.year}; add a year column, or give the one year it holds")
+    return str(opts.year[0]) if opts.year else ""
+
+
 def year_of(text: str) -> int | None:
     match = YEAR_TEXT.match(str(text))
     return int(match.group(1)) if match else None
@@ -162,7 +170,7 @@ def long_layout(grid: Grid, opts: TableOptions) -> pd.DataFrame:
         raw_var = cell("variable")
         variable = opts.variables.get(raw_var, raw_var) if raw_var else (opts.variable or "")
         records.append({"line": line, "sido": cell("sido"), "region": cell("region"), "code": cell("code"),
-                        "year": cell("year") or (str(opts.year[0]) if opts.year else ""),
+                        "year": cell("year") if idx["year"] is not None else _config_year(opts, grid.path),
                         "variable": variable, "value": cell("value"), "column": names["value"],
                         "unit_hint": cell("unit"),
                         "source_id": cell("source_id") or opts.source_id})
@@ -289,7 +297,7 @@ def _grid_layout(grid: Grid, opts: TableOptions, find_header: bool) -> pd.DataFr
         for i, header_year, item, unit, label in columns:
             if not row[i]:
                 continue  # a blank cell of a grid is no data row ('-', '…', 'X' are: missing values)
-            year = row_year or (str(header_year) if header_year else (str(opts.year[0]) if opts.year else ""))
+            year = row_year if keys["year"] else (str(header_year) if header_year else _config_year(opts, grid.path))
             source = row_item or item
             variable = _variable_for(source, opts) if source else (opts.variable or "")
             if variable is None:

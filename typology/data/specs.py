@@ -18,7 +18,7 @@ from ..errors import TypologyError
 from .units import CODE_SYSTEMS
 
 TABLE_KEYS = ("path", "layout", "encoding", "sheet", "header_row", "code_system", "columns", "variable",
-              "variables", "year", "reference_date", "vintage", "on_unmatched", "source_id", "multiply")
+              "variables", "year", "reference_date", "vintage", "on_unmatched", "source_id", "multiply", "sido")
 COLUMN_KEYS = ("code", "region", "sido", "year", "variable", "item", "value", "unit", "source_id")
 VINTAGES = ("report", "harmonise")
 ON_UNMATCHED = ("error", "warn")
@@ -43,6 +43,7 @@ class TableSpec:
     source_id: str = ""
     multiply: float = 1.0
     legacy: bool = False  # a long table of unit codes (the original contract): codes mean today's units
+    sido: str | None = None  # the 시도 of a table of bare 시군구 names (rows without a 시도 of their own)
 
 
 def _choice(value: Any, choices: tuple[str, ...], key: str) -> str:
@@ -109,6 +110,10 @@ def table_spec(config: dict[str, Any], entry: Any, key: str, catalog: Catalog) -
     if not isinstance(multiply, (int, float)) or isinstance(multiply, bool) or multiply <= 0:
         raise TypologyError(f"config key {key}.multiply: a positive number, got {multiply!r}")
     spec.multiply = float(multiply)
+    sido = entry.get("sido")
+    if sido is not None and (not isinstance(sido, str) or not sido.strip()):
+        raise TypologyError(f"config key {key}.sido: expected a 시도 name such as 서울특별시, got {sido!r}")
+    spec.sido = sido.strip() if sido else None
     return spec
 
 
@@ -119,7 +124,8 @@ def check_variable(name: str, catalog: Catalog, where: str) -> None:
     if name in catalog.indicators:
         refs = sorted({r.variable for r in catalog.indicators[name].refs()})
         hint = f" ({name!r} is an indicator; tables carry its variables: {', '.join(refs)})"
-    raise TypologyError(f"{where}: {name!r} is not a variable of the catalogue {catalog.path}{hint}")
+    raise TypologyError(f"{where}: {name!r} is not a variable of the catalogue {catalog.described()}{hint}; "
+                        f"declare it in a project catalogue (config key catalog:)")
 
 
 def table_specs(config: dict[str, Any], catalog: Catalog, bundled: Path) -> list[TableSpec]:

@@ -14,105 +14,38 @@ totals aside, instead of silently treating them as units.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 
 from .. import paths
 from ..errors import TypologyError
+from .places import (
+    CODE_SYSTEMS,
+    GROUP,
+    IDENTITY_CHANGES,
+    NATION_NAMES,
+    RECODE,
+    REORGANISE,
+    SIDO_MERGER,
+    SUB_UNIT_COLUMNS,
+    TERRITORIAL_CHANGES,
+    UNIT_COLUMNS,
+    Place,
+    _date,
+    _Entry,
+    load_sido,
+    load_units,
+    norm,
+    unit_code_from_localgov,
+)
 
-UNIT_COLUMNS = [
-    "code", "name_ko", "name_en", "sido_code", "sido_ko", "sido_en", "kind",
-    "code_std5_pre2023", "code_std5", "code10", "aliases",
-]
-SUB_UNIT_COLUMNS = ["parent_code", "sido", "name", "kostat_code", "std5_pre2023", "std5", "code10",
-                    "valid_from", "valid_to", "source"]
-
-CODE_SYSTEMS = ("kostat", "std5", "code10")
-# A change of name or status keeps the territory: the old name is simply another name of the
-# unit. A merger or abolition changes it: the old place is a predecessor, harmonised or reported.
-IDENTITY_CHANGES = {"rename", "reclassify", "move_sido"}
-TERRITORIAL_CHANGES = {"merge", "abolish"}
-NATION_NAMES = {"전국", "합계", "총계", "계", "소계", "전체", "계(전국)", "whole country", "total"}
-_SPACE = re.compile(r"\s+")
-
-
-def norm(name: object) -> str:
-    """Spelling-insensitive key: 2010-era files write 일반구 without a space."""
-    return _SPACE.sub("", str(name)) if isinstance(name, str) else ""
-
-
-def unit_code_from_localgov(code: object) -> str | None:
-    """The crosswalk writes 세종 as 29 and 제주 as 39; units use 5 digits."""
-    text = str(code).strip()
-    if text in ("", "nan", "None"):
-        return None
-    text = text.split(".")[0]
-    if text == "29":
-        return "29010"
-    if text == "39":
-        return "39000"
-    return text.zfill(5)
-
-
-def _date(text: object) -> date | None:
-    text = str(text or "").strip()
-    return date.fromisoformat(text) if text else None
-
-
-@lru_cache(maxsize=1)
-def load_units() -> pd.DataFrame:
-    path = paths.require(paths.UNITS, "unit table")
-    units = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    missing = [c for c in UNIT_COLUMNS if c not in units.columns]
-    if missing:
-        raise TypologyError(f"{path}: missing columns {missing}")
-    if units["code"].duplicated().any():
-        dup = units.loc[units["code"].duplicated(), "code"].tolist()
-        raise TypologyError(f"{path}: duplicate unit codes {dup}")
-    return units
-
-
-@lru_cache(maxsize=1)
-def load_sido() -> pd.DataFrame:
-    return pd.read_csv(paths.require(paths.SIDO, "시도 table"), dtype=str, keep_default_na=False)
-
-
-@dataclass(frozen=True)
-class Place:
-    """What a code or a name denotes.
-
-    kind: ``unit`` (a 자치단체), ``part`` (일반구 or 행정시 of ``parent``), ``predecessor`` (a
-    place merged or abolished into ``unit`` on ``change_date``), ``sido`` or ``nation`` (totals).
-    """
-
-    key: str
-    kind: str
-    label: str
-    unit: str | None = None
-    parent: str | None = None
-    change_date: date | None = None
-    change: str = ""
-    comparable: bool = True
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class _Entry:
-    place: Place
-    valid_from: date | None = None
-    valid_to: date | None = None
-
-    def holds(self, on: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on < self.valid_to)
-
-    @property
-    def bounded(self) -> bool:
-        return self.valid_from is not None or self.valid_to is not None
-
+# Re-exported: the rest of the package reads the unit vocabulary from here.
+__all__ = ["CODE_SYSTEMS", "NATION_NAMES", "SUB_UNIT_COLUMNS", "UNIT_COLUMNS", "Place", "RegionMatcher", "load_sido",
+           "load_units", "matcher", "norm", "unit_code_from_localgov"]
 
 @dataclass
 class RegionMatcher:
@@ -136,6 +69,8 @@ class RegionMatcher:
     _bare: dict[str, list[tuple[str, list[_Entry]]]] = field(init=False, default_factory=dict)
     _sido_labels: dict[str, str] = field(init=False, default_factory=dict)
     _sido_places: dict[str, Place] = field(init=False, default_factory=dict)
+    _unverified_codes: list[str] = field(init=False, default_factory=list)
+    _formed: dict[str, list[str]] = field(init=False, default_factory=dict)  # a reorganised 구 → its sources
 
     def __post_init__(self) -> None:
         self._sido_labels = dict(zip(self.sido["sido_code"], self.sido["sido_ko"]))
@@ -188,7 +123,8 @@ class RegionMatcher:
         for row in subs.itertuples():
             parent = f"unit:{row.parent_code}" if row.parent_code in unit_codes else f"old:kostat:{row.parent_code}"
             sido_code = self.sido_code(row.sido)
-            key = f"part:{row.kostat_code or row.std5}:{row.valid_from}"
+            # 일반구 whose codes are not verified (화성시, 2026) are known by name only
+            key = f"part:{row.kostat_code or row.std5 or norm(row.name)}:{row.valid_from}"
             entry = _Entry(self._place(Place(key, "part", f"{row.sido} {row.name}", parent=parent)),
                            _date(row.valid_from), _date(row.valid_to))
             self._subs.setdefault(parent, []).append(entry)
@@ -222,7 +158,24 @@ class RegionMatcher:
         rows = list(zip(changes.index + 2, changes.itertuples()))
         # a part transfer changes a place that other rows define (청원군), so it comes last
         rows = [r for r in rows if r[1].change != "transfer_part"] + [r for r in rows if r[1].change == "transfer_part"]
+        merged: dict[str, tuple[str, list[str], str]] = {}
         for line, row in rows:
+            if row.change == SIDO_MERGER:
+                name, members, code = merged.get(norm(row.new_sido), (row.new_sido, [], ""))
+                merged[norm(row.new_sido)] = (name, [*members, self.sido_code(row.old_sido) or row.old_code],
+                                              code or row.new_code)
+                if not row.new_code and row.new_sido not in " ".join(self._unverified_codes):
+                    self._unverified_codes.append(f"{row.new_sido} ({row.date}; {paths.ADMIN_CHANGES.name} "
+                                                  f"line {line})")
+                continue
+            if row.change == REORGANISE:
+                self._add_reorganised(line, row)
+                continue
+            if row.change == RECODE and row.code_system in CODE_SYSTEMS:
+                before = self._lookup(self._codes[row.code_system].get(row.old_code, []), None)
+                if before is not None:
+                    self._add_code(row.code_system, row.new_code, _Entry(before, _date(row.date), None))
+                continue
             if row.code_system not in CODE_SYSTEMS:
                 continue  # 시도 renames (std2) live in sido.csv as aliases and code prefixes
             target = self._lookup(self._codes[row.code_system].get(row.new_code, []), None)
@@ -264,10 +217,58 @@ class RegionMatcher:
                 continue  # 일반구 changes: the sub-unit table carries their dates
             self._add_code(row.code_system, row.old_code, entry)
             self._add_name(old_sido, row.old_name, entry)
+        for key, (name, members, code) in merged.items():
+            group = GROUP.join(sorted(set(filter(None, members))))
+            self._sido_key[key] = group
+            self._sido_labels[group] = name
+            if code:  # only a verified 시도 code is used for matching
+                self._sido_by_code["std5"][code] = group
+                self._sido_by_code["code10"][code] = group
         # sub-units of a predecessor were registered before the predecessor existed
         for parent in list(self._subs):
             if parent.startswith("old:kostat:") and parent in self._places:
                 self._subs[self._places[parent].key] = self._subs.pop(parent)
+
+    def _add_reorganised(self, line: int, row: Any) -> None:
+        """A 구 formed from parts of several units: a place of its own that matches no unit."""
+        sido = self.sido_code(row.new_sido)
+        key = f"new:{sido}:{norm(row.new_name)}:{row.date}"
+        formed = self._formed.setdefault(key, [])
+        formed.append(f"{row.old_name}:{line}")
+        sources = sorted({f.split(":")[0] for f in formed})
+        lines = ", ".join(f.split(":")[1] for f in formed)
+        what = str(row.note).split(":")[0]  # the change's name, e.g. 인천 행정체제 개편
+        place = Place(key, "successor", f"{row.new_sido} {row.new_name}", change_date=_date(row.date),
+                      change=row.change, comparable=False,
+                      note=f"{row.new_name} was formed on {row.date} from parts of {', '.join(sources)} ({what}); "
+                           f"its area matches no unit of this model ({paths.ADMIN_CHANGES.name} "
+                           f"line{'s' * (len(formed) > 1)} {lines})")
+        self._places[key] = place
+        bucket = self._names.setdefault((sido or "", norm(row.new_name)), [])
+        bucket[:] = [e for e in bucket if e.place.key != key] + [_Entry(place)]
+
+    def code_hint(self, code: object, system: str) -> str:
+        """Why a code that matches nothing may belong to a change whose codes this project has not verified."""
+        text = str(code).strip().split(".")[0]
+        if system == "kostat" or not self._unverified_codes or not text[:2].isdigit():
+            return ""
+        if text[:2] in self._sido_by_code.get(system, {}):
+            return ""
+        return (f"; no 시도 has code prefix {text[:2]} here. Changes whose new codes are reported but not verified, "
+                f"so not used for matching: {'; '.join(self._unverified_codes)}. Give this table's region names "
+                f"(with the 시도), or its codes from before the change")
+
+    def unverified_changes(self) -> list[str]:
+        """Changes whose new codes are reported but not verified (so never used to match a code)."""
+        return list(self._unverified_codes)
+
+    def prefix_known(self, code: str) -> bool:
+        """Whether a code's first two digits are a 시도 in some code system (12xxx, reported for 2026, is not)."""
+        return any(code[:2] in codes for codes in self._sido_by_code.values())
+
+    def sido_members(self, sido_code: str) -> list[str]:
+        """The 시도 codes a (possibly merged) 시도 code stands for."""
+        return sido_code.split(GROUP)
 
     # -- lookups --------------------------------------------------------------------------
     def _lookup(self, entries: list[_Entry], on: date | None) -> Place | None:
@@ -357,7 +358,8 @@ class RegionMatcher:
             return None
         if not norm(name):
             return self._sido_place(sido_code)
-        return self._lookup(self._names.get((sido_code, norm(name)), []), on)
+        entries = [e for member in self.sido_members(sido_code) for e in self._names.get((member, norm(name)), [])]
+        return self._lookup(entries, on)
 
     def resolve_bare_name(self, name: object, on: date | None = None) -> tuple[Place | None, list[str]]:
         """A 시군구 name without its 시도: matched only when one 시도 has it.

@@ -93,8 +93,15 @@ def method_html(result: RunResult) -> str:
     cfg = result.config
     scoring = cfg["scoring"]
     names = {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
-    out = [f"<p>분석 단위는 {len(result.units)}개 지방자치단체(자치 시·군·구 226, 세종, 제주)이다. "
-           f"<span class=en>Units: {len(result.units)} local governments.</span></p>"]
+    if result.scope.get("spec"):
+        # A scoped run: every threshold, normalisation and rank below is relative to these units only.
+        out = [f"<p>분석 범위(units.scope)는 {esc(result.scope['ko'])}이다. 정규화·임계값·군집·순위는 모두 이 범위 "
+               f"안에서 계산되며, 범위 밖 지역은 exclusions.csv에 사유와 함께 기록된다. <span class=en>Scope: "
+               f"{esc(result.scope['en'])}; normalisation, thresholds, clusters and ranks are relative to it, and "
+               f"the units outside it are listed in exclusions.csv.</span></p>"]
+    else:
+        out = [f"<p>분석 단위는 {len(result.units)}개 지방자치단체(자치 시·군·구 226, 세종, 제주)이다. "
+               f"<span class=en>Units: {len(result.units)} local governments.</span></p>"]
     out.append("<p>차원별 지표 <span class=en>(indicators per dimension; ↑ higher is better, ↓ lower is "
                "better)</span>:</p><ul>")
     years_used = result.years.set_index("indicator")

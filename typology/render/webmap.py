@@ -100,6 +100,29 @@ def tile_host(url: str) -> str:
     return f"https://{host}"
 
 
+def scope_bounds(geo: gpd.GeoDataFrame) -> list[list[float]]:
+    """The scope's units' extent as Leaflet bounds [[south, west], [north, east]] (the page opens on its units,
+    which are the scope's, so this is what it shows first)."""
+    west, south, east, north = (round(float(v), COORD_DECIMALS) for v in geo.total_bounds)
+    return [[south, west], [north, east]]
+
+
+def scope_context(result: RunResult, geo: gpd.GeoDataFrame) -> dict[str, Any] | None:
+    """The units outside ``units.scope`` as a plain grey layer (no names, no scores), or None for a whole-country run.
+
+    They are drawn so a scoped map still shows where the scope lies; they carry nothing to click,
+    since they were not part of the run.
+    """
+    if not result.scope.get("spec"):
+        return None
+    from ..data.geometry import load_unit_geometry
+
+    every = load_unit_geometry()
+    rest = every[~every["code"].isin(set(geo["code"]))]
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "geometry": g, "properties": {}} for g in _rounded(rest.geometry)]}
+
+
 def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
                 sido: gpd.GeoDataFrame, layers: list[MapLayer] | None = None) -> dict[str, Any]:
     """Everything the page shows, as plain JSON-able data (no HTML)."""
@@ -144,6 +167,10 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
         "units": {"type": "FeatureCollection", "features": features},
         "sido": {"type": "FeatureCollection", "features": sido_features},
         "tiles": tile_layer(result.config["output"]),
+        "context": scope_context(result, geo),
+        "bounds": scope_bounds(geo),
+        "scope": {"ko": result.scope.get("ko", ""), "en": result.scope.get("en", "")} if result.scope.get("spec")
+        else None,
     }
 
 

@@ -155,7 +155,8 @@ def build_workbook(result: RunResult, table: pd.DataFrame, indicators: pd.DataFr
             ("quality", "측정 수준", None, 18), ("years", "자료 연도", None, 14),
             ("missing_cells", "결측 값", INT_FORMAT, 8), ("units_scored", "점수 있는 지역", INT_FORMAT, 10),
             ("units_unscored", "점수 없는 지역", INT_FORMAT, 10),
-            ("units_partial", "일부 지표로 점수", INT_FORMAT, 10)])
+            ("units_partial", "일부 지표로 점수", INT_FORMAT, 10),
+            ("user_table_gaps", "사용자 표에 값이 없는 지역", None, 40)])
     _sheet(wb, "제외", result.exclusions,
            [("code", "코드", None, 10), ("name", "지역", None, 12), ("sido", "시도", None, 14),
             ("excluded_from", "제외된 곳", None, 18), ("reason", "사유", None, 70)])

@@ -6,17 +6,19 @@ parameters so the manifest can rebuild any result.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .. import paths
-from ..core.catalog import DIMENSIONS, Catalog, Indicator, load_catalog
+from ..core.catalog import DIMENSIONS, Catalog, Indicator, catalog_for
 from ..core.result import RunResult, Section
+from ..data import scope as scopes
 from ..data import units
 from ..data.geometry import load_unit_geometry
-from ..data.load import load_tables
+from ..data.load import gap_notes, load_tables, table_gaps
 from ..data.transform import YearPolicy, compute_indicators
 from ..render.audit_section import audit_html
 from ..render.type_sections import typing_sections
@@ -27,19 +29,35 @@ from .validate import validate
 
 
 def run(config: dict[str, Any]) -> RunResult:
-    catalog = load_catalog()
+    catalog = catalog_for(config)
     chosen = validate(config, catalog)  # the whole config, before any data are read
     matcher = units.matcher()
-    unit_table = units.load_units()
+    every_unit = units.load_units()
+    scope = scopes.select(every_unit, config["units"]["scope"], matcher)
+    # Only the scope's units go further: every statistic below is relative to them.
+    unit_table = every_unit[every_unit["code"].isin(scope.codes)].reset_index(drop=True)
     codes = pd.Index(unit_table["code"], name="code")
     # The config itself is in the manifest, as resolved and in its own key order (some orders show
     # in the tables: the axes' columns, the order of a type's conditions in its reason).
     steps: list[dict[str, Any]] = [{"step": "config", "file": Path(config.get("_path") or "").name}]
+    if catalog.extra:
+        files = [str(p.resolve().relative_to(paths.ROOT)) if p.resolve().is_relative_to(paths.ROOT) else str(p)
+                 for p in catalog.extra]
+        steps.append({"step": "catalog", "files": files, "entries": list(catalog.added)})
+    if not scope.whole:
+        steps.append({"step": "scope", "scope": scope.spec, "units": len(scope.codes), "of": scope.total})
 
     loaded = load_tables(config, catalog, matcher, paths.VARIABLES)
     variables = loaded.variables
     steps.append({"step": "load", "tables": [str(p) for p in loaded.inputs], "rows": len(variables),
                   "accounting": loaded.accounting})
+
+    gaps = table_gaps(variables, loaded.inputs[1:], unit_table)
+    for row in gaps.itertuples():
+        shown = row.units.split("; ")
+        more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
+        warnings.warn(f"{row.table}: {row.variable} has no value for {row.n} of {len(unit_table)} units in the run: "
+                      f"{'; '.join(shown[:8])}{more} (all listed in coverage.csv)", stacklevel=2)
 
     policy = YearPolicy(reference_year=int(config["reference_year"]), max_gap=int(config["data"]["max_year_gap"]),
                         on_gap=config["data"]["on_year_gap"])
@@ -59,13 +77,18 @@ def run(config: dict[str, Any]) -> RunResult:
     typed = typed.join(scored.flags())  # imputed_indicators, next to missing_indicators in scores.csv
 
     coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares, years)
+    coverage["user_table_gaps"] = coverage["dimension"].map(gap_notes(gaps, chosen)).fillna("")
     exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen,
                                  config["typology"]["unclassified"]["key"])
+    if not scope.whole:
+        exclusions = pd.concat([exclusions, scopes.outside(every_unit, scope)], ignore_index=True)
     result = RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
-                       scored.weights, coverage, exclusions, loaded.inputs, years, steps,
+                       scored.weights, coverage, exclusions, [*catalog.extra, *loaded.inputs], years, steps,
                        # unmatched: every input row not used as a unit value, with its reason
                        tables={"audit": checked.table, "imputations": checked.imputations,
                                "unmatched": loaded.unmatched},
+                       scope={"spec": scope.spec, "ko": scope.describe_ko(), "en": scope.describe_en(),
+                              "total": scope.total},
                        )
     result.tables.update(typing.tables)
     audit_names = {d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}

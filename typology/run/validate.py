@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from ..core.catalog import DIMENSIONS, Catalog, Indicator, load_catalog
+from ..core.catalog import DIMENSIONS, Catalog, Indicator, catalog_for
 from ..core.config import check
+from ..data import scope as scopes
+from ..data import units
 from ..data.specs import ON_UNMATCHED, VINTAGES, table_spec
 from ..data.transform import GAP_POLICIES
 from ..errors import TypologyError
@@ -49,7 +51,7 @@ def declared_names() -> dict[str, Collection[str]]:
 
 def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Indicator]:
     """Raise the first ``TypologyError`` in ``config``; return the indicators it selects, in order."""
-    catalog = catalog or load_catalog()
+    catalog = catalog or catalog_for(config)
     check(config, declared_names())
     chosen = selected_indicators(config, catalog)
     _check_scoring(config["scoring"], chosen)
@@ -58,6 +60,7 @@ def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Ind
     rule_model(typology).check(list(DIMENSIONS))
     # k: auto is known only after the run; any k stands in for it here, as in the Monte Carlo's own check.
     plan(config, nominal_k=2)
+    scopes.select(units.load_units(), config["units"]["scope"], units.matcher())
     data = config["data"]
     if data["variables"]:
         table_spec(config, data["variables"], "data.variables", catalog)

@@ -68,7 +68,7 @@
     d.appendChild(t);
     var table = el("table");
     var head = el("tr");
-    ["점수 Score", "값", "전국 순위 Rank"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+    ["점수 Score", "값", data.scope ? "범위 내 순위 Rank in scope" : "전국 순위 Rank"].forEach(function (h) { head.appendChild(el("th", null, h)); });
     table.appendChild(head);
     data.scores.forEach(function (s, i) {
       var tr = el("tr");
@@ -91,6 +91,14 @@
       p.miss.length ? "결측 지표 Missing: " + p.miss.join(", ") : "결측 지표 없음 (all indicators observed)"));
     d.appendChild(cov);
     return d;
+  }
+
+  // Units outside units.scope: grey and inert, under the scope's own units.
+  if (data.context) {
+    L.geoJSON(data.context, {
+      interactive: false,
+      style: { color: "#c8c8c8", weight: 0.5, fillColor: "#e4e4e4", fillOpacity: 0.85, className: "typology-context" }
+    }).addTo(map);
   }
 
   var units = L.geoJSON(data.units, {

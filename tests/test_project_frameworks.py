@@ -396,7 +396,7 @@ def test_2026_change_rows_record_source_and_verification():
      r"year says the table holds \[2024, 2025\], but it has no row for \[2024\]"),
     ("code,year,variable,value\n11010,,ngos,3\n", {"years": [2025]}, r"row 2, column year: '' is not a whole year"),
     ("code,year,variable,value\n11010,2020,fiscal_independence,-3\n", {},
-     r"fiscal_independence is -3, but a % share cannot be negative"),
+     r"fiscal_independence is -3, but a share \(%\) cannot be negative"),
 ])
 def test_formerly_silent_inputs_are_errors(tmp_path, body, options, fragment):
     path = write(tmp_path / "t.csv", body)

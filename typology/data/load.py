@@ -273,10 +273,10 @@ def _check_units(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
             negative = part[part["value"] < 0]
             if not negative.empty:
                 r = negative.iloc[0]
-                what = "count" if unit in COUNT_UNITS else "share"
+                what = _count_words(unit) if unit in COUNT_UNITS else f"a share ({unit})"
                 raise TypologyError(f"{spec.path}: row {r['line']}, column {r['column']}: {variable} is "
-                                    f"{r['value']:g}, but {_count_words(unit) if what == 'count' else 'a share (' + unit + ')'} "
-                                    f"cannot be negative (the catalogue does not mark {variable} signed: true)")
+                                    f"{r['value']:g}, but {what} cannot be negative (the catalogue does not "
+                                    f"mark {variable} signed: true)")
         if unit == "%":
             if hints and not hints & PERCENT_HINTS:
                 raise TypologyError(f"{where}: unit {sorted(hints)[0]!r}, but {variable} is a percentage (%) in "

@@ -110,14 +110,17 @@ def config_from_manifest(manifest: dict[str, Any], source: Path) -> dict[str, An
     config = resolve(raw, f"{source} (config)")
     config["_path"] = str(paths.CONFIGS_DIR / str(manifest.get("config_file") or f"{config['name']}.yaml"))
     tables = _recorded_tables(manifest, source)
+    catalogs = _recorded_catalogs(manifest)
     data = config["data"]
-    as_configured = [resolve_path(config, data["variables"]) if data["variables"] else paths.VARIABLES]
-    as_configured += [resolve_path(config, _table_path(p)) for p in data["tables"]]
-    if [p.resolve() for p in as_configured] != [p.resolve() for p in tables]:
-        # The config named its tables relative to its own folder, which is not recorded. Find that
-        # folder from where the recorded tables are, so the config stays exactly as recorded (it is
+    # Every path the config names, beside the file the run read for it.
+    named = [(data["variables"], tables[0]), *zip(map(_table_path, data["tables"]), tables[1:]),
+             *zip(config.get("catalog") or [], catalogs)]
+    as_configured = [resolve_path(config, text) if text else paths.VARIABLES for text, _ in named]
+    if [p.resolve() for p in as_configured] != [located.resolve() for _, located in named]:
+        # The config named its files relative to its own folder, which is not recorded. Find that
+        # folder from where the recorded files are, so the config stays exactly as recorded (it is
         # printed in the report and the manifest, which must come out the same).
-        folder = _config_folder(data, tables)
+        folder = _config_folder(named)
         if folder is not None:
             config["_path"] = str(folder / Path(config["_path"]).name)
         else:
@@ -126,14 +129,21 @@ def config_from_manifest(manifest: dict[str, Any], source: Path) -> dict[str, An
             data["variables"] = str(tables[0])
             data["tables"] = [{**entry, "path": str(path)} if isinstance(entry, dict) else str(path)
                               for entry, path in zip(data["tables"], tables[1:])]
+            if catalogs:
+                config["catalog"] = [str(p) for p in catalogs]
     return config
 
 
-def _config_folder(data: dict[str, Any], tables: list[Path]) -> Path | None:
-    """The folder that the config's relative table paths, read from it, name the recorded tables from."""
-    named = [data["variables"], *map(_table_path, data["tables"])]
+def _recorded_catalogs(manifest: dict[str, Any]) -> list[Path]:
+    """The project catalogues the run read (its ``catalog`` step; their hashes are among the inputs)."""
+    step = next((s for s in manifest["steps"] if s.get("step") == "catalog"), None)
+    return [input_path(f) for f in step["files"]] if step else []
+
+
+def _config_folder(named: list[tuple[str | None, Path]]) -> Path | None:
+    """The folder that the config's relative paths, read from it, name the recorded files from."""
     folders = set()
-    for text, located in zip(named, tables):
+    for text, located in named:
         if not text:
             continue
         relative = Path(text)

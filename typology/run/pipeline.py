@@ -77,7 +77,8 @@ def run(config: dict[str, Any]) -> RunResult:
     typed = typed.join(scored.flags())  # imputed_indicators, next to missing_indicators in scores.csv
 
     coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares, years)
-    coverage["user_table_gaps"] = coverage["dimension"].map(gap_notes(gaps, chosen)).fillna("")
+    notes = gap_notes(gaps, chosen)
+    coverage["user_table_gaps"] = [notes.get(d, "") for d in coverage["dimension"]]
     exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen,
                                  config["typology"]["unclassified"]["key"])
     if not scope.whole:

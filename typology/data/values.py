@@ -1,0 +1,106 @@
+"""A table's cells as values: numbers and years parsed, units and signs checked, with file, row and column.
+
+Every check here stops the run with one line naming where the problem is, because a value that
+slipped through (an ``inf``, a ratio where the catalogue says %, a negative count) would become a
+silent missing value or a wrong score further on.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..core.catalog import Catalog
+from ..errors import TypologyError
+from .readers import year_of
+from .specs import TableSpec
+
+MISSING_MARKERS = {"", "-", "…", "...", "X", "NA", "nan"}
+COUNT_UNITS = ("persons", "count", "million KRW")
+PERCENT_HINTS = {"%", "퍼센트", "percent", "％"}
+THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def parse_values(tidy: pd.DataFrame, spec: TableSpec) -> pd.Series:
+    text = tidy["value"].str.strip()
+    missing = text.isin(MISSING_MARKERS)
+    clean = text.where(~text.str.match(THOUSANDS), text.str.replace(",", "", regex=False))
+    value = pd.to_numeric(clean.where(~missing), errors="coerce")
+    bad = value.isna() & ~missing
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy()))
+        raise TypologyError(f"{spec.path}: row {tidy['line'].iat[i]}, column {tidy['column'].iat[i]}: "
+                            f"{tidy['value'].iat[i]!r} is not a number (missing values are written as empty, "
+                            f"'-', '…' or 'X')")
+    value = value.astype(float)
+    with np.errstate(over="ignore"):
+        scaled = value * spec.multiply
+    # "inf", "1e400" (parsed as inf) or a value that overflows once multiplied would become a
+    # missing value further on: stop here, where the file, row and column are known.
+    infinite = ~np.isfinite(scaled) & ~missing
+    if infinite.any():
+        i = int(np.argmax(infinite.to_numpy()))
+        extra = f" once multiplied by {spec.multiply:g} (multiply:)" if np.isfinite(value.iat[i]) else ""
+        raise TypologyError(f"{spec.path}: row {tidy['line'].iat[i]}, column {tidy['column'].iat[i]}: "
+                            f"{tidy['value'].iat[i]!r} is not a finite number{extra}")
+    return scaled
+
+
+def parse_years(tidy: pd.DataFrame, spec: TableSpec) -> pd.Series:
+    strict = spec.layout == "long"
+    years = []
+    for line, text in zip(tidy["line"], tidy["year"]):
+        text = str(text).strip()
+        year = (int(float(text)) if re.fullmatch(r"\d{4}(\.0+)?", text) else None) if strict else year_of(text)
+        if year is None:
+            col = "year" if strict else "시점"
+            raise TypologyError(f"{spec.path}: row {line}, column {col}: {text!r} is not a whole year")
+        if spec.years is not None and year not in spec.years:
+            raise TypologyError(f"{spec.path}: row {line}: year {year}, but the config says {spec.key}.year: "
+                                f"{spec.years if len(spec.years) > 1 else spec.years[0]} for this table")
+        years.append(year)
+    absent = sorted(set(spec.years or []) - set(years))
+    if absent and years:
+        raise TypologyError(f"{spec.path}: config key {spec.key}.year says the table holds {spec.years}, but it has "
+                            f"no row for {absent} (it holds {sorted(set(years))})")
+    return pd.Series(years, index=tidy.index, dtype=int)
+
+
+def count_words(unit: str) -> str:
+    return "a count" if unit == "count" else f"a count ({unit})"
+
+
+def check_units(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
+    for variable, part in tidy.groupby("variable"):
+        vspec = catalog.variables[variable]
+        unit = str(vspec.get("unit"))
+        values = part["value"].dropna()
+        hints = {h for h in part["unit_hint"] if h}
+        first = part.iloc[0]
+        where = f"{spec.path}: column {first['column']!r}"
+        if (unit in COUNT_UNITS or unit == "%") and not vspec.get("signed"):
+            negative = part[part["value"] < 0]
+            if not negative.empty:
+                r = negative.iloc[0]
+                what = count_words(unit) if unit in COUNT_UNITS else f"a share ({unit})"
+                raise TypologyError(f"{spec.path}: row {r['line']}, column {r['column']}: {variable} is "
+                                    f"{r['value']:g}, but {what} cannot be negative (the catalogue does not "
+                                    f"mark {variable} signed: true)")
+        if unit == "%":
+            if hints and not hints & PERCENT_HINTS:
+                raise TypologyError(f"{where}: unit {sorted(hints)[0]!r}, but {variable} is a percentage (%) in "
+                                    f"the catalogue")
+            if len(values) >= 3 and 0 < values.max() <= 1:
+                raise TypologyError(f"{where}: {variable} values look like ratios (all between 0 and "
+                                    f"{values.max():g}), but the catalogue gives {variable} in %; multiply by 100 "
+                                    f"(set multiply: 100 for this table)")
+        elif hints & PERCENT_HINTS:
+            raise TypologyError(f"{where}: the column is in %, but {variable} is in {unit} in the catalogue")
+        elif unit.startswith("flag") or unit in ("ratio", "share"):
+            top = 1
+            if len(values) and values.max() > top:
+                kind = "percentages" if values.max() <= 100 else "neither ratios nor flags"
+                raise TypologyError(f"{where}: {variable} values look like {kind} (largest {values.max():g}), but "
+                                    f"the catalogue gives {variable} as {unit} between 0 and 1")

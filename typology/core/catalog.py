@@ -20,6 +20,9 @@ INDICATOR_FIELDS = ("name_ko", "name_en", "dimension", "study_indicator", "direc
 VARIABLE_FIELDS = ("name_ko", "name_en", "unit", "aggregation", "source")
 KINDS = {"ratio": ("numerator", "denominator", "scale"), "value": ("variable",), "growth": ("from", "to")}
 AGGREGATIONS = {"sum", "none"}
+# Measurement level (not the ratio ``scale:``): binary and ordinal indicators take few distinct
+# values, which normalisation must not treat as a continuum (scoring/normalise.py, DISCRETE).
+LEVELS = ("continuous", "count", "binary", "ordinal")
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,15 @@ class Indicator:
         return [Ref.parse(item) for item in items]
 
     @property
+    def level(self) -> str:
+        """Measurement level; entries written before levels existed are continuous."""
+        return str(self.spec.get("level", "continuous"))
+
+    @property
+    def discrete(self) -> bool:
+        return self.level in ("binary", "ordinal")
+
+    @property
     def max_gap(self) -> int | None:
         gap = self.spec.get("max_gap")
         return None if gap is None else int(gap)
@@ -123,6 +135,8 @@ def load_catalog(path: Path | None = None) -> Catalog:
         if spec["kind"] not in KINDS:
             raise TypologyError(f"{path}: {where}.kind {spec['kind']!r}; expected one of {sorted(KINDS)}")
         _require_fields(path, where, spec, KINDS[spec["kind"]])
+        if spec.get("level", "continuous") not in LEVELS:
+            raise TypologyError(f"{path}: {where}.level {spec['level']!r}; expected one of {list(LEVELS)}")
         indicator = Indicator(key, spec)
         try:
             refs = indicator.refs()

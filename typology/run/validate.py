@@ -20,7 +20,9 @@ from ..data.specs import ON_UNMATCHED, VINTAGES, table_spec
 from ..data.transform import GAP_POLICIES
 from ..errors import TypologyError
 from ..render.webmap import tile_layer
+from ..scoring.adjust import COVARIATES
 from ..scoring.aggregate import AGGREGATORS
+from ..scoring.groupnorm import DISCRETE_TREATMENTS, GROUPINGS
 from ..scoring.impute import IMPUTERS
 from ..scoring.normalise import NORMALISERS
 from ..scoring.treat import FALLBACKS, TREATMENTS
@@ -44,6 +46,7 @@ def declared_names() -> dict[str, Collection[str]]:
         "typology.options.gmm.covariance_type": COVARIANCE_TYPES,
         "typology.contiguity.rule": RULES, "typology.contiguity.islands": ISLAND_OPTIONS,
         "uncertainty.backend": BACKENDS,
+        "scoring.normalise.within": GROUPINGS, "scoring.normalise.discrete": DISCRETE_TREATMENTS,
     }
 
 
@@ -64,6 +67,19 @@ def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Ind
     for i, entry in enumerate(data["tables"]):
         table_spec(config, entry, f"data.tables[{i}]", catalog)
     tile_layer(config["output"])
+    if config["scoring"]["normalise"]["within"] == "peer_group" and not data["peer_groups"]:
+        raise TypologyError("config key scoring.normalise.within: peer_group needs data.peer_groups, a CSV with "
+                            "columns code, peer_group")
+    criteria = config["validation"]["criteria"]
+    unknown = [v for v in criteria if v not in catalog.variables and v not in catalog.indicators]
+    if unknown:
+        raise TypologyError(f"config key validation.criteria: {unknown} are neither variables nor indicators in the "
+                            f"catalogue (declare a user table's variables there)")
+    used = ({r.variable for i in chosen for r in i.refs()} - {"population"}) | {i.key for i in chosen}
+    overlap = [v for v in criteria if v in used]
+    if overlap:
+        raise TypologyError(f"config key validation.criteria: {overlap} are used in scoring; a criterion must be "
+                            f"a variable the scores do not contain")
     return chosen
 
 
@@ -107,6 +123,21 @@ def _check_scoring(scoring: dict[str, Any], chosen: list[Indicator]) -> None:
         if keys and all(k in given for k in keys) and sum(given[k] for k in keys) <= 0:
             raise TypologyError(f"config key scoring.weights.{name}: expected weights not all zero for "
                                 f"{', '.join(keys)}, got {given!r}")
+    within = scoring["normalise"]["within"]
+    if within and scoring["normalise"]["method"] == "goalposts":
+        raise TypologyError("config key scoring.normalise.within: goalposts are fixed in raw units and do not "
+                            "depend on the units compared; use null with method goalposts")
+    adjust = scoring["adjust"]
+    if bool(adjust["covariates"]) != bool(adjust["indicators"]):
+        raise TypologyError(f"config key scoring.adjust: expected both covariates and indicators (or neither), "
+                            f"got {adjust!r}")
+    unknown = [c for c in adjust["covariates"] if c not in COVARIATES]
+    if unknown:
+        raise TypologyError(f"config key scoring.adjust.covariates: expected some of {', '.join(COVARIATES)}, "
+                            f"got {adjust['covariates']!r}")
+    if any(k not in in_use for k in adjust["indicators"]):
+        raise TypologyError(f"config key scoring.adjust.indicators: expected indicator keys in use ({listed}), "
+                            f"got {adjust['indicators']!r}")
     if scoring["normalise"]["method"] == "goalposts":
         posts = scoring["normalise"]["goalposts"] or {}
         if sorted(posts) != sorted(in_use):

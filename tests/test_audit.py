@@ -100,7 +100,7 @@ def test_default_run_carries_the_audit(default_run):
 
 def test_default_run_treats_the_heavy_tailed_economy_indicators(default_run):
     table = default_run.tables["audit"].set_index("indicator")
-    treated = table.loc[["grdp_per_capita", "income_base_per_capita", "establishments_per_1000",
+    treated = table.loc[["grdp_per_capita", "workplace_income_tax_per_capita", "establishments_per_1000",
                          "population_growth"]]
     assert treated["outlier"].all() and set(treated["treatment"]) <= {"winsorised", "log"}
     assert table.at["grdp_per_capita", "treatment"] == "winsorised"

@@ -14,7 +14,9 @@ Two refinements of the ``scoring.normalise`` step, both recorded in the run log:
   share occupies, E[Z | c_{k-1} < Z ≤ c_k] = (φ(c_{k-1}) − φ(c_k)) / p_k. The scores have mean
   0, stay inside the range a continuous standard-normal indicator covers, and their variance is
   the share of the latent trait's variance the flag reveals (0.34 at p = 0.1): a flag counts
-  as the coarse measurement it is. Ties stay ties (one score per category).
+  as the coarse measurement it is. Ties stay ties (one score per category). Min-max and
+  percentile normalisation get the same scores on their own scale (``on_scale``), so the
+  Monte Carlo's alternatives treat flags alike.
 * **Groups** (``scoring.normalise.within``): the method is fitted inside each group (자치구/시/군
   class, 시도, or a supplied peer-group table), so a region is scored against its peers and the
   rules' "mean" thresholds become, in effect, each group's own mean.
@@ -32,8 +34,9 @@ from ..errors import TypologyError
 
 DISCRETE_TREATMENTS = ("latent", "plain")
 GROUPINGS = ("peer_group", "class", "sido")
-# Methods whose output depends on the data's spread: only these turn flags into rarity scores.
-LATENT_FOR = ("zscore",)
+# Methods that would put a rare flag's holders at an extreme set by its rarity; rank methods
+# already give each category its mid-rank, and goalposts are fixed by the user.
+LATENT_FOR = ("zscore", "minmax", "percentile")
 
 
 def latent_scores(x: pd.Series) -> tuple[pd.Series, dict[float, float]]:
@@ -70,9 +73,27 @@ def normalise_block(treated: pd.DataFrame, directions: pd.Series, make: Callable
     if treatment == "latent" and method in LATENT_FOR:
         for col in discrete:
             scores, table = latent_scores(treated[col])
-            out[col] = scores * float(np.sign(directions.get(col, 1)))
+            oriented = scores * float(np.sign(directions.get(col, 1)))
+            out[col] = on_scale(oriented, method, normaliser)
             categories[col] = table
     return out, categories
+
+
+def on_scale(z: pd.Series, method: str, normaliser: object) -> pd.Series:
+    """Latent z values on the method's scale: what a standard-normal indicator at z would get.
+
+    percentile: 100 Φ(z). minmax: the expected extremes of n standard-normal draws (Blom's
+    approximation Φ⁻¹((n − 0.375) / (n + 0.25))) are mapped to the ends of the range, as a
+    continuous indicator's observed extremes are.
+    """
+    if method == "percentile":
+        return pd.Series(100.0 * norm.cdf(z), index=z.index).where(z.notna())
+    if method == "minmax":
+        n = int(z.notna().sum())
+        edge = float(norm.ppf((n - 0.375) / (n + 0.25))) if n > 1 else 1.0
+        lower, upper = float(normaliser.lower_), float(normaliser.upper_)  # type: ignore[attr-defined]
+        return lower + (z + edge) / (2 * edge) * (upper - lower)
+    return z
 
 
 def normalise_within(treated: pd.DataFrame, directions: pd.Series, make: Callable[[], object], method: str,

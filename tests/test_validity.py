@@ -15,8 +15,14 @@ from typology.errors import TypologyError
 from typology.scoring.adjust import residualise
 from typology.scoring.groupnorm import latent_scores, normalise_within
 from typology.scoring.normalise import ZScore
-from typology.uncertainty.validity import (cramers_v2, criterion_rows, eta_squared, leave_one_out_rows, r_squared,
-                                           redundancy_rows)
+from typology.uncertainty.validity import (
+    cramers_v2,
+    criterion_rows,
+    eta_squared,
+    leave_one_out_rows,
+    r_squared,
+    redundancy_rows,
+)
 
 from .conftest import run_cli
 

@@ -28,7 +28,7 @@ from ..scoring.audit import audit
 from ..scoring.score import score
 from ..typologies.classify import classify
 from ..uncertainty.validity import validity
-from .validate import validate
+from .validate import criteria_in_use, validate
 
 
 def run(config: dict[str, Any]) -> RunResult:
@@ -82,6 +82,12 @@ def run(config: dict[str, Any]) -> RunResult:
     audited = validity(raw, chosen, config, catalog, score_frame, scored.normalised, typed["type"], context,
                        sido_codes, names, criteria_table(config, catalog, variables, codes, policy),
                        geometry=load_unit_geometry)
+    skipped = criteria_in_use(config, chosen)
+    if skipped:
+        audited.table = pd.concat([audited.table, pd.DataFrame(
+            [{"measure": "criterion", "target": "", "against": v, "statistic": "", "value": None, "n": 0,
+              "flag": "skipped", "detail": "used in scoring in this run, so not a criterion"} for v in skipped])],
+            ignore_index=True)
     result.tables["validity"] = audited.table
     result.steps.append({"step": "validity", "summary": audited.line()})
     result.sections.append(Section("validity", "타당성 감사", "Validity audit", validity_html(audited, config)))
@@ -104,7 +110,10 @@ def criteria_table(config: dict[str, Any], catalog: Catalog, variables: pd.DataF
                    policy: YearPolicy) -> pd.DataFrame:
     """``validation.criteria`` per unit: catalogue indicators as computed, variables at the nearest year."""
     wanted = []
+    skipped = criteria_in_use(config, list(catalog.indicators[k] for k in config_keys(config)))
     for name in config["validation"]["criteria"]:
+        if name in skipped:
+            continue
         if name in catalog.indicators:
             wanted.append(catalog.indicators[name])
         else:
@@ -124,6 +133,10 @@ def compared_config(config: dict[str, Any], name: str) -> Path:
         raise TypologyError(f"config key validation.compare_with: no config {name!r} beside the config or in "
                             f"{paths.CONFIGS_DIR}")
     return found
+
+
+def config_keys(config: dict[str, Any]) -> list[str]:
+    return [k for dim in DIMENSIONS for k in config["indicators"].get(dim) or []]
 
 
 def type_crosstab(typed: pd.DataFrame, other: pd.DataFrame, other_name: str) -> pd.DataFrame:

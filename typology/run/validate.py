@@ -75,12 +75,13 @@ def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Ind
     if unknown:
         raise TypologyError(f"config key validation.criteria: {unknown} are neither variables nor indicators in the "
                             f"catalogue (declare a user table's variables there)")
-    used = ({r.variable for i in chosen for r in i.refs()} - {"population"}) | {i.key for i in chosen}
-    overlap = [v for v in criteria if v in used]
-    if overlap:
-        raise TypologyError(f"config key validation.criteria: {overlap} are used in scoring; a criterion must be "
-                            f"a variable the scores do not contain")
     return chosen
+
+
+def criteria_in_use(config: dict[str, Any], chosen: list[Indicator]) -> list[str]:
+    """Criteria that this run scores with (e.g. after --set): the audit lists them as skipped."""
+    used = ({r.variable for i in chosen for r in i.refs()} - {"population"}) | {i.key for i in chosen}
+    return [v for v in config["validation"]["criteria"] if v in used]
 
 
 def selected_indicators(config: dict[str, Any], catalog: Catalog) -> list[Indicator]:

@@ -54,6 +54,10 @@ def residualise(treated: pd.DataFrame, covariates: pd.DataFrame, block: dict[str
     for col in chosen:
         y = treated[col]
         rows = y.notna() & X.notna().all(axis=1)
+        if not rows.any():
+            # Nothing observed (e.g. excluded for its year gap): it stays missing and is listed as such.
+            details[col] = {"r2": None, "n": 0, "coefficients": {}}
+            continue
         if rows.sum() <= X.shape[1]:
             raise TypologyError(f"config key {KEY}.indicators: {col} has {int(rows.sum())} units with the "
                                 f"covariates observed, too few for {X.shape[1]} coefficients")

@@ -147,6 +147,8 @@ def _without(scoring: dict[str, Any], key: str) -> dict[str, Any]:
         out["adjust"] = {"covariates": [], "indicators": []}
     treat = scoring["treat"]
     out["treat"] = {**treat, "skip": [k for k in treat.get("skip") or [] if k != key]}
+    posts = scoring["normalise"].get("goalposts") or {}
+    out["normalise"] = {**scoring["normalise"], "goalposts": {k: v for k, v in posts.items() if k != key}}
     return out
 
 
@@ -201,7 +203,7 @@ def validity(raw: pd.DataFrame, chosen: list[Indicator], config: dict[str, Any],
     """The audit of one run. ``types``: each unit's type key (NaN or the unclassified key for none)."""
     typology = config["typology"]
     dims = scores[list(DIMENSIONS)]
-    axes = rule_model(typology).fit(dims.dropna()).axis_scores(dims)
+    axes = rule_model(typology).axis_scores(dims)  # no thresholds needed, so no fit (all units may lack one)
     axes.columns = [f"axis:{a}" for a in axes.columns]
     targets = pd.concat([dims, axes, scores[["composite"]]], axis=1)
     types = types.where(types != typology["unclassified"]["key"])

@@ -265,7 +265,9 @@ SCHEMA: dict[str, Any] = {
     "validation": {"criteria": names_list([], "variable names", nullable=False),
                    "leave_one_out": flag(True),
                    # Another config (name or path) whose types are cross-tabulated with this run's.
-                   "compare_with": text(None, "a config name or path", nullable=True)},
+                   "compare_with": text(None, "a config name or path", nullable=True),
+                   # Why this config's choices were made: shown in the report's validity section.
+                   "rationale_ko": text(""), "rationale_en": text("")},
     "output": {"dir": text(None, "a folder path", nullable=True),
                # Its form (an https template) is the web map's own check, run up front.
                "map_tiles": text(None, "an https URL template with {z}/{x}/{y}", nullable=True),

@@ -28,7 +28,10 @@ def _table(frame: pd.DataFrame) -> str:
 def validity_html(audited: Any, config: dict[str, Any]) -> str:
     """What drives the scores and types: confounders, double counting, decisive indicators, criteria."""
     t = audited.table
-    parts = [f"<p><strong>{html.escape(audited.line())}</strong></p>",
+    why = config.get("validation", {})
+    rationale = "".join(f"<p>{html.escape(why[k].strip())}</p>" for k in ("rationale_ko", "rationale_en")
+                        if why.get(k, "").strip())
+    parts = [f"<p><strong>{html.escape(audited.line())}</strong></p>", rationale,
              "<p>각 차원·축·종합점수·유형이 인구 규모(로그), 자치구/시/군 구분, 시도로 얼마나 설명되는지, "
              "같은 차원 안에서 중복 계산되는 지표(|r| ≥ 0.9), 지표 하나를 뺐을 때 유형이 바뀌는 지역 수, "
              "채점에 쓰지 않은 기준 변수와의 순위상관을 보인다.<br>"

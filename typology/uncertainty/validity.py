@@ -127,7 +127,8 @@ def discrete_rows(normalised: pd.DataFrame, chosen: list[Indicator]) -> list[dic
         values = normalised[ind.key].dropna()
         if not cont:
             rows.append(_row("discrete_range", ind.dimension, ind.key, "max_abs", values.abs().max(), len(values),
-                             "", "no continuous indicator in this dimension to compare with"))
+                             "", f"{ind.key} in [{values.min():.3f}, {values.max():.3f}]; no continuous "
+                                 f"indicator in this dimension to compare with"))
             continue
         low, high = float(normalised[cont].min().min()), float(normalised[cont].max().max())
         outside = int(((values < low) | (values > high)).sum())

@@ -173,3 +173,40 @@ def test_peer_group_table_errors_name_the_problem(tmp_path):
     result = run_cli("run", str(cfg), "--set", f"output.dir={tmp_path / 'o'}")
     assert result.returncode == 2
     assert "data.peer_groups" in result.stderr and "no peer_group for 227 units" in result.stderr
+
+
+def test_every_catalogue_entry_states_level_measure_and_source():
+    catalog = load_catalog()
+    for key, ind in catalog.indicators.items():
+        assert ind.level in ("continuous", "count", "binary", "ordinal"), key
+        assert ind.spec.get("measures") and ind.spec.get("source_table"), key
+    assert catalog.indicators["participation_unit"].discrete and not catalog.indicators["grdp_per_capita"].discrete
+    # the wage-tax series is labelled for what it is, not as a finance measure
+    tax = catalog.indicators["workplace_income_tax_per_capita"]
+    assert tax.is_proxy and tax.spec["study_indicator"] != "지역재정여건"
+    assert "DT_133001N_4214" in tax.spec["kosis_table"]
+
+
+def test_unknown_level_is_one_line_naming_the_entry(tmp_path):
+    import yaml
+
+    from typology import paths
+
+    raw = yaml.safe_load(paths.CATALOG.read_text(encoding="utf-8"))
+    raw["indicators"]["grdp_per_capita"]["level"] = "interval"
+    bad = tmp_path / "catalog.yaml"
+    bad.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(TypologyError, match=r"indicators.grdp_per_capita.level 'interval'"):
+        load_catalog(bad)
+
+
+def test_default_run_scores_flags_as_categories(default_run):
+    step = next(s for s in default_run.steps if s["step"] == "normalise")
+    assert step["discrete"] == {"indicators": ["jumin_jachihoe", "participation_unit"], "treatment": "latent"}
+    flag = default_run.normalised["participation_unit"].dropna()
+    assert flag.nunique() == 2 and flag.max() < 2.0  # z-scores put the holders near 3
+    adjust = next(s for s in default_run.steps if s["step"] == "adjust")
+    assert adjust["indicators"]["staff_per_1000"]["r2"] > 0.5  # size explains most of staff per resident
+    validity = default_run.tables["validity"]
+    loo = validity[validity["measure"] == "leave_one_out"].set_index("against")
+    assert set(loo.index) == {i.key for i in default_run.indicators}

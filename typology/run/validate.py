@@ -70,6 +70,11 @@ def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Ind
     if config["scoring"]["normalise"]["within"] == "peer_group" and not data["peer_groups"]:
         raise TypologyError("config key scoring.normalise.within: peer_group needs data.peer_groups, a CSV with "
                             "columns code, peer_group")
+    # A config that extends the default and picks other indicators keeps the default's adjustment
+    # list: entries not in use are skipped and listed in the run log (scoring/adjust.py).
+    unknown = [k for k in config["scoring"]["adjust"]["indicators"] if k not in catalog.indicators]
+    if unknown:
+        raise TypologyError(f"config key scoring.adjust.indicators: {unknown} are not indicators in the catalogue")
     criteria = config["validation"]["criteria"]
     unknown = [v for v in criteria if v not in catalog.variables and v not in catalog.indicators]
     if unknown:
@@ -136,9 +141,7 @@ def _check_scoring(scoring: dict[str, Any], chosen: list[Indicator]) -> None:
     if unknown:
         raise TypologyError(f"config key scoring.adjust.covariates: expected some of {', '.join(COVARIATES)}, "
                             f"got {adjust['covariates']!r}")
-    if any(k not in in_use for k in adjust["indicators"]):
-        raise TypologyError(f"config key scoring.adjust.indicators: expected indicator keys in use ({listed}), "
-                            f"got {adjust['indicators']!r}")
+
     if scoring["normalise"]["method"] == "goalposts":
         posts = scoring["normalise"]["goalposts"] or {}
         if sorted(posts) != sorted(in_use):

@@ -42,12 +42,11 @@ def residualise(treated: pd.DataFrame, covariates: pd.DataFrame, block: dict[str
                 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """``treated`` with ``block['indicators']`` replaced by mean + residual on ``block['covariates']``."""
     names = list(block.get("covariates") or [])
-    chosen = list(block.get("indicators") or [])
+    listed = list(block.get("indicators") or [])
+    chosen = [c for c in listed if c in treated.columns]
+    skipped = [c for c in listed if c not in treated.columns]  # named, but not in this run's indicators
     if not names or not chosen:
-        return treated, {}
-    unknown = [c for c in chosen if c not in treated.columns]
-    if unknown:
-        raise TypologyError(f"config key {KEY}.indicators: {unknown} are not indicators in use")
+        return treated, ({"covariates": names, "indicators": {}, "not_in_use": skipped} if skipped else {})
     X = design(covariates.reindex(treated.index), names)
     out = treated.copy()
     details: dict[str, Any] = {}
@@ -70,4 +69,4 @@ def residualise(treated: pd.DataFrame, covariates: pd.DataFrame, block: dict[str
         out.loc[rows, col] = resid + float(y[rows].mean())
         details[col] = {"r2": round(r2, 6), "n": int(rows.sum()),
                         "coefficients": {c: round(float(b), 8) for c, b in zip(X.columns, coef)}}
-    return out, {"covariates": names, "indicators": details}
+    return out, {"covariates": names, "indicators": details, "not_in_use": skipped}

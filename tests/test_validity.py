@@ -210,3 +210,45 @@ def test_default_run_scores_flags_as_categories(default_run):
     validity = default_run.tables["validity"]
     loo = validity[validity["measure"] == "leave_one_out"].set_index("against")
     assert set(loo.index) == {i.key for i in default_run.indicators}
+    adjusted = validity[validity["measure"] == "adjustment"].set_index("target")
+    assert adjusted.at["staff_per_1000", "against"] == "log_population"
+    assert adjusted.at["staff_per_1000", "value"] == pytest.approx(adjust["indicators"]["staff_per_1000"]["r2"])
+
+
+def test_supplied_peer_groups_equal_to_the_class_give_the_class_run(tmp_path):
+    from typology import run
+    from typology.data.attributes import unit_class
+    from typology.data.units import load_units
+
+    classes = unit_class(load_units())
+    table = tmp_path / "peers.csv"
+    pd.DataFrame({"code": classes.index, "peer_group": classes.to_numpy(), "vintage": "test"}).to_csv(
+        table, index=False, encoding="utf-8-sig")
+    base = ["validation.leave_one_out=false", "output.static_maps=false"]
+    by_class = run(load_config(None, [*base, "scoring.normalise.within=class"]))
+    by_table = run(load_config(None, [*base, "scoring.normalise.within=peer_group", f"data.peer_groups={table}"]))
+    pd.testing.assert_frame_equal(by_class.scores, by_table.scores)
+    assert (by_class.typed["type"] == by_table.typed["type"]).all()
+    attributes = by_table.tables["unit_attributes"].set_index("code")
+    assert (attributes["peer_group"] == attributes["class"]).all() and set(attributes["vintage"]) == {"test"}
+    # within each class, every continuous indicator's z-scores have mean 0
+    normalised = by_class.normalised.join(attributes["class"])
+    means = normalised.groupby("class")[["grdp_per_capita", "local_election_turnout"]].mean()
+    assert np.allclose(means.to_numpy(), 0.0, atol=1e-9)
+
+
+def test_sejong_and_jeju_are_counted_as_cities():
+    from typology.data.attributes import unit_class
+    from typology.data.units import load_units
+
+    classes = unit_class(load_units())
+    assert classes["29010"] == "시" and classes.value_counts().to_dict() == {"군": 82, "시": 77, "자치구": 69}
+
+
+def test_adjustment_named_for_an_indicator_not_in_use_is_logged_not_fatal():
+    from typology import run
+
+    result = run(load_config(None, ["validation.leave_one_out=false", "output.static_maps=false",
+                                    "indicators.capacity=[fiscal_independence]"]))
+    step = next(s for s in result.steps if s["step"] == "adjust")
+    assert step["not_in_use"] == ["staff_per_1000"] and step["indicators"] == {}

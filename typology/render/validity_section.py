@@ -51,7 +51,9 @@ def validity_html(audited: Any, config: dict[str, Any]) -> str:
             ("leave_one_out", "지표 하나 빼기 / Leave one indicator out", ["against", "value", "n", "flag", "detail"]),
             ("criterion", "기준 변수 / Criterion checks", ["target", "against", "value", "n"]),
             ("discrete_range", "이산 지표의 범위 / Discrete indicators' range",
-             ["target", "against", "statistic", "value", "n", "flag", "detail"])):
+             ["target", "against", "statistic", "value", "n", "flag", "detail"]),
+            ("adjustment", "공변량 보정 / Covariate adjustment",
+             ["target", "against", "value", "n", "flag", "detail"])):
         rows = t[t["measure"] == measure]
         if len(rows):
             parts.append(f"<h3>{html.escape(title)}</h3>" + _table(rows[cols]))

@@ -81,7 +81,7 @@ def run(config: dict[str, Any]) -> RunResult:
     names = dict(zip(unit_table["code"], unit_table["sido_ko"].str[:2] + " " + unit_table["name_ko"]))
     audited = validity(raw, chosen, config, catalog, score_frame, scored.normalised, typed["type"], context,
                        sido_codes, names, criteria_table(config, catalog, variables, codes, policy),
-                       geometry=load_unit_geometry)
+                       geometry=load_unit_geometry, steps=scored.steps)
     skipped = criteria_in_use(config, chosen)
     if skipped:
         audited.table = pd.concat([audited.table, pd.DataFrame(

@@ -14,6 +14,8 @@ For each dimension, axis, the composite and the type:
   used in scoring (``validation.criteria``), with n.
 * ``discrete_range``: where a binary or ordinal indicator's normalised values lie against the
   range of the continuous indicators of its dimension.
+* ``adjustment``: for each indicator replaced by its residual (``scoring.adjust``), the R² of
+  the covariates it was adjusted for.
 
 One row per measure, target and comparison; nothing here ranks regions.
 """
@@ -139,6 +141,19 @@ def discrete_rows(normalised: pd.DataFrame, chosen: list[Indicator]) -> list[dic
     return rows
 
 
+def adjustment_rows(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``scoring.adjust`` as audit rows: how much of each adjusted indicator the covariates explained."""
+    rows = []
+    for step in (s for s in steps if s.get("step") == "adjust"):
+        against = " + ".join(step.get("covariates") or [])
+        for key, fit in (step.get("indicators") or {}).items():
+            value = float("nan") if fit["r2"] is None else fit["r2"]
+            rows.append(_row("adjustment", key, against, "R2", value, fit["n"], "replaced by residual"))
+        for key in step.get("not_in_use") or []:
+            rows.append(_row("adjustment", key, against, "", float("nan"), 0, "skipped", "not an indicator in use"))
+    return rows
+
+
 def _without(scoring: dict[str, Any], key: str) -> dict[str, Any]:
     """The scoring block with one indicator gone from every place that may name it."""
     out = {**scoring, "weights": {**scoring["weights"]}, "adjust": {**(scoring.get("adjust") or {})}}
@@ -200,7 +215,7 @@ class Validity:
 def validity(raw: pd.DataFrame, chosen: list[Indicator], config: dict[str, Any], catalog: Any,
              scores: pd.DataFrame, normalised: pd.DataFrame, types: pd.Series, context: pd.DataFrame,
              groups: pd.Series, names: dict[str, str], criteria: pd.DataFrame | None = None,
-             geometry: Callable[[], Any] | None = None) -> Validity:
+             geometry: Callable[[], Any] | None = None, steps: list[dict[str, Any]] | None = None) -> Validity:
     """The audit of one run. ``types``: each unit's type key (NaN or the unclassified key for none)."""
     typology = config["typology"]
     dims = scores[list(DIMENSIONS)]
@@ -215,6 +230,7 @@ def validity(raw: pd.DataFrame, chosen: list[Indicator], config: dict[str, Any],
     if criteria is not None and len(criteria.columns):
         rows += criterion_rows(pd.concat([axes, scores[["composite"]]], axis=1), criteria)
     rows += discrete_rows(normalised, chosen)
+    rows += adjustment_rows(steps or [])
     table = pd.DataFrame(rows, columns=COLUMNS)
     summary: dict[str, Any] = {}
     conf = table[(table["measure"] == "confounder") & table["value"].notna()]

@@ -182,8 +182,15 @@ def leave_one_out_rows(raw: pd.DataFrame, chosen: list[Indicator], config: dict[
             continue
         scored = score(raw[[i.key for i in others]], others, _without(config["scoring"], ind.key), groups=groups,
                        context=context)
-        typed = classify(scored.scores[list(DIMENSIONS)], typology, catalog, geometry=geometry, names=names)
-        new = typed.typed["type"].reindex(types.index)
+        dims = scored.scores[list(DIMENSIONS)].sort_index()
+        if typology["method"] == "rules":
+            # The same decisions as classify, without the words of each reason (``assign``).
+            rules = rule_model(typology).fit(dims)
+            new = pd.Series(rules.assign(rules.axis_scores(dims)), index=dims.index).reindex(types.index)
+        else:
+            typed = classify(dims, typology, catalog, geometry=geometry, names=names)
+            new = typed.typed["type"].reindex(types.index)
+        new = new.where(new != typology["unclassified"]["key"])
         changed = types.index[(new != types) & types.notna()].tolist()
         share = len(changed) / total if total else float("nan")
         listed = ", ".join(names.get(c, c) for c in changed[:30]) + (" …" if len(changed) > 30 else "")

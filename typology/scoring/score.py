@@ -116,9 +116,9 @@ def adjust_step(treated: pd.DataFrame, scoring: dict[str, Any],
     adjust = scoring.get("adjust") or {}
     if not adjust.get("indicators"):
         return treated, {}
-    if context is None:
+    if context is None and any(k in treated.columns for k in adjust["indicators"]):
         raise TypologyError("config key scoring.adjust: this run has no unit attributes to adjust for")
-    return residualise(treated, context, adjust)
+    return residualise(treated, context if context is not None else pd.DataFrame(index=treated.index), adjust)
 
 
 def normalise_step(treated: pd.DataFrame, chosen: list[Indicator], block: dict[str, Any],
@@ -148,13 +148,14 @@ def normalise_step(treated: pd.DataFrame, chosen: list[Indicator], block: dict[s
 
 def score_frame(frame: pd.DataFrame, dimension_of: Mapping[str, str], directions: Mapping[str, int] | None = None,
                 scoring: dict[str, Any] | None = None, groups: pd.Series | None = None,
-                context: pd.DataFrame | None = None) -> Scored:
+                context: pd.DataFrame | None = None, levels: Mapping[str, str] | None = None) -> Scored:
     """Score any units × indicators table, e.g. 읍면동 or synthetic units (the benchmarks do).
 
     ``dimension_of``: column → dimension name (any names; they are scored in order of first
     appearance); ``directions``: column → 1 (higher is better, the default) or -1; ``scoring``:
     a ``scoring`` config block (default: the default config's). Columns not in ``dimension_of``
-    are left out.
+    are left out. ``levels``: column → catalogue level (binary and ordinal columns get category
+    scores); ``context``: unit attributes for ``scoring.adjust`` and ``scoring.normalise.within``.
     """
     from ..core.config import load_config
 
@@ -164,6 +165,8 @@ def score_frame(frame: pd.DataFrame, dimension_of: Mapping[str, str], directions
     missing = sorted(set(dimension_of) - set(frame.columns))
     if missing:
         raise TypologyError(f"score_frame: dimension_of names columns the frame lacks: {missing}")
-    chosen = [Indicator(str(k), {"dimension": dimension_of[k], "direction": int(directions.get(k, 1))}) for k in keys]
+    levels = levels or {}
+    chosen = [Indicator(str(k), {"dimension": dimension_of[k], "direction": int(directions.get(k, 1)),
+                                 "level": levels.get(k, "continuous")}) for k in keys]
     dimensions = list(dict.fromkeys(dimension_of[k] for k in keys))
     return score(frame[keys], chosen, scoring, groups=groups, dimensions=dimensions, context=context)

@@ -252,3 +252,11 @@ def test_adjustment_named_for_an_indicator_not_in_use_is_logged_not_fatal():
                                     "indicators.capacity=[fiscal_independence]"]))
     step = next(s for s in result.steps if s["step"] == "adjust")
     assert step["not_in_use"] == ["staff_per_1000"] and step["indicators"] == {}
+
+
+def test_within_sido_names_the_groups_too_small(tmp_path):
+    result = run_cli("run", "--set", "scoring.normalise.within=sido", "--set", f"output.dir={tmp_path / 'o'}")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "세종특별자치시 (1 units), 제주특별자치도 (1 units)" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()

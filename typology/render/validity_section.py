@@ -17,7 +17,9 @@ FMT = {"na_rep": "", "index": False, "escape": True, "border": 0, "classes": "au
 
 def _fmt(value: object) -> str:
     if isinstance(value, (float, np.floating)):
-        return "" if np.isnan(value) else f"{value:.3f}"
+        if np.isnan(value):
+            return ""
+        return f"{value:.0f}" if float(value).is_integer() and abs(value) > 1 else f"{value:.3f}"
     return str(value)
 
 

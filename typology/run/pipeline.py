@@ -78,7 +78,8 @@ def run(config: dict[str, Any]) -> RunResult:
                        )
     result.tables.update(typing.tables)
     result.tables["unit_attributes"] = context.reset_index()
-    names = dict(zip(unit_table["code"], unit_table["sido_ko"].str[:2] + " " + unit_table["name_ko"]))
+    names = {c: f"{short_sido(s)} {n}" for c, s, n in zip(unit_table["code"], unit_table["sido_ko"],
+                                                         unit_table["name_ko"])}
     audited = validity(raw, chosen, config, catalog, score_frame, scored.normalised, typed["type"], context,
                        sido_codes, names, criteria_table(config, catalog, variables, codes, policy),
                        geometry=load_unit_geometry, steps=scored.steps)
@@ -133,6 +134,13 @@ def compared_config(config: dict[str, Any], name: str) -> Path:
         raise TypologyError(f"config key validation.compare_with: no config {name!r} beside the config or in "
                             f"{paths.CONFIGS_DIR}")
     return found
+
+
+def short_sido(name: str) -> str:
+    """서울특별시 → 서울, 충청북도 → 충북, 전북특별자치도 → 전북: enough to tell the six 중구 apart."""
+    if len(name) == 4 and name.endswith("도") and name[:2] in ("충청", "전라", "경상"):
+        return name[0] + name[2]
+    return name[:2]
 
 
 def config_keys(config: dict[str, Any]) -> list[str]:

@@ -260,3 +260,13 @@ def test_within_sido_names_the_groups_too_small(tmp_path):
     assert "세종특별자치시 (1 units), 제주특별자치도 (1 units)" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_gap_says_why_a_peer_group_change_is_not_linear():
+    from typology.api.results import load
+
+    res = load("configs/peer_groups.yaml", ["validation.leave_one_out=false", "validation.compare_with=null"])
+    code = next(c for c in res.by_code.index if res.by_code.at[c, "type"] == "resource_combining")
+    gap = res.gap_to(code, "society_led")
+    civic = gap.changes[gap.changes["indicator"] == "local_election_turnout"]
+    assert civic["note"].str.contains("normalised within each class").all()

@@ -17,7 +17,7 @@ OPTIONS = [
     ["scoring.impute.method=regression", "scoring.impute.seed=4"],
     ["scoring.treat.method=none"], ["scoring.treat.method=log"],
     ["scoring.treat.max_points=10", "scoring.treat.fallback=none", "scoring.treat.skew=2.5",
-     "scoring.treat.kurtosis=5", "scoring.treat.skip=[population_growth]"],
+     "scoring.treat.kurtosis=5", "scoring.treat.skip=[net_migration_rate]"],
     ["scoring.normalise.method=minmax", "scoring.normalise.range=[1,100]", "scoring.aggregate.method=geometric",
      "scoring.composite.method=geometric"],
     ["scoring.normalise.method=percentile", "scoring.aggregate.method=geometric"],
@@ -48,16 +48,17 @@ def test_every_option_is_reachable_from_set_and_recorded(overrides):
     assert {"society_led", "resource_combining"} <= set(table["type"])
 
 
-def test_imputation_fills_and_flags_the_four_missing_cells():
+def test_imputation_fills_and_flags_the_five_missing_cells():
     result = run(load_config(paths.DEFAULT_CONFIG, ["scoring.impute.method=group_median"]))
     table = result.table().set_index("code")
-    assert table.at["29010", "imputed_indicators"] == "participation_unit"  # 세종: its own 시도
-    assert table.at["29010", "missing_indicators"] == "participation_unit"  # raw stays observed-only
+    # 세종: its own 시도; absent from the migration source and from the ordinance list
+    assert table.at["29010", "imputed_indicators"] == "net_migration_rate;participation_unit"
+    assert table.at["29010", "missing_indicators"] == "net_migration_rate;participation_unit"  # raw stays observed
     assert np.isnan(table.at["29010", "participation_unit"])
     assert not np.isnan(table.at["29010", "participation_unit_norm"])
-    assert (table["imputed_indicators"] != "").sum() == 4
-    assert len(result.tables["imputations"]) == 4
-    assert _step(result, "impute")["national_fallback"] == {"participation_unit": 2}  # 세종, 제주
+    assert (table["imputed_indicators"] != "").sum() == 4  # 세종 has two of the five cells
+    assert len(result.tables["imputations"]) == 5
+    assert _step(result, "impute")["national_fallback"] == {"net_migration_rate": 1, "participation_unit": 2}
 
 
 def test_default_run_imputes_nothing_and_says_so(default_run):

@@ -106,7 +106,11 @@ def test_static_maps_from_the_run_folder_are_the_directly_drawn_bytes(default_ru
 def test_score_frame_reproduces_the_run(default_run):
     dimension_of = {i.key: i.dimension for i in default_run.indicators}
     directions = {i.key: i.direction for i in default_run.indicators}
-    scored = score_frame(default_run.raw, dimension_of, directions, default_run.config["scoring"])
+    # the default adjusts staff per resident for log population, one of the run's unit attributes
+    context = default_run.tables["unit_attributes"].set_index("code")
+    levels = {i.key: i.level for i in default_run.indicators}
+    scored = score_frame(default_run.raw, dimension_of, directions, default_run.config["scoring"], context=context,
+                         levels=levels)
     pd.testing.assert_frame_equal(scored.scores, default_run.scores)
 
 
@@ -133,7 +137,8 @@ def test_score_frame_names_a_missing_column():
 
 def test_score_with_the_default_dimensions_is_unchanged(default_run):
     scored = score(default_run.raw, default_run.indicators, default_run.config["scoring"],
-                   groups=default_run.units.set_index("code")["sido_code"])
+                   groups=default_run.units.set_index("code")["sido_code"],
+                   context=default_run.tables["unit_attributes"].set_index("code"))
     pd.testing.assert_frame_equal(scored.scores, default_run.scores)
 
 

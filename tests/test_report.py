@@ -47,7 +47,7 @@ def test_report_is_self_contained(page):
 
 def test_summary_lists_types_with_counts_and_the_map(page):
     summary = page.split('<section id="summary">')[1].split("</section>")[0]
-    assert "사회주도형" in summary and ">115<" in summary and ">113<" in summary
+    assert "사회주도형" in summary and ">107<" in summary and ">121<" in summary
     assert 'src="data:image/png;base64,' in summary and 'href="map.html"' in summary
 
 

@@ -90,7 +90,9 @@ def test_manifest_records_config_inputs_and_versions(run_dir):
     assert "indicators/data/variables.csv" in manifest["inputs"]
     assert len(manifest["inputs"]["indicators/catalog.yaml"]) == 64
     assert manifest["packages"]["pandas"] != "not installed"
-    assert [s["step"] for s in manifest["steps"]][:6] == ["config", "load", "transform", "impute", "treat", "normalise"]
+    # the default adjusts staff per resident for size (scoring.adjust) before normalising
+    assert [s["step"] for s in manifest["steps"]][:7] == ["config", "load", "transform", "impute", "treat", "adjust",
+                                                          "normalise"]
 
 
 def test_two_runs_give_byte_identical_scores(run_dir, tmp_path):
@@ -107,7 +109,10 @@ def test_coverage_flags_weak_dimensions(run_dir):
 
 
 def test_reference_year_2015_reads_the_2015_era_data(tmp_path):
-    result = run_cli("run", "--set", "reference_year=2015", "--out", str(tmp_path / "y2015"))
+    # population_growth is the 2015-era inflow measure (net migration starts in 2023)
+    result = run_cli("run", "--set", "reference_year=2015", "--set",
+                     "indicators.economy=[grdp_per_capita, establishments_per_1000, population_growth]",
+                     "--out", str(tmp_path / "y2015"))
     assert result.returncode == 0, result.stderr
     assert "note:" in result.stdout and "staff_per_1000 (2015;2026)" in result.stdout
     years = pd.read_csv(tmp_path / "y2015" / "indicators.csv", encoding="utf-8-sig").set_index("indicator")

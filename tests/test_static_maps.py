@@ -83,8 +83,8 @@ def test_korean_labels_are_on_the_type_map(frame_and_layers, default_run):
     families = {t.get_fontfamily()[0] for ax in fig.axes for t in ax.texts}
     assert families == {hangul_family()}
     legend = fig.axes[-1].get_legend()
-    assert [t.get_text() for t in legend.get_texts()] == ["사회주도형 (Society-led) (115)",
-                                                          "자원결합형 (Resource-combining) (113)"]
+    assert [t.get_text() for t in legend.get_texts()] == ["사회주도형 (Society-led) (107)",
+                                                          "자원결합형 (Resource-combining) (121)"]
 
 
 def test_ulleung_gets_an_island_marker(frame_and_layers):

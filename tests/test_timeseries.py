@@ -86,9 +86,6 @@ def test_real_panel_reads_each_years_data(panel):
     assert flags.at[(2015, "local_election_turnout"), "variables"] == "votes_local@2014;electorate_local@2014"
     # Stale data are carried with a flag, never silently.
     assert flags.at[(2015, "staff_per_1000"), "status"].startswith("carried")
-    # No 2014 early votes are bundled: the 2018 early votes are read over the 2018 electorate.
-    assert flags.at[(2015, "early_voting_rate"), "variables"] == "early_votes_local@2018;electorate_local@2018"
-    assert not flags.at[(2015, "early_voting_rate"), "mixed_years"]
     assert flags.at[(2015, "maeul_per_100k"), "mixed_years"]  # a 2025 stock over the 2020 population
     assert flags.at[(2015, "participation_unit"), "same_in_all_years"]
     assert not flags.at[(2015, "grdp_per_capita"), "same_in_all_years"]

@@ -15,11 +15,11 @@ def rows(*items):
 
 def test_ratio_sums_numerator_parts_then_divides():
     catalog = load_catalog()
-    ind = catalog.indicators["income_base_per_capita"]
+    ind = catalog.indicators["workplace_income_tax_per_capita"]
     data = rows(("A", 2020, "income_general", 10.0), ("A", 2020, "income_labor", 30.0),
                 ("A", 2020, "population", 8.0))
     out, _ = compute_indicators(data, [ind], pd.Index(["A"]))
-    assert out.at["A", "income_base_per_capita"] == pytest.approx(5.0)
+    assert out.at["A", "workplace_income_tax_per_capita"] == pytest.approx(5.0)
 
 
 def test_rates_come_from_summed_counts_not_averaged_rates():
@@ -34,14 +34,14 @@ def test_rates_come_from_summed_counts_not_averaged_rates():
 def test_growth_and_missing_parts():
     catalog = load_catalog()
     grow = catalog.indicators["population_growth"]
-    income = catalog.indicators["income_base_per_capita"]
+    income = catalog.indicators["workplace_income_tax_per_capita"]
     data = rows(("A", 2015, "population", 100.0), ("A", 2020, "population", 110.0),
                 ("B", 2020, "population", 50.0), ("B", 2020, "income_general", 5.0),
                 ("A", 2020, "income_general", 1.0), ("A", 2020, "income_labor", 1.0))
     out, _ = compute_indicators(data, [grow, income], pd.Index(["A", "B"]))
     assert out.at["A", "population_growth"] == pytest.approx(10.0)
     assert np.isnan(out.at["B", "population_growth"])  # no 2015 population: missing, not 0
-    assert np.isnan(out.at["B", "income_base_per_capita"])  # a missing part is not a partial sum
+    assert np.isnan(out.at["B", "workplace_income_tax_per_capita"])  # a missing part is not a partial sum
 
 
 def test_unbundled_indicator_without_user_data_is_a_clear_error():

@@ -124,7 +124,8 @@ def fixed(result, method="rules", k=None):
 def _prepared(result, nominal_k=None):
     p = plan(result.config, nominal_k)
     groups = result.units.set_index("code")["sido_code"]
-    return p, prepare(p, result.config, result.raw, result.indicators, groups, result.scores)
+    context = result.tables["unit_attributes"].set_index("code")
+    return p, prepare(p, result.config, result.raw, result.indicators, groups, result.scores, context)
 
 
 def test_a_replicate_of_the_nominal_choices_is_the_nominal_run(default_run):

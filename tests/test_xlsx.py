@@ -71,7 +71,7 @@ def test_indicator_sheets_raw_and_normalised(book):
 def test_types_sheet_has_policy_packages(book, default_config):
     rows = list(book["유형_정책"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == ["society_led", "resource_combining", "unclassified"]
-    assert rows[0][3] == 115 and rows[1][3] == 113 and rows[2][3] == 0
+    assert rows[0][3] == 107 and rows[1][3] == 121 and rows[2][3] == 0
     assert rows[0][5] == default_config["typology"]["types"][0]["policy_ko"].strip()
 
 

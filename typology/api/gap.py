@@ -203,6 +203,16 @@ def affine_slope(raw: pd.Series, norm: pd.Series) -> float | None:
     return float(slope)
 
 
+def _not_affine_why(scoring: dict, key: str, method: str) -> str:
+    """Why raw → normalised is not one straight line across regions."""
+    if key in ((scoring.get("adjust") or {}).get("indicators") or []):
+        return f"adjusted for {', '.join(scoring['adjust']['covariates'])} (scoring.adjust)"
+    within = (scoring.get("normalise") or {}).get("within")
+    if within:
+        return f"normalised within each {within} (scoring.normalise.within)"
+    return f"{method} normalisation is not affine"
+
+
 def _change_unit(unit: str) -> str:
     return "%p" if unit.strip() == "%" else unit
 
@@ -246,8 +256,8 @@ def natural_changes(results: Results, code: str, delta: pd.Series) -> pd.DataFra
             row["delta_normalised"] = dz
             slope = affine_slope(frame[key], frame[f"{key}_norm"])
             if slope is None:
-                row["note"] = (f"{results.normalise_method} normalisation is not affine: the change is not "
-                               f"expressible linearly in the indicator's units")
+                row["note"] = (f"{_not_affine_why(results.config['scoring'], key, results.normalise_method)}: the "
+                               f"change is not expressible linearly in the indicator's units")
                 continue
             needed = dz / slope
             values = frame[key].dropna()

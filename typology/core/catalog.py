@@ -85,6 +85,15 @@ class Indicator:
         return [Ref.parse(item) for item in items]
 
     @property
+    def level(self) -> str:
+        """Measurement level; entries written before levels existed are continuous."""
+        return str(self.spec.get("level", "continuous"))
+
+    @property
+    def discrete(self) -> bool:
+        return self.level in ("binary", "ordinal")
+
+    @property
     def max_gap(self) -> int | None:
         gap = self.spec.get("max_gap")
         return None if gap is None else int(gap)

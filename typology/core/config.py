@@ -67,7 +67,10 @@ SCHEMA: dict[str, Any] = {
              "max_year_gap": whole(3, 0),
              "on_year_gap": named("carry", "a year-gap policy"),
              "on_unmatched": named("error", "an unmatched-rows policy"),
-             "vintage": named("report", "a vintage policy")},
+             "vintage": named("report", "a vintage policy"),
+             # A CSV with columns code, peer_group (one row per unit): the groups that
+             # scoring.normalise.within: peer_group compares inside (see README, peer groups).
+             "peer_groups": text(None, "a path to a CSV with columns code, peer_group", nullable=True)},
     # Every dimension is scored, so each needs an indicator.
     "indicators": {dim: Param(None, "a list of indicator keys, at least one",
                               lambda v: isinstance(v, list) and bool(v) and all(map(is_text, v)))
@@ -82,7 +85,15 @@ SCHEMA: dict[str, Any] = {
         "normalise": {"method": named("zscore", "a normalisation method"),
                       "range": pair([0, 100], "two numbers [lower, upper] with lower < upper"),
                       "goalposts": shaped(None, "a mapping indicator: [low, high] with low < high",
-                                          lambda v: isinstance(v, dict) and all(map(is_range, v.values())))},
+                                          lambda v: isinstance(v, dict) and all(map(is_range, v.values()))),
+                      # Fit inside groups of units (peer_group | class | sido); null = nationally.
+                      "within": Param(None, "a unit grouping", is_text, nullable=True, named=True),
+                      "min_group": whole(5, 2),
+                      # binary/ordinal indicators under z-scores: latent (category scores) | plain
+                      "discrete": named("latent", "a treatment of discrete indicators")},
+        # Indicators replaced by their residuals on unit covariates (log_population, class, sido).
+        "adjust": {"covariates": names_list([], "covariate names", nullable=False),
+                   "indicators": names_list([], "indicator keys", nullable=False)},
         "weights": {"method": named("equal", "a weighting method"), "indicators": weight_map({}),
                     "dimensions": weight_map({})},
         "aggregate": {"method": named("arithmetic", "an aggregation method")},
@@ -135,6 +146,13 @@ SCHEMA: dict[str, Any] = {
         "n_jobs": Param(-1, "a whole number other than 0 (−1 = every core)", lambda v: is_whole(v) and v != 0),
         "scheduler": text(None, "a Dask scheduler address such as 'tcp://10.0.0.5:8786'", nullable=True),
     },
+    # Variables not used in scoring that each axis should track (validity.csv, criterion checks).
+    "validation": {"criteria": names_list([], "variable names", nullable=False),
+                   "leave_one_out": flag(True),
+                   # Another config (name or path) whose types are cross-tabulated with this run's.
+                   "compare_with": text(None, "a config name or path", nullable=True),
+                   # Why this config's choices were made: shown in the report's validity section.
+                   "rationale_ko": text(""), "rationale_en": text("")},
     "output": {"dir": text(None, "a folder path", nullable=True),
                # Its form (an https template) is the web map's own check, run up front.
                "map_tiles": text(None, "an https URL template with {z}/{x}/{y}", nullable=True),

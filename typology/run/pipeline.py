@@ -14,18 +14,23 @@ import pandas as pd
 
 from .. import paths
 from ..core.catalog import DIMENSIONS, Catalog, Indicator, catalog_for
+from ..core.config import load_config, resolve_path
 from ..core.result import RunResult, Section
 from ..data import scope as scopes
 from ..data import units
+from ..data.attributes import unit_attributes
 from ..data.geometry import load_unit_geometry
 from ..data.load import gap_notes, load_tables, table_gaps
 from ..data.transform import YearPolicy, compute_indicators
+from ..errors import TypologyError
 from ..render.audit_section import audit_html
 from ..render.type_sections import typing_sections
+from ..render.validity_section import crosstab_html, validity_html
 from ..scoring.audit import audit
 from ..scoring.score import score
 from ..typologies.classify import classify
-from .validate import validate
+from ..uncertainty.validity import validity
+from .validate import criteria_in_use, validate
 
 
 def run(config: dict[str, Any]) -> RunResult:
@@ -65,7 +70,11 @@ def run(config: dict[str, Any]) -> RunResult:
     steps.append({"step": "transform", "reference_year": policy.reference_year, "max_year_gap": policy.max_gap,
                   "on_year_gap": policy.on_gap, "indicators": years.set_index("indicator")["variables"].to_dict()})
 
-    scored = score(raw, chosen, config["scoring"], groups=unit_table.set_index("code")["sido_code"])
+    peer_path = config["data"]["peer_groups"]
+    context = unit_attributes(unit_table, variables, policy.reference_year,
+                              resolve_path(config, peer_path) if peer_path else None)
+    sido_codes = unit_table.set_index("code")["sido_code"]
+    scored = score(raw, chosen, config["scoring"], groups=sido_codes, context=context)
     steps += scored.steps
     score_frame = scored.scores
     checked = audit(raw, scored, chosen, unit_table, {d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS})
@@ -92,6 +101,27 @@ def run(config: dict[str, Any]) -> RunResult:
                               "total": scope.total},
                        )
     result.tables.update(typing.tables)
+    result.tables["unit_attributes"] = context.reset_index()
+    names = {c: f"{short_sido(s)} {n}" for c, s, n in zip(unit_table["code"], unit_table["sido_ko"],
+                                                         unit_table["name_ko"])}
+    audited = validity(raw, chosen, config, catalog, score_frame, scored.normalised, typed["type"], context,
+                       sido_codes, names, criteria_table(config, catalog, variables, codes, policy),
+                       geometry=load_unit_geometry, steps=scored.steps)
+    skipped = criteria_in_use(config, chosen)
+    if skipped:
+        audited.table = pd.concat([audited.table, pd.DataFrame(
+            [{"measure": "criterion", "target": "", "against": v, "statistic": "", "value": None, "n": 0,
+              "flag": "skipped", "detail": "used in scoring in this run, so not a criterion"} for v in skipped])],
+            ignore_index=True)
+    result.tables["validity"] = audited.table
+    result.steps.append({"step": "validity", "summary": audited.line()})
+    result.sections.append(Section("validity", "타당성 감사", "Validity audit", validity_html(audited, config)))
+    compare = config["validation"]["compare_with"]
+    if compare:
+        other = run(load_config(compared_config(config, compare), ["validation.compare_with=null"]))
+        result.tables["type_crosstab"] = type_crosstab(typed, other.typed, Path(str(compare)).stem)
+        result.sections.append(Section("crosstab", "기본 설정과의 유형 비교", "Types beside the compared run",
+                                       crosstab_html(result.tables["type_crosstab"], str(compare))))
     audit_names = {d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
     result.sections.append(Section("audit", "통계 감사", "Statistical audit",
                                    audit_html(checked.table, checked.imputations, audit_names)))
@@ -99,6 +129,52 @@ def run(config: dict[str, Any]) -> RunResult:
     result.sections += sections
     result.figures.update(figures)
     return result
+
+
+def criteria_table(config: dict[str, Any], catalog: Catalog, variables: pd.DataFrame, codes: pd.Index,
+                   policy: YearPolicy) -> pd.DataFrame:
+    """``validation.criteria`` per unit: catalogue indicators as computed, variables at the nearest year."""
+    wanted = []
+    skipped = criteria_in_use(config, list(catalog.indicators[k] for k in config_keys(config)))
+    for name in config["validation"]["criteria"]:
+        if name in skipped:
+            continue
+        if name in catalog.indicators:
+            wanted.append(catalog.indicators[name])
+        else:
+            wanted.append(Indicator(name, {"dimension": "civic", "direction": 1, "kind": "value",
+                                           "variable": {"variable": name}}))
+    if not wanted:
+        return pd.DataFrame(index=codes)
+    return compute_indicators(variables, wanted, codes, policy)[0]
+
+
+def compared_config(config: dict[str, Any], name: str) -> Path:
+    """``validation.compare_with``: a path beside the config or in the project, or a name in configs/."""
+    base = Path(config.get("_path") or paths.DEFAULT_CONFIG).parent
+    candidates = [base / name, paths.CONFIGS_DIR / name, paths.CONFIGS_DIR / f"{name}.yaml"]
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        raise TypologyError(f"config key validation.compare_with: no config {name!r} beside the config or in "
+                            f"{paths.CONFIGS_DIR}")
+    return found
+
+
+def short_sido(name: str) -> str:
+    """서울특별시 → 서울, 충청북도 → 충북, 전북특별자치도 → 전북: enough to tell the six 중구 apart."""
+    if len(name) == 4 and name.endswith("도") and name[:2] in ("충청", "전라", "경상"):
+        return name[0] + name[2]
+    return name[:2]
+
+
+def config_keys(config: dict[str, Any]) -> list[str]:
+    return [k for dim in DIMENSIONS for k in config["indicators"].get(dim) or []]
+
+
+def type_crosstab(typed: pd.DataFrame, other: pd.DataFrame, other_name: str) -> pd.DataFrame:
+    """Units by this run's type (rows) and the compared run's type (columns)."""
+    table = pd.crosstab(typed["type_ko"].rename("type"), other["type_ko"].reindex(typed.index).rename(other_name))
+    return table.reset_index()
 
 
 def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,

@@ -22,7 +22,9 @@ from ..data.specs import ON_UNMATCHED, VINTAGES, table_spec
 from ..data.transform import GAP_POLICIES
 from ..errors import TypologyError
 from ..render.webmap import tile_layer
+from ..scoring.adjust import COVARIATES
 from ..scoring.aggregate import AGGREGATORS
+from ..scoring.groupnorm import DISCRETE_TREATMENTS, GROUPINGS
 from ..scoring.impute import IMPUTERS
 from ..scoring.normalise import NORMALISERS
 from ..scoring.treat import FALLBACKS, TREATMENTS
@@ -46,6 +48,7 @@ def declared_names() -> dict[str, Collection[str]]:
         "typology.options.gmm.covariance_type": COVARIANCE_TYPES,
         "typology.contiguity.rule": RULES, "typology.contiguity.islands": ISLAND_OPTIONS,
         "uncertainty.backend": BACKENDS,
+        "scoring.normalise.within": GROUPINGS, "scoring.normalise.discrete": DISCRETE_TREATMENTS,
     }
 
 
@@ -67,7 +70,26 @@ def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Ind
     for i, entry in enumerate(data["tables"]):
         table_spec(config, entry, f"data.tables[{i}]", catalog)
     tile_layer(config["output"])
+    if config["scoring"]["normalise"]["within"] == "peer_group" and not data["peer_groups"]:
+        raise TypologyError("config key scoring.normalise.within: peer_group needs data.peer_groups, a CSV with "
+                            "columns code, peer_group")
+    # A config that extends the default and picks other indicators keeps the default's adjustment
+    # list: entries not in use are skipped and listed in the run log (scoring/adjust.py).
+    unknown = [k for k in config["scoring"]["adjust"]["indicators"] if k not in catalog.indicators]
+    if unknown:
+        raise TypologyError(f"config key scoring.adjust.indicators: {unknown} are not indicators in the catalogue")
+    criteria = config["validation"]["criteria"]
+    unknown = [v for v in criteria if v not in catalog.variables and v not in catalog.indicators]
+    if unknown:
+        raise TypologyError(f"config key validation.criteria: {unknown} are neither variables nor indicators in the "
+                            f"catalogue (declare a user table's variables there)")
     return chosen
+
+
+def criteria_in_use(config: dict[str, Any], chosen: list[Indicator]) -> list[str]:
+    """Criteria that this run scores with (e.g. after --set): the audit lists them as skipped."""
+    used = ({r.variable for i in chosen for r in i.refs()} - {"population"}) | {i.key for i in chosen}
+    return [v for v in config["validation"]["criteria"] if v in used]
 
 
 def selected_indicators(config: dict[str, Any], catalog: Catalog) -> list[Indicator]:
@@ -110,6 +132,19 @@ def _check_scoring(scoring: dict[str, Any], chosen: list[Indicator]) -> None:
         if keys and all(k in given for k in keys) and sum(given[k] for k in keys) <= 0:
             raise TypologyError(f"config key scoring.weights.{name}: expected weights not all zero for "
                                 f"{', '.join(keys)}, got {given!r}")
+    within = scoring["normalise"]["within"]
+    if within and scoring["normalise"]["method"] == "goalposts":
+        raise TypologyError("config key scoring.normalise.within: goalposts are fixed in raw units and do not "
+                            "depend on the units compared; use null with method goalposts")
+    adjust = scoring["adjust"]
+    if bool(adjust["covariates"]) != bool(adjust["indicators"]):
+        raise TypologyError(f"config key scoring.adjust: expected both covariates and indicators (or neither), "
+                            f"got {adjust!r}")
+    unknown = [c for c in adjust["covariates"] if c not in COVARIATES]
+    if unknown:
+        raise TypologyError(f"config key scoring.adjust.covariates: expected some of {', '.join(COVARIATES)}, "
+                            f"got {adjust['covariates']!r}")
+
     if scoring["normalise"]["method"] == "goalposts":
         posts = scoring["normalise"]["goalposts"] or {}
         if sorted(posts) != sorted(in_use):

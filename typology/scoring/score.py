@@ -18,7 +18,9 @@ import pandas as pd
 from ..core.catalog import DIMENSIONS, Indicator
 from ..core.registry import Registry
 from ..errors import TypologyError
+from .adjust import residualise
 from .aggregate import aggregate, score_dimension
+from .groupnorm import normalise_block, normalise_within
 from .impute import IMPUTERS
 from .normalise import NORMALISERS
 from .treat import TREATMENTS, Treatment
@@ -53,10 +55,13 @@ def build(registry: Registry[type], block: dict[str, Any], key: str) -> tuple[An
 
 
 def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: dict[str, Any],
-          groups: pd.Series | None = None, dimensions: Sequence[str] = DIMENSIONS) -> Scored:
+          groups: pd.Series | None = None, dimensions: Sequence[str] = DIMENSIONS,
+          context: pd.DataFrame | None = None) -> Scored:
     """``raw``: one row per unit, one column per indicator; ``groups``: each unit's 시도 code.
 
     ``dimensions``: the dimensions scored, in order (the study's four unless ``score_frame`` says).
+    ``context``: per-unit attributes (log_population, class, sido, peer_group) that
+    ``scoring.adjust`` regresses on and ``scoring.normalise.within`` groups by.
     """
     raw = raw.astype(float)
     steps: list[dict[str, Any]] = []
@@ -77,11 +82,11 @@ def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: dict[str, Any],
     steps.append({"step": "treat", "method": scoring["treat"]["method"], "params": params,
                   "indicators": [t.as_step() for t in treater.report_ if t.outlier]})
 
-    normaliser, params = build(NORMALISERS, scoring["normalise"], "scoring.normalise")
-    directions = pd.Series({i.key: i.direction for i in chosen})
-    normalised = normaliser.fit_transform(treated, directions)
-    steps.append({"step": "normalise", "method": scoring["normalise"]["method"], "params": params,
-                  "direction_applied": True, "directions": {k: int(v) for k, v in directions.items()}})
+    treated, adjusted = adjust_step(treated, scoring, context)
+    if adjusted:
+        steps.append({"step": "adjust", **adjusted})
+    normalised, step = normalise_step(treated, chosen, scoring["normalise"], context)
+    steps.append(step)
 
     weighting, params = build(WEIGHTINGS, scoring["weights"], "scoring.weights")
     weighting.fit(normalised, dimension_of, list(dimensions))
@@ -105,14 +110,52 @@ def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: dict[str, Any],
                   treater.report_, dim_weights)
 
 
+def adjust_step(treated: pd.DataFrame, scoring: dict[str, Any],
+                context: pd.DataFrame | None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``scoring.adjust``: chosen indicators replaced by their residuals on the covariates."""
+    adjust = scoring.get("adjust") or {}
+    if not adjust.get("indicators"):
+        return treated, {}
+    if context is None and any(k in treated.columns for k in adjust["indicators"]):
+        raise TypologyError("config key scoring.adjust: this run has no unit attributes to adjust for")
+    return residualise(treated, context if context is not None else pd.DataFrame(index=treated.index), adjust)
+
+
+def normalise_step(treated: pd.DataFrame, chosen: list[Indicator], block: dict[str, Any],
+                   context: pd.DataFrame | None, key: str = "scoring.normalise") -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The normalisation step (nationally or within groups, discrete indicators scored as categories)."""
+    _, params = build(NORMALISERS, block, key)
+    directions = pd.Series({i.key: i.direction for i in chosen})
+    discrete = [i.key for i in chosen if i.discrete and i.key in treated.columns]
+    treatment = block.get("discrete") or "latent"
+
+    def make() -> Any:
+        return build(NORMALISERS, block, key)[0]
+
+    within = block.get("within")
+    if within:
+        if context is None or within not in context.columns:
+            raise TypologyError(f"config key {key}.within: no {within!r} attribute in this run")
+        normalised, grouped = normalise_within(treated, directions, make, block["method"], discrete, treatment,
+                                               context[within], int(block.get("min_group") or 5), f"{key}.within")
+    else:
+        normalised, categories = normalise_block(treated, directions, make, block["method"], discrete, treatment)
+        grouped = {"discrete_scores": categories} if categories else {}
+    return normalised, {"step": "normalise", "method": block["method"], "params": params, "direction_applied": True,
+                        "directions": {k: int(v) for k, v in directions.items()}, "within": within,
+                        "discrete": {"indicators": discrete, "treatment": treatment}, **grouped}
+
+
 def score_frame(frame: pd.DataFrame, dimension_of: Mapping[str, str], directions: Mapping[str, int] | None = None,
-                scoring: dict[str, Any] | None = None, groups: pd.Series | None = None) -> Scored:
+                scoring: dict[str, Any] | None = None, groups: pd.Series | None = None,
+                context: pd.DataFrame | None = None, levels: Mapping[str, str] | None = None) -> Scored:
     """Score any units × indicators table, e.g. 읍면동 or synthetic units (the benchmarks do).
 
     ``dimension_of``: column → dimension name (any names; they are scored in order of first
     appearance); ``directions``: column → 1 (higher is better, the default) or -1; ``scoring``:
     a ``scoring`` config block (default: the default config's). Columns not in ``dimension_of``
-    are left out.
+    are left out. ``levels``: column → catalogue level (binary and ordinal columns get category
+    scores); ``context``: unit attributes for ``scoring.adjust`` and ``scoring.normalise.within``.
     """
     from ..core.config import load_config
 
@@ -122,6 +165,8 @@ def score_frame(frame: pd.DataFrame, dimension_of: Mapping[str, str], directions
     missing = sorted(set(dimension_of) - set(frame.columns))
     if missing:
         raise TypologyError(f"score_frame: dimension_of names columns the frame lacks: {missing}")
-    chosen = [Indicator(str(k), {"dimension": dimension_of[k], "direction": int(directions.get(k, 1))}) for k in keys]
+    levels = levels or {}
+    chosen = [Indicator(str(k), {"dimension": dimension_of[k], "direction": int(directions.get(k, 1)),
+                                 "level": levels.get(k, "continuous")}) for k in keys]
     dimensions = list(dict.fromkeys(dimension_of[k] for k in keys))
-    return score(frame[keys], chosen, scoring, groups=groups, dimensions=dimensions)
+    return score(frame[keys], chosen, scoring, groups=groups, dimensions=dimensions, context=context)

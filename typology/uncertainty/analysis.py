@@ -174,7 +174,9 @@ def analyse(result: RunResult) -> Uncertainty:
     config = result.config
     plan = alternatives.plan(config, _nominal_k(result))
     groups = result.units.set_index("code")["sido_code"]
-    prep = montecarlo.prepare(plan, config, result.raw, result.indicators, groups, result.scores)
+    attributes = result.tables.get("unit_attributes")
+    context = attributes.set_index("code") if attributes is not None else None
+    prep = montecarlo.prepare(plan, config, result.raw, result.indicators, groups, result.scores, context)
     rng = np.random.default_rng(plan.seed)
     base = montecarlo.draw(plan, plan.n, len(prep.indicators), len(DIMENSIONS), rng)
     factors = plan.active()

@@ -31,8 +31,7 @@ from ..core.catalog import DIMENSIONS
 from ..errors import TypologyError
 from ..scoring.aggregate import POSITIVE_HINT, matrix_aggregator
 from ..scoring.impute import IMPUTERS
-from ..scoring.normalise import NORMALISERS
-from ..scoring.score import build
+from ..scoring.score import adjust_step, build, normalise_step
 from ..scoring.treat import TREATMENTS
 from ..scoring.weights import WEIGHTINGS
 from ..typologies.classify import TYPOLOGIES, settings
@@ -151,10 +150,10 @@ def _wrap(step: str, i: int, label: str, exc: TypologyError) -> TypologyError:
 
 
 def _scoring_combos(plan: Plan, raw: pd.DataFrame, chosen: list[Any], scoring: dict[str, Any],
-                    groups: pd.Series) -> tuple[np.ndarray, list[pd.DataFrame], list[pd.Series], list[pd.Series]]:
+                    groups: pd.Series, context: pd.DataFrame | None = None
+                    ) -> tuple[np.ndarray, list[pd.DataFrame], list[pd.Series], list[pd.Series]]:
     """Every impute × treat × normalise combination, each stage computed once per distinct input."""
     dimension_of = {i.key: i.dimension for i in chosen}
-    directions = pd.Series({i.key: i.direction for i in chosen})
     filled = []
     for i, choice in enumerate(plan.steps["impute"]):
         try:
@@ -172,10 +171,11 @@ def _scoring_combos(plan: Plan, raw: pd.DataFrame, chosen: list[Any], scoring: d
     normalised, w_ind, w_dim = [], [], []
     for filled_i in filled:
         for treater in treaters:
-            treated = treater.transform(filled_i)
+            # The nominal covariate adjustment, peer groups and category scores hold in every replicate.
+            treated = adjust_step(treater.transform(filled_i), scoring, context)[0]
             for n, choice in enumerate(plan.steps["normalise"]):
                 try:
-                    Z = build(NORMALISERS, choice.block, f"{KEY}.normalise[{n}]")[0].fit_transform(treated, directions)
+                    Z = normalise_step(treated, chosen, choice.block, context, f"{KEY}.normalise[{n}]")[0]
                     weighting = build(WEIGHTINGS, scoring["weights"], "scoring.weights")[0]
                     weighting.fit(Z, dimension_of, list(DIMENSIONS))
                 except TypologyError as exc:
@@ -230,11 +230,12 @@ def _typing(plan: Plan, config: dict[str, Any], scores: pd.DataFrame,
 
 
 def prepare(plan: Plan, config: dict[str, Any], raw: pd.DataFrame, chosen: list[Any], groups: pd.Series,
-            scores: pd.DataFrame) -> PreparedModel:
-    """Everything the replicates share. ``raw``, ``chosen``, ``scores``: from the nominal run."""
+            scores: pd.DataFrame, context: pd.DataFrame | None = None) -> PreparedModel:
+    """Everything the replicates share. ``raw``, ``chosen``, ``scores``: from the nominal run;
+    ``context``: its unit attributes (for ``scoring.adjust`` and ``scoring.normalise.within``)."""
     raw = raw.astype(float)
     scoring = config["scoring"]
-    combo, normalised, w_ind, w_dim = _scoring_combos(plan, raw, chosen, scoring, groups)
+    combo, normalised, w_ind, w_dim = _scoring_combos(plan, raw, chosen, scoring, groups, context)
     _check_positive(plan, normalised, combo)
     dimension_of = {i.key: i.dimension for i in chosen}
     dim_cols = [np.array([j for j, k in enumerate(raw.columns) if dimension_of[k] == d]) for d in DIMENSIONS]

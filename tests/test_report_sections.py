@@ -66,10 +66,21 @@ def test_lower_sections_have_korean_headers_with_english(page):
     assert "missing_indicators" not in regions and "corr_rest" not in section(page, "section-audit").split("<table")[1]
 
 
-def test_negative_alpha_is_explained_for_its_dimension(page, default_run):
-    audit = section(page, "section-audit")
-    dims = default_run.tables["audit"].set_index("indicator")
-    alpha = default_run.tables["audit"].query("level == 'dimension'").set_index("dimension").at["capacity", "alpha"]
+@pytest.fixture(scope="module")
+def unadjusted_run():
+    # The default adjusts staff per 1,000 for size; without it, capacity's two indicators pull
+    # against each other (α < 0), the case the report must explain.
+    from typology import load_config, run
+
+    return run(load_config(None, ["scoring.adjust.indicators=[]", "scoring.adjust.covariates=[]",
+                                  "typology.bootstrap.n=0", "validation.leave_one_out=false"]))
+
+
+def test_negative_alpha_is_explained_for_its_dimension(unadjusted_run):
+    audit = section(report(unadjusted_run, tiny_png()), "section-audit")
+    dims = unadjusted_run.tables["audit"].set_index("indicator")
+    dimensions = unadjusted_run.tables["audit"].query("level == 'dimension'").set_index("dimension")
+    alpha = dimensions.at["capacity", "alpha"]
     assert alpha < 0
     item = next(li for li in re.findall(r"<li>(.*?)</li>", audit, re.S) if "지방정부역량" in li)
     # hand-checked on the bundled data: the two capacity indicators pull against each other
@@ -81,6 +92,15 @@ def test_negative_alpha_is_explained_for_its_dimension(page, default_run):
     # every dimension gets a reading, and the correlations between dimensions are put into words
     assert len([li for li in re.findall(r"<li>(.*?)</li>", audit, re.S) if "α" in li]) == 4
     assert "가장 강한 관계" in audit
+
+
+def test_the_default_capacity_alpha_is_no_longer_negative(page, default_run):
+    # staff per 1,000 adjusted for log population (configs/default.yaml): α > 0, read as such
+    alpha = default_run.tables["audit"].query("level == 'dimension'").set_index("dimension").at["capacity", "alpha"]
+    assert alpha > 0
+    items = re.findall(r"<li>(.*?)</li>", section(page, "section-audit"), re.S)
+    item = next(li for li in items if "지방정부역량" in li)
+    assert "(음수)" not in item and f"α = {alpha:.3f}" in item
 
 
 @given(st.floats(min_value=-10, max_value=1) | st.just(float("nan")))

@@ -1,0 +1,111 @@
+"""Progress of the long steps: Monte Carlo replicates, bootstrap, panels, fetch, build-data.
+
+The steps only say what they are doing (``task``, ``track``); where that goes is chosen once by
+the caller, so a step never decides whether it is on a terminal:
+
+- ``bar``: a rich progress bar on stderr, for a person at a terminal;
+- ``lines``: one plain line when a step starts and one when it ends, on stderr, for logs and CI
+  (a bar redrawn in a log file is unreadable);
+- ``off``: nothing. The library's default, so notebooks and tests see no output they did not ask
+  for; the command line picks ``bar`` or ``lines`` (``auto_mode``), or ``off`` with ``--quiet``.
+
+Work done in worker processes reports through the parent: the parent advances the bar as
+results come back.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO, TypeVar
+
+T = TypeVar("T")
+MODES = ("off", "lines", "bar")
+_state: dict[str, Any] = {"mode": "off", "bar": None}
+
+
+def configure(mode: str) -> None:
+    """Where progress goes from now on in this process: one of ``MODES``."""
+    if mode not in MODES:
+        raise ValueError(f"progress mode {mode!r}; expected one of {', '.join(MODES)}")
+    _state["mode"] = mode
+
+
+def current_mode() -> str:
+    return _state["mode"]
+
+
+def auto_mode(quiet: bool = False, stream: TextIO | None = None) -> str:
+    """``off`` when quiet, ``bar`` when ``stream`` (default stderr) is a terminal, else ``lines``."""
+    if quiet:
+        return "off"
+    stream = stream if stream is not None else sys.stderr
+    isatty = getattr(stream, "isatty", None)
+    return "bar" if isatty is not None and isatty() else "lines"
+
+
+def _ignore(n: int = 1) -> None:
+    return None
+
+
+def _line(text: str) -> None:
+    # sys.stderr looked up at each call: a test (or a caller) may have replaced it.
+    print(text, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def task(label: str, total: int, unit: str = "") -> Iterator[Callable[[int], None]]:
+    """A step of ``total`` units of work; yields ``advance(n=1)`` to call as units finish."""
+    mode = _state["mode"]
+    if mode == "off" or total <= 0:
+        yield _ignore
+        return
+    started = time.perf_counter()
+    if mode == "lines":
+        _line(f"{label}: {' '.join(filter(None, [str(total), unit]))} …")
+        yield _ignore
+        _line(f"{label}: done in {time.perf_counter() - started:.1f} s")
+        return
+    if _state["bar"] is not None:
+        # A step inside a step (a panel year's bootstrap): one more row in the bar already shown,
+        # since rich allows one live display at a time.
+        bar = _state["bar"]
+        task_id = bar.add_task(label, total=total)
+        try:
+            yield lambda n=1: bar.advance(task_id, n)
+        finally:
+            bar.remove_task(task_id)
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(file=sys.stderr)
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
+                   TimeElapsedColumn(), TimeRemainingColumn(), console=console)
+    with bar:
+        _state["bar"] = bar
+        try:
+            task_id = bar.add_task(label, total=total)
+            yield lambda n=1: bar.advance(task_id, n)
+        finally:
+            _state["bar"] = None
+
+
+def track(items: Iterable[T], label: str, total: int | None = None, unit: str = "") -> Iterator[T]:
+    """``items`` one by one, advancing a step's progress after each."""
+    if total is None:
+        items = list(items)
+        total = len(items)
+    with task(label, total, unit) as advance:
+        for item in items:
+            yield item
+            advance(1)

@@ -33,6 +33,7 @@ from .layers import QUALITY_KO, MapLayer, type_colours
 from .offline_assets import csp
 from .pages import asset, render
 from .profiles import profile_svg, region_profile_svgs, svg_range, type_profile
+from .ranks import rank_text, ranks_and_ties
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NORMALISE_WORDS = {
@@ -268,6 +269,7 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
                ("composite_rank", "종합 순위", "num"), ("missing_indicators", "결측 지표", "text")]
     head = "".join(f"<th scope=col data-type={kind} tabindex=0 aria-sort=none>{esc(label)}</th>"
                    for _, label, kind in columns)
+    tied = ranks_and_ties(table.set_index("code")["composite"])["tied"]  # a shared rank reads "공동 47위"
     body = []
     for _, row in table.sort_values("code").iterrows():
         cells = []
@@ -278,7 +280,7 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
                 cells.append(f"<td>{esc(text)}</td>")
             elif kind == "num":
                 sort = "" if pd.isna(value) else f"{float(value):.10g}"
-                shown = ("결측" if pd.isna(value) else str(int(value))) if col == "composite_rank" else _fmt(value)
+                shown = rank_text(value, tied.get(row["code"])) if col == "composite_rank" else _fmt(value)
                 cells.append(f"<td class=num data-sort=\"{esc(sort)}\">{esc(shown)}</td>")
             else:
                 cells.append(f"<td>{esc(_plain(value))}</td>")
@@ -296,7 +298,7 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
         "<span class=note>표의 행을 누르면 그 지역의 프로필을 보여 준다 (click a row).</span>"
         f"<div id=profiles>{profiles}</div></div>"
         "<p class=note>열 제목을 누르면 정렬된다 <span class=en>(click a column heading to sort)</span>. "
-        "점수: 전국 평균 대비; 순위 1 = 가장 높음.</p>"
+        "점수: 전국 평균 대비; 순위 1 = 가장 높음, 같은 점수는 같은 순위 (공동).</p>"
         f"<div class=scroll><table class=\"data sortable\" id=regions-table><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div>")
 

@@ -11,6 +11,7 @@ import select
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,8 @@ FETCH = ["fetch", "fiscal_independence", "--year", "2021"]
 
 
 @pytest.fixture(autouse=True)
-def _silent_after():
+def _silent_after(monkeypatch):
+    monkeypatch.setattr(progress, "LINES_AFTER", 0)  # every step is announced, however quick
     yield
     progress.configure("off")
 
@@ -63,6 +65,20 @@ def test_lines_mode_writes_a_start_and_an_end_line(capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "step: 3 items …"
     assert re.fullmatch(r"step: done in \d+\.\d s", err[1]) and len(err) == 2
+
+
+def test_lines_mode_leaves_a_quick_or_failing_step_unannounced(capsys, monkeypatch):
+    monkeypatch.setattr(progress, "LINES_AFTER", 60)
+    progress.configure("lines")
+    assert list(progress.track(range(3), "quick")) == [0, 1, 2]
+    with pytest.raises(KeyError), progress.step("fails"):
+        raise KeyError("bad input")
+    assert capsys.readouterr().err == ""  # a bad input's error stays the one line on stderr
+    monkeypatch.setattr(progress, "LINES_AFTER", 0.05)
+    with progress.step("slow"):
+        time.sleep(0.3)
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "slow …" and err[1].startswith("slow: done in 0.")
 
 
 def test_off_mode_is_silent_and_still_yields_everything(capsys):
@@ -158,7 +174,9 @@ def test_kmeans_run_says_how_k_was_chosen_and_what_moved(tmp_path):
     ari = float(re.search(r"ari_cluster_type_vs_rule_type,([0-9.]+)", summary).group(1))
     assert moved.group(1) == f"{ari:.2f}"
     assert "warning: coverage of 참여제도기반 (Participation-institution base): weak proxies only" in out
-    assert result.stderr.splitlines()[0] == "부트스트랩 bootstrap over regions: 10 replicates …"
+    lines = result.stderr.splitlines()
+    assert lines[0] == "부트스트랩 bootstrap over regions: 10 replicates …"
+    assert lines[2] == "출력 쓰기 writing outputs …" and lines[3].startswith("출력 쓰기 writing outputs: done in ")
 
 
 def test_rules_run_names_its_method_and_no_k():

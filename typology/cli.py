@@ -130,7 +130,8 @@ def run(
             write_csv(exc.unmatched, side, bom=True)
             raise TypologyError(f"{exc.summary}; all {len(exc.unmatched)} rows set aside are listed in {side}") \
                 from None
-        write_run(result, target, maps)
+        with progress.step("출력 쓰기 writing outputs"):
+            write_run(result, target, maps)
         side.unlink(missing_ok=True)  # it described an earlier failed run of this folder
     except TypologyError as exc:
         _fail(exc)
@@ -193,7 +194,8 @@ def uncertainty(
         mc_started = time.perf_counter()
         unc = analyse(result)
         mc_seconds = time.perf_counter() - mc_started
-        write_run(attach(result, unc), target)
+        with progress.step("출력 쓰기 writing outputs"):
+            write_run(attach(result, unc), target)
     except TypologyError as exc:
         _fail(exc)
         return

@@ -4,8 +4,8 @@ The steps only say what they are doing (``task``, ``track``); where that goes is
 the caller, so a step never decides whether it is on a terminal:
 
 - ``bar``: a rich progress bar on stderr, for a person at a terminal;
-- ``lines``: one plain line when a step starts and one when it ends, on stderr, for logs and CI
-  (a bar redrawn in a log file is unreadable);
+- ``lines``: one plain line when a step has run for ``LINES_AFTER`` seconds and one when it ends,
+  on stderr, for logs and CI (a bar redrawn in a log file is unreadable);
 - ``off``: nothing. The library's default, so notebooks and tests see no output they did not ask
   for; the command line picks ``bar`` or ``lines`` (``auto_mode``), or ``off`` with ``--quiet``.
 
@@ -16,6 +16,7 @@ results come back.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ from typing import Any, TextIO, TypeVar
 T = TypeVar("T")
 MODES = ("off", "lines", "bar")
 _state: dict[str, Any] = {"mode": "off", "bar": None}
+# ``lines``: a step says it started only once it has run this long (seconds), and then says when it ended.
+LINES_AFTER = 2.0
 
 
 def configure(mode: str) -> None:
@@ -50,6 +53,33 @@ def _ignore(n: int = 1) -> None:
     return None
 
 
+@contextmanager
+def _announced(text: str) -> Iterator[threading.Event]:
+    """Write ``text`` once the step has run ``LINES_AFTER`` seconds. A quick step, and a bad input that
+    fails at once, leave no line: an error stays the one line on stderr."""
+    shown, lock = threading.Event(), threading.Lock()
+
+    def announce() -> None:
+        with lock:
+            shown.set()
+            _line(text)
+
+    timer = None
+    if LINES_AFTER <= 0:
+        announce()
+    else:
+        timer = threading.Timer(LINES_AFTER, announce)
+        timer.daemon = True
+        timer.start()
+    try:
+        yield shown
+    finally:
+        if timer is not None:
+            timer.cancel()
+        lock.acquire()  # an announcement under way finishes before the step's end is reported
+        lock.release()
+
+
 def _line(text: str) -> None:
     # sys.stderr looked up at each call: a test (or a caller) may have replaced it.
     print(text, file=sys.stderr, flush=True)
@@ -64,9 +94,11 @@ def task(label: str, total: int, unit: str = "") -> Iterator[Callable[[int], Non
         return
     started = time.perf_counter()
     if mode == "lines":
-        _line(f"{label}: {' '.join(filter(None, [str(total), unit]))} …")
-        yield _ignore
-        _line(f"{label}: done in {time.perf_counter() - started:.1f} s")
+        with _announced(f"{label}: {' '.join(filter(None, [str(total), unit]))} …" if total > 1 or unit
+                        else f"{label} …") as shown:
+            yield _ignore
+        if shown.is_set():
+            _line(f"{label}: done in {time.perf_counter() - started:.1f} s")
         return
     if _state["bar"] is not None:
         # A step inside a step (a panel year's bootstrap): one more row in the bar already shown,
@@ -98,6 +130,14 @@ def task(label: str, total: int, unit: str = "") -> Iterator[Callable[[int], Non
             yield lambda n=1: bar.advance(task_id, n)
         finally:
             _state["bar"] = None
+
+
+@contextmanager
+def step(label: str) -> Iterator[None]:
+    """One piece of work without parts to count (writing the outputs): its start, elapsed time and end."""
+    with task(label, 1) as advance:
+        yield
+        advance(1)
 
 
 def track(items: Iterable[T], label: str, total: int | None = None, unit: str = "") -> Iterator[T]:

@@ -85,6 +85,17 @@ def _line(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def _count(done: float, total: float, unit: str) -> str:
+    # A count only where there are parts to count: one step shows its spinner and elapsed time.
+    return f"{int(done)}/{int(total)} {unit}".rstrip() if total > 1 else ""
+
+
+def _advance(bar: Any, task_id: Any, n: int, unit: str) -> None:
+    bar.advance(task_id, n)
+    state = next(t for t in bar.tasks if t.id == task_id)
+    bar.update(task_id, count=_count(state.completed, state.total or 0, unit))
+
+
 @contextmanager
 def task(label: str, total: int, unit: str = "") -> Iterator[Callable[[int], None]]:
     """A step of ``total`` units of work; yields ``advance(n=1)`` to call as units finish."""
@@ -104,30 +115,23 @@ def task(label: str, total: int, unit: str = "") -> Iterator[Callable[[int], Non
         # A step inside a step (a panel year's bootstrap): one more row in the bar already shown,
         # since rich allows one live display at a time.
         bar = _state["bar"]
-        task_id = bar.add_task(label, total=total)
+        task_id = bar.add_task(label, total=total, count=_count(0, total, unit))
         try:
-            yield lambda n=1: bar.advance(task_id, n)
+            yield lambda n=1: _advance(bar, task_id, n, unit)
         finally:
             bar.remove_task(task_id)
         return
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     console = Console(file=sys.stderr)
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
-                   TimeElapsedColumn(), TimeRemainingColumn(), console=console)
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
+                   TimeElapsedColumn(), console=console)
     with bar:
         _state["bar"] = bar
         try:
-            task_id = bar.add_task(label, total=total)
-            yield lambda n=1: bar.advance(task_id, n)
+            task_id = bar.add_task(label, total=total, count=_count(0, total, unit))
+            yield lambda n=1: _advance(bar, task_id, n, unit)
         finally:
             _state["bar"] = None
 

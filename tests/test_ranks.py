@@ -41,8 +41,9 @@ def test_boundary_inside_a_tie_hand_checked():
     # Ten values, seven tied at 1: the 20/40/60% quantiles all land on the tie (positions 2, 4, 6 of
     # 1..8), the 80% one between 1 and 2, outside any tie.
     values = pd.Series([0, 1, 1, 1, 1, 1, 1, 1, 2, 3], dtype=float)
-    [(value, tied, qs)] = boundary_ties(values, np.linspace(0, 1, 6)[1:-1])
-    assert (value, tied) == (1.0, 7) and qs == pytest.approx([0.2, 0.4, 0.6])
+    [tie] = boundary_ties(values, np.linspace(0, 1, 6)[1:-1])
+    assert (tie.value, tie.tied) == (1.0, 7) and tie.quantiles == pytest.approx([0.2, 0.4, 0.6])
+    assert tie.short() == "7곳 동점 +1.00: 20%·40%·60% 경계 포함 (tie)"
     assert boundary_ties(pd.Series(np.arange(10.0)), np.linspace(0, 1, 6)[1:-1]) == []
 
 

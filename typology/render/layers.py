@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..core.catalog import DIMENSIONS
 from ..errors import TypologyError
-from .ranks import boundary_ties
+from .ranks import BoundaryTie, boundary_ties
 
 TYPE_PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"]
 UNCLASSIFIED_COLOUR = "#bdbdbd"
@@ -38,8 +38,13 @@ class MapLayer:
     classes: pd.Series  # per unit (index = code): index into colours/labels, -1 = no data
     colours: list[str]
     labels: list[str]
-    # Legend notes, e.g. that a class boundary falls inside a tie of scores (Korean, English beside).
-    notes: tuple[str, ...] = ()
+    # Quantile class boundaries that fall inside a tie of scores: the legends say so.
+    ties: tuple[BoundaryTie, ...] = ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The legend's notes (Korean, English beside)."""
+        return tuple(tie.text() for tie in self.ties)
 
     def counts(self) -> list[int]:
         return [int((self.classes == i).sum()) for i in range(len(self.colours))]
@@ -114,19 +119,7 @@ def score_layer(key: str, values: pd.Series, title_ko: str, title_en: str) -> Ma
     k = max(len(edges) - 1, 0)
     labels = [f"{edges[i]:+.2f} ~ {edges[i + 1]:+.2f}" for i in range(k)]
     return MapLayer(key, title_ko, title_en, classes, _spread(SCORE_PALETTE, k) if k else [], labels,
-                    tie_notes(values))
-
-
-def tie_notes(values: pd.Series, n: int = len(SCORE_PALETTE)) -> tuple[str, ...]:
-    """One legend line per tie that a quantile boundary falls inside."""
-    notes = []
-    for value, tied, qs in boundary_ties(values, np.linspace(0, 1, n + 1)[1:-1]):
-        at = "·".join(f"{q:.0%}" for q in qs)
-        boundary = "boundaries fall" if len(qs) > 1 else "boundary falls"
-        notes.append(f"{tied}곳 동점 (점수 {value:+.2f}): {at} 분위 경계가 동점 안에 있어 한 구간에 묶음 "
-                     f"({tied} regions tie at {value:+.2f}; the {at} quantile {boundary} inside the tie, "
-                     "which stays in one class)")
-    return tuple(notes)
+                    tuple(boundary_ties(values, np.linspace(0, 1, len(SCORE_PALETTE) + 1)[1:-1])))
 
 
 # Share of Monte Carlo replicates giving the nominal type (typology uncertainty): red = shaky, blue = solid.

@@ -11,6 +11,8 @@ can never disagree.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -42,8 +44,31 @@ def rank_text(rank: object, tied: object, scored: int | None = None) -> str:
     return f"{main} ({tie})" if tie else main
 
 
-def boundary_ties(values: pd.Series, quantiles: np.ndarray) -> list[tuple[float, int, list[float]]]:
-    """Tied scores that a quantile class boundary falls inside: ``(score, units tied, [quantiles])``.
+@dataclass(frozen=True)
+class BoundaryTie:
+    """Quantile class boundaries that fall inside one tie of scores."""
+
+    value: float
+    tied: int
+    quantiles: tuple[float, ...]
+
+    def _at(self) -> str:
+        return "·".join(f"{q:.0%}" for q in self.quantiles)
+
+    def text(self) -> str:
+        """The legend's sentence, Korean with English beside."""
+        boundary = "boundaries fall" if len(self.quantiles) > 1 else "boundary falls"
+        return (f"{self.tied}곳 동점 (점수 {self.value:+.2f}): {self._at()} 분위 경계가 동점 안에 있어 한 구간에 묶음 "
+                f"({self.tied} regions tie at {self.value:+.2f}; the {self._at()} quantile {boundary} inside the tie, "
+                "which stays in one class)")
+
+    def short(self) -> str:
+        """For a small printed legend."""
+        return f"{self.tied}곳 동점 {self.value:+.2f}: {self._at()} 경계 포함 (tie)"
+
+
+def boundary_ties(values: pd.Series, quantiles: np.ndarray) -> list[BoundaryTie]:
+    """Tied scores that a quantile class boundary falls inside.
 
     A boundary at quantile q falls inside a tie when fewer than q·n units score below the tied
     value and more than q·n score at most it: the tie cannot be split, so its class holds more
@@ -58,4 +83,4 @@ def boundary_ties(values: pd.Series, quantiles: np.ndarray) -> list[tuple[float,
         upto = int(np.searchsorted(seen, v, side="right"))
         if upto - below > 1 and below < q * n < upto:
             found.setdefault(v, []).append(float(q))
-    return [(v, int(np.sum(seen == v)), qs) for v, qs in sorted(found.items())]
+    return [BoundaryTie(v, int(np.sum(seen == v)), tuple(qs)) for v, qs in sorted(found.items())]

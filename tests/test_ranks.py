@@ -89,3 +89,16 @@ def test_bundled_institution_tie_reaches_legend_popup_xlsx(default_run, default_
     economy = header.index("지역경제상황 순위")
     assert default_table["economy"].dropna().is_unique
     assert {row[economy].number_format for row in sheet.iter_rows(min_row=2)} == {"0"}
+
+
+def test_report_regions_table_shows_a_shared_composite_rank(default_run, default_table):
+    from typology.render.report import regions_html
+
+    table = default_table.copy()
+    top = table["composite"].nlargest(2).index
+    table.loc[top, "composite"] = table.loc[top, "composite"].max()  # the two best now tie
+    table["composite_rank"] = table["composite"].rank(ascending=False, method="min").astype("Int64")
+    page = regions_html(default_run, table)
+    assert page.count(">공동 1위 (1–2위, 2곳 동점)</td>") == 2
+    third = table["composite"].nlargest(3).index[2]
+    assert f'data-code="{table.at[third, "code"]}"' in page and ">3</td>" in page  # a plain rank stays a number

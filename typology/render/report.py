@@ -262,6 +262,12 @@ REGION_COLUMNS = [("code", "코드", "text"), ("name", "지역", "text"), ("sido
                   ("type_ko", "유형", "text")]
 
 
+def _rank_cell(rank: object, tied: object) -> str:
+    """A plain rank as a number; a shared one as "공동 47위 (47–48위, 2곳 동점)"."""
+    alone = tied is None or pd.isna(tied) or int(tied) <= 1
+    return str(int(rank)) if alone and not pd.isna(rank) else rank_text(rank, tied)
+
+
 def regions_html(result: RunResult, table: pd.DataFrame) -> str:
     names = {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
     ind_names = {i.key: i.spec["name_ko"] for i in result.indicators}
@@ -280,7 +286,7 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
                 cells.append(f"<td>{esc(text)}</td>")
             elif kind == "num":
                 sort = "" if pd.isna(value) else f"{float(value):.10g}"
-                shown = rank_text(value, tied.get(row["code"])) if col == "composite_rank" else _fmt(value)
+                shown = _rank_cell(value, tied.get(row["code"])) if col == "composite_rank" else _fmt(value)
                 cells.append(f"<td class=num data-sort=\"{esc(sort)}\">{esc(shown)}</td>")
             else:
                 cells.append(f"<td>{esc(_plain(value))}</td>")

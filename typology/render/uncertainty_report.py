@@ -191,10 +191,11 @@ def section_html(result: RunResult, unc: Uncertainty) -> str:
     names = {"name": "지역", "sido": "시도", "composite_rank": "명목 순위", "rank_median": "중앙 순위",
              low: f"{lo:g}% 순위", high: f"{hi:g}% 순위", "rank_interval": "구간 너비", "type_ko": "명목 유형",
              "type_probability": "명목 유형 확률", "modal_type_ko": "최빈 유형"}
-    # The nominal rank as words, so a shared rank reads "공동 47위" (the columns sort before this).
+    # A shared nominal rank in words, so it reads "공동 47위" (the columns sort before this).
     tied = ranks_and_ties(result.scores["composite"])["tied"]
-    regions = regions.assign(composite_rank=[rank_text(r, tied.get(c)) for r, c in zip(regions["composite_rank"],
-                                                                                      regions["code"])])
+    regions = regions.assign(composite_rank=[
+        rank_text(r, t) if pd.notna(t) and t > 1 else r for r, t in zip(regions["composite_rank"],
+                                                                         tied.reindex(regions["code"]))])
     widest = regions.dropna(subset=["rank_interval"]).sort_values(["rank_interval", "code"], ascending=[False, True])
     out.append("<h3>순위 구간이 가장 넓은 지역 <span class=en>(widest rank intervals)</span></h3>")
     out.append(_table(widest.head(15), names))

@@ -55,16 +55,17 @@ def run_chunked(func: Callable[[Any, int, int], Any], shared: Any, rows: int, ba
     """
     from joblib import Parallel, delayed, effective_n_jobs, parallel_config
 
-    with progress.task(label or "", rows if label else 0, unit) as advance:
-        if backend == "sequential":
-            return [_done(func(shared, a, b), advance, b - a) for a, b in chunks(rows, 1)]
-        if backend == "dask":
-            with _dask_client(scheduler) as client, parallel_config(backend="dask"):
-                threads = sum(client.nthreads().values()) or 1
-                parts = chunks(rows, threads)
+    if backend == "dask":
+        # Connected before the progress starts: a scheduler that cannot be reached is one error line.
+        with _dask_client(scheduler) as client, parallel_config(backend="dask"):
+            parts = chunks(rows, sum(client.nthreads().values()) or 1)
+            with progress.task(label or "", rows if label else 0, unit) as advance:
                 # Results come back in order as a generator, so the bar moves while workers run.
                 done = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(func)(shared, a, b) for a, b in parts)
                 return [_done(out, advance, b - a) for out, (a, b) in zip(done, parts)]
+    with progress.task(label or "", rows if label else 0, unit) as advance:
+        if backend == "sequential":
+            return [_done(func(shared, a, b), advance, b - a) for a, b in chunks(rows, 1)]
         parts = chunks(rows, effective_n_jobs(n_jobs))
         done = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")(
             delayed(func)(shared, a, b) for a, b in parts)

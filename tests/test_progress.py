@@ -64,7 +64,15 @@ def test_lines_mode_writes_a_start_and_an_end_line(capsys):
     assert list(progress.track(range(3), "step", unit="items")) == [0, 1, 2]
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "step: 3 items …"
-    assert re.fullmatch(r"step: done in \d+\.\d s", err[1]) and len(err) == 2
+    assert err[1:3] == ["step: 1/3 items", "step: 2/3 items"]  # quarters crossed: 1/4 at 1 item, 2/4 at 2
+    assert re.fullmatch(r"step: done in \d+\.\d s", err[3]) and len(err) == 4
+
+
+def test_lines_mode_marks_each_quarter_once(capsys):
+    progress.configure("lines")
+    assert len(list(progress.track(range(200), "mc", unit="runs"))) == 200
+    err = capsys.readouterr().err.splitlines()
+    assert err[1:4] == ["mc: 50/200 runs", "mc: 100/200 runs", "mc: 150/200 runs"] and len(err) == 5
 
 
 def test_lines_mode_leaves_a_quick_or_failing_step_unannounced(capsys, monkeypatch):
@@ -184,7 +192,8 @@ def test_kmeans_run_says_how_k_was_chosen_and_what_moved(tmp_path):
     assert "warning: coverage of 참여제도기반 (Participation-institution base): weak proxies only" in out
     lines = result.stderr.splitlines()
     assert lines[0] == "부트스트랩 bootstrap over regions: 10 replicates …"
-    assert lines[2] == "출력 쓰기 writing outputs …" and lines[3].startswith("출력 쓰기 writing outputs: done in ")
+    assert "부트스트랩 bootstrap over regions: 5/10 replicates" in lines
+    assert lines[-2] == "출력 쓰기 writing outputs …" and lines[-1].startswith("출력 쓰기 writing outputs: done in ")
 
 
 def test_rules_run_names_its_method_and_no_k():

@@ -96,6 +96,21 @@ def _advance(bar: Any, task_id: Any, n: int, unit: str) -> None:
     bar.update(task_id, count=_count(state.completed, state.total or 0, unit))
 
 
+class _Quarters:
+    """``advance`` in ``lines`` mode: a line at each quarter of a counted step, once it has been announced."""
+
+    def __init__(self, label: str, total: int, unit: str, shown: threading.Event) -> None:
+        self.label, self.total, self.unit, self.shown = label, total, unit, shown
+        self.done = self.quarter = 0
+
+    def __call__(self, n: int = 1) -> None:
+        self.done += n
+        quarter = 4 * self.done // self.total
+        if quarter > self.quarter and self.done < self.total and self.shown.is_set():
+            _line(f"{self.label}: {self.done}/{self.total} {self.unit}".rstrip())
+        self.quarter = max(self.quarter, quarter)
+
+
 @contextmanager
 def task(label: str, total: int, unit: str = "") -> Iterator[Callable[[int], None]]:
     """A step of ``total`` units of work; yields ``advance(n=1)`` to call as units finish."""
@@ -107,7 +122,7 @@ def task(label: str, total: int, unit: str = "") -> Iterator[Callable[[int], Non
     if mode == "lines":
         with _announced(f"{label}: {' '.join(filter(None, [str(total), unit]))} …" if total > 1 or unit
                         else f"{label} …") as shown:
-            yield _ignore
+            yield _Quarters(label, total, unit, shown)
         if shown.is_set():
             _line(f"{label}: done in {time.perf_counter() - started:.1f} s")
         return

@@ -179,6 +179,7 @@ def uncertainty(
     from .render.uncertainty_report import attach
     from .run.outputs import write_run
     from .run.pipeline import run as run_pipeline
+    from .run.summary import summary_lines
     from .uncertainty.analysis import analyse
 
     _progress(quiet)
@@ -199,6 +200,8 @@ def uncertainty(
     except TypologyError as exc:
         _fail(exc)
         return
+    for line in summary_lines(result):  # the nominal run, which the replicates vary around
+        typer.echo(line)
     regions = unc.regions
     plan = unc.plan
     typer.echo(f"{plan.n} replicates ({unc.evaluations} model runs with the sensitivity design, {unc.distinct} "

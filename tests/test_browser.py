@@ -270,3 +270,31 @@ def test_hostile_names_render_as_text_in_the_report(visit, pages):
     assert EVIL in page.locator("#method").inner_text()  # the indicator name
     assert page.evaluate("window.__xss") is None
     v.assert_offline()
+
+
+def test_popup_and_legend_show_ties_as_ties(visit, pages, default_table):
+    # 180 regions share the lowest institution score but two (issue 15): each is "공동 47위", not "47위".
+    scores = default_table.set_index("code")["institution"]
+    own = scores["11010"]  # 종로구
+    rank, tied = int((scores > own).sum()) + 1, int((scores == own).sum())
+    assert tied > 1
+    v = visit(pages["default"] / "map.html")
+    page = v.page
+    page.wait_for_selector("#map[data-ready]")
+    page.fill(".typology-search input", "종로구")
+    page.locator(".typology-search li button", has_text="서울특별시").click()
+    popup = page.locator(".typology-popup")
+    popup.wait_for()
+    row = popup.locator("tr", has_text="참여제도기반").inner_text()
+    assert f"공동 {rank}위 / 228\n{rank}–{rank + tied - 1}위, {tied}곳 동점" in row
+    economy = popup.locator("tr", has_text="지역경제상황").inner_text()
+    assert "공동" not in economy and "위 / 228" in economy  # an untied score keeps the plain rank
+    page.wait_for_timeout(400)  # the popup fades in
+    save("map_popup_tie.png", page.screenshot())
+    page.locator("input[name=typology-layer][value=institution]").check()
+    legend = page.locator(".typology-legend").inner_text()
+    assert f"{tied}곳 동점" in legend and "분위 경계가 동점 안에" in legend
+    save("map_legend_tie.png", page.screenshot())
+    page.locator("input[name=typology-layer][value=economy]").check()
+    assert "동점" not in page.locator(".typology-legend").inner_text()
+    v.assert_offline()

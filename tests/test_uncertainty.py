@@ -277,6 +277,7 @@ def test_cli_writes_the_analysis_into_the_run_folder(tmp_path):
                    "--set", "output.static_maps=false", "--set", "output.xlsx=false")
     assert proc.returncode == 0, proc.stderr
     assert "40 replicates" in proc.stdout and "moves ranks most" in proc.stdout
+    assert proc.stdout.startswith("method: rules")  # the nominal run's summary comes first
     for name in ("uncertainty.csv", "sensitivity.csv", "uncertainty_replicates.csv", "rank_intervals.png",
                  "sensitivity.png", "scores.csv", "report.html", "map.html"):
         assert (out / name).is_file(), name

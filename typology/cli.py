@@ -14,12 +14,75 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from . import paths
+from ._version import __version__
+from .core import progress
 from .errors import TypologyError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Regional social-innovation typology for Korean local governments.")
+
+class _NoFlagTypes:
+    """typer shows each parameter's Python type beside it (``--help <bool>``, ``config <path>``): a flag
+    takes no value, so it shows none, options name their value with a metavar (``--out DIR``), and an
+    argument's name and help say what it is."""
+
+    def get_params(self, ctx: typer.Context) -> list:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if isinstance(param, TyperArgument):
+                param.display_type_rich = _no_type  # typer reads no metavar for an argument's type column
+            elif getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+
+def _no_type(ctx: typer.Context) -> None:
+    return None
+
+
+class _Command(_NoFlagTypes, TyperCommand):
+    pass
+
+
+class _Group(_NoFlagTypes, TyperGroup):
+    pass
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_Group,
+                  help="Regional social-innovation typology for Korean local governments "
+                       "(지역맞춤형 사회혁신 유형화).")
+command = app.command
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"typology {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Regional social-innovation typology for Korean local governments (지역맞춤형 사회혁신 유형화)."""
+    # A command's progress mode ends with it: a caller that runs commands in-process (the tests, a
+    # notebook) goes back to the library's silence.
+    ctx.call_on_close(lambda: progress.configure("off"))
+
+
+Config = Annotated[Path | None, typer.Argument(help="YAML config (default configs/default.yaml)",
+                                               show_default=False)]
+Overrides = Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE",
+                                                     help="override a config value; repeat for several")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress on stderr (the summary is still printed)")]
+
+
+def _progress(quiet: bool) -> None:
+    """A bar on a terminal, one line per step in a log, nothing with --quiet (see core.progress)."""
+    progress.configure(progress.auto_mode(quiet))
 
 
 def _fail(exc: TypologyError) -> None:
@@ -34,16 +97,18 @@ def _cannot_write(exc: OSError, target: Path | None) -> None:
     _fail(TypologyError(f"cannot write {where}: {exc.strerror or exc}"))
 
 
-FORCE_HELP = ("write into a folder that holds files the tool did not write (they are kept; only the run's own files "
-              "are replaced)")
+Force = Annotated[bool, typer.Option("--force", help="write into a folder that holds files the tool did not write "
+                                                     "(they are kept; only the run's own files are replaced)")]
 
 
-@app.command()
+@command(cls=_Command)
 def run(
-    config: Annotated[Path | None, typer.Argument(help="YAML config (default configs/default.yaml)")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="output folder (default out/<config name>/)")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="override a config value: KEY=VALUE")] = None,
-    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    config: Config = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="output folder (default out/<config name>/)")]
+    = None,
+    set_: Overrides = None,
+    force: Force = False,
+    quiet: Quiet = False,
 ) -> None:
     """Score, type and map every local government; write the run folder."""
     from .core.atomic import claim_out_dir, write_csv
@@ -51,8 +116,10 @@ def run(
     from .data.load import UnmatchedRowsError
     from .run.outputs import write_run
     from .run.pipeline import run as run_pipeline
+    from .run.summary import summary_lines
     from .run.validate import validate
 
+    _progress(quiet)
     started = time.perf_counter()
     target = None
     try:
@@ -74,7 +141,8 @@ def run(
             write_csv(exc.unmatched, side, bom=True)
             raise TypologyError(f"{exc.summary}; all {len(exc.unmatched)} rows set aside are listed in {side}") \
                 from None
-        write_run(result, target, force=force)
+        with progress.step("출력 쓰기 writing outputs"):
+            write_run(result, target, force=force)
         side.unlink(missing_ok=True)  # it described an earlier failed run of this folder
     except TypologyError as exc:
         _fail(exc)
@@ -87,12 +155,11 @@ def run(
         listed = ", ".join(f"{r.indicator} ({r.years})" for r in stale.itertuples())
         typer.echo(f"note: {len(stale)} indicators use data more than {cfg['data']['max_year_gap']} years from "
                    f"{cfg['reference_year']}: {listed} (see indicators.csv)")
+    for line in summary_lines(result):
+        typer.echo(line)
     counts = result.typed["type_ko"].value_counts()
     summary = ", ".join(f"{name} {n}" for name, n in counts.items())
     typer.echo(f"{len(result.units)} units → {summary}")
-    if "validity" in result.tables:
-        line = next((s["summary"] for s in result.steps if s.get("step") == "validity"), "")
-        typer.echo(f"{line} (see validity.csv)")
     if len(result.exclusions):
         typer.echo(f"{len(result.exclusions)} exclusions listed in {target / 'exclusions.csv'}")
     aside = result.tables.get("unmatched")
@@ -103,18 +170,21 @@ def run(
     typer.echo(f"wrote {target}/ in {time.perf_counter() - started:.1f} s")
 
 
-@app.command()
+@command(cls=_Command)
 def uncertainty(
-    config: Annotated[Path | None, typer.Argument(help="YAML config (default configs/default.yaml)")] = None,
-    n: Annotated[int | None, typer.Option("--n", help="replicates (default uncertainty.n)")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="output folder (default out/<config name>-uncertainty/)")]
+    config: Config = None,
+    n: Annotated[int | None, typer.Option("--n", metavar="N", help="replicates (default uncertainty.n)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="DIR",
+                                             help="output folder (default out/<config name>-uncertainty/)")] = None,
+    set_: Overrides = None,
+    backend: Annotated[str | None, typer.Option("--backend", metavar="NAME",
+                                                help="loky | threading | sequential | dask")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", metavar="ADDRESS",
+                                                  help="Dask scheduler address (backend dask)")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", metavar="N", help="workers on this machine (-1 = every core)")]
     = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="override a config value: KEY=VALUE")] = None,
-    backend: Annotated[str | None, typer.Option("--backend", help="loky | threading | sequential | dask")] = None,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (backend dask)")]
-    = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", help="workers on this machine (-1 = every core)")] = None,
-    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    force: Force = False,
+    quiet: Quiet = False,
 ) -> None:
     """Monte Carlo over the config's alternatives: rank intervals, type probabilities, sensitivity."""
     from .core.atomic import claim_out_dir
@@ -122,8 +192,10 @@ def uncertainty(
     from .render.uncertainty_report import attach
     from .run.outputs import write_run
     from .run.pipeline import run as run_pipeline
+    from .run.summary import summary_lines
     from .uncertainty.analysis import analyse
 
+    _progress(quiet)
     started = time.perf_counter()
     # The switches are config keys, so the manifest records them like any other setting.
     # --scheduler alone means the Dask backend.
@@ -138,13 +210,16 @@ def uncertainty(
         mc_started = time.perf_counter()
         unc = analyse(result)
         mc_seconds = time.perf_counter() - mc_started
-        write_run(attach(result, unc), target, force=force)
+        with progress.step("출력 쓰기 writing outputs"):
+            write_run(attach(result, unc), target, force=force)
     except TypologyError as exc:
         _fail(exc)
         return
     except OSError as exc:
         _cannot_write(exc, target)
         return
+    for line in summary_lines(result):  # the nominal run, which the replicates vary around
+        typer.echo(line)
     regions = unc.regions
     plan = unc.plan
     typer.echo(f"{plan.n} replicates ({unc.evaluations} model runs with the sensitivity design, {unc.distinct} "
@@ -165,15 +240,19 @@ def uncertainty(
     typer.echo(f"wrote {target}/ in {time.perf_counter() - started:.1f} s")
 
 
-@app.command()
+@command(cls=_Command)
 def rebuild(
-    manifest: Annotated[Path, typer.Argument(help="manifest.json of the run to rebuild")],
-    out: Annotated[Path | None, typer.Option("--out", help="output folder (default <run folder>-rebuild/)")] = None,
-    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    manifest: Annotated[Path, typer.Argument(help="manifest.json of the run to rebuild",
+                                             show_default=False)],
+    out: Annotated[Path | None, typer.Option("--out", metavar="DIR",
+                                             help="output folder (default <run folder>-rebuild/)")] = None,
+    force: Force = False,
+    quiet: Quiet = False,
 ) -> None:
     """Run a recorded run again from its manifest; check the inputs and compare the tables byte for byte."""
     from .run.rebuild import rebuild as rebuild_run
 
+    _progress(quiet)
     try:
         report = rebuild_run(manifest, out, force=force)
     except TypologyError as exc:
@@ -196,13 +275,15 @@ def rebuild(
         raise typer.Exit(code=1)
 
 
-@app.command("build-data")
+@command("build-data", cls=_Command)
 def build_data(
     no_geometry: Annotated[bool, typer.Option("--no-geometry", help="skip rebuilding the geometry")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Rebuild units, the variable table and the geometry from the bundled sources."""
     from .data.bundle.build import build_all
 
+    _progress(quiet)
     try:
         counts = build_all(with_geometry=not no_geometry)
     except TypologyError as exc:
@@ -211,18 +292,23 @@ def build_data(
     typer.echo(f"built {counts['units']} units, {counts['rows']} variable rows, {counts['log']} log rows")
 
 
-@app.command()
+@command(cls=_Command)
 def fetch(
-    key: Annotated[str, typer.Argument(help="catalogue variable (or indicator) with a kosis: entry")],
-    year: Annotated[list[int], typer.Option("--year", help="year to fetch; repeat for several")],
-    out: Annotated[Path | None, typer.Option("--out", help="table to write (default out/kosis/<key>.csv)")] = None,
-    cache: Annotated[Path, typer.Option("--cache", help="folder for raw KOSIS answers")] = Path("out/kosis_cache"),
+    key: Annotated[str, typer.Argument(help="catalogue variable (or indicator) with a kosis: entry",
+                                       show_default=False)],
+    year: Annotated[list[int], typer.Option("--year", metavar="YEAR", help="year to fetch; repeat for several")],
+    out: Annotated[Path | None, typer.Option("--out", metavar="FILE",
+                                             help="table to write (default out/kosis/<key>.csv)")] = None,
+    cache: Annotated[Path, typer.Option("--cache", metavar="DIR", help="folder for raw KOSIS answers")]
+    = Path("out/kosis_cache"),
     refresh: Annotated[bool, typer.Option("--refresh", help="ask KOSIS again even when cached")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Download a variable from the KOSIS OpenAPI (key in KOSIS_API_KEY) as a table for data.tables."""
     from .core.catalog import load_catalog
     from .data.fetch import fetch as fetch_table
 
+    _progress(quiet)
     try:
         catalog = load_catalog()
         if key not in catalog.variables and key not in catalog.indicators:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..core import progress
 from ..errors import TypologyError
 from ..render import charts
 from ..render.layers import TYPE_PALETTE, type_colours
@@ -275,7 +276,7 @@ def run_panel(years: list[int] | tuple[int, ...] = DEFAULT_YEARS, config: object
     else:
         base = load_config(config, overrides)
     results, flags = {}, []
-    for year in sorted(years):
+    for year in progress.track(sorted(years), "패널 panel years", len(years), "years"):
         cfg = copy.deepcopy(base)
         cfg["reference_year"] = year
         try:

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..core import progress
 from ..core.atomic import atomic_file, write_csv
 from ..core.catalog import Catalog
 from ..errors import TypologyError
@@ -182,12 +183,12 @@ def fetch(catalog: Catalog, key: str, years: list[int], out: Path, cache_dir: Pa
         raise TypologyError("give at least one year, e.g. --year 2020")
     api_key = os.environ.get(KEY_ENV, "").strip() or None
     frames, cached, downloaded = [], 0, 0
-    for query in kosis_queries(catalog, key):
-        for year in sorted(set(years)):
-            records, hit = fetch_year(query, year, cache_dir, api_key, transport, refresh)
-            cached += hit
-            downloaded += not hit
-            frames.append(tidy_records(records, query, year))
+    requests = [(q, y) for q in kosis_queries(catalog, key) for y in sorted(set(years))]
+    for query, year in progress.track(requests, f"KOSIS {key}", len(requests), "requests"):
+        records, hit = fetch_year(query, year, cache_dir, api_key, transport, refresh)
+        cached += hit
+        downloaded += not hit
+        frames.append(tidy_records(records, query, year))
     table = pd.concat(frames, ignore_index=True)
     if table.empty:
         raise TypologyError(f"KOSIS returned no rows for {key} in {years}")

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..core.catalog import DIMENSIONS
 from ..errors import TypologyError
+from .ranks import BoundaryTie, boundary_ties
 
 TYPE_PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"]
 UNCLASSIFIED_COLOUR = "#bdbdbd"
@@ -38,6 +39,13 @@ class MapLayer:
     classes: pd.Series  # per unit (index = code): index into colours/labels, -1 = no data
     colours: list[str]
     labels: list[str]
+    # Quantile class boundaries that fall inside a tie of scores: the legends say so.
+    ties: tuple[BoundaryTie, ...] = ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The legend's notes (Korean, English beside)."""
+        return tuple(tie.text() for tie in self.ties)
 
     def counts(self) -> list[int]:
         return [int((self.classes == i).sum()) for i in range(len(self.colours))]
@@ -123,7 +131,8 @@ def score_layer(key: str, values: pd.Series, title_ko: str, title_en: str) -> Ma
     classes, edges = quantile_classes(values)
     k = max(len(edges) - 1, 0)
     labels = [f"{edges[i]:+.2f} ~ {edges[i + 1]:+.2f}" for i in range(k)]
-    return MapLayer(key, title_ko, title_en, classes, _spread(SCORE_PALETTE, k) if k else [], labels)
+    return MapLayer(key, title_ko, title_en, classes, _spread(SCORE_PALETTE, k) if k else [], labels,
+                    tuple(boundary_ties(values, np.linspace(0, 1, len(SCORE_PALETTE) + 1)[1:-1])))
 
 
 # Share of Monte Carlo replicates giving the nominal type (typology uncertainty): red = shaky, blue = solid.

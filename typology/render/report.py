@@ -32,6 +32,7 @@ from .layers import QUALITY_KO, MapLayer, type_colours
 from .offline_assets import csp
 from .pages import asset, render
 from .profiles import profile_svg, region_profile_svgs, svg_range, type_profile
+from .ranks import rank_text, ranks_and_ties
 from .report_blocks import data_uri, extras_html, make_block
 
 NORMALISE_WORDS = {
@@ -275,6 +276,12 @@ REGION_COLUMNS = [("code", "코드", "text"), ("name", "지역", "text"), ("sido
                   ("type_ko", "유형", "text")]
 
 
+def _rank_cell(rank: object, tied: object) -> str:
+    """A plain rank as a number; a shared one as "공동 47위 (47–48위, 2곳 동점)"."""
+    alone = tied is None or pd.isna(tied) or int(tied) <= 1
+    return str(int(rank)) if alone and not pd.isna(rank) else rank_text(rank, tied)
+
+
 def regions_html(result: RunResult, table: pd.DataFrame) -> str:
     names = {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
     ind_names = {i.key: i.spec["name_ko"] for i in result.indicators}
@@ -282,6 +289,7 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
                ("composite_rank", "종합 순위", "num"), ("missing_indicators", "결측 지표", "text")]
     head = "".join(f"<th scope=col data-type={kind} tabindex=0 aria-sort=none>{esc(label)}"
                    f"{_en_header(col, label)}</th>" for col, label, kind in columns)
+    tied = ranks_and_ties(table.set_index("code")["composite"])["tied"]  # a shared rank reads "공동 47위"
     body = []
     for _, row in table.sort_values("code").iterrows():
         cells = []
@@ -292,7 +300,7 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
                 cells.append(f"<td>{esc(text)}</td>")
             elif kind == "num":
                 sort = "" if pd.isna(value) else f"{float(value):.10g}"
-                shown = ("결측" if pd.isna(value) else str(int(value))) if col == "composite_rank" else _fmt(value)
+                shown = _rank_cell(value, tied.get(row["code"])) if col == "composite_rank" else _fmt(value)
                 cells.append(f"<td class=num data-sort=\"{esc(sort)}\">{esc(shown)}</td>")
             else:
                 cells.append(f"<td>{esc(_plain(value))}</td>")
@@ -310,8 +318,9 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
     # screens, above a table that scrolls in its own box: it never lies over table rows.
     return (
         "<p class=note>열 제목을 누르면 정렬되고, 행을 누르면 그 지역의 프로필을 보여 준다. "
-        f"점수: {esc(scale[0])}; 순위 1 = 가장 높음. <span class=en>Click a column heading to sort, a row to see its "
-        f"profile. Scores: {esc(scale[1])}; rank 1 is the highest.</span></p>"
+        f"점수: {esc(scale[0])}; 순위 1 = 가장 높음, 같은 점수는 같은 순위 (공동). "
+        "<span class=en>Click a column heading to sort, a row to see its "
+        f"profile. Scores: {esc(scale[1])}; rank 1 is the highest; equal scores share a rank (공동).</span></p>"
         "<div class=regions-layout><aside class=viewer><label>지역 프로필 <span class=en>(region profile)</span>: "
         f"<select id=profile-select>{options}</select></label>"
         f"<div id=profiles>{profiles}</div></aside>"

@@ -153,6 +153,8 @@ def _legend(ax: Any, layer: MapLayer, *, loc: str, fontsize: float, title: str |
     if layer.missing():
         handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="#888888",
                              label=f"{MISSING_LABEL} ({layer.missing()})"))
+    # A class boundary inside a tie, said in the legend as on map.html (no swatch: it is a note).
+    handles += [Patch(facecolor="none", edgecolor="none", label=tie.short()) for tie in layer.ties]
     ax.legend(handles=handles, loc=loc, fontsize=fontsize, title=title, title_fontsize=fontsize + 1,
               frameon=True, framealpha=0.95)
 

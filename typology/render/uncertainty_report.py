@@ -20,6 +20,7 @@ import pandas as pd
 from ..core.result import RunResult, Section
 from ..uncertainty.analysis import FACTOR_NAMES, SCORES_COLUMNS, Uncertainty
 from .layers import type_colours
+from .ranks import rank_text, ranks_and_ties
 
 esc = html.escape
 LABELLED = 10  # the widest rank intervals get their region's name in the plot
@@ -242,6 +243,11 @@ def section_html(result: RunResult, unc: Uncertainty) -> str:
              high: f"{hi:g}% 순위 rank p{hi:g}", "rank_interval": "구간 너비 interval width",
              "type_ko": "명목 유형 nominal type", "type_probability": "명목 유형 확률 type probability",
              "modal_type_ko": "최빈 유형 modal type"}
+    # A shared nominal rank in words, so it reads "공동 47위" (the columns sort before this).
+    tied = ranks_and_ties(result.scores["composite"])["tied"]
+    regions = regions.assign(composite_rank=[
+        rank_text(r, t) if pd.notna(t) and t > 1 else r for r, t in zip(regions["composite_rank"],
+                                                                         tied.reindex(regions["code"]))])
     widest = regions.dropna(subset=["rank_interval"]).sort_values(["rank_interval", "code"], ascending=[False, True])
     out.append("<h3>순위 구간이 가장 넓은 지역 <span class=en>(widest rank intervals)</span></h3>")
     out.append("<p class=note>구간 너비가 넓을수록 그 지역의 순위는 방법 선택에 따라 크게 달라진다: 순위 하나보다 "

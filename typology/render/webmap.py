@@ -34,6 +34,7 @@ from .labels import label_points, sido_names
 from .layers import COMPOSITE_NAMES, MISSING_COLOUR, MISSING_LABEL, QUALITY_KO, SCORE_LAYERS, MapLayer, build_layers
 from .offline_assets import csp, json_for_script, leaflet_css, leaflet_js
 from .pages import asset, render
+from .ranks import rank_parts, ranks_and_ties
 
 # 1e-4° is ~10 m, far below the 250 m simplification of the bundled geometry; it keeps the
 # default map well under 2 MB.
@@ -64,6 +65,18 @@ def national_ranks(table: pd.DataFrame) -> pd.DataFrame:
     """Rank 1 = highest score among the units that have one; ties share the better rank."""
     ranks = table.set_index("code")[list(SCORE_LAYERS)].rank(ascending=False, method="min")
     return ranks.astype("Int64")
+
+
+def rank_texts(table: pd.DataFrame) -> pd.DataFrame:
+    """Per unit and score, the popup's rank: ``[47위 / 228, ""]``, or ``[공동 47위 / 228, 47–226위, 180곳 동점]``
+    for a tie."""
+    scores = table.set_index("code")
+    texts = {}
+    for key in SCORE_LAYERS:
+        both = ranks_and_ties(scores[key])
+        scored = int(scores[key].notna().sum())
+        texts[key] = [list(rank_parts(r, t, scored)) for r, t in zip(both["rank"], both["tied"])]
+    return pd.DataFrame(texts, index=scores.index)
 
 
 def coverage_notes(result: RunResult) -> dict[str, str]:
@@ -129,6 +142,7 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
     names = dimension_names(result)
     layers = layers or build_layers(table, result.config, names)
     ranks = national_ranks(table)
+    rank_words = rank_texts(table)
     by_code = table.set_index("code")
     observed = pd.DataFrame({d: result.raw[[i.key for i in result.indicators if i.dimension == d]].notna().sum(axis=1)
                              for d in DIMENSIONS})
@@ -140,14 +154,15 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
     columns = ["name", "name_en", "sido", "type_ko", "reason", "missing_indicators", *SCORE_LAYERS]
     rows = by_code.reindex(columns=columns)
     features = []
-    for code, row, k, obs, rank in zip(by_code.index, rows.itertuples(index=False), classes.to_numpy(dtype=int),
-                                       observed.reindex(by_code.index).to_numpy(dtype=int),
-                                       ranks.reindex(by_code.index).to_numpy(dtype=object, na_value=None)):
+    for code, row, k, obs, rank, words in zip(by_code.index, rows.itertuples(index=False), classes.to_numpy(dtype=int),
+                                              observed.reindex(by_code.index).to_numpy(dtype=int),
+                                              ranks.reindex(by_code.index).to_numpy(dtype=object, na_value=None),
+                                              rank_words.reindex(by_code.index).to_numpy(dtype=object)):
         missing = [m for m in _text(row.missing_indicators).split(";") if m]
         features.append({"type": "Feature", "geometry": geometry[code], "properties": {
             "c": code, "n": _text(row.name), "ne": _text(row.name_en), "s": _text(row.sido), "t": _text(row.type_ko),
             "k": [int(v) for v in k], "v": [_number(getattr(row, key)) for key in SCORE_LAYERS],
-            "r": [None if r is None else int(r) for r in rank], "why": _text(row.reason),
+            "r": [None if r is None else int(r) for r in rank], "rt": list(words), "why": _text(row.reason),
             "miss": [ind_names.get(m, m) for m in missing], "obs": [[int(o), t] for o, t in zip(obs, totals)],
             "lp": label_at[code]}})
     notes = coverage_notes(result)
@@ -159,7 +174,7 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
         "title_en": str(result.config.get("title_en") or ""),
         "layers": [{"key": layer.key, "title": layer.title_ko, "title_en": layer.title_en,
                     "colours": layer.colours, "labels": layer.labels, "counts": layer.counts(),
-                    "missing": layer.missing()} for layer in layers],
+                    "missing": layer.missing(), "notes": list(layer.notes)} for layer in layers],
         "missing": {"colour": MISSING_COLOUR, "label": MISSING_LABEL},
         "scores": [{"key": key, "name": names[key][0]} for key in SCORE_LAYERS],
         "dims": [{"key": d, "name": names[d][0], "note": notes.get(d, "")} for d in DIMENSIONS],

@@ -21,12 +21,15 @@ import pandas as pd
 from .._version import __version__
 from ..core.catalog import DIMENSIONS
 from ..core.result import RunResult
+from .ranks import ranks_and_ties
 
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 FIXED_XML_TIME = "2020-01-01T00:00:00Z"
 SCORE_FORMAT = "+0.00;-0.00;0.00"
 RAW_FORMAT = "#,##0.00"
 INT_FORMAT = "0"
+# A rank shared by tied regions: still a number (it sorts and filters as one) that reads "공동 47".
+TIED_RANK_FORMAT = '"공동 "0'
 def _cell(value: Any) -> Any:
     if value is None:
         return None
@@ -46,8 +49,12 @@ def _cell(value: Any) -> Any:
 Column = tuple[str, str, str | None, float]  # source column, Korean header, number format, width
 
 
-def _sheet(wb: Any, title: str, frame: pd.DataFrame, columns: list[Column], freeze: str = "A2") -> None:
-    """One sheet in openpyxl's streaming (write-only) mode, which is several times faster."""
+def _sheet(wb: Any, title: str, frame: pd.DataFrame, columns: list[Column], freeze: str = "A2",
+           row_formats: dict[str, list[str]] | None = None) -> None:
+    """One sheet in openpyxl's streaming (write-only) mode, which is several times faster.
+
+    ``row_formats``: per column, a number format for each row in place of the column's.
+    """
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -68,10 +75,10 @@ def _sheet(wb: Any, title: str, frame: pd.DataFrame, columns: list[Column], free
         header.append(cell)
     ws.append(header)
     data = [frame[col].tolist() if col in frame.columns else [None] * len(frame) for col, _, _, _ in columns]
-    formats = [fmt for _, _, fmt, _ in columns]
-    for values in zip(*data):
+    formats = [(row_formats or {}).get(col) or [fmt] * len(frame) for col, _, fmt, _ in columns]
+    for values, row_fmts in zip(zip(*data), zip(*formats)):
         row = []
-        for value, fmt in zip(values, formats):
+        for value, fmt in zip(values, row_fmts):
             value = _cell(value)
             if isinstance(value, str):
                 cell = WriteOnlyCell(ws, value=value)
@@ -116,15 +123,19 @@ def build_workbook(result: RunResult, table: pd.DataFrame, indicators: pd.DataFr
     wb = Workbook(write_only=True)
     ind_names = {i.key: i.spec["name_ko"] for i in result.indicators}
     scores = table.copy()
-    for d in DIMENSIONS:
-        scores[f"rank_{d}"] = scores[d].rank(ascending=False, method="min").astype("Int64")
+    tied_formats = {}
+    for d, column in [*((d, f"rank_{d}") for d in DIMENSIONS), ("composite", "composite_rank")]:
+        both = ranks_and_ties(scores[d])
+        scores[column] = both["rank"]
+        tied_formats[column] = [TIED_RANK_FORMAT if t > 1 else INT_FORMAT for t in both["tied"].fillna(1)]
     scores["missing_names"] = scores["missing_indicators"].fillna("").map(
         lambda s: ", ".join(ind_names.get(k, k) for k in str(s).split(";") if k))
     keys = [i.key for i in result.indicators]
     ids: list[Column] = [("code", "코드 (KOSTAT)", None, 10), ("name", "지역", None, 12), ("sido", "시도", None, 14)]
 
     readme = pd.DataFrame({"sheet": ["점수", "지표_원값", "지표_정규화", "유형_정책", "지표_정보", "자료_범위", "제외"],
-                           "what": ["지역별 차원 점수, 전국 순위(1 = 가장 높음), 유형과 근거, 결측 지표",
+                           "what": ["지역별 차원 점수, 전국 순위(1 = 가장 높음; 같은 점수는 "
+                                    "같은 순위로 '공동 N'), 유형과 근거, 결측 지표",
                                     "지표 원값 (단위는 열 제목에)", "정규화한 지표 (높을수록 좋게 방향을 맞춤)",
                                     "유형별 지역 수와 정책 패키지",
                                     "지표 정의: 차원, 방향, 연도, 가중치, 대리지표 여부, 출처",
@@ -132,7 +143,7 @@ def build_workbook(result: RunResult, table: pd.DataFrame, indicators: pd.DataFr
     readme.loc[len(readme)] = ["설정", f"{result.config.get('name')} · typology {__version__} · "
                                      f"{result.config.get('title_ko') or ''}"]
     _sheet(wb, "설명", readme, [("sheet", "시트", None, 14), ("what", "내용", None, 90)])
-    _sheet(wb, "점수", scores, scores_sheet_columns(result), freeze="C2")
+    _sheet(wb, "점수", scores, scores_sheet_columns(result), freeze="C2", row_formats=tied_formats)
     _sheet(wb, "지표_원값", table, ids + [(k, _indicator_header(result, k), RAW_FORMAT, 16) for k in keys],
            freeze="C2")
     _sheet(wb, "지표_정규화", table,

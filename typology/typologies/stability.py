@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core import progress
+
 
 @dataclass
 class Stability:
@@ -60,7 +62,7 @@ def bootstrap(groups: pd.Series, types: pd.Series, refit: Callable[[np.ndarray],
     labels = np.array(sorted(groups.unique()))
     jac_sum = np.zeros(len(labels))
     jac_n = np.zeros(len(labels), dtype=int)
-    for _ in range(n):
+    for _ in progress.track(range(n), "부트스트랩 bootstrap over regions", n, "replicates"):
         positions = rng.integers(0, len(codes), len(codes))
         out = refit(positions)
         if out is None:

@@ -186,7 +186,7 @@ def analyse(result: RunResult) -> Uncertainty:
     source = _copies(plan, factors, design, m)
     distinct = np.flatnonzero(source == np.arange(len(design)))
     parts = parallel.run_chunked(_evaluate_chunk, (prep, design.take(distinct)), len(distinct), plan.backend,
-                                 plan.n_jobs, plan.scheduler)
+                                 plan.n_jobs, plan.scheduler, label="몬테카를로 Monte Carlo", unit="model runs")
     reps = Replicates.concat(parts).take(np.searchsorted(distinct, source))
 
     def rows(a: int, b: int) -> Replicates:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..core import progress
 from ..errors import TypologyError
 
 DASK_HINT = "install it with: pip install 'typology[dask]' (dask and distributed)"
@@ -47,15 +48,30 @@ def chunks(rows: int, parallel: int, per_worker: int = 4) -> list[tuple[int, int
 
 
 def run_chunked(func: Callable[[Any, int, int], Any], shared: Any, rows: int, backend: str, n_jobs: int = -1,
-                scheduler: str | None = None) -> list[Any]:
-    """``[func(shared, start, stop) for each chunk of range(rows)]``, in order, on ``backend``."""
+                scheduler: str | None = None, label: str | None = None, unit: str = "") -> list[Any]:
+    """``[func(shared, start, stop) for each chunk of range(rows)]``, in order, on ``backend``.
+
+    With a ``label``, the rows done are shown as progress (``core.progress``) as chunks come back.
+    """
     from joblib import Parallel, delayed, effective_n_jobs, parallel_config
 
-    if backend == "sequential":
-        return [func(shared, a, b) for a, b in chunks(rows, 1)]
     if backend == "dask":
+        # Connected before the progress starts: a scheduler that cannot be reached is one error line.
         with _dask_client(scheduler) as client, parallel_config(backend="dask"):
-            threads = sum(client.nthreads().values()) or 1
-            return Parallel(n_jobs=n_jobs)(delayed(func)(shared, a, b) for a, b in chunks(rows, threads))
-    parallel = effective_n_jobs(n_jobs)
-    return Parallel(n_jobs=n_jobs, backend=backend)(delayed(func)(shared, a, b) for a, b in chunks(rows, parallel))
+            parts = chunks(rows, sum(client.nthreads().values()) or 1)
+            with progress.task(label or "", rows if label else 0, unit) as advance:
+                # Results come back in order as a generator, so the bar moves while workers run.
+                done = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(func)(shared, a, b) for a, b in parts)
+                return [_done(out, advance, b - a) for out, (a, b) in zip(done, parts)]
+    with progress.task(label or "", rows if label else 0, unit) as advance:
+        if backend == "sequential":
+            return [_done(func(shared, a, b), advance, b - a) for a, b in chunks(rows, 1)]
+        parts = chunks(rows, effective_n_jobs(n_jobs))
+        done = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")(
+            delayed(func)(shared, a, b) for a, b in parts)
+        return [_done(out, advance, b - a) for out, (a, b) in zip(done, parts)]
+
+
+def _done(out: Any, advance: Callable[[int], None], n: int) -> Any:
+    advance(n)
+    return out

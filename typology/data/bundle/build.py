@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from ... import paths
+from ...core import progress
 from ...core.atomic import atomic_file, write_csv
 from ...errors import TypologyError
 from .. import units
@@ -14,6 +17,13 @@ VARIABLE_COLUMNS = ["code", "year", "variable", "value", "source_id"]
 
 
 def build_all(*, with_geometry: bool = True) -> dict[str, int]:
+    # Steps: the census and units, each source, and the geometry.
+    steps = 1 + len(sources.READERS) + with_geometry
+    with progress.task("자료 구축 build-data", steps, "steps") as advance:
+        return _build(with_geometry, advance)
+
+
+def _build(with_geometry: bool, advance: Callable[[int], None]) -> dict[str, int]:
     table = census.load_census_table()
     crosswalk = pd.read_csv(paths.CROSSWALK, dtype=str, keep_default_na=False)
     unit_table = units_table.build_units(crosswalk, units.load_sido(), census.english_names(table))
@@ -26,10 +36,12 @@ def build_all(*, with_geometry: bool = True) -> dict[str, int]:
     census_rows, census_log = census.census_variables(table, matcher)
     frames.append(census_rows)
     log += census_log
+    advance(1)
     for source_id, read in sorted(sources.READERS.items()):
         rows, source_log = read(paths.SOURCES_DIR / source_id, matcher)
         frames.append(rows)
         log += source_log
+        advance(1)
     variables = pd.concat(frames, ignore_index=True)[VARIABLE_COLUMNS]
     duplicated = variables.duplicated(["code", "year", "variable"])
     if duplicated.any():
@@ -44,4 +56,5 @@ def build_all(*, with_geometry: bool = True) -> dict[str, int]:
         for frame, path in ((unit_geom, paths.GEOMETRY), (sido_geom, paths.SIDO_GEOMETRY)):
             with atomic_file(path) as tmp:
                 geometry.write_geojson(frame, tmp)
+        advance(1)
     return {"units": len(unit_table), "rows": len(variables), "log": len(log)}

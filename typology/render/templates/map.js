@@ -74,7 +74,13 @@
       var tr = el("tr");
       tr.appendChild(el("td", null, s.name));
       tr.appendChild(el("td", "num", fmt(p.v[i])));
-      tr.appendChild(el("td", "num", p.r[i] === null ? "–" : p.r[i] + "위 / " + data.scored[s.key]));
+      // The words come with the data, so a tie reads "공동 47위" here as in the xlsx and the report.
+      var rank = el("td", "num rank", p.r[i] === null ? "–" : p.rt[i][0]);
+      if (p.r[i] !== null && p.rt[i][1]) {
+        rank.appendChild(el("br"));
+        rank.appendChild(el("span", "tie", p.rt[i][1]));
+      }
+      tr.appendChild(rank);
       table.appendChild(tr);
     });
     d.appendChild(table);
@@ -201,6 +207,8 @@
       row.appendChild(el("span", "count", "(" + layer.counts[i] + ")"));
       legendBox.appendChild(row);
     });
+    // Where a class boundary falls inside a tie, the legend says so (a class then holds more regions).
+    layer.notes.forEach(function (note) { legendBox.appendChild(el("div", "count tie-note", note)); });
     if (layer.missing > 0) {
       var row = el("div");
       var sw = el("span", "swatch");

@@ -1,0 +1,74 @@
+"""What the console says after a run: the lines a user needs to judge it without opening a file.
+
+The method and, for a clustering, k and how it was chosen, how far the clusters agree with the
+rules (adjusted Rand index) and how many regions they moved away from their rule type; how
+stable the types are under the bootstrap; and every dimension measured less well than the
+study intended (coverage.csv in full).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..core.result import RunResult
+
+
+def _step(result: RunResult, name: str) -> dict[str, Any]:
+    return next((s for s in result.steps if s.get("step") == name), {})
+
+
+def method_lines(result: RunResult) -> list[str]:
+    step = _step(result, "classify")
+    method = step.get("method", result.config["typology"]["method"])
+    if method == "rules":
+        return ["method: rules (the config's type rules applied to every region)"]
+    ks = step.get("k_range") or []
+    span = f"k {ks[0]}–{ks[-1]}" if ks else "the k range"
+    how = (f"chosen by {step.get('k_rule')} over {span} (k_selection.csv)" if step.get("k_auto")
+           else "set by typology.k")
+    lines = [f"method: {method}, k = {step.get('k')} {how}"]
+    agree = step.get("agreement") or {}
+    typed = result.typed
+    compared = typed["cluster"].notna() if "cluster" in typed else pd.Series(False, index=typed.index)
+    if agree and compared.any():
+        moved = int((typed.loc[compared, "type"] != typed.loc[compared, "rule_type"]).sum())
+        lines.append(f"agreement with the rules: ARI {agree['ari_cluster_type_vs_rule_type']:.2f} (types), "
+                     f"{agree['ari_cluster_vs_rule_type']:.2f} (clusters); {method} moved {moved} of "
+                     f"{int(compared.sum())} regions to another type than the rules' (agreement.csv)")
+    return lines
+
+
+def stability_line(result: RunResult) -> list[str]:
+    boot = _step(result, "classify").get("bootstrap") or {}
+    if not boot.get("n"):
+        return []
+    n = boot["unstable_regions"]
+    return [f"bootstrap ({boot['n']} replicates): {n} region{'s' * (n != 1)} kept the type in fewer "
+            f"than {boot['unstable_below']:.0%} of the replicates that drew them (type_stability in scores.csv)"]
+
+
+def coverage_lines(result: RunResult) -> list[str]:
+    """One warning per dimension measured by proxies, missing study indicators or leaving units unscored."""
+    lines = []
+    for row in result.coverage.itertuples():
+        notes = []
+        if row.quality != "direct measures":
+            notes.append(row.quality)
+        covered, study = (int(x) for x in str(row.study_indicators_covered).split("/"))
+        if covered < study:
+            notes.append(f"{covered} of {study} study indicators")
+        if row.units_unscored:
+            notes.append(f"{row.units_unscored} units unscored")
+        if row.units_partial:
+            notes.append(f"{row.units_partial} units scored on part of the weight")
+        if notes:
+            name_en = result.catalog.dimensions[row.dimension].get("name_en", row.dimension)
+            lines.append(f"warning: coverage of {row.name_ko} ({name_en}): {'; '.join(notes)} (coverage.csv)")
+    return lines
+
+
+def summary_lines(result: RunResult) -> list[str]:
+    """The lines printed after ``typology run`` (before the counts of the types)."""
+    return [*method_lines(result), *stability_line(result), *coverage_lines(result)]

@@ -28,9 +28,17 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri
 
 from ..errors import TypologyError
+
+_ROOT_2PI = np.sqrt(2 * np.pi)
+
+
+def _pdf(x: np.ndarray) -> np.ndarray:
+    # The standard normal density, as scipy.stats.norm.pdf computes it; scipy.special is imported
+    # for ndtr/ndtri alone because scipy.stats costs half a second at start-up.
+    return np.exp(-(x**2) / 2.0) / _ROOT_2PI
 
 DISCRETE_TREATMENTS = ("latent", "plain")
 GROUPINGS = ("peer_group", "class", "sido")
@@ -45,9 +53,9 @@ def latent_scores(x: pd.Series) -> tuple[pd.Series, dict[float, float]]:
     if observed.empty:
         return x.astype(float), {}
     shares = observed.value_counts(normalize=True).sort_index()
-    upper = norm.ppf(np.clip(shares.cumsum().to_numpy(), 0.0, 1.0))
+    upper = ndtri(np.clip(shares.cumsum().to_numpy(), 0.0, 1.0))
     lower = np.concatenate([[-np.inf], upper[:-1]])
-    scores = (norm.pdf(lower) - norm.pdf(upper)) / shares.to_numpy()
+    scores = (_pdf(lower) - _pdf(upper)) / shares.to_numpy()
     table = {float(v): float(s) for v, s in zip(shares.index, scores)}
     return x.map(table).astype(float), table
 
@@ -87,10 +95,10 @@ def on_scale(z: pd.Series, method: str, normaliser: object) -> pd.Series:
     continuous indicator's observed extremes are.
     """
     if method == "percentile":
-        return pd.Series(100.0 * norm.cdf(z), index=z.index).where(z.notna())
+        return pd.Series(100.0 * ndtr(z), index=z.index).where(z.notna())
     if method == "minmax":
         n = int(z.notna().sum())
-        edge = float(norm.ppf((n - 0.375) / (n + 0.25))) if n > 1 else 1.0
+        edge = float(ndtri((n - 0.375) / (n + 0.25))) if n > 1 else 1.0
         lower, upper = float(normaliser.lower_), float(normaliser.upper_)  # type: ignore[attr-defined]
         return lower + (z + edge) / (2 * edge) * (upper - lower)
     return z

@@ -180,7 +180,8 @@ def test_help_has_no_type_tags(command):
 
 
 def test_kmeans_run_says_how_k_was_chosen_and_what_moved(tmp_path):
-    result = run_cli("run", "configs/kmeans.yaml", "--out", str(tmp_path / "km"), "--set", "typology.bootstrap.n=10")
+    result = run_cli("run", "configs/kmeans.yaml", "--out", str(tmp_path / "km"), "--set", "typology.bootstrap.n=10",
+                     "--set", "validation.leave_one_out=false")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     k_table = pd.read_csv(tmp_path / "km" / "k_selection.csv", encoding="utf-8-sig")

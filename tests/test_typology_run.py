@@ -14,7 +14,8 @@ from typology.typologies.classify import classify
 from .conftest import run_cli, write_config
 from .typology_synth import CATALOG, TYPES, planted, typology
 
-FAST = ["--set", "typology.bootstrap.n=10"]
+# Fast: fewer bootstrap replicates, and no leave-one-out re-typing (tests/test_validity.py covers it).
+FAST = ["--set", "typology.bootstrap.n=10", "--set", "validation.leave_one_out=false"]
 
 
 def read_scores(folder):
@@ -74,7 +75,8 @@ def test_two_kmeans_runs_give_byte_identical_outputs(kmeans_dirs):
 
 def test_skater_warns_about_islands_on_the_real_geometry(tmp_path):
     result = run_cli("run", "configs/skater.yaml", "--out", str(tmp_path / "out"), "--set", "typology.k=3",
-                     "--set", "typology.k_range=[2, 3]", "--set", "typology.bootstrap.n=3")
+                     "--set", "typology.k_range=[2, 3]", "--set", "typology.bootstrap.n=3",
+                     "--set", "validation.leave_one_out=false")
     assert result.returncode == 0, result.stderr
     assert "warning: 9 units have no land neighbour" in result.stderr
     assert "울릉군(37430) → 울진군(37420)" in result.stderr
@@ -86,7 +88,8 @@ def test_skater_warns_about_islands_on_the_real_geometry(tmp_path):
 def test_ward_spatial_own_keeps_islands_apart():
     config = load_config(paths.CONFIGS_DIR / "skater.yaml",
                          ["typology.method=ward_spatial", "typology.k=3", "typology.k_range=[2, 3]",
-                          "typology.bootstrap.n=0", "typology.contiguity.islands=own"])
+                          "typology.bootstrap.n=0", "typology.contiguity.islands=own",
+                          "validation.leave_one_out=false"])
     with pytest.warns(UserWarning, match="kept as their own regions"):
         result = run(config)
     clusters = result.typed["cluster"]

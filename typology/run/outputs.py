@@ -94,7 +94,9 @@ def _static_maps(geo: Any, sido: Any, layers: list[MapLayer], config: dict[str, 
     # matplotlib is imported only by a run that draws.
     from ..render.static_maps import frame_for, render_static_maps
 
-    return render_static_maps(frame_for(geo, sido), layers, config, dpi)
+    # A scoped run (units.scope) shows the rest of Korea in grey around its units.
+    context = load_unit_geometry() if len(geo) < len(load_unit_geometry()) else None
+    return render_static_maps(frame_for(geo, sido, context), layers, config, dpi)
 
 
 def write_gpkg(geo: Any, path: Path) -> None:

@@ -84,6 +84,13 @@ def _step(result: RunResult, name: str) -> dict[str, Any]:
     return next((s for s in result.steps if s.get("step") == name), {})
 
 
+def _scoped(result: RunResult, text: str) -> str:
+    """Words about "the national mean" say "the scope's mean" in a run on part of the country."""
+    if not result.scope.get("spec"):
+        return text
+    return text.replace("전국 평균", "범위(scope) 안 평균").replace("national mean", "mean over the scope")
+
+
 def _doc(registry: Registry, name: str) -> str | None:
     """The docstring of a registered method, so methods added later still get described."""
     return registry.get(name, "").__doc__ if name in registry else None
@@ -124,7 +131,7 @@ def method_html(result: RunResult) -> str:
     weights = str(scoring["weights"]["method"])
     out.append("<ol>")
     out.append(f"<li>정규화 <span class=en>(normalisation)</span>: "
-               f"{_words(NORMALISE_WORDS, norm, _doc(NORMALISERS, norm))}. "
+               f"{_scoped(result, _words(NORMALISE_WORDS, norm, _doc(NORMALISERS, norm)))}. "
                "방향이 ↓인 지표는 뒤집어 언제나 높을수록 좋게 했다.</li>")
     out.append(f"<li>가중치 <span class=en>(weights)</span>: {_words(WEIGHT_WORDS, weights)}.</li>")
     out.append(f"<li>차원 점수 <span class=en>(dimension score)</span>: {_words(AGGREGATE_WORDS, agg)}. "
@@ -313,7 +320,8 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
     profiles = "".join(f"<div class=region-profile data-code=\"{esc(code)}\"{'' if code == first else ' hidden'}>"
                        f"{svg}</div>" for code, svg in svgs.items())
     norm = str(result.config["scoring"]["normalise"]["method"])
-    scale = NORMALISE_WORDS.get(norm, ("'방법' 절의 정규화 단위", "in the units of the normalisation"))
+    scale = tuple(_scoped(result, w) for w in NORMALISE_WORDS.get(
+        norm, ("'방법' 절의 정규화 단위", "in the units of the normalisation")))
     # The profile panel sits beside the table (its own grid column, sticky there) or, on narrow
     # screens, above a table that scrolls in its own box: it never lies over table rows.
     return (

@@ -456,3 +456,12 @@ def test_seoul_example_runs_with_its_project_indicators(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert "configs/examples/seoul_catalog.yaml" in manifest["inputs"]
     assert "조직 조례의 사회적경제 언급" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_fetch_reads_a_configs_project_catalogue():
+    # Without --config the project's variable is unknown; with it, the catalogue entry is found
+    # (and refused for the right reason: it has no KOSIS table to fetch from).
+    alone = run_cli("fetch", "ordinance_maeul", "--year", "2025")
+    assert alone.returncode == 2 and "neither a variable nor an indicator" in alone.stderr
+    with_config = run_cli("fetch", "ordinance_maeul", "--year", "2025", "--config", "configs/examples/seoul.yaml")
+    assert with_config.returncode == 2 and "kosis: entry" in with_config.stderr

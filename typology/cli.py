@@ -305,15 +305,18 @@ def fetch(
     cache: Annotated[Path, typer.Option("--cache", metavar="DIR", help="folder for raw KOSIS answers")]
     = Path("out/kosis_cache"),
     refresh: Annotated[bool, typer.Option("--refresh", help="ask KOSIS again even when cached")] = False,
+    config: Annotated[Path | None, typer.Option("--config", metavar="CONFIG",
+                                                help="read the config's project catalogues (catalog:) too")] = None,
     quiet: Quiet = False,
 ) -> None:
     """Download a variable from the KOSIS OpenAPI (key in KOSIS_API_KEY) as a table for data.tables."""
-    from .core.catalog import load_catalog
+    from .core.catalog import catalog_for, load_catalog
+    from .core.config import load_config
     from .data.fetch import fetch as fetch_table
 
     _progress(quiet)
     try:
-        catalog = load_catalog()
+        catalog = catalog_for(load_config(config)) if config else load_catalog()
         if key not in catalog.variables and key not in catalog.indicators:
             raise TypologyError(f"{key!r} is neither a variable nor an indicator of the catalogue {catalog.path}")
         target = out or Path("out") / "kosis" / f"{key}.csv"

@@ -117,14 +117,12 @@ def run(
     from .run.outputs import write_run
     from .run.pipeline import run as run_pipeline
     from .run.summary import summary_lines
-    from .run.validate import validate
 
     _progress(quiet)
     started = time.perf_counter()
     target = None
     try:
         cfg = load_config(config or paths.DEFAULT_CONFIG, set_ or [])
-        validate(cfg)  # before any work: a bad config costs nothing
         # Refused before the run, not after it: --out must be new, empty or an earlier run folder.
         target = claim_out_dir(out or Path(cfg["output"]["dir"] or Path("out") / cfg["name"]), force=force)
         # A failed run writes no run folder, so rows that stopped it are listed beside it.

@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import paths
 from ..errors import TypologyError
+from .config import resolve_path
 from .yamlio import read_yaml
 
 DIMENSIONS = ("economy", "civic", "institution", "capacity")
@@ -235,8 +236,6 @@ def extend_catalog(base: Catalog, files: Sequence[Path]) -> Catalog:
 
 def catalog_for(config: dict[str, Any]) -> Catalog:
     """The bundled catalogue with the config's project catalogues (``catalog:``, paths relative to the config)."""
-    from .config import resolve_path
-
     files = config.get("catalog") or []
     located = []
     for i, text in enumerate(files):

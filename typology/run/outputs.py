@@ -51,13 +51,16 @@ def write_run(result: RunResult, out_dir: Path, *, force: bool = False) -> Path:
     dpi = out_cfg["static_dpi"] if out_cfg["static_maps"] else None
     table = result.table()
     layers = build_layers(table, result.config, dimension_names(result))
-    geo, sido = attach(table, load_unit_geometry()), load_sido_geometry()
+    every = load_unit_geometry()
+    geo, sido = attach(table, every), load_sido_geometry()
+    # A scoped run (units.scope) shows the rest of Korea in grey around its units on the static maps.
+    context = every if len(geo) < len(every) else None
     # The static maps take half the time of the outputs, and much of it (zlib, PNG encoding) is C
     # that lets go of the GIL: drawn in a thread, they overlap the files written meanwhile. Only
     # that thread uses matplotlib until its result is taken.
     with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="static-maps") as pool,
           atomic_dir(out_dir, force=force) as tmp):
-        maps = pool.submit(_static_maps, geo, sido, layers, result.config, dpi) if dpi is not None else None
+        maps = pool.submit(_static_maps, geo, sido, context, layers, result.config, dpi) if dpi is not None else None
         _write_tables(result, table, tmp)
         write_gpkg(geo, tmp / "scores.gpkg")
         (tmp / "map.html").write_bytes(build_map(result, table, geo, sido, layers).encode("utf-8"))
@@ -90,12 +93,11 @@ def _write_tables(result: RunResult, table: pd.DataFrame, folder: Path) -> None:
         (folder / f"{_safe_name(name)}.png").write_bytes(png)
 
 
-def _static_maps(geo: Any, sido: Any, layers: list[MapLayer], config: dict[str, Any], dpi: int) -> dict[str, bytes]:
+def _static_maps(geo: Any, sido: Any, context: Any, layers: list[MapLayer], config: dict[str, Any],
+                 dpi: int) -> dict[str, bytes]:
     # matplotlib is imported only by a run that draws.
     from ..render.static_maps import frame_for, render_static_maps
 
-    # A scoped run (units.scope) shows the rest of Korea in grey around its units.
-    context = load_unit_geometry() if len(geo) < len(load_unit_geometry()) else None
     return render_static_maps(frame_for(geo, sido, context), layers, config, dpi)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.catalog import Catalog
-from ..errors import TypologyError
+from ..errors import TypologyError, excerpt
 from .readers import TableOptions, read_tidy
 from .rollup import AGGREGATE, COVERED, MATCHED, ROLLED_UP, UNMATCHED, roll_up
 from .specs import TableSpec, check_variable, table_spec, table_specs
@@ -96,7 +96,7 @@ def _match_name(matcher: RegionMatcher, sido_text: str, region: str, on: date | 
         return Place("nation", "nation", "전국"), "", True
     sido = matcher.sido_code(sido_text) if sido_text else None
     if sido_text and sido is None:
-        return None, f"is not under a known 시도 ({sido_text!r} is not a 시도 name)", True
+        return None, f"is not under a known 시도 ({excerpt(sido_text)} is not a 시도 name)", True
     tokens = text.split(" ")
     rest = text
     first = matcher.sido_code(tokens[0]) if tokens else None
@@ -126,7 +126,7 @@ def _match_name(matcher: RegionMatcher, sido_text: str, region: str, on: date | 
     if place is None and sido in ctx.city:  # a bare 일반구 name under its city: 장안구 after 수원시
         place = matcher.resolve_name(label, ctx.city[sido] + rest, on)
     if place is None:
-        return None, f"matches no unit (no 시군구 {rest!r} in {label})", explicit
+        return None, f"matches no unit (no 시군구 {excerpt(rest)} in {label})", explicit
     if place.kind in ("unit", "predecessor"):
         ctx.city[sido] = rest
     return place, "", explicit
@@ -151,7 +151,7 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
             if code_place is None and hint and sure and name_place is not None \
                     and name_place.kind not in ("sido", "nation"):
                 # a code of a change this project could not verify (전남광주 2026): the name decides
-                by_name.append(f"row {row.line}: {row.code} {row.region!r}")
+                by_name.append(f"row {row.line}: {row.code} {excerpt(row.region)}")
                 code_place = name_place
             elif code_place is None:
                 reason = (f"matches no unit (expected a 5-digit KOSTAT, 행정표준 or 10-digit 행정기관 code of a "
@@ -160,12 +160,12 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
                     and matcher.final_unit(code_place) != matcher.final_unit(name_place):
                 raise TypologyError(
                     f"{spec.path}: row {row.line}: code {row.code} is {code_place.label} in code system {system}, but "
-                    f"the region cell says {row.region!r} ({name_place.label}); the table probably uses another "
+                    f"the region cell says {excerpt(row.region)} ({name_place.label}); the table probably uses another "
                     f"code system: set {spec.key}.code_system")
             elif code_place.kind in ("sido", "nation") and code_place.key != "nation":
                 ctx.sido = code_place.key.split(":")[1]
             elif row.region and name_place is None and reason.startswith("matches no unit"):
-                misnamed.append(f"row {row.line}: {row.region!r} beside code {row.code} ({code_place.label})")
+                misnamed.append(f"row {row.line}: {excerpt(row.region)} beside code {row.code} ({code_place.label})")
         place = code_place if row.code else name_place
         if place is not None and place.kind == "successor":  # 인천's 2026 구: no unit has their area
             place, reason = None, place.note
@@ -290,7 +290,7 @@ def load_tables(config: dict[str, Any], catalog: Catalog, matcher: RegionMatcher
     problems = unmatched[(unmatched["status"] == UNMATCHED) & unmatched["table"].isin([str(s.path) for s in stopping])]
     if len(problems):
         first = problems.iloc[:3]
-        shown = "; ".join(f"row {r.row}, column {r.column}: {(r.code or r.region)!r} {r.reason}"
+        shown = "; ".join(f"row {r.row}, column {r.column}: {excerpt(r.code or r.region)} {r.reason}"
                           for r in first.itertuples())
         tables = sorted(set(problems["table"]))
         raise UnmatchedRowsError(
@@ -331,7 +331,7 @@ def read_variable_table(path: Path, catalog: Catalog, matcher: RegionMatcher) ->
     problems = aside[aside["status"] == UNMATCHED]
     if len(problems):
         r = problems.iloc[0]
-        raise TypologyError(f"{path}: row {r['row']}, column {r['column']}: {(r['code'] or r['region'])!r} "
+        raise TypologyError(f"{path}: row {r['row']}, column {r['column']}: {excerpt(r['code'] or r['region'])} "
                             f"{r['reason']}")
     return values
 

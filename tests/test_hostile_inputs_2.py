@@ -10,10 +10,12 @@ unbounded work, and usage errors as a box instead of one line.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from typology.core.atomic import MARKER, atomic_dir
@@ -183,3 +185,203 @@ def test_a_damaged_run_folder_is_one_error(tmp_path, default_run_folder, damage)
 @pytest.mark.parametrize("args", [["run", "--bogus"], ["uncertainty", "--n", "abc"], ["fetch"], ["nosuch"]])
 def test_usage_errors_are_one_line(args):
     assert one_line_error(run_cli(*args))
+
+
+# ---- wrong values, silently: code systems and declared ranges ----------------------------------------
+
+def _units() -> pd.DataFrame:
+    from typology import paths
+
+    return pd.read_csv(paths.UNITS, dtype=str, encoding="utf-8-sig")
+
+
+def _read(path: Path, **options):
+    from typology.core.catalog import load_catalog
+    from typology.data.load import TableSpec, read_table
+    from typology.data.units import matcher
+
+    return read_table(TableSpec(path, "data.tables[0]", **options), load_catalog(), matcher())
+
+
+def test_auto_detection_refuses_when_two_code_systems_both_fit(tmp_path):
+    # 울산's 행정표준코드 31110-31200 are KOSTAT codes of 경기 과천/오산/의왕/파주; beside ten KOSTAT-only
+    # codes of 경기 the old rule chose KOSTAT and put 울산's values on those four cities.
+    units = _units()
+    ulsan = list(units[units["sido_ko"].str.startswith("울산")]["code_std5"])
+    gyeonggi = [c for c in units[units["sido_ko"].str.startswith("경기")]["code"] if not c.startswith("311")][:10]
+    rows = [f"{c},2020,ngos,{i}" for i, c in enumerate(ulsan + gyeonggi)]
+    path = tmp_path / "mixed.csv"
+    path.write_text("code,year,variable,value\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(TypologyError, match=r"both explain a sizeable share.*code_system: kostat"):
+        _read(path, on_unmatched="warn")
+
+
+def test_rows_matching_no_unit_are_told_the_code_system_that_would_match(tmp_path):
+    from typology.core.catalog import load_catalog
+    from typology.data.load import read_variable_table
+    from typology.data.units import matcher
+
+    units = _units()
+    std5 = [c for c in units[units["sido_ko"].str.startswith("경기")]["code_std5"]][:5]
+    path = tmp_path / "std5.csv"
+    path.write_text("code,year,variable,value,source_id\n" + "".join(f"{c},2020,ngos,1,t\n" for c in std5),
+                    encoding="utf-8")
+    with pytest.raises(TypologyError, match=r"would match with code_system: std5"):
+        read_variable_table(path, load_catalog(), matcher())
+
+
+@pytest.mark.parametrize(("variable", "value", "words"), [("fiscal_independence", "250", "between 0 and 100"),
+                                                          ("participation_unit", "0.5", "0 or 1")])
+def test_values_outside_the_declared_range_are_refused(tmp_path, variable, value, words):
+    path = tmp_path / "t.csv"
+    path.write_text(f"code,year,variable,value\n11010,2020,{variable},1\n11020,2020,{variable},{value}\n",
+                    encoding="utf-8")
+    with pytest.raises(TypologyError, match=rf"row 3, column 'value': {variable} is {value}.*{words}"):
+        _read(path, code_system="kostat")
+
+
+def test_an_indicator_without_variance_has_weight_0_in_indicators_csv(default_run):
+    import dataclasses
+
+    from typology.run.outputs import indicator_table
+    from typology.run.pipeline import constant_indicators
+
+    key = default_run.indicators[0].key
+    raw = default_run.raw.copy()
+    raw[key] = 7.0
+    flat = dataclasses.replace(default_run, raw=raw)
+    assert constant_indicators(raw) == [key] and constant_indicators(default_run.raw) == []
+    table = indicator_table(flat).set_index("indicator")["weight"]
+    assert table[key] == 0 and (indicator_table(default_run).set_index("indicator")["weight"] > 0).all()
+
+
+# ---- leaks: no file content in a message -----------------------------------------------------------
+
+def test_a_file_that_is_no_config_is_not_printed(tmp_path):
+    shadow = tmp_path / "shadow"
+    shadow.write_text("root:$6$secrethash:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n", encoding="utf-8")
+    line = one_line_error(run_cli("run", str(shadow), "--out", str(tmp_path / "o")))
+    assert "secrethash" not in line and "19000" not in line
+    cfg = write_config(tmp_path, f"extends: default\ncatalog: [{shadow}]\n")
+    line = one_line_error(run_cli("run", str(cfg), "--out", str(tmp_path / "o")))
+    assert "secrethash" not in line
+
+
+def test_a_huge_bad_cell_is_shown_short_and_escaped(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("code,year,variable,value\n11010,2020,ngos," + "x\x1b" * 50_000 + "\n", encoding="utf-8")
+    with pytest.raises(TypologyError) as err:
+        _read(path, code_system="kostat")
+    message = str(err.value)
+    assert "row 2, column value" in message and "100,000 characters" in message
+    assert len(message) < len(str(path)) + 200 and "\x1b" not in message
+
+
+# ---- tracebacks and live formulas: control characters ----------------------------------------------
+
+@pytest.mark.parametrize("override", ["title_ko=보고서\x07", "typology.unclassified.name_en=a\x1b[31mred",
+                                      "typology.unclassified.name_ko=\u202eevil"])
+def test_control_characters_in_names_and_titles_are_refused_with_the_key(override):
+    from typology import load_config
+
+    with pytest.raises(TypologyError, match=r"config key (title_ko|typology\.unclassified\.name_(en|ko)): holds the "
+                                            "control character"):
+        load_config(None, [override])
+
+
+def test_csv_cells_lose_control_characters_before_the_formula_check(tmp_path):
+    from typology.core.atomic import write_csv
+
+    frame = pd.DataFrame({"type": ["\r=cmd|' /C calc'!A0", "plain\nname", "ok"], "n": [1, 2, 3]})
+    write_csv(frame, tmp_path / "t.csv")
+    text = (tmp_path / "t.csv").read_text(encoding="utf-8")
+    assert text.count("\n") == 4 and "\r" not in text  # header and three rows, each one line
+    back = pd.read_csv(tmp_path / "t.csv")
+    assert list(back["type"]) == ["'=cmd|' /C calc'!A0", "plain name", "ok"]
+
+
+def test_the_workbook_takes_a_name_with_bel_and_esc():
+    from typology.render.xlsx import _cell
+
+    assert _cell("유형\x07\x1b[0m") == "유형[0m"
+
+
+def test_a_newline_in_out_is_one_line(tmp_path):
+    line = one_line_error(run_cli("run", "--out", str(tmp_path / "a\nb"), *QUICK))
+    assert "control character" in line and "\n" not in line
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---- hangs: bounded work ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("override", ["typology.options.kmeans.n_init=100000000",
+                                      "typology.options.gmm.n_init=100000000", "typology.bootstrap.n=1000000000",
+                                      "uncertainty.n=1000000000", "uncertainty.n_jobs=100000",
+                                      "typology.seed=4294967296", "scoring.impute.seed=99999999999"])
+def test_knobs_that_scale_work_have_upper_bounds(override):
+    from typology import load_config
+
+    key = override.split("=")[0]
+    with pytest.raises(TypologyError, match=rf"config key {key}: expected"):
+        load_config(None, [override])
+
+
+def test_a_monte_carlo_too_large_for_memory_is_refused_before_it_starts(default_config, monkeypatch):
+    from typology.uncertainty import alternatives, analysis
+
+    plan = alternatives.plan({**default_config, "uncertainty": {**default_config["uncertainty"], "n": 1_000_000}}, 4)
+    monkeypatch.setattr(analysis, "_available_memory", lambda: 2 * 2**30)
+    with pytest.raises(TypologyError, match=r"need about .* GiB of memory"):
+        analysis.check_memory(plan, 228, 20)
+    assert analysis.check_memory(alternatives.plan(default_config, 4), 228, 20) < 2**30
+
+
+def test_jobs_above_the_core_count_are_capped_with_a_warning(default_config):
+    from typology.uncertainty import alternatives
+
+    cores = os.cpu_count() or 1
+    with pytest.warns(UserWarning, match=f"using {cores}"):
+        plan = alternatives.plan({**default_config, "uncertainty": {**default_config["uncertainty"],
+                                                                    "n_jobs": cores + 1}}, 4)
+    assert plan.n_jobs == cores
+
+
+def test_a_workbook_that_unpacks_to_millions_of_rows_is_refused(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["code", "year", "variable", "value"])
+    sheet.append(["11010", 2020, "ngos", 1])
+    sheet.cell(row=1_000_000, column=1, value=" ")  # the sheet now declares a million rows
+    path = tmp_path / "big.xlsx"
+    book.save(path)
+    assert path.stat().st_size < 100_000
+    with pytest.raises(TypologyError, match="1,000,000 rows"):
+        _read(path, code_system="kostat")
+
+
+# ---- tracebacks: a full disk under GDAL, manifests of the wrong shape ---------------------------------
+
+def test_a_full_disk_while_the_geopackage_is_written_is_one_line(tmp_path, monkeypatch):
+    import geopandas
+    import pyogrio.errors
+
+    def full(self, *args, **kwargs):  # what GDAL raises when the disk fills during the commit
+        raise pyogrio.errors.DataSourceError("Failed to commit transaction")
+
+    monkeypatch.setattr(geopandas.GeoDataFrame, "to_file", full)
+    line = one_line_error(run_cli("run", "--out", str(tmp_path / "run"), *QUICK))
+    assert "scores.gpkg" in line and "GeoPackage" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("section", "value"), [("inputs", ["boundaries/units.csv"]), ("steps", "load"),
+                                                ("steps", [{"step": "load", "tables": "a.csv"}])])
+def test_rebuild_refuses_manifest_sections_of_the_wrong_type(tmp_path, default_run_folder, section, value):
+    folder = copy_folder(default_run_folder, tmp_path / "run")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest[section] = value  # not covered by the recorded digests (config and outputs are)
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    line = one_line_error(run_cli("rebuild", str(folder / "manifest.json"), "--out", str(tmp_path / "again")))
+    assert section in line

@@ -18,6 +18,7 @@ def excerpt(value: object, limit: int = 60) -> str:
     someone's file or 100,000 characters long (at most about 80 characters are shown).
     """
     text = str(value)
-    if len(text) <= limit:
-        return repr(text)
-    return f"{text[:limit]!r}… ({len(text):,} characters)"
+    shown = repr(text[: limit + 1])
+    if len(shown) <= limit + 2 and len(text) <= limit:
+        return shown
+    return f"{shown[:limit]}… ({len(text):,} characters)"

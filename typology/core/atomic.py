@@ -45,7 +45,7 @@ def cell_text(text: str) -> str:
     hide a formula (``"\\r=cmd|..."`` would otherwise start a new row with a live formula)."""
     if not _CONTROL.search(text):
         return text
-    return _CONTROL.sub("", _BREAKS.sub(" ", text))
+    return _CONTROL.sub("", _BREAKS.sub(" ", text)).strip()
 
 
 def _formula_like(text: str) -> bool:

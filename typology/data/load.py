@@ -73,11 +73,32 @@ def detect_code_system(codes: list[str], matcher: RegionMatcher, path: Path, key
         return "code10" if codes and all(len(c) == 10 for c in codes) else "kostat"
     hits = {s: sum(matcher.resolve_code(c, s) is not None for c in five) for s in ("kostat", "std5")}
     best, other = sorted(hits, key=lambda s: -hits[s])
-    if hits[best] > hits[other] and hits[best] >= 0.9 * len(five) and hits[other] <= 0.5 * hits[best]:
+    # A system that explains a sizeable share of the codes is one the table could be using: then a
+    # code of both systems may name either of two units, and no value may be put on one by a guess.
+    sizeable = max(2, SIZEABLE_SHARE * len(five))
+    if hits[best] > hits[other] and hits[best] >= 0.9 * len(five) and hits[other] < sizeable:
         return best
+    both = " (both explain a sizeable share)" if hits[other] >= sizeable else ""
     raise TypologyError(
         f"{path}: cannot tell the code system of its {len(five)} five-digit codes (KOSTAT matches {hits['kostat']}, "
-        f"행정표준코드 {hits['std5']}); set {key}.code_system: kostat, std5 or code10")
+        f"행정표준코드 {hits['std5']}){both}; set {key}.code_system: {best} if the table uses "
+        f"{SYSTEM_NAMES[best]}, else {other} or code10")
+
+
+SIZEABLE_SHARE = 0.25
+SYSTEM_NAMES = {"kostat": "KOSTAT codes", "std5": "행정표준코드", "code10": "10-digit 행정기관코드"}
+
+
+def suggest_system(codes: list[str], matcher: RegionMatcher, used: str) -> str:
+    """For rows whose codes matched no unit: the code system under which most of them would match."""
+    codes = [c for c in codes if c]
+    if not codes:
+        return ""
+    hits = {s: sum(matcher.resolve_code(c, s) is not None for c in codes) for s in SYSTEM_NAMES if s != used}
+    best = max(hits, key=lambda s: hits[s])
+    if not hits[best]:
+        return ""
+    return f"; {hits[best]} of their {len(codes)} codes would match with code_system: {best} ({SYSTEM_NAMES[best]})"
 
 
 class _NameContext:
@@ -293,8 +314,11 @@ def load_tables(config: dict[str, Any], catalog: Catalog, matcher: RegionMatcher
         shown = "; ".join(f"row {r.row}, column {r.column}: {excerpt(r.code or r.region)} {r.reason}"
                           for r in first.itertuples())
         tables = sorted(set(problems["table"]))
+        first_table = problems[problems["table"] == tables[0]]
+        used = next((a["code_system"] for a in accounting if a["table"] == tables[0]), "kostat")
+        hint = suggest_system(list(first_table["code"]), matcher, used)
         raise UnmatchedRowsError(
-            f"{tables[0]}: {len(problems)} input row(s) not used (on_unmatched: error); first: {shown}. "
+            f"{tables[0]}: {len(problems)} input row(s) not used (on_unmatched: error); first: {shown}{hint}. "
             f"Fix them, or set on_unmatched: warn to run without them", unmatched)
     return Loaded(variables, unmatched, accounting, [s.path for s in specs])
 
@@ -332,7 +356,7 @@ def read_variable_table(path: Path, catalog: Catalog, matcher: RegionMatcher) ->
     if len(problems):
         r = problems.iloc[0]
         raise TypologyError(f"{path}: row {r['row']}, column {r['column']}: {excerpt(r['code'] or r['region'])} "
-                            f"{r['reason']}")
+                            f"{r['reason']}{suggest_system(list(problems['code']), matcher, 'kostat')}")
     return values
 
 

@@ -104,3 +104,46 @@ def check_units(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
                 kind = "percentages" if values.max() <= 100 else "neither ratios nor flags"
                 raise TypologyError(f"{where}: {variable} values look like {kind} (largest {values.max():g}), but "
                                     f"the catalogue gives {variable} as {unit} between 0 and 1")
+    check_ranges(tidy, catalog, spec)
+
+
+def declared_range(vspec: dict) -> tuple[float | None, float | None, bool, str] | None:
+    """(lowest, highest, whole 0/1 only, in words) that a variable's values must keep; None: no bound.
+
+    A ``range: [low, high]`` in the catalogue wins; else the unit says it: a percentage 0–100, a share
+    or ratio 0–1, a flag 0 or 1 (a ``signed: true`` percentage may be negative or above 100).
+    """
+    given = vspec.get("range")
+    if given is not None and not (isinstance(given, list) and len(given) == 2 and all(
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in given)):
+        raise TypologyError(f"catalogue variable {vspec.get('name_en') or ''}: range: expected [low, high] (numbers, "
+                            f"or null for no bound), got {given!r:.60}")
+    if given is not None:
+        low, high = (None if v is None else float(v) for v in given)
+        return low, high, False, f"values in [{given[0]}, {given[1]}] (its range:)"
+    unit = str(vspec.get("unit"))
+    if unit.startswith("flag"):
+        return 0.0, 1.0, True, "a flag: 0 or 1"
+    if unit in ("ratio", "share"):
+        return 0.0, 1.0, False, f"a {unit} between 0 and 1"
+    if unit == "%" and not vspec.get("signed"):
+        return 0.0, 100.0, False, "a percentage between 0 and 100"
+    return None
+
+
+def check_ranges(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
+    """Every value inside the range its catalogue entry declares, with file, row and column when not."""
+    for variable, part in tidy.groupby("variable"):
+        bounds = declared_range(catalog.variables[variable])
+        if bounds is None:
+            continue
+        low, high, binary, words = bounds
+        values = part["value"]
+        bad = values.notna() & (((values < low) if low is not None else False)
+                                | ((values > high) if high is not None else False)
+                                | (~values.isin([0.0, 1.0]) if binary else False))
+        if bad.any():
+            r = part[bad].iloc[0]
+            raise TypologyError(f"{spec.path}: row {r['line']}, column {excerpt(r['column'])}: {variable} is "
+                                f"{r['value']:g}, but the catalogue declares {words}; fix the value, or declare "
+                                f"another range: for {variable} in a project catalogue")

@@ -74,10 +74,10 @@ def shown_key(key: Any) -> str:
     return f"(not shown: {len(text):,} characters that are no key's name)"
 
 
-# Free text that may run over several lines (a YAML block); every other string is a name, a title, a
-# key or a condition, and holds no control character at all.
-MULTILINE_KEYS = frozenset({"policy_ko", "policy_en", "rationale_ko", "rationale_en", "description", "note",
-                            "notes", "source_note"})
+# Names and titles hold no control character at all (a CR in a type name split scores.csv's rows);
+# other text (policies, rationales, a catalogue's measures:) may run over several lines of a YAML block.
+NAME_KEYS = frozenset({"name", "name_ko", "name_en", "title_ko", "title_en", "key", "unit", "short_ko", "short_en",
+                       "label", "label_ko", "label_en", "map_tiles_attribution"})
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
 _CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
                               "\u2066-\u2069]")
@@ -101,11 +101,11 @@ def check_controls(value: Any, where: str, source: str = "config key") -> None:
             check_controls(item, f"{where}[{i}]", source)
     elif isinstance(value, str):
         last = where.rsplit(".", 1)[-1].split("[")[0]
-        found = (_CONTROL_IN_TEXT if last in MULTILINE_KEYS else _CONTROL).search(value)
+        found = (_CONTROL if last in NAME_KEYS else _CONTROL_IN_TEXT).search(value)
         if found:
             raise TypologyError(f"{source} {where}: holds the control character U+{ord(found.group()):04X} at "
-                                f"position {found.start() + 1}; names and titles are plain text (line breaks are "
-                                "allowed only in policy_ko/en, rationale_ko/en and notes)")
+                                f"position {found.start() + 1}; names and titles are plain text, and other text "
+                                "may hold line breaks and tabs but no other control character")
 
 
 # A config's name becomes the default run folder out/<name>/; a shared config must not be able to

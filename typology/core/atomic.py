@@ -110,11 +110,15 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _marker_lines(folder: Path) -> list[str] | None:
+def _marker_lines_of(path: Path) -> list[str] | None:
     try:
-        return (folder / MARKER).read_text(encoding="utf-8").splitlines()
+        return path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def _marker_lines(folder: Path) -> list[str] | None:
+    return _marker_lines_of(folder / MARKER)
 
 
 _SHA = re.compile(r"[0-9a-f]{64}")
@@ -355,13 +359,6 @@ FILES_MARKER = ".typology-files"  # beside files the tool writes outside a run f
 
 def _files_record(folder: Path) -> dict[str, set[str]]:
     return _marker_entries(folder, _marker_lines_of(folder / FILES_MARKER) or [], warn=False)
-
-
-def _marker_lines_of(path: Path) -> list[str] | None:
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def claim_file(path: Path, *, force: bool = False, what: str = "--out") -> Path:

@@ -101,8 +101,12 @@ def test_edited_run_folder_is_caught(tmp_path, default_run_folder):
     table = pd.read_csv(folder / "scores.csv", dtype={"code": str}, encoding="utf-8-sig")
     table.loc[0, "type"] = "resource_combining" if table.loc[0, "type"] == "society_led" else "society_led"
     table.to_csv(folder / "scores.csv", index=False, encoding="utf-8-sig")
-    with pytest.raises(TypologyError, match="do not follow the run's rules"):
-        load(folder).gap_to("전주시", "resource_combining")
+    with pytest.raises(TypologyError, match="scores.csv differ from the SHA-256"):  # caught on load
+        load(folder)
+    with pytest.warns(UserWarning, match="accept_edited"):
+        edited = load(folder, accept_edited=True)
+    with pytest.raises(TypologyError, match="do not follow the run's rules"):  # and again by the rules
+        edited.gap_to("전주시", "resource_combining")
 
 
 # -- compare -------------------------------------------------------------------------------------

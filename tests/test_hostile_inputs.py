@@ -7,6 +7,7 @@ it did not write.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
@@ -115,7 +116,9 @@ def test_new_and_empty_and_earlier_run_folders_are_accepted(tmp_path):
     (new / "my_notes.txt").write_text("keep me", encoding="utf-8")
     (new / "old_output.csv").write_text("x", encoding="utf-8")
     marker = new / MARKER
-    marker.write_text(marker.read_text(encoding="utf-8") + "file old_output.csv\n", encoding="utf-8")
+    # (listed with its checksum: only a file as the tool wrote it counts as the tool's)
+    marker.write_text(marker.read_text(encoding="utf-8") + f"file old_output.csv {hashlib.sha256(b'x').hexdigest()}\n",
+                      encoding="utf-8")
     assert run_cli("run", "--out", str(new), *QUICK).returncode == 0
     assert (new / "my_notes.txt").read_text(encoding="utf-8") == "keep me"
     assert not (new / "old_output.csv").exists()  # the tool's own file of the earlier run, not written now
@@ -353,7 +356,9 @@ def test_a_run_folder_from_before_markers_is_still_a_run_folder(tmp_path):
     # Folders written by earlier versions have no marker; their manifest says the tool made them.
     old = tmp_path / "default"
     old.mkdir()
-    (old / "manifest.json").write_text('{"tool": "typology"}', encoding="utf-8")
+    # Only the outputs its manifest records (with their checksums) count as the tool's.
+    (old / "manifest.json").write_text(json.dumps({"tool": "typology", "outputs": {
+        "scores.csv": hashlib.sha256(b"old").hexdigest()}}), encoding="utf-8")
     (old / "scores.csv").write_text("old", encoding="utf-8")
     (old / "my_notes.txt").write_text("mine", encoding="utf-8")
     assert run_cli("run", "--out", str(old), *QUICK).returncode == 0

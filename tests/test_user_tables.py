@@ -98,9 +98,11 @@ def test_end_to_end_default_stops_and_writes_unmatched_beside_the_run(tmp_path):
 
 
 def test_end_to_end_warn_runs_and_writes_unmatched_csv(tmp_path):
-    cfg = volunteers_config(tmp_path, "      on_unmatched: warn\n")
     out = tmp_path / "out"
-    (tmp_path / "out.unmatched.csv").write_text("stale", encoding="utf-8")
+    # A failed run lists its rows beside the folder (a file of the tool's, which a good run may remove).
+    assert run_cli("run", str(volunteers_config(tmp_path)), "--out", str(out)).returncode == 2
+    assert (tmp_path / "out.unmatched.csv").is_file()
+    cfg = volunteers_config(tmp_path, "      on_unmatched: warn\n")
     result = run_cli("run", str(cfg), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "8 input rows not used as unit values (aggregate 3, covered 4, unmatched 1)" in result.stdout

@@ -21,6 +21,13 @@ from ._version import __version__
 from .core import progress
 from .errors import TypologyError
 
+try:  # newer typer carries its own copy of click, whose exceptions are not click's
+    from typer import _click as _clk
+except ImportError:  # pragma: no cover - typer before it vendored click
+    import click as _clk
+
+_NO_ARGS = getattr(_clk.exceptions, "NoArgsIsHelpError", ())
+
 
 class _NoFlagTypes:
     """typer shows each parameter's Python type beside it (``--help <bool>``, ``config <path>``): a flag
@@ -46,7 +53,26 @@ class _Command(_NoFlagTypes, TyperCommand):
 
 
 class _Group(_NoFlagTypes, TyperGroup):
-    pass
+    def main(self, *args: object, standalone_mode: bool = True, **kwargs: object) -> object:
+        """A usage error (unknown option, missing argument, a value of the wrong type) is one line,
+        ``error: ...`` and exit code 2, like the tool's own errors, not typer's framed box."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _NO_ARGS:
+            return super().main(*args, **kwargs)  # the help, as before
+        except _clk.exceptions.UsageError as exc:
+            where = f" (see {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
+            typer.echo(f"error: {' '.join(exc.format_message().split())}{where}", err=True)
+            sys.exit(2)
+        except _clk.exceptions.ClickException as exc:
+            typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+            sys.exit(exc.exit_code)
+        except _clk.exceptions.Abort:
+            typer.echo("aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_Group,
@@ -97,6 +123,18 @@ def _cannot_write(exc: OSError, target: Path | None) -> None:
     _fail(TypologyError(f"cannot write {where}: {exc.strerror or exc}"))
 
 
+def _claim(path: Path, force: bool) -> Path:
+    """``claim_out_dir``, its warnings (an ignored marker line, an earlier run put back) as plain lines."""
+    from .core.atomic import claim_out_dir
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        target = claim_out_dir(path, force=force)
+    for warning in caught:
+        typer.echo(f"warning: {warning.message}", err=True)
+    return target
+
+
 Force = Annotated[bool, typer.Option("--force", help="write into a folder that holds files the tool did not write "
                                                      "(they are kept; only the run's own files are replaced)")]
 
@@ -111,7 +149,7 @@ def run(
     quiet: Quiet = False,
 ) -> None:
     """Score, type and map every local government; write the run folder."""
-    from .core.atomic import claim_out_dir, write_csv
+    from .core.atomic import OutDirError, remove_owned, write_owned_csv
     from .core.config import load_config
     from .data.load import UnmatchedRowsError
     from .run.outputs import write_run
@@ -124,7 +162,7 @@ def run(
     try:
         cfg = load_config(config or paths.DEFAULT_CONFIG, set_ or [])
         # Refused before the run, not after it: --out must be new, empty or an earlier run folder.
-        target = claim_out_dir(out or Path(cfg["output"]["dir"] or Path("out") / cfg["name"]), force=force)
+        target = _claim(out or Path(cfg["output"]["dir"] or Path("out") / cfg["name"]), force)
         # A failed run writes no run folder, so rows that stopped it are listed beside it.
         side = target.parent / f"{target.name}.unmatched.csv"
         try:
@@ -136,12 +174,16 @@ def run(
             for warning in caught:
                 typer.echo(f"warning: {warning.message}", err=True)
         except UnmatchedRowsError as exc:
-            write_csv(exc.unmatched, side, bom=True)
+            try:  # never over a file of someone else's that has this name
+                write_owned_csv(exc.unmatched, side, force=force)
+            except OutDirError:
+                raise TypologyError(f"{exc.summary}; the {len(exc.unmatched)} rows set aside are not listed in "
+                                    f"{side}: a file the tool did not write has that name") from None
             raise TypologyError(f"{exc.summary}; all {len(exc.unmatched)} rows set aside are listed in {side}") \
                 from None
         with progress.step("출력 쓰기 writing outputs"):
             write_run(result, target, force=force)
-        side.unlink(missing_ok=True)  # it described an earlier failed run of this folder
+        remove_owned(side)  # it described an earlier failed run of this folder (only if the tool wrote it)
     except TypologyError as exc:
         _fail(exc)
         return
@@ -188,7 +230,6 @@ def uncertainty(
     quiet: Quiet = False,
 ) -> None:
     """Monte Carlo over the config's alternatives: rank intervals, type probabilities, sensitivity."""
-    from .core.atomic import claim_out_dir
     from .core.config import load_config
     from .render.uncertainty_report import attach
     from .run.outputs import write_run
@@ -205,12 +246,15 @@ def uncertainty(
     target = None
     try:
         cfg = load_config(config or paths.DEFAULT_CONFIG, overrides)
-        target = claim_out_dir(out or Path(cfg["output"]["dir"] or Path("out") / f"{cfg['name']}-uncertainty"),
-                               force=force)
-        result = run_pipeline(cfg)  # which checks the whole config, the alternatives too, before any work
-        mc_started = time.perf_counter()
-        unc = analyse(result)
-        mc_seconds = time.perf_counter() - mc_started
+        target = _claim(out or Path(cfg["output"]["dir"] or Path("out") / f"{cfg['name']}-uncertainty"), force)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = run_pipeline(cfg)  # which checks the whole config, the alternatives too, before any work
+            mc_started = time.perf_counter()
+            unc = analyse(result)
+            mc_seconds = time.perf_counter() - mc_started
+        for warning in caught:
+            typer.echo(f"warning: {warning.message}", err=True)
         with progress.step("출력 쓰기 writing outputs"):
             write_run(attach(result, unc), target, force=force)
     except TypologyError as exc:
@@ -305,6 +349,8 @@ def fetch(
     refresh: Annotated[bool, typer.Option("--refresh", help="ask KOSIS again even when cached")] = False,
     config: Annotated[Path | None, typer.Option("--config", metavar="CONFIG",
                                                 help="read the config's project catalogues (catalog:) too")] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace a file at --out that the tool did not write")]
+    = False,
     quiet: Quiet = False,
 ) -> None:
     """Download a variable from the KOSIS OpenAPI (key in KOSIS_API_KEY) as a table for data.tables."""
@@ -318,9 +364,12 @@ def fetch(
         if key not in catalog.variables and key not in catalog.indicators:
             raise TypologyError(f"{key!r} is neither a variable nor an indicator of the catalogue {catalog.path}")
         target = out or Path("out") / "kosis" / f"{key}.csv"
-        result = fetch_table(catalog, key, year, target, cache, refresh=refresh)
+        result = fetch_table(catalog, key, year, target, cache, refresh=refresh, force=force)
     except TypologyError as exc:
         _fail(exc)
+        return
+    except OSError as exc:
+        _cannot_write(exc, out)
         return
     typer.echo(f"wrote {result.rows} rows to {result.path} ({result.downloaded} downloaded, {result.cached} "
                f"from the cache {cache}); add to a config:")

@@ -9,3 +9,16 @@ from __future__ import annotations
 
 class TypologyError(Exception):
     """A user-facing error: bad config, bad data, unknown key or method."""
+
+
+def excerpt(value: object, limit: int = 60) -> str:
+    """A cell of an untrusted file as quoted in an error: escaped (``repr``) and cut to ``limit`` characters.
+
+    An error names where the problem is; it never prints a whole cell, which may be a line of
+    someone's file or 100,000 characters long (at most about 80 characters are shown).
+    """
+    text = str(value)
+    shown = repr(text[: limit + 1])
+    if len(shown) <= limit + 2 and len(text) <= limit:
+        return shown
+    return f"{shown[:limit]}… ({len(text):,} characters)"

@@ -17,7 +17,6 @@ units, weights, the config). The analyses live in their own modules (``compare``
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +38,7 @@ if TYPE_CHECKING:
     from .gap import Gap
 
 LABEL = "type"
-RUN_FILES = ("indicators.csv", "manifest.json")
+RUN_FILES = ("indicators.csv", "manifest.json")  # as api.run_folder.RUN_FILES
 INDICATOR_META = ["name_ko", "name_en", "dimension", "unit", "direction", "weight", "years", "year_status"]
 
 
@@ -249,13 +248,15 @@ class Results:
 
 
 # -- constructors ---------------------------------------------------------------------------
-def load(source: object = None, overrides: list[str] | None = None) -> Results:
+def load(source: object = None, overrides: list[str] | None = None, *, accept_edited: bool = False) -> Results:
     """Results from a config (run in-process), a run folder, or a RunResult.
 
     ``source``: None (the default config), a config path (.yaml/.yml), a resolved config
     dict, a run folder written by ``typology run`` (scores.gpkg or scores.csv, with
     indicators.csv and manifest.json), or a ``RunResult``. ``overrides`` are ``--set``
-    strings such as ``"scoring.normalise.method=minmax"`` (configs only).
+    strings such as ``"scoring.normalise.method=minmax"`` (configs only). A run folder whose
+    scores or indicators differ from the checksums its manifest records is refused unless
+    ``accept_edited`` (then it is a warning).
     """
     from ..core.config import load_config
     from ..core.result import RunResult
@@ -277,7 +278,7 @@ def load(source: object = None, overrides: list[str] | None = None) -> Results:
     path = Path(str(source))
     if path.is_dir():
         _no_overrides(overrides, f"run folder {path}")
-        return from_folder(path)
+        return from_folder(path, accept_edited=accept_edited)
     if path.suffix.lower() in (".yaml", ".yml"):
         return from_run(run(load_config(path, overrides)))
     raise TypologyError(f"{path}: expected a config file (.yaml) or a run folder written by `typology run`")
@@ -303,18 +304,19 @@ def from_run(result: RunResult) -> Results:
     return Results(frame, meta, result.config, f"run of config {result.config.get('name')!r}", names)
 
 
-def from_folder(folder: Path) -> Results:
+def from_folder(folder: Path, *, accept_edited: bool = False) -> Results:
     """Results from a run folder: scores.gpkg (or scores.csv plus the bundled geometry)."""
-    import geopandas as gpd
-
     from ..data.geometry import attach, load_unit_geometry
+    from .run_folder import check_outputs, read_csv, read_frame, read_manifest
 
     for name in RUN_FILES:
         if not (folder / name).is_file():
             raise TypologyError(f"{folder / name}: not found; a run folder written by `typology run` has it")
+    manifest = read_manifest(folder)
+    check_outputs(folder, manifest, accept_edited)
     gpkg, csv = folder / "scores.gpkg", folder / "scores.csv"
     if gpkg.is_file():
-        frame = gpd.read_file(gpkg)
+        frame = read_frame(gpkg)
         where = gpkg
     elif csv.is_file():
         frame = attach(_read_scores_csv(csv), load_unit_geometry())
@@ -326,12 +328,8 @@ def from_folder(folder: Path) -> Results:
     if missing:
         raise TypologyError(f"{where}: missing columns {missing}")
     frame["code"] = frame["code"].astype(str).str.zfill(5)
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        config = manifest["config"]
-    except (ValueError, KeyError) as exc:
-        raise TypologyError(f"{folder / 'manifest.json'}: not a typology manifest ({exc})") from None
-    meta = pd.read_csv(folder / "indicators.csv", encoding="utf-8-sig")
+    config = manifest["config"]
+    meta = read_csv(folder / "indicators.csv")
     missing = [c for c in ["indicator", *INDICATOR_META] if c not in meta.columns]
     if missing:
         raise TypologyError(f"{folder / 'indicators.csv'}: missing columns {missing}")
@@ -345,11 +343,9 @@ def from_folder(folder: Path) -> Results:
 
 
 def _read_scores_csv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype={"code": str, "code_std5": str}, encoding="utf-8-sig",
-                           keep_default_na=True)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise TypologyError(f"{path}: not a readable scores table ({exc})") from None
+    from .run_folder import read_csv
+
+    return read_csv(path, dtype={"code": str, "code_std5": str}, keep_default_na=True)
 
 
 # -- several runs side by side --------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 from .. import paths
 from ..errors import TypologyError
 from .config import resolve_path
+from .params import check_controls, shown_key
 from .yamlio import read_yaml
 
 DIMENSIONS = ("economy", "civic", "institution", "capacity")
@@ -200,9 +201,10 @@ def extend_catalog(base: Catalog, files: Sequence[Path]) -> Catalog:
         raw = read_yaml(path, "project catalogue")
         if not isinstance(raw, dict) or not raw:
             raise TypologyError(f"{path}: a project catalogue is a mapping with variables: and/or indicators:")
+        check_controls(raw, "", f"{path}: key")
         unknown = [k for k in raw if k not in PROJECT_SECTIONS]
         if unknown:
-            raise TypologyError(f"{path}: section {unknown[0]!r} not allowed in a project catalogue; expected "
+            raise TypologyError(f"{path}: section {shown_key(unknown[0])} not allowed in a project catalogue; expected "
                                 f"{' and/or '.join(PROJECT_SECTIONS)} (the four dimensions are fixed)")
         merged: dict[str, Any] = {"dimensions": catalog.dimensions, "variables": dict(catalog.variables),
                                   "indicators": {k: i.spec for k, i in catalog.indicators.items()}}

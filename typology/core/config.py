@@ -27,6 +27,7 @@ from .params import (
     SEED,
     Param,
     alternatives,
+    check_controls,
     flag,
     is_range,
     is_text,
@@ -39,11 +40,17 @@ from .params import (
     shaped,
     share,
     shown,
+    shown_key,
     text,
     weight_map,
     whole,
 )
 from .yamlio import read_yaml
+
+MAX_N_INIT = 1000
+MAX_BOOTSTRAP = 10_000
+MAX_REPLICATES = 1_000_000  # and analyse() checks the memory a run of that size needs before it starts
+MAX_JOBS = 1024
 
 SCHEMA: dict[str, Any] = {
     "extends": text(None, "a config name or path", nullable=True),
@@ -78,7 +85,7 @@ SCHEMA: dict[str, Any] = {
     "scoring": {
         # One block per step; `method` picks from that step's registry, the other keys are its
         # parameters (a method ignores those it does not take).
-        "impute": {"method": named("none", "an imputation method"), "k": whole(5, 1), "seed": SEED},
+        "impute": {"method": named("none", "an imputation method"), "k": whole(5, 1, 1000), "seed": SEED},
         "treat": {"method": named("none", "an outlier treatment"), "skew": number(2.0, 0, low_open=True),
                   "kurtosis": number(3.5), "max_points": whole(5, 1), "fallback": named("log", "a fallback"),
                   "skip": names_list(None, "indicator keys")},
@@ -117,17 +124,18 @@ SCHEMA: dict[str, Any] = {
         "k_rule": named("mean_rank", "a k selection rule"),
         "seed": SEED,
         # Per method, passed to its estimator (typologies/cluster.py, regionalise.py).
-        "options": {"kmeans": {"n_init": whole(10, 1), "max_iter": whole(300, 1)}, "ward": {},
-                    "gmm": {"covariance_type": named("full", "a covariance type"), "n_init": whole(5, 1),
+        # Upper bounds: each knob multiplies the work, and a typo (n_init: 1000000) must not hang the run.
+        "options": {"kmeans": {"n_init": whole(10, 1, MAX_N_INIT), "max_iter": whole(300, 1, 100_000)}, "ward": {},
+                    "gmm": {"covariance_type": named("full", "a covariance type"), "n_init": whole(5, 1, MAX_N_INIT),
                             "reg_covar": number(1e-6, 0)},
                     "skater": {"floor": whole(1, 1)}, "ward_spatial": {}},
         "contiguity": {"rule": named("queen", "a contiguity rule"), "islands": named("nearest", "an islands option")},
-        "bootstrap": {"n": whole(100, 0), "unstable_below": share(0.7)},
+        "bootstrap": {"n": whole(100, 0, MAX_BOOTSTRAP), "unstable_below": share(0.7)},
     },
     # typology uncertainty: Monte Carlo over these alternatives (uncertainty/alternatives.py). A step's
     # list holds method names or {method: ..., parameter: ...}; null or [] keeps the nominal choice.
     "uncertainty": {
-        "n": whole(1000, 2), "seed": SEED,
+        "n": whole(1000, 2, MAX_REPLICATES), "seed": SEED,
         "impute": alternatives(["none", "group_mean", "knn"], "imputation"),
         "treat": alternatives(["winsorise", "log", "none"], "treatment"),
         "normalise": alternatives(["zscore", "minmax", "percentile"], "normalisation"),
@@ -141,9 +149,11 @@ SCHEMA: dict[str, Any] = {
                    nullable=True),
         "interval": pair([5, 95], "[low, high] percentiles with 0 ≤ low < high ≤ 100", low=0, high=100),
         "stable_from": share(0.9),
-        "sensitivity": {"n": whole("auto", 0, also=("auto",))},
+        "sensitivity": {"n": whole("auto", 0, MAX_REPLICATES // 2, also=("auto",))},
         "backend": named("loky", "a backend"),
-        "n_jobs": Param(-1, "a whole number other than 0 (−1 = every core)", lambda v: is_whole(v) and v != 0),
+        # More workers than cores only adds memory; a larger number is used as every core (with a warning).
+        "n_jobs": Param(-1, f"−1 (every core) or a whole number from 1 to {MAX_JOBS}",
+                        lambda v: is_whole(v) and (v == -1 or 1 <= v <= MAX_JOBS)),
         "scheduler": text(None, "a Dask scheduler address such as 'tcp://10.0.0.5:8786'", nullable=True),
     },
     # Variables not used in scoring that each axis should track (validity.csv, criterion checks).
@@ -179,7 +189,7 @@ def _check_keys(raw: Any, schema: dict[str, Any], where: str, source: str) -> No
         path = f"{where}.{key}" if where else str(key)
         if key not in schema:
             raise TypologyError(
-                f"{source}: unknown config key {path!r}; expected one of {', '.join(map(str, schema))}"
+                f"{source}: unknown config key {shown_key(path)}; expected one of {', '.join(map(str, schema))}"
             )
         if isinstance(schema[key], dict):
             _check_keys(value, schema[key], path, source)
@@ -284,6 +294,7 @@ def resolve(raw: dict[str, Any], source: str) -> dict[str, Any]:
     _check_keys(raw, SCHEMA, "", source)
     config = _merge(_defaults(SCHEMA), raw)
     check(config)
+    check_controls(raw, "")
     return config
 
 

@@ -59,6 +59,55 @@ def shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else f"{text[: limit - 1]}…' ({len(str(value)):,} characters)"
 
 
+_KEY_LIKE = re.compile(r"[\w\-]{1,40}(\.[\w\-]{1,40}){0,6}")
+
+
+def shown_key(key: Any) -> str:
+    """A key from an untrusted file as quoted in an error: itself if it looks like a key, else only its length.
+
+    A file that is no config may parse as a mapping whose "key" is a whole line of it (``/etc/shadow``'s
+    ``root:*:...``); such a line is not printed.
+    """
+    text = str(key)
+    if _KEY_LIKE.fullmatch(text):
+        return repr(text)
+    return f"(not shown: {len(text):,} characters that are no key's name)"
+
+
+# Names and titles hold no control character at all (a CR in a type name split scores.csv's rows);
+# other text (policies, rationales, a catalogue's measures:) may run over several lines of a YAML block.
+NAME_KEYS = frozenset({"name", "name_ko", "name_en", "title_ko", "title_en", "key", "unit", "short_ko", "short_en",
+                       "label", "label_ko", "label_en", "map_tiles_attribution"})
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                              "\u2066-\u2069]")
+
+
+def check_controls(value: Any, where: str, source: str = "config key") -> None:
+    """Refuse a control character (C0, C1, line breaks, tab, BEL, ESC, bidi overrides) in any name or title.
+
+    Such a character splits a CSV row, hides a spreadsheet formula behind it, breaks the workbook
+    writer or makes text read backwards; the key is named, the text is not printed.
+    """
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            if isinstance(key, str) and _CONTROL.search(key):
+                raise TypologyError(f"{source} {shown_key(path)}: the key holds a control character (a line break, "
+                                    "tab, BEL, ESC or bidi override); use plain text")
+            check_controls(item, path, source)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            check_controls(item, f"{where}[{i}]", source)
+    elif isinstance(value, str):
+        last = where.rsplit(".", 1)[-1].split("[")[0]
+        found = (_CONTROL if last in NAME_KEYS else _CONTROL_IN_TEXT).search(value)
+        if found:
+            raise TypologyError(f"{source} {where}: holds the control character U+{ord(found.group()):04X} at "
+                                f"position {found.start() + 1}; names and titles are plain text, and other text "
+                                "may hold line breaks and tabs but no other control character")
+
+
 # A config's name becomes the default run folder out/<name>/; a shared config must not be able to
 # point that at ../configs or an absolute folder, so a name is a single path component of safe characters.
 _RUN_NAME = re.compile(r"[\w\-][\w.\-]{0,99}")
@@ -171,7 +220,7 @@ def shaped(default: Any, what: str, test: Callable[[Any], bool], *, nullable: bo
     return Param(default, what, test, nullable)
 
 
-SEED = whole(0, 0)
+SEED = whole(0, 0, 2**32 - 1)  # numpy and scikit-learn take seeds below 2**32
 
 
 def share(default: float) -> Param:

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from ..core import progress
-from ..core.atomic import atomic_file, write_csv
+from ..core.atomic import atomic_file, claim_file, write_owned_csv
 from ..core.catalog import Catalog
 from ..errors import TypologyError
 
@@ -178,9 +178,11 @@ class FetchResult:
 
 
 def fetch(catalog: Catalog, key: str, years: list[int], out: Path, cache_dir: Path,
-          transport: Transport = _urlopen, refresh: bool = False) -> FetchResult:
+          transport: Transport = _urlopen, refresh: bool = False, force: bool = False) -> FetchResult:
+    """``out`` replaces only a file that the tool wrote (unchanged since) unless ``force``; checked first."""
     if not years:
         raise TypologyError("give at least one year, e.g. --year 2020")
+    out = claim_file(out, force=force)
     api_key = os.environ.get(KEY_ENV, "").strip() or None
     frames, cached, downloaded = [], 0, 0
     requests = [(q, y) for q in kosis_queries(catalog, key) for y in sorted(set(years))]
@@ -192,7 +194,7 @@ def fetch(catalog: Catalog, key: str, years: list[int], out: Path, cache_dir: Pa
     table = pd.concat(frames, ignore_index=True)
     if table.empty:
         raise TypologyError(f"KOSIS returned no rows for {key} in {years}")
-    write_csv(table, out, bom=True)
+    write_owned_csv(table, out, force=force)
     snippet = ("data:\n  tables:\n"
                f"    - path: {out}\n      layout: long\n      code_system: auto   # or kostat / std5 if asked\n"
                f"      year: {sorted(set(years)) if len(set(years)) > 1 else years[0]}\n")

@@ -93,7 +93,20 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+# A workbook is a zip: 400 KB can unpack to millions of (empty) rows. Tables of 시군구 values are far
+# smaller than these limits; anything larger is refused before it is read.
+MAX_XLSX_BYTES = 50 * 2**20
+MAX_XLSX_ROWS = 200_000
+
+
 def _read_xlsx(path: Path, sheet: Any) -> Grid:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if size > MAX_XLSX_BYTES:
+        raise TypologyError(f"{path}: a workbook of {size / 2**20:.0f} MB; tables larger than "
+                            f"{MAX_XLSX_BYTES // 2**20} MB are not read (save the sheet as CSV)")
     try:
         from openpyxl import load_workbook
     except ImportError:  # pragma: no cover - openpyxl is a dependency
@@ -101,7 +114,7 @@ def _read_xlsx(path: Path, sheet: Any) -> Grid:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise TypologyError(f"{path}: cannot read as an XLSX workbook ({type(exc).__name__}: {exc})") from None
+        raise TypologyError(f"{path}: cannot read as an XLSX workbook ({type(exc).__name__})") from None
     try:
         if sheet is None:
             ws = book.worksheets[0]
@@ -114,8 +127,15 @@ def _read_xlsx(path: Path, sheet: Any) -> Grid:
             ws = book[sheet]
         else:
             raise TypologyError(f"{path}: no sheet {sheet!r}; the workbook has {book.sheetnames}")
+        declared = ws.max_row or 0
+        if declared > MAX_XLSX_ROWS:
+            raise TypologyError(f"{path}: the sheet declares {declared:,} rows; at most {MAX_XLSX_ROWS:,} are read "
+                                "(delete the empty rows below the table, or save it as CSV)")
         cells, lines = [], []
         for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            if number > MAX_XLSX_ROWS:
+                raise TypologyError(f"{path}: the sheet has more than {MAX_XLSX_ROWS:,} rows; at most that many are "
+                                    "read (delete the empty rows below the table, or save it as CSV)")
             cells.append([_cell_text(v) for v in row])
             lines.append(number)
     finally:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.catalog import Catalog
-from ..errors import TypologyError
+from ..errors import TypologyError, excerpt
 from .readers import TableOptions, read_tidy
 from .rollup import AGGREGATE, COVERED, MATCHED, ROLLED_UP, UNMATCHED, roll_up
 from .specs import TableSpec, check_variable, table_spec, table_specs
@@ -73,11 +73,32 @@ def detect_code_system(codes: list[str], matcher: RegionMatcher, path: Path, key
         return "code10" if codes and all(len(c) == 10 for c in codes) else "kostat"
     hits = {s: sum(matcher.resolve_code(c, s) is not None for c in five) for s in ("kostat", "std5")}
     best, other = sorted(hits, key=lambda s: -hits[s])
-    if hits[best] > hits[other] and hits[best] >= 0.9 * len(five) and hits[other] <= 0.5 * hits[best]:
+    # A system that explains a sizeable share of the codes is one the table could be using: then a
+    # code of both systems may name either of two units, and no value may be put on one by a guess.
+    sizeable = max(2, SIZEABLE_SHARE * len(five))
+    if hits[best] > hits[other] and hits[best] >= 0.9 * len(five) and hits[other] < sizeable:
         return best
+    both = " (both explain a sizeable share)" if hits[other] >= sizeable else ""
     raise TypologyError(
         f"{path}: cannot tell the code system of its {len(five)} five-digit codes (KOSTAT matches {hits['kostat']}, "
-        f"행정표준코드 {hits['std5']}); set {key}.code_system: kostat, std5 or code10")
+        f"행정표준코드 {hits['std5']}){both}; set {key}.code_system: {best} if the table uses "
+        f"{SYSTEM_NAMES[best]}, else {other} or code10")
+
+
+SIZEABLE_SHARE = 0.25
+SYSTEM_NAMES = {"kostat": "KOSTAT codes", "std5": "행정표준코드", "code10": "10-digit 행정기관코드"}
+
+
+def suggest_system(codes: list[str], matcher: RegionMatcher, used: str) -> str:
+    """For rows whose codes matched no unit: the code system under which most of them would match."""
+    codes = [c for c in codes if c]
+    if not codes:
+        return ""
+    hits = {s: sum(matcher.resolve_code(c, s) is not None for c in codes) for s in SYSTEM_NAMES if s != used}
+    best = max(hits, key=lambda s: hits[s])
+    if not hits[best]:
+        return ""
+    return f"; {hits[best]} of their {len(codes)} codes would match with code_system: {best} ({SYSTEM_NAMES[best]})"
 
 
 class _NameContext:
@@ -96,7 +117,7 @@ def _match_name(matcher: RegionMatcher, sido_text: str, region: str, on: date | 
         return Place("nation", "nation", "전국"), "", True
     sido = matcher.sido_code(sido_text) if sido_text else None
     if sido_text and sido is None:
-        return None, f"is not under a known 시도 ({sido_text!r} is not a 시도 name)", True
+        return None, f"is not under a known 시도 ({excerpt(sido_text)} is not a 시도 name)", True
     tokens = text.split(" ")
     rest = text
     first = matcher.sido_code(tokens[0]) if tokens else None
@@ -126,7 +147,7 @@ def _match_name(matcher: RegionMatcher, sido_text: str, region: str, on: date | 
     if place is None and sido in ctx.city:  # a bare 일반구 name under its city: 장안구 after 수원시
         place = matcher.resolve_name(label, ctx.city[sido] + rest, on)
     if place is None:
-        return None, f"matches no unit (no 시군구 {rest!r} in {label})", explicit
+        return None, f"matches no unit (no 시군구 {excerpt(rest)} in {label})", explicit
     if place.kind in ("unit", "predecessor"):
         ctx.city[sido] = rest
     return place, "", explicit
@@ -151,7 +172,7 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
             if code_place is None and hint and sure and name_place is not None \
                     and name_place.kind not in ("sido", "nation"):
                 # a code of a change this project could not verify (전남광주 2026): the name decides
-                by_name.append(f"row {row.line}: {row.code} {row.region!r}")
+                by_name.append(f"row {row.line}: {row.code} {excerpt(row.region)}")
                 code_place = name_place
             elif code_place is None:
                 reason = (f"matches no unit (expected a 5-digit KOSTAT, 행정표준 or 10-digit 행정기관 code of a "
@@ -160,12 +181,12 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
                     and matcher.final_unit(code_place) != matcher.final_unit(name_place):
                 raise TypologyError(
                     f"{spec.path}: row {row.line}: code {row.code} is {code_place.label} in code system {system}, but "
-                    f"the region cell says {row.region!r} ({name_place.label}); the table probably uses another "
+                    f"the region cell says {excerpt(row.region)} ({name_place.label}); the table probably uses another "
                     f"code system: set {spec.key}.code_system")
             elif code_place.kind in ("sido", "nation") and code_place.key != "nation":
                 ctx.sido = code_place.key.split(":")[1]
             elif row.region and name_place is None and reason.startswith("matches no unit"):
-                misnamed.append(f"row {row.line}: {row.region!r} beside code {row.code} ({code_place.label})")
+                misnamed.append(f"row {row.line}: {excerpt(row.region)} beside code {row.code} ({code_place.label})")
         place = code_place if row.code else name_place
         if place is not None and place.kind == "successor":  # 인천's 2026 구: no unit has their area
             place, reason = None, place.note
@@ -290,11 +311,14 @@ def load_tables(config: dict[str, Any], catalog: Catalog, matcher: RegionMatcher
     problems = unmatched[(unmatched["status"] == UNMATCHED) & unmatched["table"].isin([str(s.path) for s in stopping])]
     if len(problems):
         first = problems.iloc[:3]
-        shown = "; ".join(f"row {r.row}, column {r.column}: {(r.code or r.region)!r} {r.reason}"
+        shown = "; ".join(f"row {r.row}, column {r.column}: {excerpt(r.code or r.region)} {r.reason}"
                           for r in first.itertuples())
         tables = sorted(set(problems["table"]))
+        first_table = problems[problems["table"] == tables[0]]
+        used = next((a["code_system"] for a in accounting if a["table"] == tables[0]), "kostat")
+        hint = suggest_system(list(first_table["code"]), matcher, used)
         raise UnmatchedRowsError(
-            f"{tables[0]}: {len(problems)} input row(s) not used (on_unmatched: error); first: {shown}. "
+            f"{tables[0]}: {len(problems)} input row(s) not used (on_unmatched: error); first: {shown}{hint}. "
             f"Fix them, or set on_unmatched: warn to run without them", unmatched)
     return Loaded(variables, unmatched, accounting, [s.path for s in specs])
 
@@ -331,8 +355,8 @@ def read_variable_table(path: Path, catalog: Catalog, matcher: RegionMatcher) ->
     problems = aside[aside["status"] == UNMATCHED]
     if len(problems):
         r = problems.iloc[0]
-        raise TypologyError(f"{path}: row {r['row']}, column {r['column']}: {(r['code'] or r['region'])!r} "
-                            f"{r['reason']}")
+        raise TypologyError(f"{path}: row {r['row']}, column {r['column']}: {excerpt(r['code'] or r['region'])} "
+                            f"{r['reason']}{suggest_system(list(problems['code']), matcher, 'kostat')}")
     return values
 
 

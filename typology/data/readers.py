@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.registry import Registry
-from ..errors import TypologyError
+from ..errors import TypologyError, excerpt
 from .grid import Grid, header_names, read_grid
 
 TIDY_COLUMNS = ["line", "sido", "region", "code", "year", "variable", "value", "column", "unit_hint", "source_id"]
@@ -302,7 +302,7 @@ def _grid_layout(grid: Grid, opts: TableOptions, find_header: bool) -> pd.DataFr
             variable = _variable_for(source, opts) if source else (opts.variable or "")
             if variable is None:
                 raise TypologyError(
-                    f"{grid.path}: line {line}: column {label!r} (item {source!r}) is not mapped to a "
+                    f"{grid.path}: line {line}: column {excerpt(label)} (item {excerpt(source)}) is not mapped to a "
                     f"catalogue variable; add it under variables: {{'{split_unit(source)[0]}': <variable>}} "
                     f"(or null to leave it out), or set variable: when the table holds one")
             if variable == "":

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.catalog import Catalog
-from ..errors import TypologyError
+from ..errors import TypologyError, excerpt
 from .readers import year_of
 from .specs import TableSpec
 
@@ -32,7 +32,7 @@ def parse_values(tidy: pd.DataFrame, spec: TableSpec) -> pd.Series:
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
         raise TypologyError(f"{spec.path}: row {tidy['line'].iat[i]}, column {tidy['column'].iat[i]}: "
-                            f"{tidy['value'].iat[i]!r} is not a number (missing values are written as empty, "
+                            f"{excerpt(tidy['value'].iat[i])} is not a number (missing values are written as empty, "
                             f"'-', '…' or 'X')")
     value = value.astype(float)
     with np.errstate(over="ignore"):
@@ -44,7 +44,7 @@ def parse_values(tidy: pd.DataFrame, spec: TableSpec) -> pd.Series:
         i = int(np.argmax(infinite.to_numpy()))
         extra = f" once multiplied by {spec.multiply:g} (multiply:)" if np.isfinite(value.iat[i]) else ""
         raise TypologyError(f"{spec.path}: row {tidy['line'].iat[i]}, column {tidy['column'].iat[i]}: "
-                            f"{tidy['value'].iat[i]!r} is not a finite number{extra}")
+                            f"{excerpt(tidy['value'].iat[i])} is not a finite number{extra}")
     return scaled
 
 
@@ -56,7 +56,7 @@ def parse_years(tidy: pd.DataFrame, spec: TableSpec) -> pd.Series:
         year = (int(float(text)) if re.fullmatch(r"\d{4}(\.0+)?", text) else None) if strict else year_of(text)
         if year is None:
             col = "year" if strict else "시점"
-            raise TypologyError(f"{spec.path}: row {line}, column {col}: {text!r} is not a whole year")
+            raise TypologyError(f"{spec.path}: row {line}, column {col}: {excerpt(text)} is not a whole year")
         if spec.years is not None and year not in spec.years:
             raise TypologyError(f"{spec.path}: row {line}: year {year}, but the config says {spec.key}.year: "
                                 f"{spec.years if len(spec.years) > 1 else spec.years[0]} for this table")
@@ -79,7 +79,7 @@ def check_units(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
         values = part["value"].dropna()
         hints = {h for h in part["unit_hint"] if h}
         first = part.iloc[0]
-        where = f"{spec.path}: column {first['column']!r}"
+        where = f"{spec.path}: column {excerpt(first['column'])}"
         if (unit in COUNT_UNITS or unit == "%") and not vspec.get("signed"):
             negative = part[part["value"] < 0]
             if not negative.empty:
@@ -90,7 +90,7 @@ def check_units(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
                                     f"mark {variable} signed: true)")
         if unit == "%":
             if hints and not hints & PERCENT_HINTS:
-                raise TypologyError(f"{where}: unit {sorted(hints)[0]!r}, but {variable} is a percentage (%) in "
+                raise TypologyError(f"{where}: unit {excerpt(sorted(hints)[0])}, but {variable} is a percentage (%) in "
                                     f"the catalogue")
             if len(values) >= 3 and 0 < values.max() <= 1:
                 raise TypologyError(f"{where}: {variable} values look like ratios (all between 0 and "
@@ -104,3 +104,46 @@ def check_units(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
                 kind = "percentages" if values.max() <= 100 else "neither ratios nor flags"
                 raise TypologyError(f"{where}: {variable} values look like {kind} (largest {values.max():g}), but "
                                     f"the catalogue gives {variable} as {unit} between 0 and 1")
+    check_ranges(tidy, catalog, spec)
+
+
+def declared_range(vspec: dict) -> tuple[float | None, float | None, bool, str] | None:
+    """(lowest, highest, whole 0/1 only, in words) that a variable's values must keep; None: no bound.
+
+    A ``range: [low, high]`` in the catalogue wins; else the unit says it: a percentage 0–100, a share
+    or ratio 0–1, a flag 0 or 1 (a ``signed: true`` percentage may be negative or above 100).
+    """
+    given = vspec.get("range")
+    if given is not None and not (isinstance(given, list) and len(given) == 2 and all(
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in given)):
+        raise TypologyError(f"catalogue variable {vspec.get('name_en') or ''}: range: expected [low, high] (numbers, "
+                            f"or null for no bound), got {given!r:.60}")
+    if given is not None:
+        low, high = (None if v is None else float(v) for v in given)
+        return low, high, False, f"values in [{given[0]}, {given[1]}] (its range:)"
+    unit = str(vspec.get("unit"))
+    if unit.startswith("flag"):
+        return 0.0, 1.0, True, "a flag: 0 or 1"
+    if unit in ("ratio", "share"):
+        return 0.0, 1.0, False, f"a {unit} between 0 and 1"
+    if unit == "%" and not vspec.get("signed"):
+        return 0.0, 100.0, False, "a percentage between 0 and 100"
+    return None
+
+
+def check_ranges(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
+    """Every value inside the range its catalogue entry declares, with file, row and column when not."""
+    for variable, part in tidy.groupby("variable"):
+        bounds = declared_range(catalog.variables[variable])
+        if bounds is None:
+            continue
+        low, high, binary, words = bounds
+        values = part["value"]
+        bad = values.notna() & (((values < low) if low is not None else False)
+                                | ((values > high) if high is not None else False)
+                                | (~values.isin([0.0, 1.0]) if binary else False))
+        if bad.any():
+            r = part[bad].iloc[0]
+            raise TypologyError(f"{spec.path}: row {r['line']}, column {excerpt(r['column'])}: {variable} is "
+                                f"{r['value']:g}, but the catalogue declares {words}; fix the value, or declare "
+                                f"another range: for {variable} in a project catalogue")

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._version import __version__
+from ..core.atomic import cell_text
 from ..core.catalog import DIMENSIONS
 from ..core.result import RunResult
 from .ranks import ranks_and_ties
@@ -43,7 +44,7 @@ def _cell(value: Any) -> Any:
             return None
     if isinstance(value, (bool, int, float)):
         return value
-    return str(value)
+    return cell_text(str(value))  # openpyxl refuses BEL, ESC and the like in a cell
 
 
 Column = tuple[str, str, str | None, float]  # source column, Korean header, number format, width
@@ -69,7 +70,7 @@ def _sheet(wb: Any, title: str, frame: pd.DataFrame, columns: list[Column], free
                                                                                          vertical="top")
     header = []
     for _, text, _, _ in columns:
-        cell = WriteOnlyCell(ws, value=text)
+        cell = WriteOnlyCell(ws, value=cell_text(text))
         cell.data_type = "s"  # a header comes from the config (an axis name) and must never be a formula
         cell.font, cell.fill, cell.alignment = bold, fill, wrap
         header.append(cell)

@@ -7,6 +7,8 @@ always written.
 
 from __future__ import annotations
 
+import errno
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,8 @@ def indicator_table(result: RunResult) -> pd.DataFrame:
                      "dimension": ind.dimension, "study_indicator": spec["study_indicator"],
                      "direction": ind.direction, "unit": spec["unit"],
                      "years": years.at[ind.key, "years"], "year_status": years.at[ind.key, "year_status"],
-                     "weight": result.weights[ind.key],
+                     # without variance an indicator carries no weight (see pipeline.constant_indicators)
+                     "weight": 0.0 if result.raw[ind.key].dropna().nunique() <= 1 else result.weights[ind.key],
                      "proxy": ind.is_proxy, "weak": bool(spec.get("weak")),
                      "missing_units": int(result.raw[ind.key].isna().sum()),
                      "agency": spec["agency"]})
@@ -105,11 +108,17 @@ def write_gpkg(geo: Any, path: Path) -> None:
     """scores.gpkg, with GDAL's "last change" timestamps fixed (as scores.xlsx's are), so the same
     run gives the same bytes."""
     import pyogrio
+    import pyogrio.errors
 
     before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_GPKG_TIME})
     try:
         geo.to_file(path, driver="GPKG", layer="scores")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        # GDAL says "Failed to commit transaction" when the disk fills: an OSError, so one line.
+        free = shutil.disk_usage(path.parent).free
+        hint = f"; {free / 2**20:.1f} MB free there, is the disk full?" if free < 64 * 2**20 else ""
+        raise OSError(errno.EIO, f"GDAL could not write the GeoPackage ({exc}){hint}", str(path)) from None
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
 

@@ -33,6 +33,11 @@ from ..uncertainty.validity import validity
 from .validate import criteria_in_use, validate
 
 
+def constant_indicators(raw: pd.DataFrame) -> list[str]:
+    """Indicators without variance: normalised, they are missing everywhere and carry no weight."""
+    return [key for key in raw.columns if raw[key].dropna().nunique() <= 1]
+
+
 def run(config: dict[str, Any]) -> RunResult:
     catalog = catalog_for(config)
     chosen = validate(config, catalog)  # the whole config, before any data are read
@@ -67,6 +72,9 @@ def run(config: dict[str, Any]) -> RunResult:
     policy = YearPolicy(reference_year=int(config["reference_year"]), max_gap=int(config["data"]["max_year_gap"]),
                         on_gap=config["data"]["on_year_gap"])
     raw, years = compute_indicators(variables, chosen, codes, policy)
+    for key in constant_indicators(raw):
+        warnings.warn(f"indicator {key}: the same value for every unit with data, so it cannot tell units apart; "
+                      "indicators.csv reports it with weight 0", stacklevel=2)
     steps.append({"step": "transform", "reference_year": policy.reference_year, "max_year_gap": policy.max_gap,
                   "on_year_gap": policy.on_gap, "indicators": years.set_index("indicator")["variables"].to_dict()})
 

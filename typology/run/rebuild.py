@@ -47,7 +47,36 @@ def read_manifest(path: Path) -> dict[str, Any]:
     missing = [k for k in ("config", "inputs", "steps") if not isinstance(manifest, dict) or k not in manifest]
     if missing:
         raise TypologyError(f"{path}: not a typology run manifest; missing {missing}")
+    _check_shape(manifest, path)
     return manifest
+
+
+def _is_map(value: Any, item: type = str) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, item) for k, v in value.items())
+
+
+def _is_texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _check_shape(manifest: dict[str, Any], path: Path) -> None:
+    """Each section of the type the tool writes, so that a damaged or hand-made manifest is one line."""
+    shapes = {"config": (dict, "a mapping"), "inputs": (_is_map, "a mapping file → SHA-256"),
+              "steps": (lambda v: isinstance(v, list) and all(isinstance(s, dict) for s in v), "a list of mappings"),
+              "outputs": (_is_map, "a mapping file → SHA-256"), "packages": (_is_map, "a mapping package → version"),
+              "checksums": (_is_map, "a mapping section → SHA-256"), "config_file": (str, "a file name")}
+    for key, (test, what) in shapes.items():
+        if key not in manifest or (key in ("outputs", "packages", "config_file") and manifest[key] is None):
+            continue
+        value = manifest[key]
+        ok = isinstance(value, test) if isinstance(test, type) else test(value)
+        if not ok:
+            raise TypologyError(f"{path}: section {key} is not {what} (got {type(value).__name__}); not a manifest "
+                                "written by typology run")
+    for step in manifest["steps"]:
+        for key in ("tables", "files"):
+            if key in step and not _is_texts(step[key]):
+                raise TypologyError(f"{path}: steps: {step.get('step')!r}.{key} is not a list of file names")
 
 
 def input_path(key: str) -> Path:

@@ -11,6 +11,8 @@ one is a one-line error that lists the valid names.
 
 from __future__ import annotations
 
+import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -200,6 +202,11 @@ def plan(config: dict[str, Any], nominal_k: int | None = None) -> Plan:
     n_jobs = spec.get("n_jobs")
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
         raise TypologyError(f"config key {KEY}.n_jobs: expected a whole number (−1 = every core), got {n_jobs!r}")
+    cores = os.cpu_count() or 1
+    if n_jobs > cores:
+        warnings.warn(f"config key {KEY}.n_jobs: {n_jobs} workers asked for, but this machine has {cores} cores; "
+                      f"using {cores}", stacklevel=2)
+        n_jobs = cores
     scheduler = spec.get("scheduler")
     if scheduler is not None and not isinstance(scheduler, str):
         raise TypologyError(f"config key {KEY}.scheduler: expected a Dask scheduler address such as "

@@ -19,6 +19,7 @@ the backend or the number of workers.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ import pandas as pd
 
 from ..core.catalog import DIMENSIONS
 from ..core.result import RunResult
+from ..errors import TypologyError
 from ..typologies.classify import TYPOLOGIES, RuleTypology
 from . import alternatives, montecarlo, parallel, sensitivity
 from .montecarlo import Design, PreparedModel, Replicates
@@ -169,10 +171,41 @@ def sensitivity_table(plan: alternatives.Plan, factors: list[str], A: Replicates
     return pd.DataFrame(list(rows.values()))
 
 
+def _available_memory() -> int:
+    try:
+        for line in open("/proc/meminfo", encoding="ascii"):
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62  # unknown: no check
+
+
+def check_memory(plan: alternatives.Plan, units: int, indicators: int) -> int:
+    """Refuse, before any work, a Monte Carlo whose results would not fit in memory; its estimate in bytes.
+
+    Every model run keeps a rank (float32) and a type (int8) per unit, its weights and its draws; the
+    tables built from them hold a few copies, hence the factor 4.
+    """
+    runs = plan.n + len(plan.active()) * plan.sensitivity_n
+    per_run = units * 5 + 8 * (indicators + len(DIMENSIONS)) * 3 + 256
+    need = 4 * runs * per_run
+    free = _available_memory()
+    if need > free // 2:
+        raise TypologyError(f"config key uncertainty.n: {plan.n:,} replicates ({runs:,} model runs with the "
+                            f"sensitivity design) need about {need / 2**30:.1f} GiB of memory, more than half of the "
+                            f"{free / 2**30:.1f} GiB available; use a smaller n (--n)")
+    return need
+
+
 def analyse(result: RunResult) -> Uncertainty:
     """The Monte Carlo over ``result.config['uncertainty']``, around the nominal ``result``."""
     config = result.config
     plan = alternatives.plan(config, _nominal_k(result))
+    check_memory(plan, len(result.units), len(result.indicators))
     groups = result.units.set_index("code")["sido_code"]
     attributes = result.tables.get("unit_attributes")
     context = attributes.set_index("code") if attributes is not None else None

@@ -161,7 +161,10 @@
   }
   function declutter() {
     var taken = [];
-    sidoLabels.eachLayer(function (m) { taken.push(m.getElement().firstChild.getBoundingClientRect()); });
+    sidoLabels.eachLayer(function (m) {
+      var e = m.getElement();
+      if (e && e.style.visibility !== "hidden") { taken.push(e.firstChild.getBoundingClientRect()); }
+    });
     unitLabels.forEach(function (x) {
       var e = x.marker.getElement();
       if (!e) { return; }
@@ -179,7 +182,6 @@
     if (show) { declutter(); }
     mapEl.setAttribute("data-unit-labels", show ? "1" : "0");
   }
-  map.on("zoomend", updateLabels);
 
   function box(cls) {
     var b = el("div", "typology-box " + cls);
@@ -384,6 +386,10 @@
   new Legend().addTo(map);
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
   map.fitBounds(units.getBounds(), { padding: [8, 8], animate: false });
+  // Only now: the first fitBounds fires zoomend before Leaflet's "load", when no layer, label or
+  // path has been added yet (they wait for it). A scoped run opens at a zoom that shows unit
+  // names, and a handler reaching for their elements then threw and left the map blank.
+  map.on("zoomend", updateLabels);
   updateLabels();
 
   mapEl.setAttribute("data-units", String(data.units.features.length));

@@ -114,6 +114,7 @@ def run(config: dict[str, Any]) -> RunResult:
               "flag": "skipped", "detail": "used in scoring in this run, so not a criterion"} for v in skipped])],
             ignore_index=True)
     result.tables["validity"] = audited.table
+    result.type_changes = audited.changed
     result.steps.append({"step": "validity", "summary": audited.line()})
     result.sections.append(Section("validity", "타당성 감사", "Validity audit", validity_html(audited, config)))
     compare = config["validation"]["compare_with"]

@@ -125,8 +125,9 @@ def test_phone_popup_opens_clear_of_the_search_box(visit, pages, scoped_pages):
     v.assert_offline()
 
 
-def test_map_explains_the_types_scale_and_validity(visit, pages, scoped_pages, default_config):
-    v = map_page(visit, pages, scoped_pages, "default", DESKTOP)
+@pytest.mark.parametrize("width", [1600, 1024])
+def test_map_explains_the_types_scale_and_validity(visit, pages, scoped_pages, default_config, width):
+    v = map_page(visit, pages, scoped_pages, "default", {"width": width, "height": 1000 if width == 1600 else 768})
     page = v.page
     assert page.locator(".typology-report-link").get_attribute("href") == "report.html"
     # One click from the search box: every type, its rule and its policy package, from the config.
@@ -137,7 +138,7 @@ def test_map_explains_the_types_scale_and_validity(visit, pages, scoped_pages, d
     for spec in default_config["typology"]["types"]:
         assert spec["name_ko"] in text and " ".join(spec["policy_ko"].split())[:30] in text
     assert "사회 축(시민참여기반·참여제도기반 평균) ≥ 전국 평균" in text and "z-점수" in text
-    save("map_about_types.png", page.screenshot())
+    save(f"map_about_types_{width}.png", page.screenshot())
     page.locator(".typology-search .typology-about-button").click()
     assert about.is_hidden()
     # 순천시 is typed by one 0/1 flag: without 주민자치회 시범실시 it changes type (validity audit).
@@ -152,7 +153,7 @@ def test_map_explains_the_types_scale_and_validity(visit, pages, scoped_pages, d
     audit = popup.locator(".typology-validity").inner_text()
     assert "사회 축" in audit and "인구 규모(로그)로 설명되는 차이 45%" in audit and "사전투표율" in audit
     page.wait_for_timeout(300)
-    save("map_popup_suncheon.png", page.screenshot())
+    save(f"map_popup_suncheon_{width}.png", page.screenshot())
     # The popup's own link to the definitions.
     popup.locator(".typology-about-link").click()
     assert about.is_visible()

@@ -44,7 +44,7 @@ def _fmt(value: object) -> str:
     if isinstance(value, (float, np.floating)):
         if np.isnan(value):
             return ""
-        return f"{value:.0f}" if float(value).is_integer() and abs(value) > 1 else f"{value:.3f}"
+        return f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}"
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
@@ -83,8 +83,10 @@ def _generic(rows: pd.DataFrame, names: Names) -> str:
             elif c == "against":
                 cells.append(_both(names.against(r[c])))
             elif c == "statistic":
-                sym, ko, en = statistic(r[c])
-                cells.append(f"{esc(sym)} <span class=en>{esc(ko)}</span>" if sym != ko else esc(sym))
+                sym, ko, _ = statistic(r[c])
+                # A symbol (R², ρ) follows the words; a statistic named in Korean needs no symbol.
+                latin = sym != ko and not any("\uac00" <= ch <= "\ud7a3" for ch in sym)
+                cells.append(f"{esc(ko)} ({esc(sym)})" if latin else esc(ko))
             elif c == "flag":
                 cells.append(_both(flag(r[c])) if _fmt(r[c]) else "")
             else:

@@ -577,10 +577,11 @@
     if (narrow()) {
       showAbout(false);
       setOpen(panels.layers, false);
-      pop.options.maxHeight = Math.max(160, mapEl.clientHeight - r.top - r.bottom - 30);
       pop.options.maxWidth = Math.min(POPUP_WIDTH, mapEl.clientWidth - 40);
     }
-    if (pop.options.autoPan) { pop.update(); }
+    // A laptop's window is short too: the popup scrolls rather than run under the legend.
+    pop.options.maxHeight = Math.max(160, mapEl.clientHeight - r.top - r.bottom - 30);
+    pop.update();
   });
   map.fitBounds(units.getBounds(), { padding: [8, 8], animate: false });
   // Only now: the first fitBounds fires zoomend before Leaflet's "load", when no layer, label or

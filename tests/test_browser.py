@@ -80,13 +80,14 @@ def pages(default_run, tmp_path_factory):
 class Visit:
     """One page in a fresh offline context, with every request and error recorded."""
 
-    def __init__(self, browser, path: Path) -> None:
+    def __init__(self, browser, path: Path, viewport: dict | None = None) -> None:
         self.path = path
         self.requests: list[str] = []
         self.failed: list[str] = []
         self.blocked: list[str] = []
         self.errors: list[str] = []
-        self.context = browser.new_context(offline=True, viewport=VIEWPORT, device_scale_factor=1)
+        # The page opens at this size: a map fits its first view to the window it opens in.
+        self.context = browser.new_context(offline=True, viewport=viewport or VIEWPORT, device_scale_factor=1)
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("request", lambda r: self.requests.append(r.url))
@@ -116,8 +117,8 @@ class Visit:
 def visit(browser):
     opened = []
 
-    def open_(path: Path) -> Visit:
-        opened.append(Visit(browser, path))
+    def open_(path: Path, viewport: dict | None = None) -> Visit:
+        opened.append(Visit(browser, path, viewport))
         return opened[-1]
 
     yield open_

@@ -179,3 +179,36 @@ def test_type_colours_come_from_the_config_and_are_checked():
     assert type_colours(types, "u") == {"a": "#123456", "b": "#d95f02", "u": "#bdbdbd"}
     with pytest.raises(TypologyError, match=r"typology.types\[0\].colour"):
         type_colours([{"key": "a", "colour": "red;background:url(x)"}], "u")
+
+
+def test_map_explains_itself_from_the_run(default_run, page):
+    data = map_data(page)
+    assert [t["name"] for t in data["types"]] == ["사회주도형", "자원결합형"]
+    assert sum(t["n"] for t in data["types"]) == 228
+    assert data["scale"]["short"] == "z-점수" and "0 = 전국 평균" in data["scale"]["ko"]
+    assert data["report"] == "report.html"
+    assert map_data(render(default_run, report=False))["report"] is None  # no link to a page not written
+    # The validity audit's leave-one-out, per region: the full list of codes, not the 30 names of detail.
+    loo = default_run.tables["validity"].query("measure == 'leave_one_out'").set_index("against")["value"]
+    changed = {k: len(v) for k, v in default_run.type_changes.items()}
+    assert changed == {k: int(v) for k, v in loo.dropna().items()}
+    by_code = {f["properties"]["c"]: f["properties"] for f in data["units"]["features"]}
+    assert by_code["36030"]["loo"] == [["주민자치회 시범실시 (2013)", True]]  # 순천시: one 0/1 flag
+    assert sum(len(p["loo"]) for p in by_code.values()) == sum(changed.values())
+    axis = data["axes"][0]
+    assert axis["name"] == "사회 축" and len(axis["notes"]) == 5  # 3 confounders, 2 criteria
+
+
+def test_axis_findings_read_every_measure_about_an_axis(default_run):
+    from typology.render.validity_words import Names, axis_findings
+
+    table = pd.concat([default_run.tables["validity"], pd.DataFrame([
+        {"measure": "coherence", "target": "civic", "against": "", "statistic": "alpha", "value": 0.61, "n": 228,
+         "flag": "", "detail": ""},
+        {"measure": "new_measure", "target": "axis:society", "against": "sido", "statistic": "kappa", "value": 0.5,
+         "n": 228, "flag": "", "detail": ""}])], ignore_index=True)
+    notes = axis_findings(table, "society", Names.of(default_run), ("civic", "institution"))
+    ko = [n[0] for n in notes]
+    assert "시민참여기반 내적 일관성: 크론바흐 α = 0.610" in ko
+    assert "new_measure · 시도: kappa = 0.500" in ko
+    assert not any("axis:" in n[0] or "eta2" in n[0] for n in notes)

@@ -71,3 +71,70 @@ def test_report_layout_keeps_rows_uncovered(visit, pages, size):  # noqa: F811
     page.evaluate("document.getElementById('section-audit').scrollIntoView()")
     save(f"report_{size}_audit.png", page.screenshot())
     v.assert_offline()
+
+
+PHONE = {"width": 390, "height": 844}
+RAW_KEYS = ("eta2", "cramers_v2", "axis:society", "axis:resource", "log_population", "spearman_rho",
+            "regions_changed", "pearson_r")
+
+
+@pytest.fixture(scope="module")
+def seoul_report(tmp_path_factory):
+    from typology import load_config, paths, run
+
+    from .test_browser_scoped import write_pages
+
+    result = run(load_config(paths.ROOT / "configs" / "examples" / "seoul.yaml"))
+    return write_pages(result, tmp_path_factory.mktemp("seoul") / "seoul") / "report.html"
+
+
+def test_report_on_a_phone_explains_first_and_never_scrolls_sideways(visit, pages, default_run):  # noqa: F811
+    v = visit(pages["default"] / "report.html", PHONE)
+    page = v.page
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "page scrolls sideways"
+    # Every table sits in a box of its own that scrolls, narrower than the window.
+    loose = page.evaluate("() => Array.from(document.querySelectorAll('main table')).filter(t => !t.closest('.scroll'))"
+                          ".map(t => t.className)")
+    assert loose == []
+    boxes = page.locator(".scroll").evaluate_all("es => es.map(e => e.getBoundingClientRect().right)")
+    assert max(boxes) <= PHONE["width"]
+    save("report_phone.png", page.screenshot())
+    # The summary says what the types mean and what the validity audit found, in Korean, before any table.
+    summary = page.locator("#summary").inner_text()
+    assert summary.index("유형의 뜻") < summary.index("얼마나 믿을 수 있나")
+    for spec in default_run.config["typology"]["types"]:
+        assert spec["name_ko"] in summary and " ".join(spec["policy_ko"].split())[:25] in summary
+    assert "유형과 자치구/시/군 구분의 연관 Cramér's V² = 0.36" in summary  # the types follow rurality
+    assert "'지방선거 투표율 (시·도지사선거)'을(를) 빼면 30곳(13%)의 유형이 바뀐다 — 결정적" in summary
+    page.locator(".definitions").scroll_into_view_if_needed()
+    save("report_phone_definitions.png", page.screenshot())
+    # The validity section: Korean headers and words, no code keys of validity.csv.
+    validity = page.locator("#section-validity")
+    text = validity.inner_text()
+    assert [k for k in RAW_KEYS if k in text] == []
+    assert "주요 발견" in text and "교란 요인" in text and "인구 규모(로그)" in text and "사회 축" in text
+    heads = validity.locator("thead").first.inner_text()
+    assert "대상" in heads and "자치구/시/군 구분" in heads
+    # Words wrap between words: no header cell is narrower than two Hangul syllables.
+    narrowest = validity.locator("th").evaluate_all("es => Math.min(...es.map(e => e.getBoundingClientRect().width))")
+    assert narrowest >= 30
+    validity.scroll_into_view_if_needed()
+    save("report_phone_validity.png", page.screenshot())
+    # The README section the default config's rationale names exists.
+    assert 'See the README section "What drives' in text
+    from typology import paths
+
+    assert "## What drives the types" in (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    v.assert_offline()
+
+
+def test_scoped_report_says_outside_the_scope_not_excluded(visit, seoul_report):  # noqa: F811
+    v = visit(seoul_report, PHONE)
+    page = v.page
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    summary = page.locator("#summary").inner_text()
+    assert "밖 지역 203곳은 범위 밖이다 (제외가 아님)" in summary
+    assert "exclusions: units of the run left without a score or type" in summary and ": 0건" in summary
+    assert "점수 읽는 법: z-점수: 0 = 범위 평균" in summary
+    save("report_phone_seoul.png", page.screenshot())
+    v.assert_offline()

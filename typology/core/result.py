@@ -52,6 +52,8 @@ class RunResult:
     figures: dict[str, bytes] = field(default_factory=dict)  # PNG bytes, written as <name>.png
     # units.scope: {"spec": the config's selection or None, "ko"/"en": how to say it, "total": all units}
     scope: dict[str, Any] = field(default_factory=dict)
+    # The validity audit's leave-one-out: indicator key → codes of the units whose type changes without it
+    type_changes: dict[str, list[str]] = field(default_factory=dict)
 
     def table(self) -> pd.DataFrame:
         """The flat results table: one row per unit (what scores.csv holds)."""

@@ -29,11 +29,14 @@ from ..core.result import RunResult
 from ..scoring.normalise import NORMALISERS
 from ..typologies.classify import OPS, REFS, TYPOLOGIES
 from .layers import QUALITY_KO, MapLayer, type_colours
+from .map_explain import scale_words, type_definitions
 from .offline_assets import csp
 from .pages import asset, render
 from .profiles import profile_svg, region_profile_svgs, svg_range, type_profile
 from .ranks import rank_text, ranks_and_ties
 from .report_blocks import data_uri, extras_html, make_block
+from .validity_section import findings
+from .validity_words import Names
 
 NORMALISE_WORDS = {
     "zscore": ("z-점수: 전국 평균을 빼고 표준편차로 나눈다 (평균 0, 표준편차 1)",
@@ -104,9 +107,10 @@ def method_html(result: RunResult) -> str:
     if result.scope.get("spec"):
         # A scoped run: every threshold, normalisation and rank below is relative to these units only.
         out = [f"<p>분석 범위(units.scope)는 {esc(result.scope['ko'])}이다. 정규화·임계값·군집·순위는 모두 이 범위 "
-               f"안에서 계산되며, 범위 밖 지역은 exclusions.csv에 사유와 함께 기록된다. <span class=en>Scope: "
-               f"{esc(result.scope['en'])}; normalisation, thresholds, clusters and ranks are relative to it, and "
-               f"the units outside it are listed in exclusions.csv.</span></p>"]
+               "안에서 계산된다. 범위 밖 지역은 이 분석의 대상이 아니며 (제외가 아님), 목록은 exclusions.csv에 "
+               f"'outside units.scope' 사유로 남는다. <span class=en>Scope: {esc(result.scope['en'])}; "
+               "normalisation, thresholds, clusters and ranks are relative to it; the units outside it are not part "
+               "of the run (not excluded) and are listed in exclusions.csv as outside the scope.</span></p>"]
     else:
         out = [f"<p>분석 단위는 {len(result.units)}개 지방자치단체(자치 시·군·구 226, 세종, 제주)이다. "
                f"<span class=en>Units: {len(result.units)} local governments.</span></p>"]
@@ -237,10 +241,18 @@ def summary_html(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, m
         rows.append(f"<tr><td><span class=swatch style=\"background:{esc(colour)}\"></span>"
                     f"{esc(str(spec['name_ko']))}</td><td class=en>{esc(str(spec['name_en']))}</td>"
                     f"<td class=num>{n}</td><td class=num>{n / total:.0%}</td></tr>")
-    out = [f"<p>{total}개 지역을 {len(typology['types'])}개 유형으로 나누었다. "
-           f"제외 목록 <span class=en>(exclusions)</span>: {len(result.exclusions)}건.</p>",
-           "<table class=data><thead><tr><th>유형</th><th>Type</th><th>지역 수</th><th>비율</th></tr></thead>"
-           f"<tbody>{''.join(rows)}</tbody></table>"]
+    # A scoped run lists the units outside its scope in exclusions.csv too; they are not data lost.
+    outside = int((result.exclusions.get("excluded_from", pd.Series(dtype=str)) == "run (scope)").sum())
+    excluded = len(result.exclusions) - outside
+    scope = (f" 분석 범위({esc(result.scope.get('ko', ''))}) 밖 지역 {outside}곳은 범위 밖이다 (제외가 아님). "
+             f"<span class=en>{outside} units outside the scope ({esc(result.scope.get('en', ''))}) are not part of "
+             "the run, not excluded.</span>") if outside else ""
+    out = [f"<p>{total}개 지역을 {len(typology['types'])}개 유형으로 나누었다.{scope} "
+           f"제외 <span class=en>(exclusions: units of the run left without a score or type, with the reason in "
+           f"exclusions.csv)</span>: {excluded}건.</p>",
+           "<div class=scroll><table class=data><thead><tr><th>유형</th><th>Type</th><th>지역 수</th><th>비율</th>"
+           f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>",
+           definitions_html(result, counts)]
     link = ('<a href="map.html">인터랙티브 지도 열기 (map.html, 같은 폴더)</a> '
             '<span class=en>— open the interactive map beside this file</span>')
     if map_png:
@@ -249,6 +261,27 @@ def summary_html(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, m
     else:
         out.append(f"<p>{link}</p>")
     return "".join(out)
+
+
+def definitions_html(result: RunResult, counts: pd.Series) -> str:
+    """What each type means and what the validity audit found, in plain Korean first (English beside)."""
+    typology = result.config["typology"]
+    items = []
+    for d in type_definitions(result, [""] * (len(typology["types"]) + 1),
+                              [int(counts.get(s["key"], 0)) for s in [*typology["types"], typology["unclassified"]]]):
+        rule = f"<br>기준 <span class=en>(rule)</span>: {esc(d['rule'])}" if d["rule"] else ""
+        items.append(f"<li><b>{esc(d['name'])}</b> <span class=en>({esc(d['name_en'])})</span>, {d['n']}곳: "
+                     f"{esc(d['policy'])} <span class=en>{esc(d['policy_en'])}</span>{rule}</li>")
+    table = result.tables.get("validity")
+    found = findings(table, Names.of(result)) if table is not None and len(table) else []
+    audit = "".join(f"<li>{esc(ko)} <span class=en>({esc(en)})</span></li>" for ko, en in found)
+    scale = scale_words(result)
+    return (f"<h3>유형의 뜻 <span class=en>(what the types mean)</span></h3><ul class=definitions>{''.join(items)}</ul>"
+            f"<p class=note>점수 읽는 법: {esc(scale['ko'])}. <span class=en>Scores: {esc(scale['en'])}.</span></p>"
+            + (f"<h3>얼마나 믿을 수 있나: 타당성 감사 <span class=en>(how far to trust it: the validity audit)</span>"
+               f"</h3><ul class=findings>{audit}</ul><p class=note>표와 설명은 <a href=\"#section-validity\">타당성 "
+               "감사</a> 절에 있다. <span class=en>Tables and explanations: the validity audit section.</span></p>"
+               if audit else ""))
 
 
 def types_html(result: RunResult, table: pd.DataFrame) -> str:

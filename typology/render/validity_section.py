@@ -1,4 +1,10 @@
-"""The validity audit and the type cross-tabulation as report sections (escaped HTML)."""
+"""The validity audit and the type cross-tabulation as report sections (escaped HTML).
+
+The findings come first, in plain Korean with English beside; then one table per measure, with
+Korean headers and every code key of validity.csv (``eta2``, ``axis:society``) translated
+(``validity_words``). A measure the audit gains later gets a table of its own without a change here.
+Every table scrolls in its own box, so a phone does not scroll the page sideways.
+"""
 
 from __future__ import annotations
 
@@ -8,63 +14,147 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-STATISTICS = {"R2": "R² (log population, simple regression)", "eta2": "η² (between-group share of variance)",
-              "cramers_v2": "Cramér's V² (type × group)", "pearson_r": "Pearson r",
-              "spearman_rho": "Spearman ρ", "regions_changed": "regions changing type",
-              "units_outside": "units outside the continuous range", "max_abs": "largest |value|"}
-FMT = {"na_rep": "", "index": False, "escape": True, "border": 0, "classes": "audit-table"}
+from .validity_words import MEASURES, STATISTICS, Names, flag, measure, number, sentence, statistic
+
+esc = html.escape
+# (Korean, English) headers of validity.csv's columns.
+HEADERS = {"target": ("대상", "target"), "against": ("비교 대상", "compared with"),
+           "statistic": ("통계량", "statistic"), "value": ("값", "value"), "n": ("지역 수", "regions"),
+           "flag": ("표시", "flag"), "detail": ("내용", "detail")}
+EXPLAIN = {
+    "confounder": ("각 점수와 유형이 인구 규모(로그), 자치구/시/군 구분, 시도로 얼마나 설명되는지. 값이 클수록 점수가 "
+                   "그 구분을 따른다 (0 = 무관, 1 = 완전히 설명).",
+                   "How much of each score and of the type is explained by log population, by the 자치구/시/군 class "
+                   "and by the 시도 (0 none, 1 all)."),
+    "redundancy": ("같은 차원 안 지표 쌍의 상관. |r| ≥ 0.9이면 한 현상을 두 번 센다.",
+                   "Correlation of indicator pairs inside a dimension; |r| ≥ 0.9 counts one phenomenon twice."),
+    "leave_one_out": ("지표 하나를 빼고 다시 채점·유형화했을 때 유형이 바뀌는 지역 수. 10%를 넘으면 결정적.",
+                      "Regions changing type when one indicator is left out; over 10% is decisive."),
+    "criterion": ("채점에 쓰지 않은 기준 변수와 각 축·종합점수의 순위상관 (ρ).",
+                  "Rank correlation of each axis and the composite with variables not used in scoring."),
+    "discrete_range": ("0/1·순서 지표의 정규화 값이 같은 차원 연속 지표의 범위 안에 있는지.",
+                       "Whether binary and ordinal indicators' normalised values lie within the continuous "
+                       "indicators' range."),
+    "adjustment": ("공변량 보정: 잔차로 바꾼 지표를 공변량이 얼마나 설명했는지 (R²).",
+                   "Covariate adjustment: how much of each adjusted indicator the covariates explained (R²)."),
+}
 
 
 def _fmt(value: object) -> str:
     if isinstance(value, (float, np.floating)):
         if np.isnan(value):
             return ""
-        return f"{value:.0f}" if float(value).is_integer() and abs(value) > 1 else f"{value:.3f}"
-    return str(value)
+        return f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}"
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(float_format=_fmt, **FMT)
+def _both(pair: tuple[str, str]) -> str:
+    ko, en = pair
+    return esc(ko) if ko == en else f"{esc(ko)} <span class=en>{esc(en)}</span>"
 
 
-def validity_html(audited: Any, config: dict[str, Any]) -> str:
-    """What drives the scores and types: confounders, double counting, decisive indicators, criteria."""
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    """A table of escaped cells in a box that scrolls sideways on a narrow screen."""
+    th = "".join(f"<th scope=col>{h}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return (f"<div class=scroll><table class=\"data audit-table\"><thead><tr>{th}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>")
+
+
+def _confounders(rows: pd.DataFrame, names: Names) -> str:
+    against = list(dict.fromkeys(rows["against"]))
+    head = [_both(HEADERS["target"]), *[_both(names.against(a)) for a in against]]
+    body = []
+    for target, group in rows.groupby("target", sort=False):
+        cells = {r["against"]: f"{esc(number(r['value']))} ({esc(statistic(r['statistic'])[0])})"
+                 for r in group.to_dict("records")}
+        body.append([_both(names.target(target)), *[cells.get(a, "") for a in against]])
+    return _table(head, body)
+
+
+def _generic(rows: pd.DataFrame, names: Names) -> str:
+    cols = [c for c in HEADERS if c in rows and rows[c].map(lambda v: _fmt(v) != "").any()]
+    body = []
+    for r in rows.to_dict("records"):
+        cells = []
+        for c in cols:
+            if c == "target":
+                cells.append(_both(names.target(r[c])))
+            elif c == "against":
+                cells.append(_both(names.against(r[c])))
+            elif c == "statistic":
+                sym, ko, _ = statistic(r[c])
+                # A symbol (R², ρ) follows the words; a statistic named in Korean needs no symbol.
+                latin = sym != ko and not any("\uac00" <= ch <= "\ud7a3" for ch in sym)
+                cells.append(f"{esc(ko)} ({esc(sym)})" if latin else esc(ko))
+            elif c == "flag":
+                cells.append(_both(flag(r[c])) if _fmt(r[c]) else "")
+            else:
+                cells.append(esc(_fmt(r[c])))
+        body.append(cells)
+    return _table([_both(HEADERS[c]) for c in cols], body)
+
+
+def findings(table: pd.DataFrame, names: Names) -> list[tuple[str, str]]:
+    """The audit's main findings as sentences (Korean, English): what the type follows, decisive and
+    double-counted indicators, the strongest confounder of each axis."""
+    out = []
+    for row in table[(table["measure"] == "confounder") & (table["target"] == "type")].to_dict("records"):
+        if not pd.isna(row["value"]):
+            ko, en = sentence(row, names)
+            out.append((ko, en) if ko.startswith("유형") else (f"유형: {ko}", f"Type: {en}"))
+    conf = table[(table["measure"] == "confounder") & table["target"].astype(str).str.startswith("axis:")
+                 & table["value"].notna()]
+    for target, group in conf.groupby("target", sort=False):
+        top = group.loc[group["value"].astype(float).idxmax()]
+        ko, en = sentence(top.to_dict(), names)
+        t_ko, t_en = names.target(target)
+        out.append((f"{t_ko}: {ko}", f"{t_en}: {en}"))
+    loo = table[(table["measure"] == "leave_one_out") & table["value"].notna()]
+    for row in loo[loo["value"].astype(float) > 0].sort_values("value", ascending=False).to_dict("records"):
+        i_ko, i_en = names.against(row["against"])
+        share = float(row["value"]) / row["n"] if row["n"] else float("nan")
+        strong = " — 결정적 (10% 초과)" if _fmt(row["flag"]) == "decisive" else ""
+        out.append((f"'{i_ko}'을(를) 빼면 {int(row['value'])}곳({share:.0%})의 유형이 바뀐다{strong}",
+                    f"without '{i_en}', {int(row['value'])} regions ({share:.0%}) change type"
+                    + (" (decisive)" if strong else "")))
+    for row in table[(table["measure"] == "redundancy") & (table["flag"] == "double counting")].to_dict("records"):
+        ko, en = names.against(row["against"])
+        out.append((f"중복 계산: {ko} (r = {number(row['value'])})", f"double counting: {en}"))
+    return out
+
+
+def validity_html(audited: Any, config: dict[str, Any], names: Names | None = None) -> str:
+    """What drives the scores and types: findings in words first, then a table per measure."""
     t = audited.table
+    names = names or Names({}, {}, {})
     why = config.get("validation", {})
     rationale = "".join(f"<p>{html.escape(why[k].strip())}</p>" for k in ("rationale_ko", "rationale_en")
                         if why.get(k, "").strip())
-    parts = [f"<p><strong>{html.escape(audited.line())}</strong></p>", rationale,
-             "<p>각 차원·축·종합점수·유형이 인구 규모(로그), 자치구/시/군 구분, 시도로 얼마나 설명되는지, "
-             "같은 차원 안에서 중복 계산되는 지표(|r| ≥ 0.9), 지표 하나를 뺐을 때 유형이 바뀌는 지역 수, "
-             "채점에 쓰지 않은 기준 변수와의 순위상관을 보인다.<br>"
-             "How much of each dimension, axis, the composite and the type is explained by "
-             "log population, by the 자치구/시/군 class and by the 시도; indicator pairs inside a dimension that "
-             "count one phenomenon twice (|r| ≥ 0.9); how many regions change type when one indicator is dropped; "
-             "and rank correlations with criterion variables not used in scoring. Statistics: "
-             + html.escape("; ".join(f"{k} = {v}" for k, v in STATISTICS.items())) + ".</p>"]
-    conf = t[t["measure"] == "confounder"]
-    if len(conf):
-        wide = conf.pivot_table(index="target", columns="against", values="value", aggfunc="first", sort=False)
-        stat = conf.pivot_table(index="target", columns="against", values="statistic", aggfunc="first", sort=False)
-        cells = wide.map(_fmt) + " (" + stat + ")"
-        parts.append("<h3>교란 요인 / Confounders</h3>" + _table(cells.reset_index()))
-    for measure, title, cols in (
-            ("redundancy", "중복 계산 / Redundant pairs", ["target", "against", "value", "n", "flag"]),
-            ("leave_one_out", "지표 하나 빼기 / Leave one indicator out", ["against", "value", "n", "flag", "detail"]),
-            ("criterion", "기준 변수 / Criterion checks", ["target", "against", "value", "n"]),
-            ("discrete_range", "이산 지표의 범위 / Discrete indicators' range",
-             ["target", "against", "statistic", "value", "n", "flag", "detail"]),
-            ("adjustment", "공변량 보정 / Covariate adjustment",
-             ["target", "against", "value", "n", "flag", "detail"])):
-        rows = t[t["measure"] == measure]
-        if len(rows):
-            parts.append(f"<h3>{html.escape(title)}</h3>" + _table(rows[cols]))
+    found = "".join(f"<li>{esc(ko)} <span class=en>({esc(en)})</span></li>" for ko, en in findings(t, names))
+    parts = ["<h3>주요 발견 <span class=en>(main findings)</span></h3>",
+             f"<ul class=findings>{found}</ul>" if found else "<p>보고할 것이 없다 (nothing to report).</p>",
+             rationale]
+    known = [m for m in MEASURES if m in set(t["measure"])]
+    for kind in [*known, *[m for m in dict.fromkeys(t["measure"]) if m not in MEASURES]]:
+        rows = t[t["measure"] == kind]
+        ko, en = measure(kind)
+        parts.append(f"<h3>{esc(ko)} <span class=en>({esc(en)})</span></h3>")
+        if kind in EXPLAIN:
+            parts.append(f"<p>{esc(EXPLAIN[kind][0])} <span class=en>{esc(EXPLAIN[kind][1])}</span></p>")
+        parts.append(_confounders(rows, names) if kind == "confounder" else _generic(rows, names))
+    used = sorted({str(s) for s in t["statistic"].dropna() if str(s)})
+    parts.append("<p class=note>통계량 <span class=en>(statistics)</span>: " + "; ".join(
+        f"{esc(STATISTICS[s][0])} = {esc(STATISTICS[s][1])} <span class=en>({esc(STATISTICS[s][2])})</span>"
+        for s in used if s in STATISTICS) + ".</p>")
     norm = config["scoring"]["normalise"]
     adjust = config["scoring"]["adjust"]
-    notes = [f"normalise within: {norm['within'] or 'nation (null)'}", f"discrete indicators: {norm['discrete']}"]
+    notes = [f"정규화 범위 (normalise within): {norm['within'] or '전국 (nation)'}",
+             f"이산 지표 (discrete indicators): {norm['discrete']}"]
     if adjust["indicators"]:
-        notes.append(f"adjusted for {', '.join(adjust['covariates'])}: {', '.join(adjust['indicators'])}")
-    parts.append("<p>" + html.escape("; ".join(notes)) + "</p>")
+        covariates = ", ".join(names.against(c)[0] for c in adjust["covariates"])
+        notes.append(f"{covariates}로 보정 (adjusted): {', '.join(names.against(k)[0] for k in adjust['indicators'])}")
+    parts.append("<p class=note>" + html.escape("; ".join(notes)) + "</p>")
     return "\n".join(parts)
 
 
@@ -76,4 +166,6 @@ def crosstab_html(table: pd.DataFrame, other: str) -> str:
     intro = (f"<p>이 설정의 유형(행)과 {html.escape(other)} 설정의 유형(열): {same}/{total} 지역이 같은 유형.<br>"
              f"This config's types (rows) against those of {html.escape(other)} (columns): {same} of {total} "
              f"regions have the same type.</p>")
-    return intro + _table(table)
+    head = ["유형 <span class=en>type</span>", *[esc(str(c)) for c in table.columns[1:]]]
+    rows = [[esc(_fmt(v)) for v in r] for r in table.itertuples(index=False)]
+    return intro + _table(head, rows)

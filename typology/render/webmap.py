@@ -10,7 +10,15 @@ legend), with the 시도 borders on top. Hover shows name, 시도 and type; a cl
 scores with national ranks, the reason for the type and a data-coverage note. A search box
 finds a region by Korean or English name and always shows its 시도 (중구 exists six times);
 choosing one outlines it, fits it and opens its popup beside it. Place names come from the
-bundled geometry (``labels``): 시도 names always, 시군구 names from zoom 9 on, where they fit.
+bundled geometry (``labels``): 시도 names always (shortened, or dropped, where they would collide),
+시군구 names from zoom 9 on, where they fit.
+
+The page explains itself (``map_explain``): each type's rule and policy package one click from the
+search box, the legend and every popup; the scores' scale in the legend and popups, with each rank's
+share ("상위 12%"); a warning in the popup of a region whose type changes without one indicator
+(the validity audit's leave-one-out), and what the audit says about the axes the types are read
+from. On a phone (< 600 px) the layer panel and legend fold, one open at a time, and popups open
+below the search box and zoom buttons.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from ..core.result import RunResult
 from ..errors import TypologyError
 from .labels import label_points, sido_names
 from .layers import COMPOSITE_NAMES, MISSING_COLOUR, MISSING_LABEL, QUALITY_KO, SCORE_LAYERS, MapLayer, build_layers
+from .map_explain import axis_notes, scale_words, short_sido, type_changes, type_definitions
 from .offline_assets import csp, json_for_script, leaflet_css, leaflet_js
 from .pages import asset, render
 from .ranks import rank_parts, ranks_and_ties
@@ -153,6 +162,7 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
     classes = pd.DataFrame({layer.key: layer.classes for layer in layers}).reindex(by_code.index).fillna(-1)
     columns = ["name", "name_en", "sido", "type_ko", "reason", "missing_indicators", *SCORE_LAYERS]
     rows = by_code.reindex(columns=columns)
+    changes = type_changes(result)
     features = []
     for code, row, k, obs, rank, words in zip(by_code.index, rows.itertuples(index=False), classes.to_numpy(dtype=int),
                                               observed.reindex(by_code.index).to_numpy(dtype=int),
@@ -164,10 +174,11 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
             "k": [int(v) for v in k], "v": [_number(getattr(row, key)) for key in SCORE_LAYERS],
             "r": [None if r is None else int(r) for r in rank], "rt": list(words), "why": _text(row.reason),
             "miss": [ind_names.get(m, m) for m in missing], "obs": [[int(o), t] for o, t in zip(obs, totals)],
-            "lp": label_at[code]}})
+            "lp": label_at[code], "loo": changes.get(str(code), [])}})
     notes = coverage_notes(result)
     sido_name = sido_names(table)
-    sido_features = [{"type": "Feature", "geometry": g, "properties": {"n": sido_name.get(str(c), ""), "lp": lp}}
+    sido_features = [{"type": "Feature", "geometry": g, "properties": {
+        "n": sido_name.get(str(c), ""), "sn": short_sido(sido_name.get(str(c), "")), "lp": lp}}
                      for g, c, lp in zip(_rounded(sido.geometry), sido["sido_code"], label_points(sido.geometry))]
     return {
         "title": str(result.config.get("title_ko") or "지역 유형"),
@@ -186,6 +197,11 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
         "bounds": scope_bounds(geo),
         "scope": {"ko": result.scope.get("ko", ""), "en": result.scope.get("en", "")} if result.scope.get("spec")
         else None,
+        # What the page says about itself: the types, the scale, the validity audit per axis.
+        "types": type_definitions(result, layers[0].colours, layers[0].counts()),
+        "scale": scale_words(result),
+        "axes": axis_notes(result),
+        "report": "report.html" if result.config["output"].get("report") else None,
     }
 
 

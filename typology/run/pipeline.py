@@ -26,6 +26,7 @@ from ..errors import TypologyError
 from ..render.audit_section import audit_html
 from ..render.type_sections import typing_sections
 from ..render.validity_section import crosstab_html, validity_html
+from ..render.validity_words import Names
 from ..scoring.audit import audit
 from ..scoring.score import score
 from ..typologies.classify import classify
@@ -122,8 +123,10 @@ def run(config: dict[str, Any]) -> RunResult:
               "flag": "skipped", "detail": "used in scoring in this run, so not a criterion"} for v in skipped])],
             ignore_index=True)
     result.tables["validity"] = audited.table
+    result.type_changes = audited.changed
     result.steps.append({"step": "validity", "summary": audited.line()})
-    result.sections.append(Section("validity", "타당성 감사", "Validity audit", validity_html(audited, config)))
+    result.sections.append(Section("validity", "타당성 감사", "Validity audit",
+                                   validity_html(audited, config, Names.of(result))))
     compare = config["validation"]["compare_with"]
     if compare:
         other = run(load_config(compared_config(config, compare), ["validation.compare_with=null"]))

@@ -170,7 +170,10 @@ def _without(scoring: dict[str, Any], key: str) -> dict[str, Any]:
 
 def leave_one_out_rows(raw: pd.DataFrame, chosen: list[Indicator], config: dict[str, Any], catalog: Any,
                        types: pd.Series, context: pd.DataFrame, groups: pd.Series, names: dict[str, str],
-                       geometry: Callable[[], Any] | None = None) -> list[dict[str, Any]]:
+                       geometry: Callable[[], Any] | None = None,
+                       changed_codes: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+    """``changed_codes``, if given, receives every indicator's full list of unit codes that change type (the
+    rows' detail names at most 30)."""
     typology = {**config["typology"], "bootstrap": {**config["typology"]["bootstrap"], "n": 0}}
     rows = []
     total = int(types.notna().sum())
@@ -192,6 +195,8 @@ def leave_one_out_rows(raw: pd.DataFrame, chosen: list[Indicator], config: dict[
             new = typed.typed["type"].reindex(types.index)
         new = new.where(new != typology["unclassified"]["key"])
         changed = types.index[(new != types) & types.notna()].tolist()
+        if changed_codes is not None:
+            changed_codes[ind.key] = [str(c) for c in changed]
         share = len(changed) / total if total else float("nan")
         listed = ", ".join(names.get(c, c) for c in changed[:30]) + (" …" if len(changed) > 30 else "")
         rows.append(_row("leave_one_out", "type", ind.key, "regions_changed", len(changed), total,
@@ -203,6 +208,8 @@ def leave_one_out_rows(raw: pd.DataFrame, chosen: list[Indicator], config: dict[
 class Validity:
     table: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
+    # leave_one_out: indicator key → codes of every unit whose type changes without it (the map's popups)
+    changed: dict[str, list[str]] = field(default_factory=dict)
 
     def line(self) -> str:
         """The console line: the largest confounder share and the most decisive indicator."""
@@ -232,8 +239,9 @@ def validity(raw: pd.DataFrame, chosen: list[Indicator], config: dict[str, Any],
     types = types.where(types != typology["unclassified"]["key"])
     rows = confounder_rows(targets, types, context)
     rows += redundancy_rows(raw, chosen)
+    changed: dict[str, list[str]] = {}
     if config.get("validation", {}).get("leave_one_out", True):
-        rows += leave_one_out_rows(raw, chosen, config, catalog, types, context, groups, names, geometry)
+        rows += leave_one_out_rows(raw, chosen, config, catalog, types, context, groups, names, geometry, changed)
     if criteria is not None and len(criteria.columns):
         rows += criterion_rows(pd.concat([axes, scores[["composite"]]], axis=1), criteria)
     rows += discrete_rows(normalised, chosen)
@@ -246,4 +254,4 @@ def validity(raw: pd.DataFrame, chosen: list[Indicator], config: dict[str, Any],
     loo = table[(table["measure"] == "leave_one_out") & table["value"].notna()]
     if len(loo):
         summary["decisive"] = loo.loc[loo["value"].astype(float).idxmax()].to_dict()
-    return Validity(table, summary)
+    return Validity(table, summary, changed)

@@ -65,10 +65,32 @@
     var t = el("div");
     t.appendChild(el("b", null, "유형 Type: "));
     t.appendChild(document.createTextNode(p.t));
+    var def = typeOf(p.t);
+    if (def) {
+      var about = el("button", "typology-about-link", "유형 설명");
+      about.type = "button";
+      about.addEventListener("click", function () { showAbout(true); });
+      t.appendChild(document.createTextNode(" "));
+      t.appendChild(about);
+    }
     d.appendChild(t);
+    if (p.loo.length) {
+      // The validity audit's leave-one-out: this region's type changes without one of these indicators.
+      var warn = el("div", "typology-fragile");
+      var flags = p.loo.filter(function (x) { return x[1]; }).length;
+      var names = p.loo.map(function (x) { return x[0] + (x[1] ? " (0/1 표시)" : ""); }).join(", ");
+      warn.appendChild(el("b", null, p.loo.length === 1
+        ? (flags ? "유형이 0/1 표시 하나에 달려 있음" : "유형이 지표 하나에 달려 있음")
+        : "유형이 지표 하나하나에 달려 있음"));
+      warn.appendChild(document.createTextNode(": " + names + (p.loo.length === 1 ? "을(를)" : " 중 하나라도") +
+        " 빼면 이 지역의 유형이 바뀐다 (타당성 감사, 지표 하나 빼기). "));
+      warn.appendChild(el("span", "en", "Its type changes when " + (p.loo.length === 1 ? "this indicator is" :
+        "any one of these indicators is") + " left out (validity audit, leave one out)."));
+      d.appendChild(warn);
+    }
     var table = el("table");
     var head = el("tr");
-    ["점수 Score", "값", data.scope ? "범위 내 순위 Rank in scope" : "전국 순위 Rank"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+    ["점수 Score", "값 (" + data.scale.short + ")", data.scope ? "범위 내 순위 Rank in scope" : "전국 순위 Rank"].forEach(function (h) { head.appendChild(el("th", null, h)); });
     table.appendChild(head);
     data.scores.forEach(function (s, i) {
       var tr = el("tr");
@@ -76,6 +98,12 @@
       tr.appendChild(el("td", "num", fmt(p.v[i])));
       // The words come with the data, so a tie reads "공동 47위" here as in the xlsx and the report.
       var rank = el("td", "num rank", p.r[i] === null ? "–" : p.rt[i][0]);
+      if (p.r[i] !== null && !p.rt[i][1]) {
+        // The share of regions at or above this one: "상위 12%" reads without knowing the scale. Not for a
+        // tie: 180 regions sharing "공동 47위" at the bottom are not in the top 21%.
+        var top = Math.max(1, Math.round(100 * p.r[i] / data.scored[s.key]));
+        rank.appendChild(el("span", "pct", " · 상위 " + top + "%"));
+      }
       if (p.r[i] !== null && p.rt[i][1]) {
         rank.appendChild(el("br"));
         rank.appendChild(el("span", "tie", p.rt[i][1]));
@@ -84,6 +112,7 @@
       table.appendChild(tr);
     });
     d.appendChild(table);
+    d.appendChild(el("div", "typology-scale", "값 Value: " + data.scale.ko));
     var why = el("p", "reason");
     why.appendChild(el("b", null, "유형 근거 Reason: "));
     why.appendChild(document.createTextNode(p.why));
@@ -96,7 +125,26 @@
     cov.appendChild(el("div", p.miss.length ? "missing" : null,
       p.miss.length ? "결측 지표 Missing: " + p.miss.join(", ") : "결측 지표 없음 (all indicators observed)"));
     d.appendChild(cov);
+    if (data.axes.length) {
+      // What the run's validity audit says about the axes the type rules read (every row it has for them).
+      var audit = el("details", "typology-validity");
+      audit.appendChild(el("summary", null, "타당성 감사: 유형을 정하는 축 (validity audit of the axes)"));
+      data.axes.forEach(function (axis) {
+        audit.appendChild(el("div", "axis", axis.name + " (" + axis.name_en + ")"));
+        var ul = el("ul");
+        axis.notes.forEach(function (n) {
+          var li = el("li", null, n[0]);
+          li.appendChild(el("span", "en", " " + n[1]));
+          ul.appendChild(li);
+        });
+        audit.appendChild(ul);
+      });
+      d.appendChild(audit);
+    }
     return d;
+  }
+  function typeOf(name) {
+    return data.types.filter(function (x) { return x.name === name; })[0] || null;
   }
 
   // Units outside units.scope: grey and inert, under the scope's own units.
@@ -145,9 +193,16 @@
     var icon = L.divIcon({ className: "typology-label " + cls, html: span, iconSize: null });
     return L.marker(lp, { icon: icon, pane: "labels", interactive: false, keyboard: false });
   }
-  var sidoLabels = L.layerGroup(data.sido.features.map(function (f) {
-    return label(f.properties.lp, f.properties.n, "typology-label-sido");
-  })).addTo(map);
+  // Smaller 시도 first: a 특별시/광역시 has no room elsewhere, a 도 can shorten its name or drop it.
+  var sidoEntries = [];
+  sido.eachLayer(function (l) {
+    var f = l.feature, b = l.getBounds();
+    sidoEntries.push({ full: f.properties.n, short: f.properties.sn,
+                       area: (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest()),
+                       marker: label(f.properties.lp, f.properties.n, "typology-label-sido") });
+  });
+  sidoEntries.sort(function (a, b) { return a.area - b.area; });
+  var sidoLabels = L.layerGroup(sidoEntries.map(function (x) { return x.marker; })).addTo(map);
   // Larger regions first: where names collide, the larger region keeps its name.
   var unitLabels = data.units.features.map(function (f) {
     var b = layersByCode[f.properties.c].getBounds();
@@ -159,9 +214,29 @@
   function overlaps(a, b) {
     return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
   }
+  function placeSido(taken) {
+    sidoEntries.forEach(function (x) {
+      var e = x.marker.getElement();
+      if (!e || !x.full) { return; }
+      var span = e.firstChild;
+      var free = false;
+      // A phone's whole-country view has room for short names only (서울, 충남).
+      (narrow() && map.getZoom() < 8 ? [x.short] : [x.full, x.short]).forEach(function (text) {
+        if (free) { return; }
+        span.textContent = text;
+        var r = span.getBoundingClientRect();
+        free = !taken.some(function (t) { return overlaps(r, t); });
+        if (free) { taken.push(r); }
+      });
+      e.style.visibility = free ? "" : "hidden";
+      e.classList.toggle("typology-label-hidden", !free);
+      e.setAttribute("data-name", x.full);
+    });
+  }
   function declutter() {
     var taken = [];
-    sidoLabels.eachLayer(function (m) { taken.push(m.getElement().firstChild.getBoundingClientRect()); });
+    placeSido(taken);
+    if (!map.hasLayer(unitLabelGroup)) { return; }
     unitLabels.forEach(function (x) {
       var e = x.marker.getElement();
       if (!e) { return; }
@@ -176,10 +251,9 @@
     var show = map.getZoom() >= UNIT_LABEL_ZOOM;
     if (show && !map.hasLayer(unitLabelGroup)) { unitLabelGroup.addTo(map); }
     if (!show && map.hasLayer(unitLabelGroup)) { map.removeLayer(unitLabelGroup); }
-    if (show) { declutter(); }
+    declutter();
     mapEl.setAttribute("data-unit-labels", show ? "1" : "0");
   }
-  map.on("zoomend", updateLabels);
 
   function box(cls) {
     var b = el("div", "typology-box " + cls);
@@ -188,14 +262,42 @@
     return b;
   }
 
-  var legendBox;
+  // The layer panel and the legend fold to their title (a button); on a phone only one is open at a
+  // time, so that they never lie over each other.
+  function narrow() { return mapEl.clientWidth < 600; }
+  function foldable(cls, title) {
+    var b = box(cls + " typology-foldable");
+    var toggle = el("button", "typology-toggle");
+    toggle.type = "button";
+    toggle.appendChild(el("span", "typology-title", title));
+    var body = el("div", "typology-body");
+    b.appendChild(toggle);
+    b.appendChild(body);
+    toggle.addEventListener("click", function () { setOpen(b, body.hidden); });
+    return { box: b, toggle: toggle, body: body };
+  }
+  var panels = {};
+  function setOpen(b, open) {
+    b.querySelector(".typology-body").hidden = !open;
+    b.querySelector(".typology-toggle").setAttribute("aria-expanded", open ? "true" : "false");
+    b.classList.toggle("typology-folded", !open);
+    if (open && narrow()) {
+      if (b === panels.layers) { setOpen(panels.legend, false); showAbout(false); }
+      if (b === panels.legend) { setOpen(panels.layers, false); }
+    }
+    // On a phone the folded legend makes room for the open layer panel.
+    if (panels.legend) { panels.legend.hidden = narrow() && !panels.layers.querySelector(".typology-body").hidden; }
+  }
+
+  var legendBox, legendTitle;
   function drawLegend() {
     var layer = data.layers[active];
     legendBox.textContent = "";
-    legendBox.appendChild(el("div", "typology-title", layer.title + " (" + layer.title_en + ")"));
+    legendTitle.textContent = layer.title + " (" + layer.title_en + ")";
     // Score layers are classed by quantiles; the type and type-probability layers have fixed classes.
     if (data.scores.some(function (s) { return s.key === layer.key; })) {
       legendBox.appendChild(el("div", "count", "분위 구간 (quantile classes), 짙을수록 높음"));
+      legendBox.appendChild(el("div", "count typology-scale", "값: " + data.scale.legend));
     }
     layer.labels.forEach(function (label, i) {
       if (layer.key === "type" && layer.counts[i] === 0 && i === layer.labels.length - 1) { return; }
@@ -218,13 +320,54 @@
       row.appendChild(el("span", "count", "(" + layer.missing + ")"));
       legendBox.appendChild(row);
     }
-    legendBox.setAttribute("data-layer", layer.key);
+    if (layer.key === "type") {
+      var about = el("button", "typology-about-link", "유형 설명 (About the types)");
+      about.type = "button";
+      about.addEventListener("click", function () { showAbout(true); });
+      legendBox.appendChild(about);
+    }
+    legendBox.parentNode.setAttribute("data-layer", layer.key);
   }
 
   function setLayer(i) {
     active = i;
     units.setStyle(style);
     drawLegend();
+    // On a phone, choosing a layer shows its legend.
+    if (narrow()) { setOpen(panels.legend, true); setOpen(panels.layers, false); }
+  }
+
+  // The types in words, one click from the search box, the legend and every popup.
+  var aboutPanel, aboutButton;
+  function buildAbout() {
+    var d = el("div", "typology-about");
+    d.appendChild(el("div", "typology-about-title", "유형의 뜻 (What the types mean)"));
+    data.types.forEach(function (x) {
+      var item = el("div", "type");
+      var head = el("div", "name");
+      var sw = el("span", "swatch");
+      sw.style.background = x.colour;
+      head.appendChild(sw);
+      head.appendChild(el("b", null, x.name));
+      head.appendChild(document.createTextNode(" (" + x.name_en + ") · " + x.n + "곳"));
+      item.appendChild(head);
+      if (x.rule) { item.appendChild(el("div", "rule", "기준: " + x.rule)); }
+      if (x.policy) { item.appendChild(el("div", "policy", "정책 패키지: " + x.policy)); }
+      if (x.policy_en) { item.appendChild(el("div", "en", x.policy_en)); }
+      d.appendChild(item);
+    });
+    d.appendChild(el("div", "typology-scale", "점수 읽는 법: " + data.scale.ko + "."));
+    d.appendChild(el("div", "en", "Scores: " + data.scale.en + "."));
+    return d;
+  }
+  function showAbout(open) {
+    if (!aboutPanel) { return; }
+    aboutPanel.hidden = !open;
+    aboutButton.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) {
+      aboutPanel.style.maxHeight = Math.max(160, Math.round(mapEl.clientHeight * (narrow() ? 0.45 : 0.6))) + "px";
+      if (narrow()) { map.closePopup(); setOpen(panels.layers, false); }
+    }
   }
 
   var results = [];
@@ -326,11 +469,28 @@
         });
       }
       input.addEventListener("input", update);
+      input.addEventListener("focus", function () { showAbout(false); });
       input.addEventListener("keydown", function (e) {
         if (e.key === "Enter" && results.length) { list.hidden = true; select(results[0].p.c); }
       });
       b.appendChild(input);
       b.appendChild(list);
+      var links = el("div", "typology-links");
+      aboutButton = el("button", "typology-about-button", "유형 설명 About the types");
+      aboutButton.type = "button";
+      aboutButton.setAttribute("aria-expanded", "false");
+      aboutButton.addEventListener("click", function () { showAbout(aboutPanel.hidden); });
+      links.appendChild(aboutButton);
+      if (data.report) {
+        // Written beside this page only when the run wrote a report (output.report).
+        var a = el("a", "typology-report-link", "보고서 Report");
+        a.href = data.report;
+        links.appendChild(a);
+      }
+      b.appendChild(links);
+      aboutPanel = buildAbout();
+      aboutPanel.hidden = true;
+      b.appendChild(aboutPanel);
       return b;
     }
   });
@@ -339,8 +499,9 @@
   var Layers = L.Control.extend({
     options: { position: "bottomleft" },
     onAdd: function () {
-      var b = box("typology-layers");
-      b.appendChild(el("div", "typology-title", "지도 레이어 Layers"));
+      var f = foldable("typology-layers", "지도 레이어 Layers");
+      panels.layers = f.box;
+      var b = f.body;
       data.layers.forEach(function (layer, i) {
         var label = el("label");
         var input = el("input");
@@ -365,16 +526,19 @@
       label.appendChild(check);
       label.appendChild(document.createTextNode(" 시도 경계 (province borders)"));
       b.appendChild(label);
-      return b;
+      return f.box;
     }
   });
 
   var Legend = L.Control.extend({
     options: { position: "bottomright" },
     onAdd: function () {
-      legendBox = box("typology-legend");
+      var f = foldable("typology-legend", "");
+      panels.legend = f.box;
+      legendTitle = f.toggle.firstChild;
+      legendBox = f.body;
       drawLegend();
-      return legendBox;
+      return f.box;
     }
   });
 
@@ -383,7 +547,47 @@
   new Layers().addTo(map);
   new Legend().addTo(map);
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+  // A phone starts with the legend open and the layer list folded; a wider screen shows both.
+  setOpen(panels.layers, !narrow());
+  setOpen(panels.legend, true);
+  mapEl.classList.toggle("typology-narrow", narrow());
+  map.on("resize", function () { mapEl.classList.toggle("typology-narrow", narrow()); });
+
+  // Every popup opens below the search box and above the bottom controls, scrolling inside when
+  // that room is short (a phone), never under the search box.
+  function room() {
+    var head = document.querySelector(".typology-search");
+    var top = head ? head.offsetTop + head.offsetHeight + 10 : 10;
+    if (narrow()) {
+      // A phone's popup is nearly as wide as the screen: keep it below the zoom buttons too.
+      var corner = document.querySelector(".leaflet-top.leaflet-left").getBoundingClientRect();
+      top = Math.max(top, Math.round(corner.bottom - mapEl.getBoundingClientRect().top) + 6);
+    }
+    var bottom = 10;
+    document.querySelectorAll(".leaflet-bottom").forEach(function (c) {
+      var r = c.getBoundingClientRect(), m = mapEl.getBoundingClientRect();
+      if (r.height) { bottom = Math.max(bottom, Math.round(m.bottom - r.top) + 6); }
+    });
+    return { top: top, bottom: bottom };
+  }
+  map.on("popupopen", function (e) {
+    var pop = e.popup, r = room();
+    pop.options.autoPanPaddingTopLeft = L.point(10, r.top);
+    pop.options.autoPanPaddingBottomRight = L.point(10, r.bottom);
+    if (narrow()) {
+      showAbout(false);
+      setOpen(panels.layers, false);
+      pop.options.maxWidth = Math.min(POPUP_WIDTH, mapEl.clientWidth - 40);
+    }
+    // A laptop's window is short too: the popup scrolls rather than run under the legend.
+    pop.options.maxHeight = Math.max(160, mapEl.clientHeight - r.top - r.bottom - 30);
+    pop.update();
+  });
   map.fitBounds(units.getBounds(), { padding: [8, 8], animate: false });
+  // Only now: the first fitBounds fires zoomend before Leaflet's "load", when no layer, label or
+  // path has been added yet (they wait for it). A scoped run opens at a zoom that shows unit
+  // names, and a handler reaching for their elements then threw and left the map blank.
+  map.on("zoomend", updateLabels);
   updateLabels();
 
   mapEl.setAttribute("data-units", String(data.units.features.length));

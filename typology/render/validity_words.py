@@ -1,0 +1,150 @@
+"""The validity audit's rows (validity.csv) read out for people: Korean first, English beside.
+
+The map's popups and report.html both read them from here. Every row is read, whatever its
+``measure``: the ones known here get a sentence, any other (a measure added to the audit later)
+is still shown, by its statistic and value, with its names translated where they are known.
+The words are plain text; the callers escape them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+# (Korean, English) names of what validity.csv's columns hold.
+MEASURES = {"confounder": ("교란 요인", "confounders"), "redundancy": ("중복 계산", "double counting"),
+            "leave_one_out": ("지표 하나 빼기", "leave one indicator out"),
+            "criterion": ("기준 변수", "criterion variables"),
+            "discrete_range": ("이산 지표의 범위", "discrete indicators' range"),
+            "adjustment": ("공변량 보정", "covariate adjustment"),
+            "coherence": ("내적 일관성", "internal consistency")}
+STATISTICS = {"R2": ("R²", "설명된 분산 비율 (단순회귀)", "share of variance explained, simple regression"),
+              "eta2": ("η²", "집단 간 분산 비율", "between-group share of variance"),
+              "cramers_v2": ("Cramér's V²", "유형과 집단의 연관 (0 = 무관, 1 = 집단이 유형을 정함)",
+                             "association of type and group (0 none, 1 the group decides the type)"),
+              "pearson_r": ("r", "피어슨 상관", "Pearson correlation"),
+              "spearman_rho": ("ρ", "스피어만 순위상관", "Spearman rank correlation"),
+              "regions_changed": ("바뀐 지역 수", "유형이 바뀌는 지역 수", "regions changing type"),
+              "units_outside": ("범위 밖 지역 수", "연속 지표 범위를 벗어난 지역 수",
+                                "units outside the continuous indicators' range"),
+              "max_abs": ("최대 |값|", "가장 큰 절댓값", "largest absolute value"),
+              "alpha": ("α", "크론바흐 α", "Cronbach's alpha"), "omega": ("ω", "맥도널드 ω", "McDonald's omega")}
+AGAINST = {"log_population": ("인구 규모(로그)", "log population"),
+           "class": ("자치구/시/군 구분", "자치구/시/군 class"), "sido": ("시도", "시도 (province)")}
+FLAGS = {"decisive": ("결정적", "decisive"), "double counting": ("중복 계산", "double counting"),
+         "outside continuous range": ("연속 지표 범위 밖", "outside the continuous range"),
+         "replaced by residual": ("잔차로 대체", "replaced by its residual"), "skipped": ("건너뜀", "skipped")}
+
+
+class Names:
+    """How the run names its dimensions, axes and indicators, in Korean and English."""
+
+    def __init__(self, dims: Mapping[str, tuple[str, str]], axes: Mapping[str, tuple[str, str]],
+                 indicators: Mapping[str, tuple[str, str]]) -> None:
+        self.dims, self.axes, self.indicators = dims, axes, indicators
+
+    @classmethod
+    def of(cls, result: Any) -> Names:
+        dims = {d: (v["name_ko"], v["name_en"]) for d, v in result.catalog.dimensions.items()}
+        dims["composite"] = ("종합점수", "composite score")
+        dims["type"] = ("유형", "type")
+        axes = {k: (str(v.get("name_ko", k)), str(v.get("name_en", k)))
+                for k, v in (result.config["typology"].get("axes") or {}).items()}
+        # The whole catalogue: criterion variables are indicators the run does not score.
+        inds = {k: (i.spec.get("name_ko", k), i.spec.get("name_en", k)) for k, i in result.catalog.indicators.items()}
+        inds.update({i.key: (i.spec["name_ko"], i.spec["name_en"]) for i in result.indicators})
+        return cls(dims, axes, inds)
+
+    def target(self, key: Any) -> tuple[str, str]:
+        text = _plain(key)
+        if text.startswith("axis:"):
+            axis = text.removeprefix("axis:")
+            ko, en = self.axes.get(axis, (axis, axis))
+            return ko, en
+        return self.dims.get(text) or self.indicators.get(text) or (text, text)
+
+    def against(self, key: Any) -> tuple[str, str]:
+        text = _plain(key)
+        if " ~ " in text:
+            pair = [self.against(part) for part in text.split(" ~ ")]
+            return " ~ ".join(p[0] for p in pair), " ~ ".join(p[1] for p in pair)
+        if " + " in text:
+            parts = [self.against(part) for part in text.split(" + ")]
+            return " + ".join(p[0] for p in parts), " + ".join(p[1] for p in parts)
+        return AGAINST.get(text) or self.indicators.get(text) or self.dims.get(text) or (text, text)
+
+
+def _plain(value: Any) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def number(value: Any, digits: int = 2) -> str:
+    return "–" if value is None or pd.isna(value) else f"{float(value):.{digits}f}"
+
+
+def statistic(key: Any) -> tuple[str, str, str]:
+    """(symbol, Korean, English) of a statistic; an unknown one is named as it is."""
+    text = _plain(key)
+    return STATISTICS.get(text, (text, text, text))
+
+
+def measure(key: Any) -> tuple[str, str]:
+    text = _plain(key)
+    return MEASURES.get(text, (text, text))
+
+
+def flag(key: Any) -> tuple[str, str]:
+    text = _plain(key)
+    return FLAGS.get(text, (text, text))
+
+
+def sentence(row: Mapping[str, Any], names: Names) -> tuple[str, str]:
+    """One row of validity.csv as a sentence (Korean, English), for any measure."""
+    kind = _plain(row.get("measure"))
+    value = row.get("value")
+    against_ko, against_en = names.against(row.get("against"))
+    symbol, stat_ko, stat_en = statistic(row.get("statistic"))
+    if kind == "confounder" and not pd.isna(value):
+        if _plain(row.get("statistic")) == "cramers_v2":
+            return (f"유형과 {against_ko}의 연관 {symbol} = {number(value)} (0 = 무관, 1 = 완전히 겹침)",
+                    f"association of the type with {against_en}: {symbol} = {number(value)} (0 none, 1 complete)")
+        return (f"{against_ko}로 설명되는 차이 {float(value):.0%} ({symbol} = {number(value)})",
+                f"{float(value):.0%} of the differences explained by {against_en} ({symbol} = {number(value)})")
+    if kind == "criterion" and not pd.isna(value):
+        return (f"기준 변수 '{against_ko}'(채점에 쓰지 않음)와 순위상관 {symbol} = {float(value):+.2f}",
+                f"rank correlation with the criterion '{against_en}' (not used in scoring): "
+                f"{symbol} = {float(value):+.2f}")
+    m_ko, m_en = measure(kind)
+    flag_ko, flag_en = flag(row.get("flag"))
+    shown = number(value, 3)
+    about = f" · {against_ko}" if against_ko else ""
+    about_en = f" · {against_en}" if against_en else ""
+    stat_ko = stat_ko if symbol in stat_ko else f"{stat_ko} {symbol}"
+    return (f"{m_ko}{about}: {stat_ko} = {shown}" + (f" ({flag_ko})" if flag_ko else ""),
+            f"{m_en}{about_en}: {stat_en} = {shown}" + (f" ({flag_en})" if flag_en else ""))
+
+
+# Measures read per dimension elsewhere (the report's tables); any other measure about one of an
+# axis's dimensions (one added to the audit later) is read with the axis.
+PER_DIMENSION = {"confounder", "redundancy", "criterion", "discrete_range", "adjustment", "leave_one_out"}
+
+
+def axis_findings(table: pd.DataFrame | None, axis: str, names: Names,
+                  dimensions: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """Every row of the audit about one axis (``target == axis:<key>``), and the rows of other measures about
+    its dimensions, as sentences."""
+    if table is None or table.empty:
+        return []
+    target = table["target"].astype(str)
+    other = ~table["measure"].astype(str).isin(PER_DIMENSION) & target.isin(dimensions)
+    rows = table[(target == f"axis:{axis}") | other]
+    out = []
+    for row in rows.to_dict("records"):
+        ko, en = sentence(row, names)
+        if _plain(row.get("target")) in dimensions:
+            dim_ko, dim_en = names.target(row.get("target"))
+            ko, en = f"{dim_ko} {ko}", f"{dim_en}: {en}"
+        out.append((ko, en))
+    return out

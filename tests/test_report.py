@@ -67,6 +67,45 @@ def test_coverage_flags_proxies(page):
     assert "환경운동수준" in coverage  # a study indicator with no data, said plainly
 
 
+def test_coverage_quality_follows_the_proxy_flags():
+    # Synthetic catalogue, one pattern per dimension: no proxy; one proxy of two; only proxies; only weak ones.
+    import pandas as pd
+
+    from typology.core.catalog import DIMENSIONS, Indicator
+    from typology.run.pipeline import coverage_table
+
+    flags = {"economy": [{}, {}], "civic": [{}, {"proxy": "p"}], "institution": [{"proxy": "p"}, {"proxy": "p"}],
+             "capacity": [{"proxy": "p", "weak": True}, {"proxy": "p", "weak": True}]}
+    chosen = [Indicator(f"{d}{i}", {"dimension": d, "study_indicator": f"s_{d}{i}", **f})
+              for d in DIMENSIONS for i, f in enumerate(flags[d])]
+    catalog = type("Catalog", (), {"indicators": {i.key: i for i in chosen},
+                                   "dimensions": {d: {"name_ko": d} for d in DIMENSIONS}})
+    keys = [i.key for i in chosen]
+    raw = pd.DataFrame(1.0, index=["a", "b"], columns=keys)
+    scores = pd.DataFrame(1.0, index=["a", "b"], columns=list(DIMENSIONS))
+    years = pd.DataFrame({"indicator": keys, "years": "2020", "year_status": "within range"})
+    table = coverage_table(catalog, chosen, raw, scores, scores, years).set_index("dimension")
+    assert table["quality"].to_dict() == {"economy": "direct measures", "civic": "partly proxies",
+                                          "institution": "proxies only", "capacity": "weak proxies only"}
+
+
+def test_coverage_labels_say_the_same_in_both_languages(page, default_run):
+    from typology.render.layers import QUALITY_KO
+
+    # 일부 = partly, 만 = only: the Korean label of each quality says what the English one says.
+    assert "일부" in QUALITY_KO["partly proxies"] and "만" not in QUALITY_KO["partly proxies"]
+    assert QUALITY_KO["proxies only"].endswith("만") and "일부" not in QUALITY_KO["proxies only"]
+    assert "약한" in QUALITY_KO["weak proxies only"] and "약한" not in QUALITY_KO["proxies only"]
+    # The default run's civic dimension has one proxy of two (maeul_per_100k): partly proxies, in both languages.
+    civic = [i for i in default_run.indicators if i.dimension == "civic"]
+    assert 0 < sum(i.is_proxy for i in civic) < len(civic)
+    assert default_run.coverage.set_index("dimension").at["civic", "quality"] == "partly proxies"
+    coverage = page.split('<section id="coverage">')[1].split("</section>")[0]
+    civic_name = default_run.catalog.dimensions["civic"]["name_ko"]
+    row = next(r for r in coverage.split("<tr>") if r.startswith(f"<td>{civic_name}"))
+    assert f"{QUALITY_KO['partly proxies']} <span class=en>(partly proxies)</span>" in row
+
+
 def test_types_have_profiles_and_policy_packages(page, default_config):
     types = page.split('<section id="types">')[1].split("</section>")[0]
     for spec in default_config["typology"]["types"]:

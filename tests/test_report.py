@@ -60,6 +60,43 @@ def test_method_is_written_from_the_config(page, default_config):
     assert "최소-최대" in method2 and "75%" in method2 and "z-점수" not in method2
 
 
+def test_every_method_is_described_by_what_it_returns(default_run):
+    # The words come from the method registries: every registered normaliser and weighting says
+    # something of its own, and the rank methods say what their transform gives.
+    import numpy as np
+    import pandas as pd
+
+    from typology.render.report import method_html, method_words
+    from typology.scoring.normalise import NORMALISERS
+    from typology.scoring.weights import WEIGHTINGS
+
+    for registry in (NORMALISERS, WEIGHTINGS):
+        words = {name: method_words(registry, name) for name in registry.names()}
+        assert all(ko and en and not ko.startswith("'") for ko, en in words.values()), words
+        assert len({en for _, en in words.values()}) == len(words)  # no two methods described alike
+    x = pd.DataFrame({"v": [30.0, 10.0, np.nan, 20.0, 20.0]})
+    ranks = NORMALISERS.get("rank", "k")().fit_transform(x)["v"]
+    assert ranks.tolist()[:2] == [4.0, 1.0] and ranks.max() == x["v"].notna().sum()  # 1 … n, not 0–100
+    assert "1 for the worst, n for the best" in method_words(NORMALISERS, "rank")[1]
+    pct = NORMALISERS.get("percentile", "k")().fit_transform(x)["v"]
+    assert pct.max() == 100 and pct.min() > 0
+    assert method_words(NORMALISERS, "percentile")[1].startswith("percentile rank in (0, 100]")
+    assert "squared loadings" in method_words(WEIGHTINGS, "pca")[1]
+
+    def method(normalise, weights):
+        """The method section's normalisation and weights items."""
+        config = {**default_run.config, "scoring": {**default_run.config["scoring"], "normalise": {"method": normalise},
+                                                    "weights": {"method": weights}}}
+        text = method_html(dataclasses.replace(default_run, config=config))
+        return text.split("<li>정규화")[1].split("<li>차원 점수")[0]
+
+    text = method("rank", "pca")
+    assert "1 for the worst, n for the best" in text and "percentile" not in text and "백분위" not in text
+    assert "squared loadings of the first principal component" in text
+    assert "percentile rank in (0, 100]" in method("percentile", "equal")
+    assert "goalposts: each indicator&#x27;s fixed raw [low, high]" in method("goalposts", "equal")
+
+
 def test_coverage_flags_proxies(page):
     coverage = page.split('<section id="coverage">')[1].split("</section>")[0]
     assert coverage.count("<tr>") == 1 + 4  # header + four dimensions

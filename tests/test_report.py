@@ -16,7 +16,7 @@ from typology.render.offline_assets import external_loads, script_hash
 from typology.render.report import build_report
 from typology.render.webmap import dimension_names
 
-from .output_helpers import EVIL, evil_run
+from .output_helpers import EVIL, evil_run, rule_types
 
 
 def report(result, map_png=None):
@@ -45,9 +45,14 @@ def test_report_is_self_contained(page):
     assert len(scripts) == 1 and script_hash(scripts[0]).replace("'", "&#x27;") in page
 
 
-def test_summary_lists_types_with_counts_and_the_map(page):
+def test_summary_lists_types_with_counts_and_the_map(page, default_run, default_table):
     summary = page.split('<section id="summary">')[1].split("</section>")[0]
-    assert "사회주도형" in summary and ">107<" in summary and ">121<" in summary
+    expected = rule_types(default_table, default_run.config["typology"])
+    assert (expected == default_table["type"]).all()
+    counts = expected.value_counts()
+    for spec in default_run.config["typology"]["types"]:
+        row = f"{spec['name_ko']}</td><td class=en>{spec['name_en']}</td><td class=num>{counts[spec['key']]}<"
+        assert row in summary
     assert 'src="data:image/png;base64,' in summary and 'href="map.html"' in summary
 
 

@@ -6,6 +6,9 @@ import dataclasses
 import json
 import re
 
+import numpy as np
+import pandas as pd
+
 from typology.core.catalog import Indicator
 from typology.core.result import RunResult
 
@@ -31,3 +34,38 @@ def map_data(html: str) -> dict:
     match = re.search(r'<script id="typology-data" type="application/json">(.*?)</script>', html, re.S)
     assert match, "map.html has no data block"
     return json.loads(match.group(1))
+
+
+CONDITION = re.compile(r"^\s*(>=|<=|>|<)\s*(mean|median|[-+]?[\d.]+)\s*(?:([-+])\s*([\d.]+))?\s*$")
+
+
+def rule_types(table: pd.DataFrame, typology: dict) -> pd.Series:
+    """Each unit's type by the config's rules, recomputed from its dimension scores without the package's
+    rule engine, so that counts in the outputs are checked against the data, not copied from a run.
+
+    An axis is the mean of its dimensions (it must equal the table's ``axis_`` column); ``mean`` and
+    ``median`` are over the units with a value; types are tried in order and the first whose
+    conditions all hold wins; a unit without a value on an axis that a type tried needs is unclassified.
+    """
+    axes = {name: table[spec["dimensions"]].astype(float).mean(axis=1, skipna=False)
+            for name, spec in typology["axes"].items()}
+    for name, values in axes.items():
+        if f"axis_{name}" in table:
+            np.testing.assert_allclose(values, table[f"axis_{name}"].astype(float), atol=1e-9)
+    out = pd.Series(typology["unclassified"]["key"], index=table.index)
+    undecided = pd.Series(True, index=table.index)
+    for spec in typology["types"]:
+        holds = undecided.copy()
+        for axis, text in (spec.get("when") or {}).items():
+            op, ref, sign, offset = CONDITION.match(str(text)).groups()
+            values = axes[axis]
+            level = {"mean": values.mean(), "median": values.median()}.get(ref)
+            level = float(ref) if level is None else level
+            level += (-1 if sign == "-" else 1) * float(offset or 0)
+            known = values.notna()
+            undecided &= known  # a unit that cannot be tested here is never typed by a later rule either
+            holds &= known & {">=": values >= level, ">": values > level, "<=": values <= level,
+                              "<": values < level}[op]
+        out[holds] = spec["key"]
+        undecided &= ~holds
+    return out

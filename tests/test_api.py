@@ -242,6 +242,27 @@ def test_gap_to_another_type_translates_into_indicator_units(res, region, target
     assert "%p" in text and "지방선거 투표율" in text
 
 
+@pytest.mark.parametrize("region", ["제주", "세종", "전주시"])
+def test_gap_to_in_normalised_units_counts_only_the_observed_weight(res, region):
+    # 제주 and 세종 have no participation_unit value, so their institution score is the mean over
+    # the one indicator observed: an indicator moves it by w / (weight observed) per unit, twice as
+    # much as when both are observed. 전주시 has both: the plain case beside it.
+    code = res.region(region)
+    meta = res.indicators
+    gap = res.gap_to(code, "society_led")
+    assert gap.feasible and gap.delta["institution"] > 0
+    moved = gap.changes[gap.changes["delta_normalised"].notna()]
+    assert set(moved["dimension"]) == {"civic", "institution"}
+    for r in moved.itertuples():
+        keys = list(meta.index[meta["dimension"] == r.dimension])
+        z = res.by_code.loc[[code], [f"{k}_norm" for k in keys]].astype(float).set_axis(keys, axis=1)
+        z.loc[code, r.indicator] += r.delta_normalised
+        after, _ = score_dimension(z, meta.loc[keys, "weight"], "arithmetic", float(res.config["scoring"]["min_share"]))
+        assert after[code] == pytest.approx(gap.after[r.dimension], abs=1e-9), r.indicator
+    missing = gap.changes.set_index("indicator").loc["participation_unit"]
+    assert (missing["note"] == "missing for this region") == (region != "전주시")
+
+
 def test_gap_to_with_rank_normalisation_says_not_linear():
     res = load(None, ["scoring.normalise.method=rank"])
     code = res.region("전주시")

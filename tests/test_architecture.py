@@ -4,7 +4,8 @@ The stages, lowest first: the shared base (errors, paths, version), core, data, 
 typologies, uncertainty, render, run, and on top the notebook API and the command line. A
 module may import from its own stage and the stages below it, never above. Imports inside
 functions count as well (a lazy import is still a dependency); imports under
-``if TYPE_CHECKING:`` do not, since they never run.
+``if TYPE_CHECKING:`` do not count for the stage order, since they never run, but they do for
+circles: two modules that name each other's classes are tied together all the same.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ BASE = {"errors", "paths", "_version"}
 ENTRY = {"cli", "__main__", "__init__"}
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+def module_name(path: Path, package: Path | None = None) -> str:
+    parts = list(path.relative_to((package or PACKAGE).parent).with_suffix("").parts)
     if parts[-1] == "__init__" and len(parts) > 1:
         parts = parts[:-1]
     return ".".join(parts)
@@ -47,11 +48,12 @@ def _type_checking_lines(tree: ast.AST) -> set[int]:
     return lines
 
 
-def imports_of(path: Path, known: set[str]) -> set[str]:
-    """The package's modules that ``path`` imports at run time (top level or inside functions)."""
+def imports_of(path: Path, known: set[str], type_checking: bool = False, package: Path | None = None) -> set[str]:
+    """The package's modules that ``path`` imports at run time (top level or inside functions), and with
+    ``type_checking`` also those it imports under ``if TYPE_CHECKING:``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    skip = _type_checking_lines(tree)
-    me = module_name(path)
+    skip = set() if type_checking else _type_checking_lines(tree)
+    me = module_name(path, package)
     package = me if path.name == "__init__.py" else me.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -71,24 +73,14 @@ def imports_of(path: Path, known: set[str]) -> set[str]:
     return {m for m in found if m in known and m != me}
 
 
-@pytest.fixture(scope="module")
-def graph() -> dict[str, set[str]]:
-    files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
-    return {m: imports_of(p, set(files)) for m, p in files.items()}
+def import_graph(package: Path, type_checking: bool = False) -> dict[str, set[str]]:
+    """Module → the package's modules it imports."""
+    files = {module_name(p, package): p for p in package.rglob("*.py")}
+    return {m: imports_of(p, set(files), type_checking, package) for m, p in files.items()}
 
 
-def test_every_module_belongs_to_a_known_stage(graph):
-    assert {stage(m) for m in graph} <= set(STAGES)
-
-
-def test_no_module_imports_from_a_later_stage(graph):
-    upward = [f"{m} ({stage(m)}) imports {t} ({stage(t)})" for m, targets in sorted(graph.items())
-              for t in sorted(targets) if STAGES.index(stage(t)) > STAGES.index(stage(m))]
-    assert not upward, "\n".join(upward)
-
-
-def test_there_is_no_import_circle(graph):
-    # Depth-first search; a back edge closes a circle.
+def circles_in(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Import circles, each as the modules around it (depth-first search; a back edge closes a circle)."""
     state: dict[str, int] = {}
     circles: list[list[str]] = []
 
@@ -106,20 +98,58 @@ def test_there_is_no_import_circle(graph):
     for m in sorted(graph):
         if m not in state:
             visit(m, [m])
+    return circles
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    return import_graph(PACKAGE)
+
+
+def test_every_module_belongs_to_a_known_stage(graph):
+    assert {stage(m) for m in graph} <= set(STAGES)
+
+
+def test_no_module_imports_from_a_later_stage(graph):
+    upward = [f"{m} ({stage(m)}) imports {t} ({stage(t)})" for m, targets in sorted(graph.items())
+              for t in sorted(targets) if STAGES.index(stage(t)) > STAGES.index(stage(m))]
+    assert not upward, "\n".join(upward)
+
+
+def test_there_is_no_import_circle_not_even_through_type_checking_imports():
+    circles = circles_in(import_graph(PACKAGE, type_checking=True))
     assert not circles, "\n".join(" → ".join(c) for c in circles)
 
 
-def test_the_checker_sees_an_upward_and_a_circular_import(tmp_path):
-    # The checks above must be able to fail: a data module importing the renderer is caught.
+def test_the_checker_finds_a_real_circle(tmp_path):
+    # A tiny package of its own: a imports b at the top; b imports a inside a function (a lazy
+    # import still ties them); c and d name each other only for type checking.
+    root = tmp_path / "typology"
+    (root / "data").mkdir(parents=True)
+    for name in ("__init__.py", "data/__init__.py"):
+        (root / name).write_text("", encoding="utf-8")
+    (root / "data" / "a.py").write_text("from . import b\n", encoding="utf-8")
+    (root / "data" / "b.py").write_text("def f():\n    from .a import g\n", encoding="utf-8")
+    (root / "data" / "c.py").write_text("from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n"
+                                        "    from .d import D\n", encoding="utf-8")
+    (root / "data" / "d.py").write_text("from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n"
+                                        "    from typology.data.c import C\n", encoding="utf-8")
+    (root / "data" / "e.py").write_text("from . import a, c\n", encoding="utf-8")  # imports into them, no circle
+    run_time = import_graph(root)
+    assert run_time["typology.data.a"] == {"typology.data.b"} and run_time["typology.data.b"] == {"typology.data.a"}
+    assert circles_in(run_time) == [["typology.data.a", "typology.data.b", "typology.data.a"]]
+    assert circles_in(import_graph(root, type_checking=True)) == [
+        ["typology.data.a", "typology.data.b", "typology.data.a"],
+        ["typology.data.c", "typology.data.d", "typology.data.c"]]
+
+
+def test_the_checker_sees_an_upward_import(tmp_path):
+    # The stage check must be able to fail: a data module importing the renderer is caught.
     fake = tmp_path / "typology" / "data"
     fake.mkdir(parents=True)
     (fake / "x.py").write_text("def f():\n    from ..render import report\n", encoding="utf-8")
-    global PACKAGE
-    saved, PACKAGE = PACKAGE, tmp_path / "typology"
-    try:
-        found = imports_of(fake / "x.py", {"typology.data.x", "typology.render", "typology.render.report"})
-    finally:
-        PACKAGE = saved
+    found = imports_of(fake / "x.py", {"typology.data.x", "typology.render", "typology.render.report"},
+                       package=tmp_path / "typology")
     assert found == {"typology.render.report"}
     assert STAGES.index(stage("typology.render.report")) > STAGES.index(stage("typology.data.x"))
 

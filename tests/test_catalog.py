@@ -41,11 +41,18 @@ def test_unbundled_study_indicators_are_marked():
     assert {"환경운동수준", "참여예산제도", "정보공개수준", "봉사활동수준"} <= unbundled
 
 
-def test_bundled_indicators_reference_declared_variables():
+def test_bundled_means_every_variable_it_reads_has_bundled_values():
+    # `bundled: true` promises the default data can compute the indicator: each variable it reads
+    # has values in indicators/data/variables.csv; `bundled: false` says at least one has none.
+    import pandas as pd
+
     catalog = load_catalog()
+    values = pd.read_csv(paths.VARIABLES, usecols=["variable", "value"], encoding="utf-8-sig").dropna()
+    with_values = set(values["variable"])
     for ind in catalog.indicators.values():
-        if ind.bundled:
-            assert all(r.variable in catalog.variables for r in ind.refs())
+        refs = ind.refs()
+        assert refs and all(r.variable in catalog.variables for r in refs), ind.key
+        assert ind.bundled == all(r.variable in with_values for r in refs), ind.key
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from typology.core.catalog import DIMENSIONS
-from typology.scoring.score import score, score_frame
+from typology.scoring.score import score_frame
 from typology.typologies.classify import classify
 from typology.typologies.rules import Condition, rule_model, thresholds_of
 from typology.typologies.stability import bootstrap
@@ -135,11 +135,24 @@ def test_score_frame_names_a_missing_column():
         score_frame(pd.DataFrame({"a": [1.0, 2.0]}), {"a": "d", "nope": "d"})
 
 
-def test_score_with_the_default_dimensions_is_unchanged(default_run):
-    scored = score(default_run.raw, default_run.indicators, default_run.config["scoring"],
-                   groups=default_run.units.set_index("code")["sido_code"],
-                   context=default_run.tables["unit_attributes"].set_index("code"))
-    pd.testing.assert_frame_equal(scored.scores, default_run.scores)
+def test_the_runs_scores_follow_from_its_normalised_indicators_by_hand(default_run):
+    # Recomputed outside the package from the run's own normalised values and weights: a dimension
+    # is the weighted mean over the indicators a unit has, its weights rescaled to what is observed,
+    # given only when the observed weight reaches min_share; the composite weighs the four dimensions.
+    z, w = default_run.normalised, default_run.weights
+    min_share = float(default_run.config["scoring"]["min_share"])
+    partly = 0
+    for dim in DIMENSIONS:
+        keys = [i.key for i in default_run.indicators if i.dimension == dim]
+        observed = z[keys].notna() * w[keys]
+        by_hand = (z[keys].fillna(0) * w[keys]).sum(axis=1) / observed.sum(axis=1)
+        by_hand = by_hand.where(observed.sum(axis=1) / w[keys].sum() >= min_share - 1e-12)
+        pd.testing.assert_series_equal(by_hand, default_run.scores[dim], check_names=False, atol=1e-12)
+        partly += int((z[keys].isna().any(axis=1) & by_hand.notna()).sum())
+    assert partly > 0  # the rescaling to the observed weight is exercised, not only complete rows
+    dim_w = next(s for s in default_run.steps if s["step"] == "weight")["dimensions"]
+    composite = sum(default_run.scores[d] * float(dim_w[d]) for d in DIMENSIONS) / sum(map(float, dim_w.values()))
+    pd.testing.assert_series_equal(composite, default_run.scores["composite"], check_names=False, atol=1e-12)
 
 
 def test_every_file_of_the_run_folder_is_the_same_twice(default_run, tmp_path):

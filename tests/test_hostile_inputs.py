@@ -346,10 +346,15 @@ def test_rules_with_a_gap_warn_instead_of_blaming_missing_data(tmp_path):
     result = run_cli("run", str(cfg), "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "match no type rule" in result.stderr and "although no data are missing" in result.stderr
-    scores = pd.read_csv(tmp_path / "out" / "scores.csv", encoding="utf-8-sig")
+    scores = pd.read_csv(tmp_path / "out" / "scores.csv", dtype={"code": str}, encoding="utf-8-sig")
     gap = scores[scores["type"] == "unclassified"]
     assert len(gap) and gap["reason"].str.contains("어느 규칙에도 해당하지 않음").all()
     assert np.isfinite(gap["composite"]).all()
+    # Nothing lost: every unclassified region is in exclusions.csv, excluded from the type, with its reason.
+    excluded = pd.read_csv(tmp_path / "out" / "exclusions.csv", dtype={"code": str}, encoding="utf-8-sig")
+    typed_out = excluded[excluded["excluded_from"] == "type"].set_index("code")
+    assert sorted(typed_out.index) == sorted(gap["code"])
+    assert typed_out.loc[gap["code"], "reason"].tolist() == gap["reason"].tolist()
 
 
 def test_a_run_folder_from_before_markers_is_still_a_run_folder(tmp_path):

@@ -195,6 +195,24 @@ def test_scoped_run_is_relative_to_the_scope(seoul_run):
     assert step == {"step": "scope", "scope": {"sido": ["서울특별시"]}, "units": 25, "of": 228}
 
 
+def test_scoped_report_speaks_of_the_scopes_mean(seoul_run, default_run):
+    # z-scores of a scoped run are centred on the scope's mean (above), so the report must not say
+    # "national mean" where it describes them: the method's normalisation item and the regions' note.
+    from typology.render.report import method_html, regions_html
+
+    def normalisation(result):
+        return method_html(result).split("<li>정규화")[1].split("</li>")[0]
+
+    def note(result):
+        return regions_html(result, result.table()).split("<p class=note>")[1].split("</p>")[0]
+
+    for text in (normalisation(seoul_run), note(seoul_run)):
+        assert "범위(scope) 안 평균" in text and "mean over the scope" in text
+        assert "전국 평균" not in text and "national mean" not in text
+    for text in (normalisation(default_run), note(default_run)):  # the whole country: the national mean
+        assert "전국 평균" in text and "national mean" in text and "scope" not in text
+
+
 def test_scoped_map_greys_out_the_rest_and_zooms_to_the_scope(seoul_run):
     from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
     from typology.render.webmap import map_payload

@@ -89,6 +89,24 @@ def test_pca_weights_hand_case():
     assert w.details_["x"]["pc1_share"] == pytest.approx(2 / 3)
 
 
+def test_pca_weights_are_squared_loadings_by_hand():
+    # Unequal loadings, so that squared and absolute loadings give different weights. u, v are
+    # orthogonal, centred; a = u, b = 2u + 1, c = u + √3·v, so corr(a, b) = 1 and
+    # corr(a, c) = corr(b, c) = 1/√(1 + 3) = ½. The correlation matrix [[1, 1, ½], [1, 1, ½], [½, ½, 1]]
+    # has PC1 ∝ (x, x, 1) with 2x + ½ = λx and x + 1 = λ, so λ = (3 + √3)/2 and x = (1 + √3)/2.
+    # Squared: x² = (2 + √3)/2, weights x²/(2x² + 1) = (3 + √3)/12 for a and b, (3 − √3)/6 for c
+    # (absolute loadings would give x/(2x + 1) = 0.3868 and 0.2265 instead).
+    u, v = np.array([1.0, 1.0, -1.0, -1.0]), np.array([1.0, -1.0, 1.0, -1.0])
+    frame = pd.DataFrame({"a": u, "b": 2 * u + 1, "c": u + np.sqrt(3) * v})
+    loadings, share, rows = first_component(frame)
+    x = (1 + np.sqrt(3)) / 2
+    assert np.allclose(loadings, np.array([x, x, 1.0]) / np.sqrt(2 * x**2 + 1), atol=1e-12)
+    assert share == pytest.approx((3 + np.sqrt(3)) / 6) and rows == 4  # λ / 3 indicators
+    w = WEIGHTINGS.get("pca", "k")().fit(frame, {"a": "x", "b": "x", "c": "x"}, ["x"])
+    expected = [(3 + np.sqrt(3)) / 12, (3 + np.sqrt(3)) / 12, (3 - np.sqrt(3)) / 6]
+    assert w.indicator_weights_.tolist() == pytest.approx(expected, abs=1e-12)
+
+
 def test_pca_weights_in_a_full_score_are_reported():
     out = score(RAW, CHOSEN, scoring(weights={"method": "pca"}))
     step = next(s for s in out.steps if s["step"] == "weight")

@@ -18,6 +18,8 @@ from typology.render.layers import build_layers
 from typology.render.static_maps import map_frame, render_static_maps, small_island_units, type_map_figure
 from typology.render.webmap import dimension_names
 
+from .output_helpers import rule_types
+
 
 @pytest.fixture(scope="module")
 def frame_and_layers(default_run):
@@ -83,8 +85,10 @@ def test_korean_labels_are_on_the_type_map(frame_and_layers, default_run):
     families = {t.get_fontfamily()[0] for ax in fig.axes for t in ax.texts}
     assert families == {hangul_family()}
     legend = fig.axes[-1].get_legend()
-    assert [t.get_text() for t in legend.get_texts()] == ["사회주도형 (Society-led) (107)",
-                                                          "자원결합형 (Resource-combining) (121)"]
+    typology = default_run.config["typology"]
+    counts = rule_types(default_run.table(), typology).value_counts()
+    assert [t.get_text() for t in legend.get_texts()] == [f"{t['name_ko']} ({t['name_en']}) ({counts[t['key']]})"
+                                                          for t in typology["types"]]
 
 
 def test_ulleung_gets_an_island_marker(frame_and_layers):

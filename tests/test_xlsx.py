@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from typology.render.xlsx import workbook_bytes
 from typology.run.outputs import indicator_table
 
-from .output_helpers import EVIL, evil_run
+from .output_helpers import EVIL, evil_run, rule_types
 
 
 def build(result) -> bytes:
@@ -68,10 +68,11 @@ def test_indicator_sheets_raw_and_normalised(book):
     assert len(empty) == 2  # missing is an empty cell, never 0
 
 
-def test_types_sheet_has_policy_packages(book, default_config):
+def test_types_sheet_has_policy_packages(book, default_config, default_table):
     rows = list(book["유형_정책"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == ["society_led", "resource_combining", "unclassified"]
-    assert rows[0][3] == 107 and rows[1][3] == 121 and rows[2][3] == 0
+    counts = rule_types(default_table, default_config["typology"]).value_counts()
+    assert [r[3] for r in rows] == [int(counts.get(r[0], 0)) for r in rows]
     assert rows[0][5] == default_config["typology"]["types"][0]["policy_ko"].strip()
 
 

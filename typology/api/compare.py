@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -22,13 +22,47 @@ from ..errors import TypologyError
 from ..render import charts
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import geopandas as gpd
     from matplotlib.figure import Figure
 
-    from .results import Results
+    from ..typologies.classify import RuleTypology
 
 MIN_REGIONS, MAX_REGIONS = 2, 10
 ACROSS_WATER = 3  # nearest units listed for a unit with no contiguous neighbour
 METRIC_CRS = "EPSG:5179"  # Korea 2000 / Unified CS, metres
+
+
+class ResultsView(Protocol):
+    """What the analyses here and in ``gap`` read of a run's results: ``typology.api.results.Results``.
+
+    Named here, not imported from there, so that imports run one way: ``results`` offers the
+    analyses as methods and imports them; they never import it, not even for type checking.
+    """
+
+    frame: gpd.GeoDataFrame
+    indicators: pd.DataFrame
+    config: dict[str, Any]
+    source: str
+
+    @property
+    def by_code(self) -> pd.DataFrame: ...
+    @property
+    def dimensions(self) -> list[str]: ...
+    @property
+    def types(self) -> pd.DataFrame: ...
+    @property
+    def normalise_method(self) -> str: ...
+    def cached(self, key: str, build: Callable[[], Any]) -> Any: ...
+    def region(self, query: object, system: str = "kostat") -> str: ...
+    def name(self, code: str, lang: str = "ko") -> str: ...
+    def labels(self, lang: str = "ko") -> pd.Series: ...
+    def dimension_name(self, dim: str, lang: str = "ko") -> str: ...
+    def type_key(self, query: str) -> str: ...
+    def type_name(self, key: str, lang: str = "ko") -> str: ...
+    def rules(self) -> RuleTypology: ...
+    def contiguity(self) -> Any: ...
 
 
 def _fmt(value: object) -> str:
@@ -66,7 +100,7 @@ class Comparison:
         return self.table.to_html(na_rep="–")
 
 
-def _region_codes(results: Results, regions: list[object]) -> list[str]:
+def _region_codes(results: ResultsView, regions: list[object]) -> list[str]:
     if isinstance(regions, (str, bytes)) or not hasattr(regions, "__iter__"):
         raise TypologyError(f"compare: expected a list of {MIN_REGIONS}–{MAX_REGIONS} regions, got {regions!r}")
     codes = [results.region(r) for r in regions]
@@ -78,7 +112,7 @@ def _region_codes(results: Results, regions: list[object]) -> list[str]:
     return codes
 
 
-def compare(results: Results, regions: list[object], indicators: list[str] | None = None,
+def compare(results: ResultsView, regions: list[object], indicators: list[str] | None = None,
             lang: str | None = None) -> Comparison:
     """Dimension scores and indicators of 2–10 regions, as a table and a chart."""
     codes = _region_codes(results, regions)
@@ -102,7 +136,7 @@ def compare(results: Results, regions: list[object], indicators: list[str] | Non
     return Comparison(codes, labels, scores, raw, percentile, table, figure)
 
 
-def _display_table(results: Results, codes: list[str], labels: list[str], keys: list[str], axes: list[str],
+def _display_table(results: ResultsView, codes: list[str], labels: list[str], keys: list[str], axes: list[str],
                    lang: str) -> pd.DataFrame:
     frame = results.by_code
     ko = lang == "ko"
@@ -124,7 +158,7 @@ def _display_table(results: Results, codes: list[str], labels: list[str], keys: 
     return table.map(_fmt)
 
 
-def _compare_figure(results: Results, scores: pd.DataFrame, percentile: pd.DataFrame, raw: pd.DataFrame,
+def _compare_figure(results: ResultsView, scores: pd.DataFrame, percentile: pd.DataFrame, raw: pd.DataFrame,
                     lang: str) -> Figure:
     ko = lang == "ko"
     n = len(scores)
@@ -204,7 +238,7 @@ class Peers:
         return "\n".join(parts)
 
 
-def _profile_columns(results: Results, by: str | list[str]) -> tuple[list[str], list[str], str]:
+def _profile_columns(results: ResultsView, by: str | list[str]) -> tuple[list[str], list[str], str]:
     """(names, frame columns, description) of the coordinates the distance uses."""
     method = results.normalise_method
     if by == "indicators":
@@ -244,7 +278,7 @@ def profile_distances(values: pd.DataFrame, code: str) -> pd.DataFrame:
     return pd.DataFrame({"distance": dist, "shared": shared}, index=values.index)
 
 
-def peers(results: Results, region: object, by: str | list[str] = "indicators", n: int = 5) -> Peers:
+def peers(results: ResultsView, region: object, by: str | list[str] = "indicators", n: int = 5) -> Peers:
     """The n most similar regions, the same-type regions and the contiguous neighbours."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise TypologyError(f"peers: n={n!r}; expected a positive whole number")
@@ -295,10 +329,8 @@ def peers(results: Results, region: object, by: str | list[str] = "indicators", 
                  unmeasured, notes)
 
 
-def _across_water(results: Results, code: str, info: pd.DataFrame) -> pd.DataFrame:
-    if "metric_geometry" not in results._cache:
-        results._cache["metric_geometry"] = results.frame.set_index("code").geometry.to_crs(METRIC_CRS)
-    geo = results._cache["metric_geometry"]
+def _across_water(results: ResultsView, code: str, info: pd.DataFrame) -> pd.DataFrame:
+    geo = results.cached("metric_geometry", lambda: results.frame.set_index("code").geometry.to_crs(METRIC_CRS))
     km = geo.drop(index=code).distance(geo.loc[code]) / 1000.0
     nearest = sorted(km.index, key=lambda c: (km[c], c))[:ACROSS_WATER]
     out = info.loc[nearest].reset_index(drop=True)

@@ -36,7 +36,7 @@ from ..errors import TypologyError
 
 if TYPE_CHECKING:
     from ..typologies.classify import RuleTypology
-    from .results import Results
+    from .compare import ResultsView
 
 MARGIN = 1e-9  # score units by which a strict (or broken) condition is cleared
 FEASIBLE_TOL = 1e-12
@@ -217,7 +217,7 @@ def _change_unit(unit: str) -> str:
     return "%p" if unit.strip() == "%" else unit
 
 
-def natural_changes(results: Results, code: str, delta: pd.Series) -> pd.DataFrame:
+def natural_changes(results: ResultsView, code: str, delta: pd.Series) -> pd.DataFrame:
     """For each dimension that must change: what each of its indicators alone would need."""
     frame = results.by_code
     meta = results.indicators
@@ -367,7 +367,7 @@ class Gap:
         return f"<p>{text}</p>{table}"
 
 
-def gap_to(results: Results, region: object, target: str) -> Gap:
+def gap_to(results: ResultsView, region: object, target: str) -> Gap:
     """The smallest change of a region's dimension scores that moves it into ``target``."""
     code = results.region(region)
     key = results.type_key(target)

@@ -28,6 +28,8 @@ from ..data.regions import RegionIndex, default_index
 from ..errors import TypologyError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import folium
     import geopandas as gpd
     from matplotlib.figure import Figure
@@ -75,9 +77,13 @@ class Results:
 
     @property
     def by_code(self) -> pd.DataFrame:
-        if "by_code" not in self._cache:
-            self._cache["by_code"] = self.frame.set_index("code", drop=False).rename_axis(None)
-        return self._cache["by_code"]
+        return self.cached("by_code", lambda: self.frame.set_index("code", drop=False).rename_axis(None))
+
+    def cached(self, key: str, build: Callable[[], Any]) -> Any:
+        """``build()``, made once per ``key`` and kept with these results (tables the analyses derive)."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
 
     def name(self, code: str, lang: str = "ko") -> str:
         """Display label unique across units: '중구 (서울)' / 'Jung-gu (Seoul)'."""
@@ -89,10 +95,8 @@ class Results:
 
     def labels(self, lang: str = "ko") -> pd.Series:
         """Unique display label per unit code ('중구 (서울)'), built once."""
-        key = f"labels_{lang}"
-        if key not in self._cache:
-            self._cache[key] = pd.Series({c: self.name(c, lang) for c in self.by_code.index}, name="label")
-        return self._cache[key]
+        return self.cached(f"labels_{lang}", lambda: pd.Series({c: self.name(c, lang) for c in self.by_code.index},
+                                                              name="label"))
 
     # -- metadata ---------------------------------------------------------------------
     @property
@@ -172,12 +176,10 @@ class Results:
 
     def contiguity(self):  # -> libpysal.graph.Graph
         """Queen contiguity (shared border or corner) on the unit geometry, built once."""
-        if "contiguity" not in self._cache:
-            from libpysal.graph import Graph
+        from libpysal.graph import Graph
 
-            geo = self.frame[["code", "geometry"]].set_index("code")
-            self._cache["contiguity"] = Graph.build_contiguity(geo, rook=False)
-        return self._cache["contiguity"]
+        return self.cached("contiguity", lambda: Graph.build_contiguity(
+            self.frame[["code", "geometry"]].set_index("code"), rook=False))
 
     def explore(self, layer: str = LABEL) -> folium.Map:
         """An interactive folium map with map.html's layers, colours, tooltips and legend, offline.

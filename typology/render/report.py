@@ -27,6 +27,7 @@ from ..core.catalog import DIMENSIONS
 from ..core.registry import Registry
 from ..core.result import RunResult
 from ..scoring.normalise import NORMALISERS
+from ..scoring.weights import WEIGHTINGS
 from ..typologies.classify import OPS, REFS, TYPOLOGIES
 from .layers import QUALITY_KO, MapLayer, type_colours
 from .map_explain import scale_words, type_definitions
@@ -38,21 +39,11 @@ from .report_blocks import data_uri, extras_html, make_block
 from .validity_section import findings
 from .validity_words import Names
 
-NORMALISE_WORDS = {
-    "zscore": ("z-점수: 전국 평균을 빼고 표준편차로 나눈다 (평균 0, 표준편차 1)",
-               "z-score: minus the national mean, divided by the standard deviation"),
-    "minmax": ("최소-최대: 가장 낮은 지역 0, 가장 높은 지역 100", "min-max: lowest region 0, highest 100"),
-    "rank": ("백분위 순위 (0–100]", "percentile rank in (0, 100]"),
-    "distance_to_mean": ("전국 평균 대비 거리: 평균 지역이 100", "distance to the mean: the mean region scores 100"),
-}
 AGGREGATE_WORDS = {
     "arithmetic": ("가중 산술평균", "weighted arithmetic mean"),
     "geometric": ("가중 기하평균 (한 지표의 약점을 다른 지표가 완전히 메우지 못함)",
                   "weighted geometric mean (strengths compensate weaknesses only partly)"),
 }
-WEIGHT_WORDS = {"equal": ("차원 안에서 지표별 동일 가중치", "equal weights for the indicators within a dimension"),
-                "explicit": ("설정 파일에 적은 가중치 (차원 안에서 합 1로 맞춤)",
-                             "weights given in the config (rescaled to sum to 1 within a dimension)")}
 COVERAGE_HEADERS = {"name_ko": "차원", "indicators": "사용 지표", "study_indicators_covered": "연구 지표 반영",
                     "study_indicators_missing": "반영 못한 연구 지표", "proxies": "대리지표",
                     "quality": "측정 수준", "years": "자료 연도", "missing_cells": "결측 값",
@@ -69,8 +60,25 @@ esc = html.escape
 
 
 def _words(table: dict[str, tuple[str, str]], name: Any, registry_doc: str | None = None) -> str:
-    ko, en = table.get(str(name), (f"'{name}'", (registry_doc or "").strip() or f"method '{name}'"))
+    return _say(table.get(str(name), (f"'{name}'", (registry_doc or "").strip() or f"method '{name}'")))
+
+
+def _say(words: tuple[str, str]) -> str:
+    ko, en = words
     return f"{esc(ko)} <span class=en>({esc(en)})</span>"
+
+
+def method_words(registry: Registry, name: str) -> tuple[str, str]:
+    """A registered method in words (ko, en): its ``words``, else the first line of its docstring.
+
+    The words live with the method, so a method registered later is described without a change here.
+    """
+    method = registry.get(name, "") if name in registry else None
+    words = getattr(method, "words", None)
+    if words:
+        return words
+    doc = ((method.__doc__ if method is not None else None) or "").strip()
+    return f"'{name}'", doc.splitlines()[0] if doc else f"method '{name}'"
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
@@ -135,9 +143,9 @@ def method_html(result: RunResult) -> str:
     weights = str(scoring["weights"]["method"])
     out.append("<ol>")
     out.append(f"<li>정규화 <span class=en>(normalisation)</span>: "
-               f"{_scoped(result, _words(NORMALISE_WORDS, norm, _doc(NORMALISERS, norm)))}. "
+               f"{_scoped(result, _say(method_words(NORMALISERS, norm)))}. "
                "방향이 ↓인 지표는 뒤집어 언제나 높을수록 좋게 했다.</li>")
-    out.append(f"<li>가중치 <span class=en>(weights)</span>: {_words(WEIGHT_WORDS, weights)}.</li>")
+    out.append(f"<li>가중치 <span class=en>(weights)</span>: {_say(method_words(WEIGHTINGS, weights))}.</li>")
     out.append(f"<li>차원 점수 <span class=en>(dimension score)</span>: {_words(AGGREGATE_WORDS, agg)}. "
                f"한 차원 가중치의 {float(scoring['min_share']):.0%} 이상을 가진 지표가 관측된 지역만 점수를 받고, "
                "나머지는 제외 목록에 사유와 함께 남긴다.</li>")
@@ -353,8 +361,7 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
     profiles = "".join(f"<div class=region-profile data-code=\"{esc(code)}\"{'' if code == first else ' hidden'}>"
                        f"{svg}</div>" for code, svg in svgs.items())
     norm = str(result.config["scoring"]["normalise"]["method"])
-    scale = tuple(_scoped(result, w) for w in NORMALISE_WORDS.get(
-        norm, ("'방법' 절의 정규화 단위", "in the units of the normalisation")))
+    scale = tuple(_scoped(result, w) for w in method_words(NORMALISERS, norm))
     # The profile panel sits beside the table (its own grid column, sticky there) or, on narrow
     # screens, above a table that scrolls in its own box: it never lies over table rows.
     return (

@@ -64,6 +64,9 @@ def _flip(Z: pd.DataFrame, directions: pd.Series, flipped: pd.DataFrame) -> pd.D
 class ZScore(_Normaliser):
     """(x - mean) / standard deviation (population SD, ddof=0)."""
 
+    words = ("z-점수: 전국 평균을 빼고 표준편차로 나눈다 (평균 0, 표준편차 1)",
+             "z-score: minus the national mean, divided by the standard deviation")
+
     def fit(self, X: pd.DataFrame) -> ZScore:
         self.mean_ = X.mean()
         self.scale_ = X.std(ddof=0).replace(0, np.nan)
@@ -79,6 +82,8 @@ class MinMax(_Normaliser):
 
     A range such as [1, 100] keeps every value positive, which the geometric mean needs.
     """
+
+    words = ("최소-최대: 가장 낮은 지역 0, 가장 높은 지역 100", "min-max: lowest region 0, highest 100")
 
     def __init__(self, range: Sequence[float] = (0.0, 100.0)) -> None:
         self.range = range
@@ -113,6 +118,10 @@ class _RankBased(_Normaliser):
 class Rank(_RankBased):
     """Rank among the units observed: 1 for the worst, n for the best; ties share their mean rank."""
 
+    words = ("순위: 관측된 지역 가운데 가장 나쁜 지역 1, 가장 좋은 지역 n (n = 관측 지역 수, 같은 값은 평균 순위)",
+             "rank among the regions observed: 1 for the worst, n for the best (n = regions observed; ties share "
+             "their mean rank)")
+
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         return X.rank(method="average")
 
@@ -120,6 +129,9 @@ class Rank(_RankBased):
 @NORMALISERS.register("percentile")
 class PercentileRank(_RankBased):
     """Percentile rank in (0, 100]: rank / n × 100, n = units observed; ties share their mean rank."""
+
+    words = ("백분위 순위 (0–100]: 순위 ÷ 관측 지역 수 × 100 (같은 값은 평균 순위)",
+             "percentile rank in (0, 100]: rank / n × 100, n = regions observed (ties share their mean rank)")
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         return X.rank(method="average", pct=True) * 100.0
@@ -133,6 +145,8 @@ class DistanceToMean(_Normaliser):
     the order for a negative one (population decline). Direction −1 mirrors around 100
     (200 − value): as far below the mean as the raw value is above it.
     """
+
+    words = ("전국 평균 대비 거리: 평균 지역이 100", "distance to the mean: the mean region scores 100")
 
     def fit(self, X: pd.DataFrame) -> DistanceToMean:
         self.mean_ = X.mean()
@@ -153,6 +167,11 @@ class Goalposts(_Normaliser):
     Values are capped at the goalposts and mapped onto ``range`` (default [0, 100]), so a score
     means the same thing whichever regions are in the data.
     """
+
+    words = ("고정 목표치(goalposts): 지표마다 설정한 원값 [하한, 상한]을 정규화 범위의 양 끝(기본 0과 100)에 "
+             "맞추고 그 밖의 값은 하한·상한에서 자른다",
+             "goalposts: each indicator's fixed raw [low, high] from the config mapped onto the ends of the range "
+             "(default 0 and 100), values beyond them capped")
 
     def __init__(self, goalposts: Mapping[str, Sequence[float]] | None = None,
                  range: Sequence[float] = (0.0, 100.0)) -> None:

@@ -114,16 +114,22 @@ class _Weighting:
 @WEIGHTINGS.register("equal")
 class EqualWeights(_Weighting):
     uses = ()
+    words = ("차원 안에서 지표별 동일 가중치", "equal weights for the indicators within a dimension")
 
 
 @WEIGHTINGS.register("explicit")
 class ExplicitWeights(_Weighting):
     uses = ("indicators", "dimensions")
+    words = ("설정 파일에 적은 가중치 (차원 안에서 합 1로 맞춤)",
+             "weights given in the config (rescaled to sum to 1 within a dimension)")
 
 
 @WEIGHTINGS.register("pca")
 class PCAWeights(_Weighting):
     uses = ("dimensions",)
+    words = ("주성분 가중치: 차원마다 지표 상관행렬의 제1주성분 적재값의 제곱 (차원 안에서 합 1)",
+             "PCA: within each dimension, the squared loadings of the first principal component of the "
+             "indicators' correlation matrix (they sum to 1)")
 
     def _within(self, X: pd.DataFrame, dim: str, explicit: dict[str, float]) -> pd.Series:
         loadings, share, rows = first_component(X)

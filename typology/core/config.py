@@ -151,6 +151,13 @@ SCHEMA: dict[str, Any] = {
         "backend": named("loky", "a backend"),
         "n_jobs": Param(-1, "a whole number other than 0 (−1 = every core)", lambda v: is_whole(v) and v != 0),
         "scheduler": text(None, "a Dask scheduler address such as 'tcp://10.0.0.5:8786'", nullable=True),
+        # Data choices (uncertainty/datachoices.py): other vintages of an indicator's data, and
+        # dropping one indicator at a time (COINr's indicator exclusion).
+        "vintages": shaped({}, "a mapping indicator: [years], e.g. {local_election_turnout: [2014, 2018, 2022]}",
+                           lambda v: isinstance(v, dict) and all(
+                               isinstance(y, list) and bool(y) and all(map(is_whole, y)) for y in v.values()),
+                           nullable=False),
+        "exclude_indicators": flag(False),
     },
     # Variables not used in scoring that each axis should track (validity.csv, criterion checks).
     "validation": {"criteria": names_list([], "variable names", nullable=False),

@@ -107,3 +107,10 @@ def test_cli_latent_class_on_bundled_data_writes_probabilities(tmp_path):
     summary = pd.read_csv(out / "agreement_summary.csv", encoding="utf-8-sig").set_index("measure")["value"]
     assert -1 <= summary["ari_cluster_type_vs_rule_type"] <= 1
     assert (out / "latent_indicators.csv").exists()
+
+
+def test_uncertainty_refuses_latent_class_in_one_line(tmp_path):
+    result = run_cli("uncertainty", "configs/default.yaml", "--n", "4", "--set", "typology.method=latent_class",
+                     "--set", "typology.k=2", "--set", "validation.leave_one_out=false", "--out", str(tmp_path / "u"))
+    assert result.returncode == 2
+    assert "uncertainty.typology: latent_class is not supported by typology uncertainty yet" in result.stderr

@@ -181,18 +181,20 @@ def _k_choices(given: Any, typology: dict[str, Any], nominal_k: int | None, clus
     return ks
 
 
+def refuse_latent(p: Plan) -> None:
+    """The Monte Carlo retypes dimension scores; a latent class model reads indicators and covariates instead."""
+    latent = [m for m in p.typology if getattr(TYPOLOGIES.get(m, KEY), "latent", False)]
+    if latent:
+        raise TypologyError(f"config key {KEY}.typology: {latent[0]} is not supported by typology uncertainty yet; "
+                            "list other methods (e.g. --set 'uncertainty.typology=[rules]')")
+
+
 def plan(config: dict[str, Any], nominal_k: int | None = None) -> Plan:
     """Check ``config['uncertainty']`` against the registries; ``nominal_k``: the k the run chose."""
     spec = config[KEY]
     scoring = config["scoring"]
     steps = {step: _step_choices(step, spec.get(step), dict(scoring[step])) for step in STEPS}
     methods = _typology_choices(spec.get("typology"), config["typology"])
-    latent = [m for m in methods if getattr(TYPOLOGIES.get(m, KEY), "latent", False)]
-    if latent:
-        # Its model reads the indicators and covariates, not the replicate's dimension scores.
-        raise TypologyError(f"config key {KEY}.typology: {latent[0]} is not supported by typology uncertainty yet; "
-                            "list other methods (e.g. uncertainty.typology: [rules]) or run it with "
-                            "typology.method rules")
     clusters = any(TYPOLOGIES.get(m, KEY) is not RuleTypology for m in methods)
     ks = _k_choices(spec.get("k"), config["typology"], nominal_k, clusters)
     weights = spec.get("weights") or {}

@@ -174,7 +174,9 @@ def sensitivity_table(plan: alternatives.Plan, factors: list[str], A: Replicates
 def analyse(result: RunResult) -> Uncertainty:
     """The Monte Carlo over ``result.config['uncertainty']``, around the nominal ``result``."""
     config = result.config
-    plan, raws = datachoices.vintage_levels(alternatives.plan(config, _nominal_k(result)), result)
+    plan = alternatives.plan(config, _nominal_k(result))
+    alternatives.refuse_latent(plan)
+    plan, raws = datachoices.vintage_levels(plan, result)
     groups = result.units.set_index("code")["sido_code"]
     attributes = result.tables.get("unit_attributes")
     context = attributes.set_index("code") if attributes is not None else None

@@ -67,8 +67,10 @@ def k_section(table: pd.DataFrame, k: int, opts: Any, label: Any = None) -> Sect
     if "bic" in table.columns:
         text = (f"<p>{esc(how)}. 잠재계층 모형은 BIC가 가장 작은 k를 고른다 (typology.k_rule 대신). 상대 엔트로피는 "
                 "지역이 한 계층에 얼마나 확실히 속하는지로 1에 가까울수록 분리가 좋다 (0.8 이상이 흔한 기준). "
+                "scores.csv의 prob_<유형> 열은 같은 유형으로 이름 붙은 계층들의 사후확률을 더한 값이다. "
                 f"<span class=en>{esc(how_en)}. The latent class model takes the k of lowest BIC (not "
-                "typology.k_rule); relative entropy near 1 means regions belong clearly to one class.</span></p>")
+                "typology.k_rule); relative entropy near 1 means regions belong clearly to one class. prob_<type> in "
+                "scores.csv sums the posterior probabilities of the classes named that type.</span></p>")
         return Section("k_selection", "계층 수 선택", "Choosing k", text + table_html(table, label))
     text = (f"<p>{esc(how)}. 실루엣(−1–1)은 지역이 자기 군집에 얼마나 잘 맞는지, 칼린스키–하라바스는 군집 간 분산 대 "
             "군집 내 분산의 비로 둘 다 클수록 좋고, 데이비스–볼딘은 군집끼리 얼마나 겹치는지로 작을수록 좋다. "

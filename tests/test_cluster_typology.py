@@ -135,7 +135,7 @@ def test_bad_settings_are_clear_errors(extra, match):
 
 
 def test_registry_holds_every_method():
-    assert TYPOLOGIES.names() == ["gmm", "kmeans", "rules", "skater", "ward", "ward_spatial"]
+    assert TYPOLOGIES.names() == ["gmm", "kmeans", "latent_class", "rules", "skater", "ward", "ward_spatial"]
 
 
 def test_axes_as_features():

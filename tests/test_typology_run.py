@@ -112,8 +112,8 @@ def test_quadrants_config_names_four_types_two_marked_as_extension(tmp_path):
 
 
 @pytest.mark.parametrize(("sets", "fragment"), [
-    (["typology.method=kmedoids"], "config key typology.method: expected one of gmm, kmeans, rules, skater, ward, "
-                                  "ward_spatial, got 'kmedoids'"),
+    (["typology.method=kmedoids"], "config key typology.method: expected one of gmm, kmeans, latent_class, rules, "
+                                  "skater, ward, ward_spatial, got 'kmedoids'"),
     (["typology.method=kmeans", "typology.k=400"], "typology.k: 400 clusters is more than the 228 regions"),
 ])
 def test_bad_typology_settings_fail_with_one_line(tmp_path, sets, fragment):

@@ -271,6 +271,11 @@ def uncertainty(
                f"distinct) in {mc_seconds:.1f} s on {plan.backend}")
     typer.echo(f"stable type (nominal type in ≥ {plan.stable_from:.0%} of replicates): "
                f"{int(regions['type_stable'].sum())} of {len(regions)} regions")
+    if "type_stable_processing" in regions:
+        alone, both = int(regions["type_stable_processing"].sum()), int(regions["type_stable"].sum())
+        total = len(regions)
+        typer.echo(f"stable under processing choices alone: {alone / total:.1%} ({alone}); under processing + data "
+                   f"choices ({', '.join(plan.data_active())}): {both / total:.1%} ({both}) (uncertainty_data.csv)")
     widest = regions.dropna(subset=["rank_interval"]).nlargest(3, "rank_interval")
     lo, hi = plan.interval
     listed = ", ".join(f"{r['name']} ({r['sido']}) {r[f'rank_p{lo:02g}']}–{r[f'rank_p{hi:02g}']}"

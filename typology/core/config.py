@@ -128,7 +128,13 @@ SCHEMA: dict[str, Any] = {
         "options": {"kmeans": {"n_init": whole(10, 1, MAX_N_INIT), "max_iter": whole(300, 1, 100_000)}, "ward": {},
                     "gmm": {"covariance_type": named("full", "a covariance type"), "n_init": whole(5, 1, MAX_N_INIT),
                             "reg_covar": number(1e-6, 0)},
-                    "skater": {"floor": whole(1, 1)}, "ward_spatial": {}},
+                    "skater": {"floor": whole(1, 1)}, "ward_spatial": {},
+                    # StepMix (typologies/latent_class.py); few restarts keep k_range × n_init fits quick.
+                    "latent_class": {"n_init": whole(3, 1, 20), "max_iter": whole(300, 10, 5000),
+                                     "tol": number(1e-6, 0, 1e-2, low_open=True),
+                                     "covariates": names_list(["log_population", "class"],
+                                                              "unit attributes (log_population, class, sido, …)",
+                                                              nullable=False)}},
         "contiguity": {"rule": named("queen", "a contiguity rule"), "islands": named("nearest", "an islands option")},
         "bootstrap": {"n": whole(100, 0, MAX_BOOTSTRAP), "unstable_below": share(0.7)},
     },
@@ -155,6 +161,13 @@ SCHEMA: dict[str, Any] = {
         "n_jobs": Param(-1, f"−1 (every core) or a whole number from 1 to {MAX_JOBS}",
                         lambda v: is_whole(v) and (v == -1 or 1 <= v <= MAX_JOBS)),
         "scheduler": text(None, "a Dask scheduler address such as 'tcp://10.0.0.5:8786'", nullable=True),
+        # Data choices (uncertainty/datachoices.py): other vintages of an indicator's data, and
+        # dropping one indicator at a time (COINr's indicator exclusion).
+        "vintages": shaped({}, "a mapping indicator: [years], e.g. {local_election_turnout: [2014, 2018, 2022]}",
+                           lambda v: isinstance(v, dict) and all(
+                               isinstance(y, list) and bool(y) and all(map(is_whole, y)) for y in v.values()),
+                           nullable=False),
+        "exclude_indicators": flag(False),
     },
     # Variables not used in scoring that each axis should track (validity.csv, criterion checks).
     "validation": {"criteria": names_list([], "variable names", nullable=False),

@@ -59,10 +59,19 @@ def cluster_section(clusters: pd.DataFrame, method: str, k: int, label: Any = No
 
 def k_section(table: pd.DataFrame, k: int, opts: Any, label: Any = None) -> Section:
     label = label or partial(column_label, dims={})
-    how = (f"k = {k}: 규칙 '{opts.k_rule}'로 자동 선택 (typology.k: auto)" if opts.k == "auto"
+    rule = "bic" if "bic" in table.columns else opts.k_rule
+    how = (f"k = {k}: 규칙 '{rule}'로 자동 선택 (typology.k: auto)" if opts.k == "auto"
            else f"k = {k}: 설정에서 지정 (typology.k)")
-    how_en = (f"k = {k} chosen by rule '{opts.k_rule}' (typology.k: auto)" if opts.k == "auto"
+    how_en = (f"k = {k} chosen by rule '{rule}' (typology.k: auto)" if opts.k == "auto"
               else f"k = {k} set in the config (typology.k)")
+    if "bic" in table.columns:
+        text = (f"<p>{esc(how)}. 잠재계층 모형은 BIC가 가장 작은 k를 고른다 (typology.k_rule 대신). 상대 엔트로피는 "
+                "지역이 한 계층에 얼마나 확실히 속하는지로 1에 가까울수록 분리가 좋다 (0.8 이상이 흔한 기준). "
+                "scores.csv의 prob_<유형> 열은 같은 유형으로 이름 붙은 계층들의 사후확률을 더한 값이다. "
+                f"<span class=en>{esc(how_en)}. The latent class model takes the k of lowest BIC (not "
+                "typology.k_rule); relative entropy near 1 means regions belong clearly to one class. prob_<type> in "
+                "scores.csv sums the posterior probabilities of the classes named that type.</span></p>")
+        return Section("k_selection", "계층 수 선택", "Choosing k", text + table_html(table, label))
     text = (f"<p>{esc(how)}. 실루엣(−1–1)은 지역이 자기 군집에 얼마나 잘 맞는지, 칼린스키–하라바스는 군집 간 분산 대 "
             "군집 내 분산의 비로 둘 다 클수록 좋고, 데이비스–볼딘은 군집끼리 얼마나 겹치는지로 작을수록 좋다. "
             "순위 열은 "
@@ -117,7 +126,8 @@ def typing_sections(result: RunResult) -> tuple[list[Section], dict[str, bytes]]
     figures: dict[str, bytes] = {}
     if "clusters" in tables:
         k = step["k"]
-        title = f"{opts.method}, 특징 features: {opts.features}, k 규칙 rule: {opts.k_rule}"
+        title = (f"{opts.method}, 특징 features: {step.get('features', opts.features)}, "
+                 f"k 규칙 rule: {step.get('k_rule', opts.k_rule)}")
         figures["k_selection"] = k_plot(tables["k_selection"], k, title)
         agreement = tables["agreement"].assign(cluster_type=tables["agreement"]["cluster_type"].map(
             lambda key: type_names.get(key, key)))
@@ -134,6 +144,10 @@ def typing_sections(result: RunResult) -> tuple[list[Section], dict[str, bytes]]
     return out, figures
 
 
+# latent_class (typologies/latent_class.py): k by the lowest BIC, with the classes' separation beside.
+LATENT_PANELS = {"bic": ("BIC (작을수록 좋음)", "BIC, lower is better"),
+                 "relative_entropy": ("상대 엔트로피 (1 = 완전 분리)", "Relative entropy, 1 = fully separated"),
+                 "smallest_class_share": ("가장 작은 계층의 비율", "Share of the smallest class")}
 K_PANELS = {"silhouette": ("실루엣 (클수록 좋음)", "Silhouette, higher is better"),
             "calinski_harabasz": ("칼린스키–하라바스 (클수록 좋음)", "Calinski–Harabasz, higher is better"),
             "davies_bouldin": ("데이비스–볼딘 (작을수록 좋음)", "Davies–Bouldin, lower is better")}
@@ -145,7 +159,8 @@ def k_figure(table: pd.DataFrame, chosen: int | None, title: str, korean: bool =
     from matplotlib.figure import Figure  # the object API: no global backend, no pyplot state
 
     fig = Figure(figsize=(10, 3.6), dpi=100, layout="constrained")
-    for i, (name, (ko, en)) in enumerate(K_PANELS.items()):
+    panels = LATENT_PANELS if "bic" in table.columns else K_PANELS
+    for i, (name, (ko, en)) in enumerate(panels.items()):
         ax = fig.add_subplot(1, 3, i + 1)
         ax.plot(table["k"], table[name], marker="o", color="#33658a")
         if chosen is not None:

@@ -210,6 +210,8 @@ def section_html(result: RunResult, unc: Uncertainty) -> str:
                f"<span class=en>(modal type differs from the nominal)</span>: {moved}. 순위 구간 {lo:g}–{hi:g}% 너비의 "
                f"중앙값 <span class=en>(median width of the rank interval)</span>: "
                f"{width.median() if len(width) else float('nan'):.0f}.</p>")
+    if unc.data is not None:
+        out.append(data_choices_html(regions, unc.data, plan.stable_from))
     if len(sens):
         out.append("<h3>민감도 <span class=en>(sensitivity: which choice moves ranks and types)</span></h3>")
         out.append("<p class=note>분산 기반 지수 (1차: Saltelli 2010, 총 효과: Jansen 1999): 1차 지수 = 그 선택 "
@@ -270,11 +272,32 @@ def section_html(result: RunResult, unc: Uncertainty) -> str:
     return "".join(out)
 
 
+def data_choices_html(regions: pd.DataFrame, data: pd.DataFrame, stable_from: float) -> str:
+    """The stable share under processing choices alone and with the data choices, and each data choice's effect."""
+    n = len(regions)
+    alone, both = int(regions["type_stable_processing"].sum()), int(regions["type_stable"].sum())
+    text = (f"<h3>자료 선택 <span class=en>(data choices)</span></h3><p><b>처리 선택만</b> (대체·이상치·정규화·"
+            f"가중치·방법) 바꿀 때 유형이 안정적인 지역: {alone} / {n} ({alone / n:.1%}); <b>처리와 자료 선택</b> "
+            f"(자료 시점, 지표 하나 제외)을 함께 바꿀 때: {both} / {n} ({both / n:.1%}). 안정 = 명목 유형이 반복의 "
+            f"{stable_from:.0%} 이상. 두 값의 차이가 자료 선택이 더하는 불확실성이다. "
+            f"<span class=en>Stable types under processing choices alone: {alone} of {n} ({alone / n:.1%}); under "
+            f"processing plus data choices (data vintages, one indicator left out): {both} of {n} "
+            f"({both / n:.1%}). The gap is the uncertainty the data choices add.</span></p>"
+            "<p class=note>아래 표: 자료 선택의 수준마다, 그 수준을 뽑은 반복에서 명목 유형을 유지한 지역의 평균 비율. "
+            "<span class=en>Per level of each data choice: the mean share of regions keeping the nominal type in "
+            "the replicates that drew it (uncertainty_data.csv).</span></p>")
+    return text + _table(data, {"factor": "선택 choice", "level": "수준 level", "replicates": "반복 replicates",
+                                "share_same_type_mean": "유형 유지 비율 share same type",
+                                "regions_changed_mean": "유형이 바뀐 지역 수 (평균) regions changed, mean"})
+
+
 def attach(result: RunResult, unc: Uncertainty) -> RunResult:
     """Add the analysis to the run: tables, figures, a report section, columns in scores.csv, a map layer."""
     result.tables["uncertainty"] = unc.regions
     result.tables["sensitivity"] = unc.sensitivity
     result.tables["uncertainty_replicates"] = unc.replicates
+    if unc.data is not None:
+        result.tables["uncertainty_data"] = unc.data
     result.figures["rank_intervals"] = rank_interval_png(result, unc)
     if len(unc.sensitivity):
         result.figures["sensitivity"] = sensitivity_png(unc)

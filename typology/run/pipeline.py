@@ -30,6 +30,7 @@ from ..render.validity_words import Names
 from ..scoring.audit import audit
 from ..scoring.score import score
 from ..typologies.classify import classify
+from ..typologies.latent_class import Inputs
 from ..uncertainty.validity import validity
 from .validate import criteria_in_use, validate
 
@@ -89,7 +90,8 @@ def run(config: dict[str, Any]) -> RunResult:
     checked = audit(raw, scored, chosen, unit_table, {d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS})
 
     typing = classify(score_frame[list(DIMENSIONS)], config["typology"], catalog, geometry=load_unit_geometry,
-                      names=dict(zip(unit_table["code"], unit_table["name_ko"])))
+                      names=dict(zip(unit_table["code"], unit_table["name_ko"])),
+                      inputs=Inputs(scored.normalised, raw, chosen, context))
     typed = typing.typed.reindex(codes)
     steps += typing.steps
     typed = typed.join(scored.flags())  # imputed_indicators, next to missing_indicators in scores.csv

@@ -29,6 +29,11 @@ def method_lines(result: RunResult) -> list[str]:
     how = (f"chosen by {step.get('k_rule')} over {span} (k_selection.csv)" if step.get("k_auto")
            else "set by typology.k")
     lines = [f"method: {method}, k = {step.get('k')} {how}"]
+    if "bic" in step:
+        gone = len(step.get("excluded") or {})
+        lines.append(f"latent classes: BIC {step['bic']:.1f}, relative entropy {step['relative_entropy']:.2f}, "
+                     f"covariates {', '.join(step.get('covariates') or []) or 'none'}; most separating indicator "
+                     f"{step.get('most_decisive_indicator')} (latent_indicators.csv); {gone} regions not classified")
     agree = step.get("agreement") or {}
     typed = result.typed
     compared = typed["cluster"].notna() if "cluster" in typed else pd.Series(False, index=typed.index)

@@ -30,6 +30,7 @@ from . import type_tables as type_report
 from .choose_k import K_RULES
 from .cluster import GMMClusters, KMeansClusters, WardClusters
 from .contiguity import ISLAND_OPTIONS, ContiguityGraph, warn_islands
+from .latent_class import DEFAULT_COVARIATES, Inputs, LatentClassModel, latent_typing, measures
 from .regionalise import SkaterRegions, WardSpatialRegions
 from .rules import OPS, REFS, Condition, RuleTypology, first_match, rule_model, thresholds_of
 from .stability import Stability, bootstrap
@@ -44,7 +45,8 @@ TYPOLOGIES: Registry[type] = Registry("typology")
 # --- the typology step: a method from the registry → named types, reasons and diagnostics ---------
 
 for _name, _cls in {"rules": RuleTypology, "kmeans": KMeansClusters, "ward": WardClusters, "gmm": GMMClusters,
-                    "skater": SkaterRegions, "ward_spatial": WardSpatialRegions}.items():
+                    "skater": SkaterRegions, "ward_spatial": WardSpatialRegions,
+                    "latent_class": LatentClassModel}.items():
     TYPOLOGIES.register(_name)(_cls)
 
 FEATURES = ("dimensions", "axes")
@@ -130,11 +132,12 @@ def settings(typology: dict[str, Any]) -> Settings:
 
 def classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
              geometry: Callable[[], gpd.GeoDataFrame] | None = None,
-             names: dict[str, str] | None = None) -> Typing:
+             names: dict[str, str] | None = None, inputs: Inputs | None = None) -> Typing:
     """Dimension scores → type, names and reason per unit, with stability, agreement and profiles.
 
     ``geometry`` loads the unit polygons; it is called only by spatially constrained methods.
-    ``names`` (code → Korean name) make warnings readable.
+    ``names`` (code → Korean name) make warnings readable. ``inputs``: the indicators and unit
+    attributes, for methods that model indicators (``latent_class``).
     """
     opts = settings(typology)
     if opts.method != "rules":
@@ -144,12 +147,12 @@ def classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
     # Data this small gain nothing from BLAS/OpenMP threads, and a busy machine makes them
     # ten times slower; one thread also keeps floating-point sums in one order.
     with threadpool_limits(limits=1):
-        return _classify(scores, typology, catalog, geometry, names, opts)
+        return _classify(scores, typology, catalog, geometry, names, opts, inputs)
 
 
 def _classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
               geometry: Callable[[], gpd.GeoDataFrame] | None, names: dict[str, str] | None,
-              opts: Settings) -> Typing:
+              opts: Settings, inputs: Inputs | None = None) -> Typing:
     dim_names = {d: catalog.dimensions[d]["name_ko"] for d in scores.columns}
     scores = scores.sort_index()
     rules = rule_model(typology, dim_names).fit(scores)
@@ -161,7 +164,15 @@ def _classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
                                      for c, t in zip(conds, ts)]
                        for spec, conds, ts in zip(typology["types"], rules.conditions_, rules.thresholds_)}}
     method = TYPOLOGIES.get(opts.method, "typology.method")
-    if method is RuleTypology:
+    if getattr(method, "latent", False):
+        if inputs is None:
+            raise TypologyError(f"typology.method {opts.method}: needs the indicator values, and none were given")
+        data = measures(inputs.normalised.reindex(scores.index), inputs.raw.reindex(scores.index), inputs.indicators,
+                        None if inputs.context is None else inputs.context.reindex(scores.index),
+                        list(opts.options.get("covariates", DEFAULT_COVARIATES)))
+        typed, tables = latent_typing(scores, typology, rules, rule_typed, opts, step, data)
+        out = Typing(typed, [step], tables)
+    elif method is RuleTypology:
         out = _rules_typing(scores, typology, rules, rule_typed, opts, step)
     else:
         out = _cluster_typing(scores, typology, rules, rule_typed, method, opts, step, geometry, names, dim_names)

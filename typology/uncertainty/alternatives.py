@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.registry import Registry
@@ -28,8 +28,10 @@ from ..typologies.classify import TYPOLOGIES, RuleTypology, settings
 KEY = "uncertainty"
 STEPS: dict[str, Registry[Any]] = {"impute": IMPUTERS, "treat": TREATMENTS, "normalise": NORMALISERS,
                                    "aggregate": AGGREGATORS, "composite": AGGREGATORS}
+# Data choices (COINr's indicator exclusion, other vintages of an indicator's data): datachoices.py.
+DATA_FACTORS = ("vintage", "exclude")
 # Every factor the Monte Carlo can vary, in the order in which the design draws them.
-FACTORS = (*STEPS, "weights_indicators", "weights_dimensions", "typology", "k")
+FACTORS = (*STEPS, "weights_indicators", "weights_dimensions", "typology", "k", *DATA_FACTORS)
 BACKENDS = ("loky", "threading", "sequential", "dask")
 
 
@@ -57,12 +59,17 @@ class Plan:
     backend: str
     n_jobs: int
     scheduler: str | None
+    vintages: dict[str, list[int]] = field(default_factory=dict)  # indicator → years to draw from
+    # The vintage levels, resolved against the data (datachoices.vintage_levels); level 0 is the run's own data.
+    vintage: list[str] = field(default_factory=lambda: ["nominal"])
+    exclude: list[str] = field(default_factory=list)  # indicators that may be dropped, one at a time
 
     def levels(self, factor: str) -> int:
         """How many values a discrete factor takes (0 for the weight factors)."""
         if factor in self.steps:
             return len(self.steps[factor])
-        return {"typology": len(self.typology), "k": len(self.k)}.get(factor, 0)
+        return {"typology": len(self.typology), "k": len(self.k), "vintage": len(self.vintage),
+                "exclude": 1 + len(self.exclude) if self.exclude else 0}.get(factor, 0)
 
     @property
     def clusters(self) -> bool:
@@ -76,7 +83,14 @@ class Plan:
             out += ["weights_dimensions"] if self.vary_dimensions else []
         out += ["typology"] if len(self.typology) > 1 else []
         out += ["k"] if self.clusters and len(self.k) > 1 else []
-        return out
+        return out + [f for f in DATA_FACTORS if self.levels(f) > 1]
+
+    def data_active(self) -> list[str]:
+        """The data choices that vary (vintages, indicator exclusion)."""
+        return [f for f in DATA_FACTORS if self.levels(f) > 1]
+
+    def exclude_labels(self) -> list[str]:
+        return ["none", *self.exclude]
 
     def describe(self, factor: str) -> str:
         """The alternatives of a factor in words, for tables and the report."""
@@ -84,6 +98,10 @@ class Plan:
             return ", ".join(c.label for c in self.steps[factor])
         if factor.startswith("weights_"):
             return f"Dirichlet around the nominal weights, concentration {self.concentration:g}"
+        if factor == "vintage":
+            return ", ".join(self.vintage)
+        if factor == "exclude":
+            return "none, " + ", ".join(f"-{k}" for k in self.exclude) if self.exclude else "none"
         return ", ".join(map(str, self.typology if factor == "typology" else self.k))
 
 
@@ -165,6 +183,14 @@ def _k_choices(given: Any, typology: dict[str, Any], nominal_k: int | None, clus
     return ks
 
 
+def refuse_latent(p: Plan) -> None:
+    """The Monte Carlo retypes dimension scores; a latent class model reads indicators and covariates instead."""
+    latent = [m for m in p.typology if getattr(TYPOLOGIES.get(m, KEY), "latent", False)]
+    if latent:
+        raise TypologyError(f"config key {KEY}.typology: {latent[0]} is not supported by typology uncertainty yet; "
+                            "list other methods (e.g. --set 'uncertainty.typology=[rules]')")
+
+
 def plan(config: dict[str, Any], nominal_k: int | None = None) -> Plan:
     """Check ``config['uncertainty']`` against the registries; ``nominal_k``: the k the run chose."""
     spec = config[KEY]
@@ -214,7 +240,34 @@ def plan(config: dict[str, Any], nominal_k: int | None = None) -> Plan:
     if scheduler is not None and backend != "dask":
         raise TypologyError(f"config key {KEY}.scheduler: a Dask scheduler is given, but {KEY}.backend is {backend!r}; "
                             "use backend dask")
+    vintages, exclude = _data_choices(spec, config)
     return Plan(steps, methods, ks, conc, flags["indicators"], flags["dimensions"], n,
                 _whole(spec.get("seed"), "seed", 0), (float(interval[0]), float(interval[1])),
                 _number(spec.get("stable_from"), "stable_from", 0, 1, "a share in (0, 1]"), sens_n, backend, n_jobs,
-                scheduler)
+                scheduler, vintages, exclude=exclude)
+
+
+def _data_choices(spec: dict[str, Any], config: dict[str, Any]) -> tuple[dict[str, list[int]], list[str]]:
+    """``uncertainty.vintages`` (indicator → years) and, with ``exclude_indicators``, the droppable indicators.
+
+    An indicator can be dropped when another indicator measures its dimension; the sole indicator
+    of a dimension cannot (the dimension would have no score at all).
+    """
+    in_use = {k: dim for dim, keys in config["indicators"].items() for k in keys or []}
+    vintages = {}
+    for key, years in (spec.get("vintages") or {}).items():
+        if key not in in_use:
+            raise TypologyError(f"config key {KEY}.vintages.{key}: not an indicator of this run; expected one of "
+                                f"{', '.join(in_use)}")
+        if not isinstance(years, list) or not years or not all(isinstance(y, int) and not isinstance(y, bool)
+                                                                 for y in years):
+            raise TypologyError(f"config key {KEY}.vintages.{key}: expected a list of years, e.g. [2014, 2018, "
+                                f"2022], got {years!r}")
+        if len(set(years)) != len(years):
+            raise TypologyError(f"config key {KEY}.vintages.{key}: a year is listed twice in {years}")
+        vintages[key] = list(years)
+    exclude = []
+    if spec.get("exclude_indicators"):
+        per_dim = {dim: len(keys or []) for dim, keys in config["indicators"].items()}
+        exclude = [k for k, dim in in_use.items() if per_dim[dim] > 1]
+    return vintages, exclude

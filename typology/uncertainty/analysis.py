@@ -30,7 +30,7 @@ from ..core.catalog import DIMENSIONS
 from ..core.result import RunResult
 from ..errors import TypologyError
 from ..typologies.classify import TYPOLOGIES, RuleTypology
-from . import alternatives, montecarlo, parallel, sensitivity
+from . import alternatives, datachoices, montecarlo, parallel, sensitivity
 from .montecarlo import Design, PreparedModel, Replicates
 
 FACTOR_NAMES = {"impute": ("대체", "imputation"), "treat": ("이상치 처리", "outlier treatment"),
@@ -39,7 +39,8 @@ FACTOR_NAMES = {"impute": ("대체", "imputation"), "treat": ("이상치 처리"
                 "weights_indicators": ("지표 가중치", "indicator weights"),
                 "weights_dimensions": ("차원 가중치", "dimension weights"),
                 "typology": ("유형화 방법", "typology method"),
-                "k": ("군집 수 k", "number of clusters k")}
+                "k": ("군집 수 k", "number of clusters k"),
+                "vintage": ("자료 시점", "data vintage"), "exclude": ("지표 제외", "indicator left out")}
 # uncertainty.csv columns that scores.csv also gets, prefixed mc_ (the rank interval's two columns follow).
 SCORES_COLUMNS = ("type_probability", "type_stable", "rank_median")
 
@@ -54,6 +55,7 @@ class Uncertainty:
     distinct: int  # of which distinct (the others repeat a run of A and are copied)
     type_keys: list[str]
     step: dict[str, Any]
+    data: pd.DataFrame | None = None  # per level of each data choice (datachoices.data_table); None: none varied
 
 
 def _evaluate_chunk(shared: tuple[PreparedModel, Design], start: int, stop: int) -> Replicates:
@@ -205,11 +207,13 @@ def analyse(result: RunResult) -> Uncertainty:
     """The Monte Carlo over ``result.config['uncertainty']``, around the nominal ``result``."""
     config = result.config
     plan = alternatives.plan(config, _nominal_k(result))
+    alternatives.refuse_latent(plan)
     check_memory(plan, len(result.units), len(result.indicators))
+    plan, raws = datachoices.vintage_levels(plan, result)
     groups = result.units.set_index("code")["sido_code"]
     attributes = result.tables.get("unit_attributes")
     context = attributes.set_index("code") if attributes is not None else None
-    prep = montecarlo.prepare(plan, config, result.raw, result.indicators, groups, result.scores, context)
+    prep = montecarlo.prepare(plan, config, raws, result.indicators, groups, result.scores, context)
     rng = np.random.default_rng(plan.seed)
     base = montecarlo.draw(plan, plan.n, len(prep.indicators), len(DIMENSIONS), rng)
     factors = plan.active()
@@ -236,6 +240,22 @@ def analyse(result: RunResult) -> Uncertainty:
         sens = sensitivity_table(plan, factors, rows(0, m), rows(m, 2 * m), AB, len(type_keys))
     else:
         sens = pd.DataFrame(columns=["factor", "name_ko", "name_en", "alternatives"])
+    data = None
+    if plan.data_active():
+        # The same replicates with the run's own data: what the processing choices alone do.
+        alone = Design(base.choice.copy(), base.u_ind, base.u_dim)
+        for f in alternatives.DATA_FACTORS:
+            alone.choice[:, montecarlo.DISCRETE.index(f)] = 0
+        own = Replicates.concat(parallel.run_chunked(
+            _evaluate_chunk, (prep, alone), plan.n, plan.backend, plan.n_jobs, plan.scheduler,
+            label="처리 선택만 processing choices only", unit="model runs"))
+        p_alone = (own.types == nominal_types[None, :]).mean(axis=0)
+        regions.insert(regions.columns.get_loc("type_stable") + 1, "type_probability_processing", p_alone.round(4))
+        regions.insert(regions.columns.get_loc("type_probability_processing") + 1, "type_stable_processing",
+                       p_alone >= plan.stable_from - 1e-12)
+        data = datachoices.data_table(plan, base.choice, {f: montecarlo.DISCRETE.index(f)
+                                                          for f in alternatives.DATA_FACTORS},
+                                      main.types, nominal_types)
     step = {"step": "uncertainty", "n": plan.n, "seed": plan.seed, "interval": list(plan.interval),
             "stable_from": plan.stable_from, "factors": {f: plan.describe(f) for f in factors},
             "fixed": {f: plan.describe(f) for f in alternatives.FACTORS if f not in factors and plan.levels(f) == 1},
@@ -243,4 +263,7 @@ def analyse(result: RunResult) -> Uncertainty:
             "backend": plan.backend, "n_jobs": plan.n_jobs,
             "stable_regions": int(regions["type_stable"].sum()),
             "note": "scoring.min_share is applied with the nominal weights; clusters are named by the rules"}
-    return Uncertainty(plan, regions, sens, replicates, len(design), len(distinct), type_keys, step)
+    if data is not None:
+        step["stable_regions_processing"] = int(regions["type_stable_processing"].sum())
+        step["data_choices"] = {f: plan.describe(f) for f in plan.data_active()}
+    return Uncertainty(plan, regions, sens, replicates, len(design), len(distinct), type_keys, step, data)

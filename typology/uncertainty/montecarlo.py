@@ -21,7 +21,7 @@ means the same thing under every typology method.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -37,73 +37,9 @@ from ..scoring.weights import WEIGHTINGS
 from ..typologies.classify import TYPOLOGIES, settings
 from ..typologies.contiguity import Contiguity, ContiguityGraph
 from ..typologies.rules import Condition, RuleTypology, axis_values, first_match, rule_model, thresholds_of
-from .alternatives import FACTORS, KEY, STEPS, Plan
-
-DISCRETE = (*STEPS, "typology", "k")  # the columns of Design.choice
-
-
-@dataclass(frozen=True)
-class Design:
-    """Rows of factor values: an index into each factor's alternatives, and the weight-noise uniforms.
-
-    ``u_ind`` / ``u_dim`` are None when that weight level has no noise; their uniforms become
-    Dirichlet weights around whatever the nominal weights of the replicate's scoring are.
-    """
-
-    choice: np.ndarray  # rows × len(DISCRETE), int
-    u_ind: np.ndarray | None = None  # rows × indicators
-    u_dim: np.ndarray | None = None  # rows × dimensions
-
-    def __len__(self) -> int:
-        return len(self.choice)
-
-    def take(self, rows: slice | np.ndarray) -> Design:
-        return Design(self.choice[rows], None if self.u_ind is None else self.u_ind[rows],
-                      None if self.u_dim is None else self.u_dim[rows])
-
-    def mix(self, other: Design, factor: str) -> Design:
-        """These rows with ``factor`` taken from ``other`` (Saltelli's A_B^i)."""
-        if factor == "weights_indicators":
-            return replace(self, u_ind=other.u_ind.copy())
-        if factor == "weights_dimensions":
-            return replace(self, u_dim=other.u_dim.copy())
-        choice = self.choice.copy()
-        col = DISCRETE.index(factor)
-        choice[:, col] = other.choice[:, col]
-        return replace(self, choice=choice)
-
-    @staticmethod
-    def concat(parts: list[Design]) -> Design:
-        def stack(arrays: list[np.ndarray | None]) -> np.ndarray | None:
-            return None if arrays[0] is None else np.concatenate(arrays)
-
-        return Design(np.concatenate([p.choice for p in parts]), stack([p.u_ind for p in parts]),
-                      stack([p.u_dim for p in parts]))
-
-    def columns(self, plan: Plan) -> dict[str, np.ndarray]:
-        """The discrete choices by name, for the replicate table."""
-        names = {**{s: [c.label for c in plan.steps[s]] for s in STEPS}, "typology": plan.typology,
-                 "k": [str(k) for k in plan.k] or [""]}
-        return {f: np.asarray(names[f], dtype=object)[self.choice[:, i]] for i, f in enumerate(DISCRETE)}
-
-
-def draw(plan: Plan, rows: int, n_indicators: int, n_dimensions: int, rng: np.random.Generator) -> Design:
-    """``rows`` independent draws of every varying factor (uniform over the alternatives)."""
-    active = set(plan.active())
-    choice = np.zeros((rows, len(DISCRETE)), dtype=np.int64)
-    u_ind = u_dim = None
-    tiny = np.finfo(float).tiny  # the uniforms must be > 0 for the inverse gamma below
-    for factor in FACTORS:
-        if factor not in active:
-            continue
-        if factor == "weights_indicators":
-            u_ind = np.maximum(rng.random((rows, n_indicators)), tiny)
-        elif factor == "weights_dimensions":
-            u_dim = np.maximum(rng.random((rows, n_dimensions)), tiny)
-        else:
-            choice[:, DISCRETE.index(factor)] = rng.integers(0, plan.levels(factor), rows)
-    return Design(choice, u_ind, u_dim)
-
+from .alternatives import KEY, Plan
+from .datachoices import exclusion_weights
+from .design import DISCRETE, Design, draw  # noqa: F401 (callers know draw from here)
 
 # --- what is computed once ----------------------------------------------------------------------------
 
@@ -134,15 +70,16 @@ class PreparedModel:
     codes: np.ndarray  # unit codes
     indicators: list[str]
     dim_cols: list[np.ndarray]  # per dimension: positions of its indicators
-    combo: np.ndarray  # impute × treat × normalise → index into the arrays below
+    combo: np.ndarray  # vintage × impute × treat × normalise → index into the arrays below
     Z: np.ndarray  # combos × units × indicators: normalised values (imputed cells filled)
     w_ind: np.ndarray  # combos × indicators: nominal indicator weights (each dimension's sum to 1)
     w_dim: np.ndarray  # combos × dimensions
-    scored: np.ndarray  # combos × units × dimensions: passes scoring.min_share at the nominal weights
+    scored: np.ndarray  # combos × exclusions × units × dimensions: passes scoring.min_share at the nominal weights
     aggregate: list[str]
     composite: list[str]
     concentration: float | None
     typing: TypologyPlan
+    exclude_cols: list[int | None] = field(default_factory=lambda: [None])  # per exclusion level: dropped column
 
 
 def _wrap(step: str, i: int, label: str, exc: TypologyError) -> TypologyError:
@@ -193,7 +130,7 @@ def _check_positive(plan: Plan, normalised: list[pd.DataFrame], combo: np.ndarra
         return
     step, i, label = geometric[0]
     for n, choice in enumerate(plan.steps["normalise"]):
-        Z = normalised[combo[0, 0, n]]
+        Z = normalised[combo[0, 0, 0, n]]
         low = Z.min()
         if (low <= 0).any():
             col = low.index[low <= 0][0]
@@ -229,32 +166,47 @@ def _typing(plan: Plan, config: dict[str, Any], scores: pd.DataFrame,
     return out
 
 
-def prepare(plan: Plan, config: dict[str, Any], raw: pd.DataFrame, chosen: list[Any], groups: pd.Series,
-            scores: pd.DataFrame, context: pd.DataFrame | None = None) -> PreparedModel:
-    """Everything the replicates share. ``raw``, ``chosen``, ``scores``: from the nominal run;
-    ``context``: its unit attributes (for ``scoring.adjust`` and ``scoring.normalise.within``)."""
-    raw = raw.astype(float)
+def prepare(plan: Plan, config: dict[str, Any], raw: pd.DataFrame | list[pd.DataFrame], chosen: list[Any],
+            groups: pd.Series, scores: pd.DataFrame, context: pd.DataFrame | None = None) -> PreparedModel:
+    """Everything the replicates share. ``raw``: the nominal run's indicators, or one table per vintage
+    level (``datachoices.vintage_levels``); ``chosen``, ``scores``: from the nominal run; ``context``:
+    its unit attributes (for ``scoring.adjust`` and ``scoring.normalise.within``)."""
+    raws = [r.astype(float) for r in (raw if isinstance(raw, list) else [raw])]
+    raw = raws[0]
     scoring = config["scoring"]
-    combo, normalised, w_ind, w_dim = _scoring_combos(plan, raw, chosen, scoring, groups, context)
+    parts = [_scoring_combos(plan, r, chosen, scoring, groups, context) for r in raws]
+    per = parts[0][0].size
+    combo = np.stack([p[0] + v * per for v, p in enumerate(parts)])
+    normalised = [z for p in parts for z in p[1]]
+    w_ind = [w for p in parts for w in p[2]]
+    w_dim = [w for p in parts for w in p[3]]
     _check_positive(plan, normalised, combo)
     dimension_of = {i.key: i.dimension for i in chosen}
     dim_cols = [np.array([j for j, k in enumerate(raw.columns) if dimension_of[k] == d]) for d in DIMENSIONS]
-    observed = raw.notna().to_numpy()
+    exclude_cols = [None, *[list(raw.columns).index(k) for k in plan.exclude]]
+    observed = [r.notna().to_numpy() for r in raws]
     min_share = float(scoring["min_share"])
-    scored = np.stack([np.column_stack([(observed[:, cols] * w.to_numpy()[cols]).sum(axis=1) + 1e-12 >= min_share
-                                        for cols in dim_cols]) for w in w_ind])
+    # Whether a unit passes min_share depends on the vintage (which cells are observed) and on which
+    # indicator is dropped (the weights the rest carry), never on the weight noise.
+    scored = np.stack([np.stack([np.column_stack([
+        (observed[c // per][:, cols] * w[0, cols]).sum(axis=1) + 1e-12 >= min_share for cols in dim_cols])
+        for w in (exclusion_weights(w_ind[c].to_numpy()[None], e, dim_cols) for e in exclude_cols)])
+        for c in range(len(w_ind))])
     Z = np.stack([z.to_numpy(dtype=float) for z in normalised])
     codes = raw.index.to_numpy()
     complete_sets = set()
     for c in range(len(Z)):
-        # A dimension score exists where the unit passes min_share and has any value in the dimension.
-        has = np.column_stack([~np.isnan(Z[c][:, cols]).all(axis=1) for cols in dim_cols]) & scored[c]
-        complete_sets.add(tuple(codes[has.all(axis=1)]))
+        for e, col in enumerate(exclude_cols):
+            # A dimension score exists where the unit passes min_share and has any value in the dimension.
+            has = np.column_stack([~np.isnan(Z[c][:, [j for j in cols if j != col]]).all(axis=1)
+                                   for cols in dim_cols]) & scored[c, e]
+            complete_sets.add(tuple(codes[has.all(axis=1)]))
     typing = _typing(plan, config, scores, complete_sets)
     return PreparedModel(codes, list(raw.columns), dim_cols, combo, Z, np.stack([w.to_numpy() for w in w_ind]),
-                    np.stack([w.to_numpy() for w in w_dim]), scored,
-                    [c.block["method"] for c in plan.steps["aggregate"]],
-                    [c.block["method"] for c in plan.steps["composite"]], plan.concentration, typing)
+                         np.stack([w.to_numpy() for w in w_dim]), scored,
+                         [c.block["method"] for c in plan.steps["aggregate"]],
+                         [c.block["method"] for c in plan.steps["composite"]], plan.concentration, typing,
+                         exclude_cols)
 
 
 # --- the replicates, many at once ---------------------------------------------------------------------
@@ -359,23 +311,24 @@ def evaluate(prep: PreparedModel, design: Design) -> Replicates:
     weights = np.empty((n, len(prep.indicators) + len(DIMENSIONS)))
     typing = prep.typing
     choice = design.choice
-    combos = prep.combo[choice[:, 0], choice[:, 1], choice[:, 2]]
-    keys = np.column_stack([combos, choice[:, 3], choice[:, 4]])
+    col = {f: DISCRETE.index(f) for f in DISCRETE}
+    combos = prep.combo[choice[:, col["vintage"]], choice[:, 0], choice[:, 1], choice[:, 2]]
+    keys = np.column_stack([combos, choice[:, 3], choice[:, 4], choice[:, col["exclude"]]])
     all_dims = [np.arange(len(DIMENSIONS))]
     # One BLAS/OpenMP thread: replicates are the parallel unit, and one thread keeps sums in one order.
     with threadpool_limits(limits=1):
         for key in np.unique(keys, axis=0):
-            c, agg, comp = (int(v) for v in key)
+            c, agg, comp, e = (int(v) for v in key)
             rows = np.flatnonzero((keys == key).all(axis=1))
             W = dirichlet_weights(prep.w_ind[c], None if design.u_ind is None else design.u_ind[rows], prep.dim_cols,
                                   prep.concentration)
             V = dirichlet_weights(prep.w_dim[c], None if design.u_dim is None else design.u_dim[rows], all_dims,
                                   prep.concentration)
-            W = np.broadcast_to(W, (len(rows), W.shape[1]))
+            W = exclusion_weights(np.broadcast_to(W, (len(rows), W.shape[1])), prep.exclude_cols[e], prep.dim_cols)
             V = np.broadcast_to(V, (len(rows), V.shape[1]))
             aggregate = matrix_aggregator(prep.aggregate[agg], KEY)
             S = np.stack([aggregate(prep.Z[c][:, cols], W[:, cols]) for cols in prep.dim_cols], axis=-1)
-            S[:, ~prep.scored[c]] = np.nan
+            S[:, ~prep.scored[c, e]] = np.nan
             ranks[rows] = rank_rows(_composite(prep.composite[comp], S, V))
             axes = axis_rows(S, typing)
             thresholds = thresholds_of(typing.conditions, axes)
@@ -390,7 +343,7 @@ def evaluate(prep: PreparedModel, design: Design) -> Replicates:
                 for j in np.flatnonzero(here):
                     types[rows[j]] = _cluster_types(S[j], {n: a[j] for n, a in axes.items()}, [[t[j:j + 1] for t in ts]
                                                                                  for ts in thresholds],
-                                                    typing, method, options, typing.ks[choice[rows[j], -1]],
+                                                    typing, method, options, typing.ks[choice[rows[j], col["k"]]],
                                                     prep.codes)
             weights[rows] = np.concatenate([W, V], axis=1)
     return Replicates(ranks, types, weights)

@@ -32,6 +32,7 @@ import pandas as pd
 from ..core.catalog import DIMENSIONS, Indicator
 from ..scoring.score import score
 from ..typologies.classify import classify
+from ..typologies.latent_class import Inputs
 from ..typologies.rules import rule_model
 
 COLUMNS = ["measure", "target", "against", "statistic", "value", "n", "flag", "detail"]
@@ -191,7 +192,8 @@ def leave_one_out_rows(raw: pd.DataFrame, chosen: list[Indicator], config: dict[
             rules = rule_model(typology).fit(dims)
             new = pd.Series(rules.assign(rules.axis_scores(dims)), index=dims.index).reindex(types.index)
         else:
-            typed = classify(dims, typology, catalog, geometry=geometry, names=names)
+            typed = classify(dims, typology, catalog, geometry=geometry, names=names,
+                             inputs=Inputs(scored.normalised, raw[[i.key for i in others]], others, context))
             new = typed.typed["type"].reindex(types.index)
         new = new.where(new != typology["unclassified"]["key"])
         changed = types.index[(new != types) & types.notna()].tolist()

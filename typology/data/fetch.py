@@ -30,6 +30,7 @@ from ..core.catalog import Catalog
 from ..errors import TypologyError
 
 API_URL = "https://kosis.kr/openapi/Param/statisticsParameterData.do"
+URL_ENV = "TYPOLOGY_KOSIS_URL"  # a mirror (or a test server) in place of https://kosis.kr/openapi
 KEY_ENV = "KOSIS_API_KEY"
 TIMEOUT = 60.0
 OUT_COLUMNS = ["code", "region", "year", "variable", "value", "unit", "item", "source_id"]
@@ -128,7 +129,9 @@ def fetch_year(query: KosisQuery, year: int, cache_dir: Path, api_key: str | Non
     if not api_key:
         raise TypologyError(f"{where}: environment variable {KEY_ENV} is not set and the answer is not cached; "
                             f"get a key at kosis.kr/openapi and export {KEY_ENV}=<key>")
-    url = f"{API_URL}?{urllib.parse.urlencode({**query.params(year), 'apiKey': api_key})}"
+    base = os.environ.get(URL_ENV, "").strip().rstrip("/")
+    endpoint = f"{base}/Param/statisticsParameterData.do" if base else API_URL
+    url = f"{endpoint}?{urllib.parse.urlencode({**query.params(year), 'apiKey': api_key})}"
     try:
         body = transport(url, TIMEOUT)
     except urllib.error.HTTPError as exc:

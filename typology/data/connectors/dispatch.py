@@ -94,15 +94,15 @@ def variable(catalog: Catalog, name: str, out: Path, cache: Path | None, years: 
                                       f"{result.cached} from the cache)"])
 
 
-def pending(config: dict[str, Any], catalog: Catalog) -> list[tuple[str, Path]]:
-    """(variable, path) of the config's fetchable tables whose file does not exist yet."""
+def pending(config: dict[str, Any], catalog: Catalog, every: bool = False) -> list[tuple[str, Path]]:
+    """(variable, path) of the config's fetchable tables whose file does not exist yet (``every``: all)."""
     out = []
     for entry in config["data"].get("tables") or []:
         raw = entry if isinstance(entry, str) else entry.get("path") if isinstance(entry, dict) else None
         if not isinstance(raw, str):
             continue
         path = resolve_path(config, raw)
-        if not path.exists() and path.suffix == ".csv" and source_of(catalog, path.stem):
+        if (every or not path.exists()) and path.suffix == ".csv" and source_of(catalog, path.stem):
             out.append((path.stem, path))
     return out
 
@@ -114,33 +114,25 @@ def missing_message(config: dict[str, Any], catalog: Catalog, chosen: list[Any])
         return None
     names = [i.key for i in chosen if any(r.variable in todo for r in i.refs())]
     keys = sorted({KEY_OF[source_of(catalog, v) or ""] or "" for v in todo} - {""})
-    where = config.get("_path") or "CONFIG"
+    where = _shown(config.get("_path") or "CONFIG")
     return (f"indicators {', '.join(names) or '(none selected)'} have no data yet: {len(todo)} tables named in "
             f"data.tables are not fetched ({', '.join(sorted(todo))}); get them with `typology fetch --config "
             f"{where}` (keys in {', '.join(keys)})")
 
 
+def _shown(path: object) -> str:
+    try:
+        return str(Path(str(path)).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def fetch_config(config: dict[str, Any], catalog: Catalog, cache: Path | None, refresh: bool = False,
                  force: bool = False) -> list[Fetched]:
-    """Every table the config names that is not there yet (with --force: every fetchable one)."""
-    todo = pending(config, catalog)
-    if force:
-        todo = [(v, p) for v, p in _all_fetchable(config, catalog)]
-    if not todo:
-        return []
+    """Every table the config names that is not there yet (with --force: every fetchable one again)."""
+    todo = pending(config, catalog, every=force)
     years = [int(config["reference_year"])]
     return [variable(catalog, name, path, cache, years, refresh, force) for name, path in todo]
-
-
-def _all_fetchable(config: dict[str, Any], catalog: Catalog) -> list[tuple[str, Path]]:
-    out = []
-    for entry in config["data"].get("tables") or []:
-        raw = entry if isinstance(entry, str) else entry.get("path") if isinstance(entry, dict) else None
-        if isinstance(raw, str):
-            path = resolve_path(config, raw)
-            if path.suffix == ".csv" and source_of(catalog, path.stem):
-                out.append((path.stem, path))
-    return out
 
 
 def provenance_of(path: Path) -> dict[str, Any] | None:

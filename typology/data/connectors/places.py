@@ -2,8 +2,9 @@
 
 Every connector matches by name through the project's matcher (units.RegionMatcher), so former
 names ("강원도 평창군", "인천광역시 남구") find today's unit. A 시도 alone is not a unit and is
-set aside, except 세종특별자치시 and 제주특별자치도, which are units here; every name set aside
-is kept with its reason so that the command can list it.
+set aside, except 세종특별자치시 and 제주특별자치도, which are units here; a 일반구 or 행정시
+("경기도 수원시 장안구", "제주특별자치도 제주시") belongs to its unit. Every name set aside is kept
+with its reason so that the command can list it.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ class Assigner:
         if place.kind == "sido":
             self.aside[(label, "시도 (not a unit)")] += 1
         elif place.kind == "part":
-            self.aside[(label, f"part of unit {self.match.final_unit(place)} (행정시/일반구), not a unit of its own")] \
-                += 1
+            # A 일반구 or 행정시 is part of its unit: its organisations and amounts belong to the unit.
+            return self.match.final_unit(place)
         else:
             self.aside[(label, f"{place.kind}: {place.note or place.change or 'not a unit today'}")] += 1
         return None

@@ -101,10 +101,17 @@ def pending(config: dict[str, Any], catalog: Catalog, every: bool = False) -> li
         raw = entry if isinstance(entry, str) else entry.get("path") if isinstance(entry, dict) else None
         if not isinstance(raw, str):
             continue
-        path = resolve_path(config, raw)
+        path = _target(config, raw)
         if (every or not path.exists()) and path.suffix == ".csv" and source_of(catalog, path.stem):
             out.append((path.stem, path))
     return out
+
+
+def _target(config: dict[str, Any], raw: str) -> Path:
+    """Where a fetched table goes: an existing file where the run will read it, else beside the config
+    (never the project-root fallback of resolve_path, which could lie outside the project)."""
+    found = resolve_path(config, raw)
+    return found if found.exists() else Path(config["_path"]).parent / raw
 
 
 def missing_message(config: dict[str, Any], catalog: Catalog, chosen: list[Any]) -> str | None:

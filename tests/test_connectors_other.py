@@ -145,3 +145,21 @@ def test_study_config_points_to_fetch_then_runs_on_the_fetched_tables(monkeypatc
     assert "SECRET" not in manifest and len(json.loads(manifest)["fetched"]) == 6
     again = run_cli("fetch", "--config", str(cfg), "--cache", str(tmp_path / "cache"))
     assert again.returncode == 0 and "there already" in again.stdout
+
+
+def test_kosis_statistics_data_retries_a_5xx(monkeypatch, tmp_path):
+    monkeypatch.setenv("KOSIS_API_KEY", "k")
+    monkeypatch.setattr(http, "BACKOFF", 0.0)
+    recorded = (Path(__file__).parent / "fixtures" / "kosis" / "DT_1YL20921_2021.json").read_bytes()
+    calls = []
+
+    def flaky(path, params):
+        calls.append(path)
+        return (500, b"oops") if len(calls) < 3 else (200, recorded)
+
+    with serve(flaky) as served:
+        monkeypatch.setenv("TYPOLOGY_KOSIS_URL", f"{served.url}/openapi")
+        result = run_cli("fetch", "fiscal_independence", "--year", "2021", "--out", str(tmp_path / "fi.csv"),
+                         "--cache", str(tmp_path / "cache"))
+    assert result.returncode == 0, result.stderr
+    assert len(calls) == 3 and "wrote 11 rows" in result.stdout

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -41,8 +42,21 @@ Transport = Callable[[str, float], bytes]
 
 
 def _urlopen(url: str, timeout: float) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.read()
+    # 5xx answers and timeouts are retried with backoff, as by every connector (connectors.http).
+    from .connectors.http import BACKOFF, RETRIES
+
+    for attempt in range(RETRIES + 1):
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                return response.read()
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500 or attempt == RETRIES:
+                raise
+        except (urllib.error.URLError, TimeoutError) as exc:
+            if not isinstance(getattr(exc, "reason", exc), TimeoutError) or attempt == RETRIES:
+                raise
+        time.sleep(BACKOFF * 2 ** attempt)
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)

@@ -300,7 +300,8 @@ def fetch(
     year: Annotated[list[int] | None, typer.Option("--year", metavar="YEAR", help="year to fetch; repeat for several")]
     = None,
     out: Annotated[Path | None, typer.Option("--out", metavar="FILE",
-                                             help="table to write (default out/kosis/<key>.csv)")] = None,
+                                             help="table to write (default out/kosis/<key>.csv; other sources "
+                                                  "out/fetched/<key>.csv)")] = None,
     cache: Annotated[Path, typer.Option("--cache", metavar="DIR", help="folder for raw API answers")]
     = Path("out/kosis_cache"),
     refresh: Annotated[bool, typer.Option("--refresh", help="ask the API again even when cached")] = False,

@@ -342,8 +342,6 @@ def fetch(
         if not year:
             raise TypologyError("give at least one year, e.g. --year 2020")
         target = out or Path("out") / "kosis" / f"{key}.csv"
-        if out is not None and target.exists() and not force:
-            raise TypologyError(f"{target} exists; choose another --out or add --force to replace it")
         result = fetch_table(catalog, key, year, target, cache, refresh=refresh)
     except TypologyError as exc:
         _fail(exc)

@@ -18,7 +18,6 @@ from ..core.catalog import DIMENSIONS, Catalog, Indicator, catalog_for
 from ..core.config import check
 from ..data import scope as scopes
 from ..data import units
-from ..data.connectors.dispatch import missing_message
 from ..data.specs import ON_UNMATCHED, VINTAGES, table_spec
 from ..data.transform import GAP_POLICIES
 from ..errors import TypologyError
@@ -70,9 +69,6 @@ def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Ind
         table_spec(config, data["variables"], "data.variables", catalog)
     for i, entry in enumerate(data["tables"]):
         table_spec(config, entry, f"data.tables[{i}]", catalog)
-    missing = missing_message(config, catalog, chosen)  # fetched tables not there yet: one line, not a file error
-    if missing:
-        raise TypologyError(missing)
     tile_layer(config["output"])
     if config["scoring"]["normalise"]["within"] == "peer_group" and not data["peer_groups"]:
         raise TypologyError("config key scoring.normalise.within: peer_group needs data.peer_groups, a CSV with "

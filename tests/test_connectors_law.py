@@ -30,7 +30,7 @@ def _fillers(n: int) -> list[dict]:
     """n ordinances of other units (in force since 2020), to fill the first page to 100 items."""
     head = _load("law_ordin_page1_head.json")["OrdinSearch"]["law"][0]
     units = load_units()
-    rows = units[~units["code"].isin(["11010", "11020", "32340", "29010", "39000", "23090", "21010", "31010"])
+    rows = units[~units["code"].isin(["11010", "11020", "32340", "29010", "39000", "23090", "21010", "22010", "31010"])
                  & (units["code"].str[:2] != "39")].head(n)
     out = []
     for i, row in enumerate(rows.itertuples()):
@@ -83,9 +83,11 @@ def test_pages_counts_per_unit_and_year(law, tmp_path):
     assert value[("11020", 2016)] == 0
     # A repealed ordinance counts until its repeal takes effect.
     assert value[("21010", 2017)] == 1 and value[("21010", 2018)] == 0
+    # Not in force today and no 폐지 version found: counted up to the year of its last version only.
+    assert value[("22010", 2015)] == 0 and value[("22010", 2016)] == 1 and value[("22010", 2017)] == 0
     # 규칙 and a title without the keyword are not counted (수원시 has neither in force).
     assert value[("31010", 2024)] == 0
-    assert result.ordinances == 92 + 6  # 92 fillers + 종로, 평창, 세종, 제주, 미추홀, 부산 중구
+    assert result.ordinances == 92 + 7  # 92 fillers + 종로, 평창, 세종, 제주, 미추홀, 부산 중구, 대구 중구
     assert table.groupby("year")["value"].sum()[2024] == 92 + 5  # 부산 중구 repealed
     aside = {r["name"]: r["reason"] for r in result.aside.report()}
     assert aside["서울특별시"] == "시도 (not a unit)" and aside["경상북도 가상군"] == "no unit of this name"
@@ -107,7 +109,7 @@ def test_retry_on_5xx(law, tmp_path):
 
     law.answer = flaky
     result = fetch_ordinances(["주민자치회"], "v", None, last_year=2024)
-    assert result.ordinances == 98 and len(calls) == 4  # one 503, then three good pages
+    assert result.ordinances == 99 and len(calls) == 4  # one 503, then three good pages
 
 
 def test_error_answers_are_one_line(law, tmp_path, monkeypatch):

@@ -3,7 +3,8 @@
 ``lawSearch.do?target=ordin&type=JSON`` lists 자치법규 by title. For each keyword the list is
 paged through (``display`` ≤ 100 until ``totalCnt``) twice: the versions in force (``nw=1``) and
 the history (``nw=2``), so that an ordinance counts from its first 시행일자, not from its latest
-amendment, and a repealed one (제개정구분명 폐지) stops counting when the repeal takes effect.
+amendment, and a repealed one (제개정구분명 폐지) stops counting when the repeal takes effect
+(one no longer in force without a 폐지 version in the list counts up to the year of its last version).
 Only 조례 (``knd=30001``) whose 자치법규명 contains a keyword are kept. The value for a unit
 and year is the number of such ordinances in force on 31 December; the list covers every
 local government, so a unit without one has a real 0.
@@ -115,12 +116,17 @@ def _spans(items: list[dict[str, Any]], current: set[str], assign: Assigner) -> 
                 assign.aside[(str(item.get("자치법규명")), "no valid 시행일자")] += 1
             continue
         ident = str(item.get("자치법규ID") or item.get("자치법규일련번호"))
-        span = spans.setdefault((unit, ident), [start, None])
+        span = spans.setdefault((unit, ident), [start, None, start])
         if str(item.get("제개정구분명") or "").strip() == "폐지" and ident not in current:
             span[1] = start if span[1] is None else max(span[1], start)
         else:
-            span[0] = min(span[0], start)
-    return spans
+            span[0], span[2] = min(span[0], start), max(span[2], start)
+    for (_, ident), span in spans.items():
+        if ident not in current and span[1] is None:
+            # Not in force today and no 폐지 version with the keyword in its title: it ended at a date
+            # the list does not give, so it counts up to the year of its last version, no longer.
+            span[1] = date(span[2].year + 1, 1, 1)
+    return {k: v[:2] for k, v in spans.items()}
 
 
 def count_table(spans: dict[tuple[str, str], list], variable: str, source_id: str, last_year: int) -> pd.DataFrame:

@@ -312,7 +312,8 @@ def fetch(
                                                       help="ordinances: a word of the 자치법규명; repeat for several")]
     = None,
     variable: Annotated[str | None, typer.Option("--variable", metavar="NAME",
-                                                 help="ordinances: variable name in the table (default ordinances)")]
+                                                 help="ordinances: variable name in the table, a catalogue variable "
+                                                      "such as ordin_jumin_council for a run (default ordinances)")]
     = None,
     file: Annotated[Path | None, typer.Option("--file", metavar="FILE",
                                               help="data.go.kr lists: count a file already downloaded")] = None,

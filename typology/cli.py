@@ -344,30 +344,53 @@ def build_data(
 
 @command(cls=_Command)
 def fetch(
-    key: Annotated[str, typer.Argument(help="catalogue variable (or indicator) with a kosis: entry",
-                                       show_default=False)],
-    year: Annotated[list[int], typer.Option("--year", metavar="YEAR", help="year to fetch; repeat for several")],
+    key: Annotated[str | None, typer.Argument(help="catalogue variable (or indicator) to fetch, or `ordinances` with "
+                                              "--keyword; omit with --config", show_default=False)] = None,
+    year: Annotated[list[int] | None, typer.Option("--year", metavar="YEAR", help="year to fetch; repeat for several")]
+    = None,
     out: Annotated[Path | None, typer.Option("--out", metavar="FILE",
-                                             help="table to write (default out/kosis/<key>.csv)")] = None,
-    cache: Annotated[Path, typer.Option("--cache", metavar="DIR", help="folder for raw KOSIS answers")]
+                                             help="table to write (default out/kosis/<key>.csv; other sources "
+                                                  "out/fetched/<key>.csv)")] = None,
+    cache: Annotated[Path, typer.Option("--cache", metavar="DIR", help="folder for raw API answers")]
     = Path("out/kosis_cache"),
-    refresh: Annotated[bool, typer.Option("--refresh", help="ask KOSIS again even when cached")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="ask the API again even when cached")] = False,
     config: Annotated[Path | None, typer.Option("--config", metavar="CONFIG",
-                                                help="read the config's project catalogues (catalog:) too")] = None,
-    force: Annotated[bool, typer.Option("--force", help="replace a file at --out that the tool did not write")]
-    = False,
+                                                help="read the config's project catalogues (catalog:) too; without a "
+                                                     "key, fetch every table of data.tables not there yet")] = None,
+    keyword: Annotated[list[str] | None, typer.Option("--keyword", metavar="WORD",
+                                                      help="ordinances: a word of the 자치법규명; repeat for several")]
+    = None,
+    variable: Annotated[str | None, typer.Option("--variable", metavar="NAME",
+                                                 help="ordinances: variable name in the table, a catalogue variable "
+                                                      "such as ordin_jumin_council for a run (default ordinances)")]
+    = None,
+    file: Annotated[Path | None, typer.Option("--file", metavar="FILE",
+                                              help="data.go.kr lists: count a file already downloaded")] = None,
+    list_items: Annotated[bool, typer.Option("--list-items", help="KOSIS: list the items of the variable's table "
+                                                                  "(to choose item:) instead of fetching")] = False,
+    force: Annotated[bool, typer.Option("--force", help="replace a file at --out that the tool did not write")] = False,
     quiet: Quiet = False,
 ) -> None:
-    """Download a variable from the KOSIS OpenAPI (key in KOSIS_API_KEY) as a table for data.tables."""
+    """Download official tables (KOSIS, law.go.kr 조례, 지방재정365, data.go.kr lists) as tables for data.tables."""
     from .core.catalog import catalog_for, load_catalog
     from .core.config import load_config
+    from .data.connectors import dispatch
     from .data.fetch import fetch as fetch_table
 
     _progress(quiet)
     try:
-        catalog = catalog_for(load_config(config)) if config else load_catalog()
+        cfg = load_config(config) if config else None
+        catalog = catalog_for(cfg) if cfg else load_catalog()
+        if key is None or key == "ordinances" or list_items or dispatch.source_of(catalog, key or "") not in (None,
+                                                                                                           "kosis"):
+            for line in _fetch_other(dispatch, catalog, cfg, key, year, out, cache, refresh, keyword, variable, file,
+                                     list_items, force):
+                typer.echo(line)
+            return
         if key not in catalog.variables and key not in catalog.indicators:
             raise TypologyError(f"{key!r} is neither a variable nor an indicator of the catalogue {catalog.path}")
+        if not year:
+            raise TypologyError("give at least one year, e.g. --year 2020")
         target = out or Path("out") / "kosis" / f"{key}.csv"
         result = fetch_table(catalog, key, year, target, cache, refresh=refresh, force=force)
     except TypologyError as exc:
@@ -379,6 +402,39 @@ def fetch(
     typer.echo(f"wrote {result.rows} rows to {result.path} ({result.downloaded} downloaded, {result.cached} "
                f"from the cache {cache}); add to a config:")
     typer.echo(result.snippet.rstrip())
+
+
+def _fetch_other(dispatch, catalog, cfg, key, year, out, cache, refresh, keyword, variable, file, list_items,
+                 force) -> list[str]:
+    """The connectors of typology.data.connectors (law.go.kr, 지방재정365, data.go.kr, KOSIS items)."""
+    if list_items:
+        from .data.connectors.kosis import list_items as items
+        from .data.fetch import kosis_queries
+
+        lines = []
+        for query in kosis_queries(catalog, key or ""):
+            table = items(query.org_id, query.tbl_id, cache, refresh)
+            lines.append(f"{query.variable}: KOSIS {query.org_id}/{query.tbl_id}, {len(table)} items "
+                         f"(set item: to an itm_id)")
+            lines += [f"  {r.itm_id}\t{r.itm_nm}\t{r.unit}" for r in table.itertuples()]
+        return lines
+    if key == "ordinances":
+        if out is None:
+            raise TypologyError("fetch ordinances needs --out FILE")
+        return dispatch.ordinances(keyword or [], variable or "ordinances", out, cache, refresh, force).lines
+    if key is not None:
+        target = out or Path("out") / "fetched" / f"{key}.csv"
+        return dispatch.variable(catalog, key, target, cache, year or [], refresh, force, file).lines
+    if cfg is None:
+        raise TypologyError("give a variable to fetch, `ordinances --keyword WORD --out FILE`, or --config CONFIG")
+    done = dispatch.fetch_config(cfg, catalog, cache, refresh, force)
+    if not done:
+        return [f"every fetchable table of {config_name(cfg)} is there already (--force fetches them again)"]
+    return [line for fetched in done for line in fetched.lines]
+
+
+def config_name(cfg) -> str:
+    return str(cfg.get("_path") or cfg.get("name"))
 
 
 def main() -> None:

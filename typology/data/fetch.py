@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -30,6 +31,7 @@ from ..core.catalog import Catalog
 from ..errors import TypologyError
 
 API_URL = "https://kosis.kr/openapi/Param/statisticsParameterData.do"
+URL_ENV = "TYPOLOGY_KOSIS_URL"  # a mirror (or a test server) in place of https://kosis.kr/openapi
 KEY_ENV = "KOSIS_API_KEY"
 TIMEOUT = 60.0
 OUT_COLUMNS = ["code", "region", "year", "variable", "value", "unit", "item", "source_id"]
@@ -40,8 +42,21 @@ Transport = Callable[[str, float], bytes]
 
 
 def _urlopen(url: str, timeout: float) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.read()
+    # 5xx answers and timeouts are retried with backoff, as by every connector (connectors.http).
+    from .connectors.http import BACKOFF, RETRIES
+
+    for attempt in range(RETRIES + 1):
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                return response.read()
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500 or attempt == RETRIES:
+                raise
+        except (urllib.error.URLError, TimeoutError) as exc:
+            if not isinstance(getattr(exc, "reason", exc), TimeoutError) or attempt == RETRIES:
+                raise
+        time.sleep(BACKOFF * 2 ** attempt)
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
@@ -128,7 +143,9 @@ def fetch_year(query: KosisQuery, year: int, cache_dir: Path, api_key: str | Non
     if not api_key:
         raise TypologyError(f"{where}: environment variable {KEY_ENV} is not set and the answer is not cached; "
                             f"get a key at kosis.kr/openapi and export {KEY_ENV}=<key>")
-    url = f"{API_URL}?{urllib.parse.urlencode({**query.params(year), 'apiKey': api_key})}"
+    base = os.environ.get(URL_ENV, "").strip().rstrip("/")
+    endpoint = f"{base}/Param/statisticsParameterData.do" if base else API_URL
+    url = f"{endpoint}?{urllib.parse.urlencode({**query.params(year), 'apiKey': api_key})}"
     try:
         body = transport(url, TIMEOUT)
     except urllib.error.HTTPError as exc:

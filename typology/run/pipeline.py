@@ -185,8 +185,10 @@ def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,
     rows = []
     for dim in DIMENSIONS:
         in_use = [i for i in chosen if i.dimension == dim]
-        study = sorted({i.spec["study_indicator"] for i in catalog.indicators.values() if i.dimension == dim})
-        covered = sorted({i.spec["study_indicator"] for i in in_use})
+        # A project indicator may name no study indicator (null): it covers none of them.
+        study = sorted({i.spec["study_indicator"] for i in catalog.indicators.values()
+                        if i.dimension == dim and i.spec.get("study_indicator") is not None})
+        covered = sorted({i.spec["study_indicator"] for i in in_use if i.spec.get("study_indicator") is not None})
         proxies = [i.key for i in in_use if i.is_proxy]
         weak = [i.key for i in in_use if i.spec.get("weak")]
         if len(weak) == len(in_use):

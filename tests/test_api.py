@@ -358,3 +358,30 @@ def test_compare_runs_keeps_units_of_one_run_only(res, default_run_folder):
     assert "한쪽에만 있는 지역" in diff.summary()
     with pytest.raises(TypologyError, match="not found"):
         tp.compare_runs(default_run_folder, default_run_folder.parent)
+
+
+# -- the public API is documented -------------------------------------------------------------------
+def test_public_api_has_numpydoc_sections():
+    import inspect
+
+    from typology.api.results import Results
+
+    public = [getattr(tp, name) for name in tp.__all__ if name not in ("__version__", "TypologyError")]
+    methods = [getattr(Results, m) for m in ("compare", "peers", "gap_to", "region", "row", "explore", "plot")]
+    for obj in [*public, *methods]:
+        doc = inspect.getdoc(obj) or ""
+        sections = ("Parameters", "Attributes")
+        assert any(f"{s}\n----" in doc for s in sections), obj
+        assert "Examples\n--------" in doc or inspect.isclass(obj) and "Attributes\n----" in doc, obj
+        if not inspect.isclass(obj):
+            assert "Returns\n-------" in doc, obj
+    # The gap_to example moves a region that is not yet of the target type.
+    example = inspect.getdoc(Results.gap_to)
+    assert 'gap_to("전주시", "society_led")' in example and "(False, 0.325)" in example
+    assert 'gap_to("순천시", "society_led")' not in (inspect.getmodule(Results).__doc__ or "")
+
+
+def test_gap_to_example_is_not_a_no_op(res):
+    gap = res.gap_to("전주시", "society_led")
+    assert not gap.is_zero and round(gap.distance, 3) == 0.325
+    assert res.gap_to("순천시", "society_led").is_zero  # the old example: 순천시 is society-led already

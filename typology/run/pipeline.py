@@ -34,6 +34,29 @@ from .validate import criteria_in_use, validate
 
 
 def run(config: dict[str, Any]) -> RunResult:
+    """Run the model once, in memory: read the data, score, type, and collect the tables.
+
+    Parameters
+    ----------
+    config : dict
+        A resolved config (``load_config``).
+
+    Returns
+    -------
+    RunResult
+        Every table of the run (``table()`` is scores.csv); ``typology run`` writes it to a folder.
+
+    Raises
+    ------
+    TypologyError
+        For any bad config value or input table (one line naming the key, file, row or column).
+
+    Examples
+    --------
+    >>> import typology as tp
+    >>> result = tp.run(tp.load_config())                # configs/default.yaml
+    >>> result.table()[["name", "sido", "type_ko", "composite_rank"]].head()
+    """
     catalog = catalog_for(config)
     chosen = validate(config, catalog)  # the whole config, before any data are read
     matcher = units.matcher()

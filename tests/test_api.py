@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -311,3 +313,100 @@ def test_charts_fall_back_to_english_without_a_hangul_font(res, monkeypatch):
     assert "Civic participation" in texts and not any("\uac00" <= ch <= "\ud7a3" for t in texts for ch in t)
     with pytest.raises(TypologyError, match="lang"):
         charts.chart_lang("fr")
+
+
+# -- the map's search names, compare_runs ------------------------------------------------------------
+@pytest.mark.parametrize("query, code", [
+    ("Suncheon", "36030"), ("suncheon", "36030"), ("중구 서울", "11020"), ("gwangsan", "24050"),
+    ("종로", "11010"), ("11010", "11010"),
+])
+def test_region_accepts_what_the_map_search_finds(res, query, code):
+    from typology.data.regions import default_index
+
+    # The first hit of the map's search box (terms in the Korean name, 시도, English name or code) ...
+    assert default_index().search(query)[0] == code
+    # ... is the region the notebook API resolves.
+    assert res.region(query) == code
+
+
+def test_region_search_lists_every_unit_it_fits(res):
+    fits = r"region 'jung' fits 7 units \(서울특별시 중구 \(11020\); 서울특별시 중랑구"
+    with pytest.raises(TypologyError, match=fits):
+        res.region("jung")
+    with pytest.raises(TypologyError, match="no unit of that name"):
+        res.region("Atlantis")
+
+
+@pytest.fixture(scope="module")
+def minmax_folder(default_config, tmp_path_factory):
+    from typology.core.config import apply_overrides
+    from typology.run.outputs import write_run
+    from typology.run.pipeline import run
+
+    config = apply_overrides(default_config, ["scoring.normalise.method=minmax"])
+    return write_run(run(config), tmp_path_factory.mktemp("minmax") / "minmax")
+
+
+def test_compare_runs_of_two_folders(default_run_folder, minmax_folder):
+    diff = tp.compare_runs(default_run_folder, minmax_folder)
+    a, b = load(default_run_folder).by_code, load(minmax_folder).by_code
+    table = diff.table
+    assert len(table) == 228 and set(table["present"]) == {"both"}
+    assert (diff.label_a, diff.label_b) == ("default", "minmax")
+    changed = set(a.index[a["type"] != b["type"]])
+    assert changed and set(diff.changed.index) == changed
+    code = next(iter(changed))
+    row = table.loc[code]
+    assert row["type_a"] == a.at[code, "type_ko"] and row["type_b"] == b.at[code, "type_ko"]
+    assert row["composite_diff"] == pytest.approx(b.at[code, "composite"] - a.at[code, "composite"])
+    assert row["rank_change"] == b.at[code, "composite_rank"] - a.at[code, "composite_rank"]
+    assert int(diff.transitions.to_numpy().sum()) == 228
+    off_diagonal = sum(diff.transitions.at[i, j] for i in diff.transitions.index for j in diff.transitions.columns
+                       if i != j)
+    assert off_diagonal == len(changed)
+    moves = diff.largest_rank_moves(5)
+    assert len(moves) == 5 and moves["rank_change"].abs().iloc[0] == table["rank_change"].abs().max()
+    assert f"유형이 바뀐 지역 {len(changed)}곳" in diff.summary()
+    same = tp.compare_runs(default_run_folder, default_run_folder)
+    assert not same.table["type_changed"].any() and (same.table["composite_diff"].dropna() == 0).all()
+    assert same.label_a != same.label_b
+
+
+def test_compare_runs_keeps_units_of_one_run_only(res, default_run_folder):
+    scoped = copy.copy(res)
+    scoped.frame = res.frame[res.frame["sido"] == "서울특별시"]
+    scoped._cache = {}
+    diff = tp.compare_runs(default_run_folder, scoped, label_b="seoul")
+    counts = diff.table["present"].value_counts().to_dict()
+    assert counts == {"a only": 228 - 25, "both": 25}
+    assert diff.table.loc[diff.table["present"] == "a only", "type_b"].isna().all()
+    assert "한쪽에만 있는 지역" in diff.summary()
+    with pytest.raises(TypologyError, match="not found"):
+        tp.compare_runs(default_run_folder, default_run_folder.parent)
+
+
+# -- the public API is documented -------------------------------------------------------------------
+def test_public_api_has_numpydoc_sections():
+    import inspect
+
+    from typology.api.results import Results
+
+    public = [getattr(tp, name) for name in tp.__all__ if name not in ("__version__", "TypologyError")]
+    methods = [getattr(Results, m) for m in ("compare", "peers", "gap_to", "region", "row", "explore", "plot")]
+    for obj in [*public, *methods]:
+        doc = inspect.getdoc(obj) or ""
+        sections = ("Parameters", "Attributes")
+        assert any(f"{s}\n----" in doc for s in sections), obj
+        assert "Examples\n--------" in doc or inspect.isclass(obj) and "Attributes\n----" in doc, obj
+        if not inspect.isclass(obj):
+            assert "Returns\n-------" in doc, obj
+    # The gap_to example moves a region that is not yet of the target type.
+    example = inspect.getdoc(Results.gap_to)
+    assert 'gap_to("전주시", "society_led")' in example and "(False, 0.325)" in example
+    assert 'gap_to("순천시", "society_led")' not in (inspect.getmodule(Results).__doc__ or "")
+
+
+def test_gap_to_example_is_not_a_no_op(res):
+    gap = res.gap_to("전주시", "society_led")
+    assert not gap.is_zero and round(gap.distance, 3) == 0.325
+    assert res.gap_to("순천시", "society_led").is_zero  # the old example: 순천시 is society-led already

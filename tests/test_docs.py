@@ -38,6 +38,28 @@ def test_docs_build_strict(tmp_path: Path) -> None:
 
     # The README's picture and every page of the nav are in the site.
     assert (site / "img" / "map_type.png").is_file()
-    for page in ("quickstart", "configs", "tables", "methods/scoring", "methods/types", "methods/stability",
+    assert 'id="typology.api.runs.compare_runs"' in api
+    assert 'id="typology.api.analyses.Analyses.gap_to"' in api and 'id="typology.api.results.Results.region"' in api
+    assert api.count("Parameters") >= 10 and api.count("Examples") >= 10  # numpydoc sections rendered
+    for page in ("ko/quickstart", "ko/types",
+                 "quickstart", "configs", "tables", "methods/scoring", "methods/types", "methods/stability",
                  "methods/uncertainty", "data", "outputs", "notebooks", "performance", "layout"):
         assert (site / page / "index.html").is_file(), page
+
+
+def test_korean_pages_cite_the_study_and_docs_name_no_internal_issues(tmp_path: Path) -> None:
+    import re
+
+    types = (ROOT / "docs" / "ko" / "types.md").read_text(encoding="utf-8")
+    assert "최지민·강영주" in types and "문제해결형 사회혁신 실현방안" in types and "https://www.krila.re.kr" in types
+    for word in ("사회주도형", "자원결합형", "정책 패키지", "194곳", "구례군"):
+        assert word in types
+    quick = (ROOT / "docs" / "ko" / "quickstart.md").read_text(encoding="utf-8")
+    assert "typology run" in quick and 'gap_to("전주시", "사회주도형")' in quick
+    pages = [*(ROOT / "docs").rglob("*.md"), ROOT / "README.md"]
+    cited = [(p.name, m.group(0)) for p in pages
+             for m in re.finditer(r"\bissues? ?#?\d+\b", p.read_text(encoding="utf-8"), re.IGNORECASE)]
+    assert cited == []
+    # The uncertainty page quotes the command its figures come from.
+    uncertainty = (ROOT / "docs" / "methods" / "uncertainty.md").read_text(encoding="utf-8")
+    assert "typology uncertainty --n 500 --backend sequential" in uncertainty and "구례군" in uncertainty

@@ -121,3 +121,22 @@ def test_explore_from_a_run_folder_matches_the_in_process_run(default_run, defau
         assert props.findall(a) == props.findall(b) and len(props.findall(a)) == 6 * 228 + 17
         legends = re.compile(r"var legends = (.*);")
         assert legends.search(a).group(1) == legends.search(b).group(1)
+
+
+def test_explore_has_search_and_click_popups(default_run, explore_html):
+    from typology.data.regions import default_index
+    from typology.render.explore import popup_texts, search_index
+
+    res = from_run(default_run)
+    # The search list matches what map.html's box and Results.region match.
+    index = {row["c"]: row for row in search_index(res.frame)}
+    assert len(index) == 228 and "suncheon-si" in index["36030"]["q"] and "전라남도" in index["36030"]["q"]
+    hits = [c for c, row in index.items() if all(t in row["q"] for t in ["suncheon"])]
+    assert hits == default_index().search("Suncheon") == ["36030"]
+    assert explore_html.count("bindPopup") >= 6 and "Why this type" in explore_html
+    assert 'placeholder = "지역 검색 (예: 중구, Suncheon)"' in explore_html
+    texts = popup_texts(res.frame, {d: (res.dimension_name(d), d) for d in res.dimensions})
+    row = res.by_code.loc["36030"]
+    assert texts.at["36030", "comp"] == f"{row['composite']:+.2f} ({int(row['composite_rank'])}/228위)"
+    assert texts.at["36030", "d"].startswith(f"지역경제상황 {row['economy']:+.2f} · ")
+    assert texts.at["36030", "why"] == row["reason"].replace("<", "&lt;").replace(">", "&gt;")

@@ -483,3 +483,119 @@ def test_fetch_reads_a_configs_project_catalogue():
     assert alone.returncode == 2 and "neither a variable nor an indicator" in alone.stderr
     with_config = run_cli("fetch", "ordinance_maeul", "--year", "2025", "--config", "configs/examples/seoul.yaml")
     assert with_config.returncode == 2 and "kosis: entry" in with_config.stderr
+
+
+# ---- 8. a project catalogue with only what an indicator means; a wide table read for two columns ----
+
+MINIMAL_CATALOG = """\
+variables:
+  clubs:
+    name_ko: 주민 동아리 수
+    name_en: Resident clubs
+    unit: count
+    aggregation: sum
+    source: synthetic
+indicators:
+  clubs_per_1000:
+    name_ko: 인구 천 명당 주민 동아리
+    name_en: Resident clubs per 1,000 residents
+    dimension: civic
+    direction: 1
+    unit: per 1,000 residents
+    kind: ratio
+    numerator: [{variable: clubs}]
+    denominator: [{variable: population}]
+    scale: 1000
+    level: continuous
+    source: 연구자 조사 (synthetic test values)
+  club_flag:
+    name_en: Club support ordinance
+    dimension: institution
+    study_indicator: null
+    direction: 1
+    unit: 0/1
+    kind: value
+    variable: {variable: club_ordinance}
+    level: binary
+    agency: synthetic
+"""
+
+
+def test_project_catalogue_needs_only_the_meaningful_fields(tmp_path):
+    extended = extend_catalog(load_catalog(), [write(tmp_path / "mine.yaml", MINIMAL_CATALOG.replace(
+        "variables:\n", "variables:\n  club_ordinance: {name_ko: 조례, name_en: Ordinance, unit: flag, "
+                        "aggregation: none, source: synthetic}\n", 1))])
+    clubs, flag = extended.indicators["clubs_per_1000"].spec, extended.indicators["club_flag"].spec
+    assert (clubs["kosis_table"], clubs["bundled"], clubs["study_indicator"]) == (None, False, None)
+    assert clubs["agency"] == "연구자 조사 (synthetic test values)"  # source: stands for agency:
+    assert flag["name_ko"] == flag["name_en"] == "Club support ordinance" and flag["study_indicator"] is None
+    assert not extended.indicators["clubs_per_1000"].bundled
+
+
+@pytest.mark.parametrize("edit, fragment", [
+    (lambda t: t.replace("    dimension: civic\n", "    study_indicator: 동아리수준\n    dimension: civic\n", 1),
+     r"indicators\.clubs_per_1000\.study_indicator '동아리수준' is not one of the study's 13 indicators "
+     r"\(.*시민참여수준"),
+    (lambda t: t.replace("    source: 연구자 조사 (synthetic test values)\n", ""),
+     r"indicators\.clubs_per_1000 lacks its source; give source: \(or agency:\)"),
+    (lambda t: t.replace("    name_ko: 인구 천 명당 주민 동아리\n", "").replace(
+        "    name_en: Resident clubs per 1,000 residents\n", ""),
+     r"indicators\.clubs_per_1000 lacks a name"),
+    (lambda t: t.replace("    unit: per 1,000 residents\n", ""), r"indicators\.clubs_per_1000 lacks \['unit'\]"),
+])
+def test_minimal_project_catalogue_errors(tmp_path, edit, fragment):
+    path = write(tmp_path / "mine.yaml", edit(MINIMAL_CATALOG))
+    with pytest.raises(TypologyError, match=fragment) as err:
+        extend_catalog(load_catalog(), [path])
+    assert str(path) in str(err.value)
+
+
+def test_minimal_catalogue_and_a_30_column_wide_table_run_end_to_end(tmp_path):
+    seoul = UNITS[UNITS["sido_code"] == "11"].reset_index(drop=True)
+    write(tmp_path / "mine.yaml", MINIMAL_CATALOG.replace(
+        "variables:\n", "variables:\n  club_ordinance: {name_ko: 조례, name_en: Ordinance, unit: flag, "
+                        "aggregation: none, source: synthetic}\n", 1))
+    # A survey export: the region, two columns the project uses and 27 it does not (SYNTHETIC values).
+    others = [f"q{i:02d}_기타항목" for i in range(27)]
+    header = ["자치구", "동아리수", "지원조례", *others]
+    lines = [",".join(header)]
+    for i, name in enumerate(seoul["name_ko"]):
+        lines.append(",".join([name, str(10 + 3 * i), str(i % 2), *[str(i * k) for k in range(27)]]))
+    assert len(header) == 30
+    (tmp_path / "survey.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    cfg = load_config(write_config(tmp_path, """\
+extends: default
+name: minimal
+catalog: [mine.yaml]
+units:
+  scope: {sido: [서울특별시]}
+data:
+  tables:
+    - path: survey.csv
+      layout: wide
+      sido: 서울특별시
+      columns: {region: 자치구}
+      variables: {동아리수: clubs, 지원조례: club_ordinance}
+      year: 2024
+indicators:
+  civic: [local_election_turnout, maeul_per_100k, clubs_per_1000]
+  institution: [jumin_jachihoe, club_flag]
+typology:
+  bootstrap: {n: 20}
+"""))
+    result = run(cfg)
+    table = result.table().set_index("name")
+    assert len(table) == 25
+    # hand-checked: 종로구 is the first row of the table (i = 0): 10 clubs, flag 0
+    first = seoul["name_ko"].iat[0]
+    assert table.at[first, "club_flag"] == 0 and table.at[seoul["name_ko"].iat[1], "club_flag"] == 1
+    assert table["clubs_per_1000"].notna().all()
+    load = next(s for s in result.steps if s["step"] == "load")
+    survey = next(a for a in load["accounting"] if a["table"].endswith("survey.csv"))
+    assert survey["ignored_columns"] == others  # listed in the log, in the table's order
+    assert survey["rows"] == 2 * 25
+    coverage = result.coverage.set_index("dimension")
+    # club_flag names no study indicator: it covers none, and the study's three stay the denominator
+    assert coverage.at["institution", "study_indicators_covered"] == "1/3"
+    meta = {i.key: i.spec for i in result.indicators}
+    assert meta["clubs_per_1000"]["agency"].startswith("연구자 조사")

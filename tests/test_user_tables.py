@@ -238,6 +238,21 @@ def test_wide_layout_unmapped_column_is_an_error(tmp_path):
     assert values_of(values) == {"11010": 3}
 
 
+def test_wide_layout_takes_the_named_columns_and_lists_the_rest(tmp_path):
+    path = write(tmp_path, "region,비고,ngos수,메모2\n서울특별시 종로구,메모,3,x\n서울특별시 중구,,5,y\n")
+    values, _, acc = load(path, layout="wide", columns={"region": "region"}, years=[2020],
+                          variables={"ngos수": "ngos"})
+    assert values_of(values) == {"11010": 3, "11020": 5}
+    assert acc["ignored_columns"] == ["비고", "메모2"] and acc["rows"] == 2
+    # A table with no ignored column keeps its accounting as before (no empty key).
+    _, _, plain = load(path, layout="wide", columns={"region": "region"}, years=[2020],
+                       variables={"ngos수": "ngos", "비고": None, "메모2": None})
+    assert "ignored_columns" not in plain
+    with pytest.raises(TypologyError, match=r"none of the columns named under variables: \('없는열'\) is in the "
+                                            r"header"):
+        load(path, layout="wide", columns={"region": "region"}, years=[2020], variables={"없는열": "ngos"})
+
+
 # ---- code systems ---------------------------------------------------------------------------------
 
 def test_codes_in_each_system(tmp_path):

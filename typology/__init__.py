@@ -13,7 +13,7 @@ __all__ = ["RunResult", "TypologyError", "__version__", "load_config", "run"]
 # so that `import typology` and the CLI do not pay for matplotlib, libpysal or geopandas.
 _LAZY = {"load_results": ("api.results", "load"), "Results": ("api.results", "Results"),
          "run_variants": ("api.results", "run_variants"), "run_panel": ("api.timeseries", "run_panel"),
-         "transition_matrix": ("api.timeseries", "transition_matrix")}
+         "transition_matrix": ("api.timeseries", "transition_matrix"), "compare_runs": ("api.runs", "compare_runs")}
 __all__ += list(_LAZY)
 
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 
 class TypologyError(Exception):
-    """A user-facing error: bad config, bad data, unknown key or method."""
+    """A user-facing error: bad config, bad data, unknown key or method.
+
+    The message is one line naming the file, row, column or config key and what was expected;
+    the command line prints it and exits with code 2.
+    """
 
 
 def excerpt(value: object, limit: int = 60) -> str:

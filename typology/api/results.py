@@ -4,13 +4,13 @@
 per unit in ``Results.frame`` (a GeoDataFrame, like geosnap's, with the type in the label
 column ``type``), plus what the analyses need to speak in the indicators' own units (names,
 units, weights, the config). The analyses live in their own modules (``compare``, ``gap``,
-``timeseries``); ``Results`` only offers them as methods.
+``timeseries``); ``Results`` only offers them as methods (``analyses.Analyses``).
 
     import typology as tp
     res = tp.load_results()                 # the default config on the bundled data
     res.compare(["전주시", "순천시", "서울 중구"]).figure
     res.peers("전주시").similar
-    res.gap_to("순천시", "society_led").summary()
+    res.gap_to("전주시", "society_led").summary()  # what would make 전주시 society-led
     res.explore("composite")                # an interactive map (folium), offline
 """
 
@@ -26,31 +26,45 @@ import pandas as pd
 from ..core.catalog import DIMENSIONS, load_catalog
 from ..data.regions import RegionIndex, default_index
 from ..errors import TypologyError
+from .analyses import LABEL, Analyses
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    import folium
     import geopandas as gpd
-    from matplotlib.figure import Figure
 
     from ..core.result import RunResult
     from ..typologies.classify import RuleTypology
-    from .compare import Comparison, Peers
-    from .gap import Gap
 
-LABEL = "type"
 RUN_FILES = ("indicators.csv", "manifest.json")  # as api.run_folder.RUN_FILES
 INDICATOR_META = ["name_ko", "name_en", "dimension", "unit", "direction", "weight", "years", "year_status"]
 
 
 @dataclass
-class Results:
+class Results(Analyses):
     """One run's per-unit results with the context to explain them.
 
-    ``frame``: GeoDataFrame, one row per unit (the columns of scores.csv plus geometry);
-    ``indicators``: one row per indicator in use (index = key) with names, unit, dimension,
-    direction, weight, years and year status; ``config``: the resolved config of the run.
+    Made by ``load_results`` (``load``); the analyses (``compare``, ``peers``, ``gap_to``,
+    ``explore``, ``plot``) are its methods.
+
+    Attributes
+    ----------
+    frame : geopandas.GeoDataFrame
+        One row per unit: the columns of scores.csv (type in ``type``, dimension scores,
+        composite and rank, raw and normalised indicators) plus geometry.
+    indicators : pandas.DataFrame
+        One row per indicator in use (index = key): names, unit, dimension, direction, weight,
+        years and year status.
+    config : dict
+        The resolved config of the run.
+    source : str
+        Where the results come from (a config's run or a run folder).
+
+    Examples
+    --------
+    >>> import typology as tp
+    >>> res = tp.load_results()                    # the default config on the bundled data
+    >>> res.row("Suncheon")[["name", "type_ko", "composite_rank"]]
     """
 
     frame: gpd.GeoDataFrame
@@ -65,14 +79,57 @@ class Results:
 
     # -- lookup -----------------------------------------------------------------------
     def region(self, query: object, system: str = "kostat") -> str:
-        """The unit code for a name or code ('전주시', '서울 중구', '중구 (부산)', '35010')."""
+        """The unit code for a name or code, accepting what map.html's search box accepts.
+
+        Korean and English names ('전주시', 'Jeonju-si'), short names ('전주'), a name with its
+        시도 ('서울 중구', '중구 (부산)'), former names and 일반구 ('인천 남구', '수원시 장안구'),
+        and any query the map's search finds exactly one unit for ('Suncheon', '중구 서울').
+
+        Parameters
+        ----------
+        query : str or int
+            A name or a code.
+        system : {'kostat', 'std5', 'code10'}, default 'kostat'
+            How a 5-digit code is read (a 10-digit code is always a 행정기관코드).
+
+        Returns
+        -------
+        str
+            The unit's 5-digit KOSTAT code.
+
+        Raises
+        ------
+        TypologyError
+            If no unit fits, several do (all listed, with their 시도), or the unit is not in these
+            results (e.g. outside a scoped run).
+
+        Examples
+        --------
+        >>> res.region("Suncheon"), res.region("서울 중구"), res.region("중구 (부산)")
+        ('36030', '11020', '21010')
+        """
         code = self.regions.resolve(query, system)
         if code not in self.by_code.index:
             raise TypologyError(f"region {query!r} ({code}) is not in these results ({self.source})")
         return code
 
     def row(self, query: object) -> pd.Series:
-        """One unit's row of ``frame`` (without geometry)."""
+        """One unit's row of ``frame`` (without geometry).
+
+        Parameters
+        ----------
+        query : str or int
+            The region, as ``region`` accepts it.
+
+        Returns
+        -------
+        pandas.Series
+
+        Examples
+        --------
+        >>> res.row("전주시")["type_ko"]
+        '자원결합형'
+        """
         return self.by_code.loc[self.region(query)].drop(labels="geometry")
 
     @property
@@ -80,7 +137,20 @@ class Results:
         return self.cached("by_code", lambda: self.frame.set_index("code", drop=False).rename_axis(None))
 
     def cached(self, key: str, build: Callable[[], Any]) -> Any:
-        """``build()``, made once per ``key`` and kept with these results (tables the analyses derive)."""
+        """``build()``, made once per ``key`` and kept with these results (tables the analyses derive).
+
+        Parameters
+        ----------
+        key : str
+            Name of the derived table.
+        build : callable
+            Makes it when it is not kept yet.
+
+        Returns
+        -------
+        object
+            What ``build`` returned, the first time for this ``key``.
+        """
         if key not in self._cache:
             self._cache[key] = build()
         return self._cache[key]
@@ -157,108 +227,37 @@ class Results:
         self._cache["rules"] = model
         return model
 
-    # -- analyses ---------------------------------------------------------------------
-    def compare(self, regions: list[object], indicators: list[str] | None = None, lang: str | None = None,
-                ) -> Comparison:
-        from .compare import compare
-
-        return compare(self, regions, indicators=indicators, lang=lang)
-
-    def peers(self, region: object, by: str | list[str] = "indicators", n: int = 5) -> Peers:
-        from .compare import peers
-
-        return peers(self, region, by=by, n=n)
-
-    def gap_to(self, region: object, target: str) -> Gap:
-        from .gap import gap_to
-
-        return gap_to(self, region, target)
-
-    def contiguity(self):  # -> libpysal.graph.Graph
-        """Queen contiguity (shared border or corner) on the unit geometry, built once."""
-        from libpysal.graph import Graph
-
-        return self.cached("contiguity", lambda: Graph.build_contiguity(
-            self.frame[["code", "geometry"]].set_index("code"), rook=False))
-
-    def explore(self, layer: str = LABEL) -> folium.Map:
-        """An interactive folium map with map.html's layers, colours, tooltips and legend, offline.
-
-        ``layer``: the layer shown first: ``"type"``, a dimension key, ``"composite"`` (or, after
-        typology uncertainty, ``"type_probability"``); the others are a click away in the layer
-        switcher. Leaflet is inlined from an installed package, so the map needs no network.
-        """
-        from ..data.geometry import load_sido_geometry
-        from ..render.explore import explore_map
-
-        names = {d: (n["name_ko"], n["name_en"]) for d, n in self.dimension_names.items()}
-        return explore_map(self.frame, self.config, names, load_sido_geometry(), layer=layer)
-
-    def column_name(self, column: str, lang: str = "ko") -> str:
-        """What a column of ``frame`` is, in words: a dimension's or the composite score's name, else the
-        column name itself."""
-        if column == LABEL:
-            return "유형" if lang == "ko" else "Type"
-        if column in DIMENSIONS:
-            return f"{self.dimension_name(column, lang)} {'점수' if lang == 'ko' else 'score'}"
-        if column == "composite":
-            return "종합점수" if lang == "ko" else "Composite score"
-        return column
-
-    def plot(self, column: str = LABEL, lang: str | None = None, ax: Any = None, title: str | None = None,
-             label: str | None = None) -> Figure:
-        """A static map of one column (the type by default), with Korean labels if a font allows.
-
-        The title says what is shown (``title`` replaces it); a numeric column gets a colour bar named
-        ``label`` (default: the column in words, ``column_name``). Types take the config's colours.
-        """
-        from ..render import charts
-
-        lang = charts.chart_lang(lang)
-        name = label or self.column_name(column, lang)
-        with charts.style():
-            fig = charts.new_figure(7, 8) if ax is None else ax.figure
-            ax = ax or fig.add_subplot()
-            frame = self.frame
-            if column == LABEL:
-                from matplotlib.patches import Patch
-
-                from ..render.layers import type_colours
-
-                # The config's colours, as map.html and the static maps draw them: by type key, so a
-                # type keeps its colour when another type has no member in the frame.
-                typology = self.config["typology"]
-                colours = type_colours(typology["types"], typology["unclassified"]["key"])
-                present = set(frame[LABEL])
-                order = [k for k in self.types.index if k in present]
-                counts = frame[LABEL].value_counts()
-                for key in order:
-                    frame[frame[LABEL] == key].plot(ax=ax, color=colours[key], edgecolor="white", linewidth=0.2)
-                ax.legend(handles=[Patch(color=colours[k], label=f"{self.type_name(k, lang)} ({counts[k]})")
-                                   for k in order], loc="lower right", title=name)
-            else:
-                if column not in frame.columns:
-                    raise TypologyError(f"plot: no column {column!r} in Results.frame")
-                missing = {"color": charts.MISSING_COLOUR, "label": "결측" if lang == "ko" else "missing"}
-                frame.plot(column=column, ax=ax, legend=True, cmap="viridis", edgecolor="white", linewidth=0.2,
-                           missing_kwds=missing, legend_kwds={"label": name, "shrink": 0.6})
-            ax.set_axis_off()
-            run_title = self.config.get("title_ko" if lang == "ko" else "title_en") or self.config.get("name", "")
-            shown = title if title is not None else f"{name} · {run_title} ({self.config.get('reference_year')})"
-            ax.set_title(shown)
-        return fig
-
-
 # -- constructors ---------------------------------------------------------------------------
 def load(source: object = None, overrides: list[str] | None = None, *, accept_edited: bool = False) -> Results:
-    """Results from a config (run in-process), a run folder, or a RunResult.
+    """Results from a config (run in-process), a run folder, or a RunResult (``typology.load_results``).
 
-    ``source``: None (the default config), a config path (.yaml/.yml), a resolved config
-    dict, a run folder written by ``typology run`` (scores.gpkg or scores.csv, with
-    indicators.csv and manifest.json), or a ``RunResult``. ``overrides`` are ``--set``
-    strings such as ``"scoring.normalise.method=minmax"`` (configs only). A run folder whose
-    scores or indicators differ from the checksums its manifest records is refused unless
-    ``accept_edited`` (then it is a warning).
+    Parameters
+    ----------
+    source : str, pathlib.Path, dict or RunResult, optional
+        None (the default config), a config path (.yaml/.yml), a resolved config dict, a run
+        folder written by ``typology run`` (scores.gpkg or scores.csv, with indicators.csv and
+        manifest.json), or a ``RunResult``.
+    overrides : list of str, optional
+        ``--set`` strings such as ``"scoring.normalise.method=minmax"`` (configs only).
+    accept_edited : bool, default False
+        A run folder whose scores or indicators differ from the checksums its manifest records
+        is refused unless this is set (then it is a warning).
+
+    Returns
+    -------
+    Results
+
+    Raises
+    ------
+    TypologyError
+        If the source is neither a config nor a run folder, or a run folder lacks its files.
+
+    Examples
+    --------
+    >>> import typology as tp
+    >>> res = tp.load_results()                                   # default config, bundled data
+    >>> res = tp.load_results("out/default")                      # a finished run folder
+    >>> res = tp.load_results(None, ["scoring.normalise.method=minmax"])
     """
     from ..core.config import load_config
     from ..core.result import RunResult
@@ -354,9 +353,24 @@ def _read_scores_csv(path: Path) -> pd.DataFrame:
 def run_variants(variants: dict[str, list[str] | dict[str, Any]], config: object = None) -> dict[str, Results]:
     """Run several variants of one config (e.g. other normalisations) and keep their results.
 
-    ``variants`` maps a label to either a list of ``--set`` overrides applied to ``config``
-    (``[]`` = the config as it is) or a whole resolved config dict (for changes ``--set``
-    cannot express, such as a type rule). ``config`` is None (default), a path or a dict.
+    Parameters
+    ----------
+    variants : dict
+        Label → a list of ``--set`` overrides applied to ``config`` (``[]`` = the config as it
+        is) or a whole resolved config dict (for changes ``--set`` cannot express, such as a
+        type rule).
+    config : str, pathlib.Path or dict, optional
+        The base config (default: configs/default.yaml).
+
+    Returns
+    -------
+    dict of str to Results
+
+    Examples
+    --------
+    >>> runs = tp.run_variants({"zscore": [], "minmax": ["scoring.normalise.method=minmax"]})
+    >>> from typology.api.results import agreement
+    >>> agreement(runs).round(3)          # share of units with the same type in each pair
     """
     if not variants:
         raise TypologyError("run_variants: give at least one variant (label → list of overrides or a config)")

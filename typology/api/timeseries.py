@@ -42,8 +42,23 @@ def transition_matrix(before: pd.Series, after: pd.Series, order: list[str] | No
     """Counts of units by (type before, type after); rows = before, columns = after.
 
     The two series are aligned on their index (unit codes). A unit present in one only is
-    counted under ``MISSING`` on the other side, so every unit is counted once. ``order``
-    fixes the row/column order (categories not seen are kept as zero rows/columns).
+    counted under ``MISSING`` on the other side, so every unit is counted once.
+
+    Parameters
+    ----------
+    before, after : pandas.Series
+        Type per unit code.
+    order : list of str, optional
+        Row and column order (categories not seen are kept as zero rows/columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> panel = tp.run_panel([2015, 2020])
+    >>> tp.transition_matrix(panel.types[2015], panel.types[2020])
     """
     codes = before.index.union(after.index)
     a = before.reindex(codes).fillna(MISSING).astype(str)
@@ -259,8 +274,27 @@ def run_panel(years: list[int] | tuple[int, ...] = DEFAULT_YEARS, config: object
               overrides: list[str] | None = None) -> Panel:
     """Run one config for each reference year (same units, same rules) and collect the flags.
 
-    ``config``: None (default config), a config path, or a resolved config dict;
-    ``overrides``: ``--set`` strings applied to every year (e.g. ``data.on_year_gap=exclude``).
+    Parameters
+    ----------
+    years : sequence of int, default (2015, 2018, 2020, 2022)
+        The reference years.
+    config : str, pathlib.Path or dict, optional
+        None (default config), a config path, or a resolved config dict.
+    overrides : list of str, optional
+        ``--set`` strings applied to every year (e.g. ``data.on_year_gap=exclude``).
+
+    Returns
+    -------
+    Panel
+        ``types`` (unit × year), ``results`` per year, ``flags`` (the variable-years each
+        indicator read), ``transitions(a, b)``, ``changed(a, b)``, ``history(region)`` and
+        ``chart()`` (an alluvial chart of the types across years).
+
+    Examples
+    --------
+    >>> import typology as tp
+    >>> panel = tp.run_panel([2015, 2020])
+    >>> panel.transitions(2015, 2020)
     """
     from ..core.config import apply_overrides, load_config
     from ..run.pipeline import run

@@ -4,9 +4,12 @@ Code never names an indicator; it reads what the catalogue defines. Every entry 
 the fields below, and every variable reference must point at a declared variable.
 
 A config's ``catalog: [file, ...]`` adds a researcher's own variables and indicators
-(``extend_catalog``): the same fields and checks, and a key the bundled catalogue (or an earlier
-project file) already holds is an error unless the entry says ``override: true``, so a project
-never redefines a bundled indicator by accident.
+(``extend_catalog``): the same checks, and a key the bundled catalogue (or an earlier project
+file) already holds is an error unless the entry says ``override: true``, so a project never
+redefines a bundled indicator by accident. A project indicator needs only what it means
+(``PROJECT_REQUIRED``); the bundled catalogue's bookkeeping (``kosis_table``, ``bundled``,
+``study_indicator``) is optional there, and a ``study_indicator`` it does give must be one of the
+study's.
 """
 
 from __future__ import annotations
@@ -182,6 +185,41 @@ def _require_fields(path: Path, where: str, spec: object, fields: tuple[str, ...
 
 
 PROJECT_SECTIONS = ("variables", "indicators")
+# What a project indicator must say: its name (Korean or English), dimension, direction, unit,
+# formula (``kind`` and its references) and source (``agency``, or ``source`` for short).
+PROJECT_REQUIRED = ("dimension", "direction", "unit", "kind")
+PROJECT_DEFAULTS = {"kosis_table": None, "bundled": False, "study_indicator": None}
+
+
+def study_indicators(catalog: Catalog) -> list[str]:
+    """The study's indicator names (지역경제 … 재정자립도): those the bundled catalogue's entries name."""
+    own = {k for k in catalog.indicators if f"indicators.{k}" not in catalog.added}
+    return sorted({str(i.spec["study_indicator"]) for k, i in catalog.indicators.items()
+                   if k in own and i.spec.get("study_indicator") is not None})
+
+
+def _project_indicator(path: Path, key: str, spec: dict[str, Any], study: list[str]) -> dict[str, Any]:
+    """A project indicator with the bookkeeping fields filled in; the meaningful ones checked."""
+    where = f"indicators.{key}"
+    names = [spec.get("name_ko"), spec.get("name_en")]
+    if not any(isinstance(n, str) and n.strip() for n in names):
+        raise TypologyError(f"{path}: {where} lacks a name; give name_ko (and name_en)")
+    _require_fields(path, where, spec, PROJECT_REQUIRED)
+    if spec.get("agency") is None and spec.get("source") is None:
+        raise TypologyError(f"{path}: {where} lacks its source; give source: (or agency:), e.g. the "
+                            f"agency or document the values come from")
+    out = {**PROJECT_DEFAULTS, **spec}
+    out.setdefault("name_ko", out.get("name_en"))
+    out.setdefault("name_en", out.get("name_ko"))
+    if out.get("agency") is None:
+        out["agency"] = out["source"]
+    named = out["study_indicator"]
+    if named is not None and named not in study:
+        raise TypologyError(f"{path}: {where}.study_indicator {named!r} is not one of the study's {len(study)} "
+                            f"indicators ({', '.join(study)}); leave it out or null if the indicator is new")
+    if not isinstance(out["bundled"], bool):
+        raise TypologyError(f"{path}: {where}.bundled: expected true or false, got {out['bundled']!r}")
+    return out
 
 
 def extend_catalog(base: Catalog, files: Sequence[Path]) -> Catalog:
@@ -194,6 +232,7 @@ def extend_catalog(base: Catalog, files: Sequence[Path]) -> Catalog:
     to replace.
     """
     catalog = base
+    study = study_indicators(base)
     added = list(base.added)
     origin = {**{f"variables.{k}": base.path for k in base.variables},
               **{f"indicators.{k}": base.path for k in base.indicators}}
@@ -226,6 +265,8 @@ def extend_catalog(base: Catalog, files: Sequence[Path]) -> Catalog:
                 if override and where not in origin:
                     raise TypologyError(f"{path}: {where}.override: true, but no catalogue defines {key!r} "
                                         f"to override")
+                if section == "indicators":
+                    spec = _project_indicator(path, key, spec, study)
                 merged[section][key] = spec
                 origin[where] = path
                 added.append(where)

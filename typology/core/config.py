@@ -312,7 +312,27 @@ def resolve(raw: dict[str, Any], source: str) -> dict[str, Any]:
 
 
 def load_config(path: Path | str | None = None, overrides: list[str] | None = None) -> dict[str, Any]:
-    """Read, merge and check a config. Names owned by later stages are checked by ``typology.run.validate``."""
+    """Read, merge and check a config. Names owned by later stages are checked by ``typology.run.validate``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A YAML config (default configs/default.yaml); ``extends:`` chains are merged.
+    overrides : list of str, optional
+        ``--set`` strings, e.g. ``["scoring.normalise.method=minmax"]``.
+
+    Returns
+    -------
+    dict
+        The resolved config, every key present and checked.
+
+    Examples
+    --------
+    >>> import typology as tp
+    >>> cfg = tp.load_config("configs/examples/seoul.yaml", ["typology.bootstrap.n=50"])
+    >>> cfg["units"]["scope"]
+    {'sido': ['서울특별시']}
+    """
     path = Path(path) if path else paths.DEFAULT_CONFIG
     raw = _read_chain(path)
     raw = apply_overrides(raw, overrides or [])

@@ -30,6 +30,21 @@ class Section:
 
 @dataclass
 class RunResult:
+    """One run's tables in memory (``typology.run``); ``table()`` is what scores.csv holds.
+
+    Attributes
+    ----------
+    config : dict
+        The resolved config.
+    raw, normalised, scores, typed : pandas.DataFrame
+        Per unit: indicators in their units, normalised indicators, dimension and composite
+        scores, and the type with its reason.
+    coverage, exclusions : pandas.DataFrame
+        How well each dimension is measured; every unit left out, with the reason.
+    steps : list of dict
+        The log of the run (written to manifest.json).
+    """
+
     config: dict[str, Any]
     catalog: Catalog
     units: pd.DataFrame

@@ -238,6 +238,7 @@ def read_table(spec: TableSpec, catalog: Catalog, matcher: RegionMatcher) -> tup
                         source_id=spec.source_id or spec.path.stem, header_row=spec.header_row,
                         required=tuple(COLUMNS) if spec.legacy else (), known=frozenset(catalog.variables))
     tidy, grid = read_tidy(spec.path, opts, spec.key)
+    ignored = list(tidy.attrs.get("ignored_columns", []))
     if spec.sido:
         if matcher.sido_code(spec.sido) is None:
             raise TypologyError(f"config key {spec.key}.sido: {spec.sido!r} is not a 시도 name; expected e.g. "
@@ -274,6 +275,8 @@ def read_table(spec: TableSpec, catalog: Catalog, matcher: RegionMatcher) -> tup
                   "code_system": system if (tidy["code"] != "").any() else "names", "vintage": spec.vintage,
                   "rows": int(len(tidy)),
                   **{s: int(counts.get(s, 0)) for s in (MATCHED, ROLLED_UP, UNMATCHED, AGGREGATE, COVERED)}}
+    if ignored:  # columns of a wide table that variables: does not name
+        accounting["ignored_columns"] = ignored
     return result.values, listed.reset_index(drop=True), accounting
 
 

@@ -225,7 +225,9 @@ def _numberish(text: str) -> bool:
 
 @LAYOUTS.register("wide")
 def wide_layout(grid: Grid, opts: TableOptions) -> pd.DataFrame:
-    return _grid_layout(grid, opts, find_header=False)
+    # A wide table read for a few of its columns: those variables: names are taken, the rest are
+    # ignored (listed in the tidy frame's attrs["ignored_columns"] for the run's log).
+    return _grid_layout(grid, opts, find_header=False, take_named=bool(opts.variables))
 
 
 @LAYOUTS.register("kosis")
@@ -242,7 +244,7 @@ def _looks_like_header(row: list[str], opts: TableOptions) -> bool:
         len(c) <= 30 and REGION_HEADER.search(c) for c in cells)
 
 
-def _grid_layout(grid: Grid, opts: TableOptions, find_header: bool) -> pd.DataFrame:
+def _grid_layout(grid: Grid, opts: TableOptions, find_header: bool, take_named: bool = False) -> pd.DataFrame:
     rows = _rectangular(grid)
     if not rows:
         raise TypologyError(f"{grid.path}: the table is empty")
@@ -279,6 +281,7 @@ def _grid_layout(grid: Grid, opts: TableOptions, find_header: bool) -> pd.DataFr
         raise TypologyError(f"{grid.path}: the table has several item columns {items}; map each to a catalogue "
                             f"variable under variables: (null leaves one out) instead of one variable:")
     records = []
+    ignored: dict[str, None] = {}
     last_sido = ""
     for line, row in zip(grid.lines[end:], rows[end:]):
         if _is_empty(row):
@@ -300,6 +303,9 @@ def _grid_layout(grid: Grid, opts: TableOptions, find_header: bool) -> pd.DataFr
             year = row_year if keys["year"] else (str(header_year) if header_year else _config_year(opts, grid.path))
             source = row_item or item
             variable = _variable_for(source, opts) if source else (opts.variable or "")
+            if variable is None and take_named and not row_item:
+                ignored[label] = None
+                continue
             if variable is None:
                 raise TypologyError(
                     f"{grid.path}: line {line}: column {excerpt(label)} (item {excerpt(source)}) is not mapped to a "
@@ -311,9 +317,14 @@ def _grid_layout(grid: Grid, opts: TableOptions, find_header: bool) -> pd.DataFr
             records.append({"line": line, "sido": sido, "region": region, "code": code, "year": year,
                             "variable": variable, "value": row[i], "column": label, "unit_hint": unit_hint,
                             "source_id": opts.source_id})
+    if not records and ignored:
+        raise TypologyError(f"{grid.path}: none of the columns named under variables: "
+                            f"({', '.join(map(repr, opts.variables))}) is in the header {header_names(rows[start])}")
     if not records:
         raise TypologyError(f"{grid.path}: no data rows below the header (line {grid.lines[start]})")
-    return _tidy(records)
+    tidy = _tidy(records)
+    tidy.attrs["ignored_columns"] = list(ignored)
+    return tidy
 
 
 def read_tidy(path: Path, opts: TableOptions, key: str) -> tuple[pd.DataFrame, Grid]:

@@ -6,6 +6,10 @@ with their 시도. A name may carry its 시도 in front ("서울 중구", "서�
 brackets after it ("중구 (부산광역시)", "중구(부산)"). Current names win over former ones;
 former names and 일반구 ("인천 남구", "수원시 장안구") resolve through the administrative-change
 table and the code crosswalk, as the data loader does.
+
+A name none of these rules knows goes through ``search``: the match of map.html's search box
+(every space-separated term occurs in the unit's Korean name, 시도, English name or code), so
+``"Suncheon"`` or ``"중구 서울"`` find in a notebook what they find on the map.
 """
 
 from __future__ import annotations
@@ -29,6 +33,12 @@ def _key(text: str) -> str:
     return units.norm(text).lower()
 
 
+def search_text(name_ko: str, sido_ko: str, name_en: str, code: str) -> str:
+    """What the region search matches a query against: the fields map.html's search box uses
+    (its ``index`` in templates/map.js joins the same four, lower-cased)."""
+    return f"{name_ko} {sido_ko} {name_en} {code}".lower()
+
+
 @dataclass(frozen=True)
 class Candidate:
     code: str
@@ -47,6 +57,7 @@ class RegionIndex:
         self.sido_short = dict(zip(sido_table["sido_code"], sido_table["sido_short"]))
         self._names: dict[str, set[str]] = {}
         self._short: dict[str, set[str]] = {}
+        self._search: dict[str, str] | None = None
         by_sido = unit_table.groupby("sido_code")["code"].apply(list).to_dict()
         for row in unit_table.itertuples():
             names = [row.name_ko, row.name_en, *filter(None, row.aliases.split(";"))]
@@ -90,9 +101,35 @@ class RegionIndex:
                 f"region {query!r} is ambiguous: {len(options)} units fit ({listed}); add the 시도, e.g. "
                 f"'{self.sido_short_name(first.code)} {first.name_ko}' or '{first.name_ko} ({first.sido_ko})'"
             )
+        found = self.search(text)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            listed = "; ".join(self.candidate(c).label() for c in found[:10])
+            more = f" and {len(found) - 10} more" if len(found) > 10 else ""
+            raise TypologyError(f"region {query!r} fits {len(found)} units ({listed}{more}); give the full name, "
+                                f"e.g. '{self.candidate(found[0]).name_ko}' with its 시도")
         close = difflib.get_close_matches(text, sorted(set(self.units["name_ko"])), n=5, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise TypologyError(f"region {query!r}: no unit of that name or code{hint}")
+
+    def search(self, text: str) -> list[str]:
+        """Codes of the units the map's search box lists for ``text``, exact names first.
+
+        Each space-separated term, lower-cased, must occur in the unit's search text (``search_text``:
+        Korean name, 시도, English name and code, the fields map.html's box searches).
+        """
+        terms = text.strip().lower().split()
+        if not terms:
+            return []
+        if self._search is None:
+            self._search = {row.code: search_text(row.name_ko, row.sido_ko, row.name_en, row.code)
+                            for row in self.units.itertuples(index=False)}
+        query = " ".join(terms)
+        hits = [c for c, key in self._search.items() if all(t in key for t in terms)]
+        exact = [c for c in hits if str(self.units.at[c, "name_ko"]).lower() == query
+                 or str(self.units.at[c, "name_en"]).lower() == query]
+        return exact + [c for c in hits if c not in exact]
 
     def sido_short_name(self, code: str) -> str:
         row = self.units.loc[code]

@@ -1,29 +1,31 @@
 """Shared matplotlib helpers for the notebook charts: Hangul fonts and the label language.
 
 Charts are drawn on ``matplotlib.figure.Figure`` objects (no pyplot state), so building
-one never opens a window or leaks a global figure. Labels are Korean when a Hangul font is
-installed and English otherwise: a chart of empty boxes helps nobody.
+one never opens a window or leaks a global figure. The font is the one the static maps use
+(``fonts.hangul_family``: NanumGothic from the koreanize-matplotlib wheel, registered with
+matplotlib by file), so a chart renders Hangul whatever fonts the system or matplotlib's font
+cache knows. Only when no Hangul font can be found at all are labels English: a chart of empty
+boxes helps nobody.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from functools import lru_cache
 
-HANGUL_FONTS = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR", "Malgun Gothic",
-                "AppleGothic", "UnDotum", "Baekmuk Gulim")
 LANGS = ("ko", "en")
 MISSING_COLOUR = "#bbbbbb"
 
 
-@lru_cache(maxsize=1)
 def hangul_font() -> str | None:
-    """The first installed font family that has Hangul glyphs, or None."""
-    from matplotlib import font_manager
+    """The family of the bundled Hangul font (registered with matplotlib), or None if there is none."""
+    from ..errors import TypologyError
+    from .fonts import hangul_family
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in HANGUL_FONTS if name in installed), None)
+    try:
+        return hangul_family()
+    except TypologyError:
+        return None
 
 
 def chart_lang(lang: str | None) -> str:
@@ -39,14 +41,9 @@ def chart_lang(lang: str | None) -> str:
 
 def hangul_context() -> AbstractContextManager[str] | None:
     """``fonts.hangul_rc()`` when a Hangul font is found (bundled or system), else None."""
-    from ..errors import TypologyError
-    from .fonts import hangul_family, hangul_rc
+    from .fonts import hangul_rc
 
-    try:
-        hangul_family()
-    except TypologyError:
-        return None
-    return hangul_rc()
+    return hangul_rc() if hangul_font() else None
 
 
 @contextmanager

@@ -15,6 +15,12 @@ every inline script hashed, folium's page does load offline.
 
 folium writes tooltip values into the page as HTML, so every data string is HTML-escaped here,
 before folium sees it; the legend is built by a small script with ``textContent``.
+
+A click on a region opens a popup (``folium.GeoJsonPopup``) with its type, the reason for it and
+its scores, as map.html's does. The search box is a small inlined script rather than folium's
+``plugins.Search``, which loads leaflet-search from a CDN: it matches as map.html's box does
+(``regions.search_text``: every term in the Korean name, 시도, English name or code), lists
+up to 15 regions, and zooms to the one chosen and opens its popup.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from ..core.catalog import DIMENSIONS
+from ..data.regions import search_text
 from ..errors import TypologyError
 from .layers import MISSING_COLOUR, MapLayer, build_layers, legend_spec
 from .offline_assets import json_for_script, leaflet_css, leaflet_js
@@ -35,6 +43,9 @@ if TYPE_CHECKING:
 
 SIDO_LAYER = "시도 경계 (province borders)"
 TOOLTIP_FIELDS = {"n": "지역 Region", "s": "시도 Province", "t": "유형 Type"}
+POPUP_FIELDS = {**TOOLTIP_FIELDS, "why": "유형 근거 Why this type", "d": "차원 점수 Dimension scores",
+                "comp": "종합점수 (순위) Composite (rank)"}
+SEARCH_LIMIT = 15
 
 
 def _require_folium() -> Any:
@@ -96,13 +107,130 @@ _LEGEND_JS = """
 """
 
 
-def _features(frame: gpd.GeoDataFrame, layer: MapLayer, geometry: list[dict[str, Any]]) -> dict[str, Any]:
+def _score(value: Any) -> str:
+    return "–" if value is None or pd.isna(value) else f"{float(value):+.2f}"
+
+
+def popup_texts(frame: gpd.GeoDataFrame, dimension_names: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """Per unit (index = code): the popup's reason, dimension scores and composite with rank, HTML-escaped."""
+    scored = int(frame["composite"].notna().sum())
+    rows = {}
+    for code, reason, comp, rank, dims in zip(frame["code"], frame["reason"], frame["composite"],
+                                              frame["composite_rank"], frame[list(DIMENSIONS)].to_numpy()):
+        scores = " · ".join(f"{dimension_names.get(k, (k, k))[0]} {_score(v)}" for k, v in zip(DIMENSIONS, dims))
+        place = "" if pd.isna(rank) else f" ({int(rank)}/{scored}위)"
+        rows[str(code)] = {"why": _escaped(reason), "d": html.escape(scores), "comp": html.escape(_score(comp) + place)}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["why", "d", "comp"])
+
+
+def _features(frame: gpd.GeoDataFrame, layer: MapLayer, geometry: list[dict[str, Any]],
+              texts: pd.DataFrame) -> dict[str, Any]:
     fill = layer.colour_of().reindex(frame["code"]).fillna(MISSING_COLOUR).to_numpy()
     props = frame[["code", "name", "sido", "type_ko"]].to_numpy(dtype=object)
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": g, "properties": {
-            "c": str(code), "n": _escaped(name), "s": _escaped(sido), "t": _escaped(type_ko), "fill": colour}}
+            "c": str(code), "n": _escaped(name), "s": _escaped(sido), "t": _escaped(type_ko), "fill": colour,
+            **texts.loc[str(code)].to_dict()}}
         for g, (code, name, sido, type_ko), colour in zip(geometry, props, fill)]}
+
+
+_SEARCH_JS = """
+(function () {
+  var map = %(map)s;
+  var layers = [%(layers)s];
+  var index = %(index)s;
+  var limit = %(limit)s;
+  function el(tag, text) { var e = document.createElement(tag); if (text) { e.textContent = text; } return e; }
+  var box = L.DomUtil.create("div", "typology-search");
+  box.style.cssText = "background:#fff;padding:6px 8px;border-radius:4px;box-shadow:0 1px 5px rgba(0,0,0,.35);"
+    + "font:13px/1.4 sans-serif;width:230px";
+  var input = el("input");
+  input.type = "search";
+  input.placeholder = "지역 검색 (예: 중구, Suncheon)";
+  input.setAttribute("aria-label", "지역 검색 Search a region");
+  input.style.cssText = "width:100%%;box-sizing:border-box";
+  var list = el("ul");
+  list.style.cssText = "list-style:none;margin:4px 0 0;padding:0;max-height:260px;overflow:auto";
+  box.appendChild(input);
+  box.appendChild(list);
+  function shown(code) {
+    // The unit's polygon in the layer now on the map (each layer holds its own copy).
+    for (var i = 0; i < layers.length; i++) {
+      if (!map.hasLayer(layers[i])) { continue; }
+      var found = null;
+      layers[i].eachLayer(function (l) { if (l.feature.properties.c === code) { found = l; } });
+      if (found) { return found; }
+    }
+    return null;
+  }
+  function select(code) {
+    var layer = shown(code);
+    if (!layer) { return; }
+    // Hidden, not emptied: a click on a button removed from the page would reach the map as a map
+    // click, which closes the popup just opened (map.html's search does the same).
+    list.hidden = true;
+    map.fitBounds(layer.getBounds(), { maxZoom: 11, animate: false });
+    // The popup is bound to the layer's group (folium's GeoJsonPopup): a click on the region opens it.
+    layer.fire("click", { latlng: layer.getBounds().getCenter() }, true);
+    box.setAttribute("data-selected", code);
+  }
+  var results = [];
+  function update() {
+    var q = input.value.trim().toLowerCase();
+    list.textContent = "";
+    list.hidden = false;
+    if (!q) { results = []; return; }
+    var terms = q.split(/\\s+/);
+    results = index.filter(function (x) {
+      return terms.every(function (t) { return x.q.indexOf(t) >= 0; });
+    }).sort(function (a, b) {
+      var ea = a.n.toLowerCase() === q ? 0 : 1;
+      var eb = b.n.toLowerCase() === q ? 0 : 1;
+      return ea - eb || (a.s + a.n).localeCompare(b.s + b.n, "ko");
+    });
+    if (!results.length) { list.appendChild(el("li", "찾는 지역이 없습니다 (no match)")); }
+    results.slice(0, limit).forEach(function (x) {
+      var li = el("li");
+      var btn = el("button", x.n + " · " + x.s);
+      btn.type = "button";
+      btn.setAttribute("data-code", x.c);
+      btn.style.cssText = "border:0;background:none;padding:2px 0;cursor:pointer;text-align:left;width:100%%";
+      btn.addEventListener("click", function () { select(x.c); });
+      li.appendChild(btn);
+      list.appendChild(li);
+    });
+  }
+  input.addEventListener("input", update);
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && results.length) { select(results[0].c); }
+  });
+  var control = L.control({ position: "topleft" });
+  control.onAdd = function () {
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    return box;
+  };
+  control.addTo(map);
+})();
+"""
+
+
+def search_index(frame: gpd.GeoDataFrame) -> list[dict[str, str]]:
+    """The search box's list: code, name, 시도 and the text a query is matched against (as map.html)."""
+    name_en = frame["name_en"] if "name_en" in frame else pd.Series("", index=frame.index)
+    return [{"c": str(c), "n": str(n), "s": str(s), "q": search_text(str(n), str(s), str(e), str(c))}
+            for c, n, s, e in zip(frame["code"], frame["name"], frame["sido"], name_en.fillna(""))]
+
+
+def _script(code: str) -> Any:
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    element = MacroElement()
+    # The code is an attribute, not template text: a label can then hold anything, even '{%'.
+    element.code = code
+    element._template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+    return element
 
 
 def _unit_style(feature: dict[str, Any]) -> dict[str, Any]:
@@ -133,9 +261,6 @@ def explore_map(frame: gpd.GeoDataFrame, config: dict[str, Any], dimension_names
                 sido: gpd.GeoDataFrame, layer: str = "type") -> folium.Map:
     """A folium map with every map.html layer (``layer`` shown first), the 시도 borders, tooltips and legend."""
     folium = _require_folium()
-    from branca.element import MacroElement
-    from jinja2 import Template
-
     layers = build_layers(frame, config, dimension_names)
     keys = [spec.key for spec in layers]
     if layer not in keys:
@@ -147,24 +272,27 @@ def explore_map(frame: gpd.GeoDataFrame, config: dict[str, Any], dimension_names
     folium.map.CustomPane("sido", z_index=450, pointer_events=False).add_to(fmap)
     geometry = _rounded(frame.geometry)
     tooltip_fields, tooltip_aliases = list(TOOLTIP_FIELDS), [html.escape(a) for a in TOOLTIP_FIELDS.values()]
-    legends = {}
+    popup_fields, popup_aliases = list(POPUP_FIELDS), [html.escape(a) for a in POPUP_FIELDS.values()]
+    texts = popup_texts(frame, dimension_names)
+    legends, drawn = {}, []
     for spec in layers:
         name = layer_name(spec)
         legends[name] = {**legend_spec(spec), "key": spec.key}
-        folium.GeoJson(
-            _features(frame, spec, geometry), name=name, overlay=False, show=spec.key == layer,
+        drawn.append(folium.GeoJson(
+            _features(frame, spec, geometry, texts), name=name, overlay=False, show=spec.key == layer,
             style_function=_unit_style, highlight_function=_hover_style,
             tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=tooltip_aliases, sticky=True),
-        ).add_to(fmap)
+            popup=folium.GeoJsonPopup(fields=popup_fields, aliases=popup_aliases, max_width=360),
+        ).add_to(fmap))
     borders = {"type": "FeatureCollection",
                "features": [{"type": "Feature", "geometry": g, "properties": {}} for g in _rounded(sido.geometry)]}
     folium.GeoJson(borders, name=html.escape(SIDO_LAYER), style_function=_sido_style, pane="sido",
                    interactive=False).add_to(fmap)
     folium.LayerControl(collapsed=False, position="bottomleft").add_to(fmap)
-    legend = MacroElement()
-    # The code is an attribute, not template text: a label can then hold anything, even '{%'.
-    legend.code = _LEGEND_JS % {"legends": json_for_script(legends), "map": fmap.get_name(),
-                                "initial": json_for_script(layer_name(layers[keys.index(layer)]))}
-    legend._template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
-    fmap.add_child(legend, name="typology_legend")
+    fmap.add_child(_script(_LEGEND_JS % {"legends": json_for_script(legends), "map": fmap.get_name(),
+                                         "initial": json_for_script(layer_name(layers[keys.index(layer)]))}),
+                   name="typology_legend")
+    fmap.add_child(_script(_SEARCH_JS % {"map": fmap.get_name(), "layers": ", ".join(g.get_name() for g in drawn),
+                                         "index": json_for_script(search_index(frame)), "limit": SEARCH_LIMIT}),
+                   name="typology_search")
     return fmap

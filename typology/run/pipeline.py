@@ -42,6 +42,29 @@ def constant_indicators(raw: pd.DataFrame) -> list[str]:
 
 
 def run(config: dict[str, Any]) -> RunResult:
+    """Run the model once, in memory: read the data, score, type, and collect the tables.
+
+    Parameters
+    ----------
+    config : dict
+        A resolved config (``load_config``).
+
+    Returns
+    -------
+    RunResult
+        Every table of the run (``table()`` is scores.csv); ``typology run`` writes it to a folder.
+
+    Raises
+    ------
+    TypologyError
+        For any bad config value or input table (one line naming the key, file, row or column).
+
+    Examples
+    --------
+    >>> import typology as tp
+    >>> result = tp.run(tp.load_config())                # configs/default.yaml
+    >>> result.table()[["name", "sido", "type_ko", "composite_rank"]].head()
+    """
     catalog = catalog_for(config)
     chosen = validate(config, catalog)  # the whole config, before any data are read
     missing = missing_message(config, catalog, chosen)  # tables `typology fetch` has not fetched yet: one line
@@ -202,8 +225,10 @@ def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,
     rows = []
     for dim in DIMENSIONS:
         in_use = [i for i in chosen if i.dimension == dim]
-        study = sorted({i.spec["study_indicator"] for i in catalog.indicators.values() if i.dimension == dim})
-        covered = sorted({i.spec["study_indicator"] for i in in_use})
+        # A project indicator may name no study indicator (null): it covers none of them.
+        study = sorted({i.spec["study_indicator"] for i in catalog.indicators.values()
+                        if i.dimension == dim and i.spec.get("study_indicator") is not None})
+        covered = sorted({i.spec["study_indicator"] for i in in_use if i.spec.get("study_indicator") is not None})
         proxies = [i.key for i in in_use if i.is_proxy]
         weak = [i.key for i in in_use if i.spec.get("weak")]
         if len(weak) == len(in_use):

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .validity_notes import checks_html
+
 STATISTICS = {"R2": "R² (log population, simple regression)", "eta2": "η² (between-group share of variance)",
               "cramers_v2": "Cramér's V² (type × group)", "pearson_r": "Pearson r",
               "spearman_rho": "Spearman ρ", "regions_changed": "regions changing type",
@@ -27,7 +29,7 @@ def _table(frame: pd.DataFrame) -> str:
     return frame.to_html(float_format=_fmt, **FMT)
 
 
-def validity_html(audited: Any, config: dict[str, Any]) -> str:
+def validity_html(audited: Any, config: dict[str, Any], dim_names: dict[str, str] | None = None) -> str:
     """What drives the scores and types: confounders, double counting, decisive indicators, criteria."""
     t = audited.table
     why = config.get("validation", {})
@@ -42,6 +44,7 @@ def validity_html(audited: Any, config: dict[str, Any]) -> str:
              "count one phenomenon twice (|r| ≥ 0.9); how many regions change type when one indicator is dropped; "
              "and rank correlations with criterion variables not used in scoring. Statistics: "
              + html.escape("; ".join(f"{k} = {v}" for k, v in STATISTICS.items())) + ".</p>"]
+    parts.append(checks_html(t, config, dim_names or {}))
     conf = t[t["measure"] == "confounder"]
     if len(conf):
         wide = conf.pivot_table(index="target", columns="against", values="value", aggfunc="first", sort=False)

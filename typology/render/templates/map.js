@@ -66,6 +66,8 @@
     t.appendChild(el("b", null, "유형 Type: "));
     t.appendChild(document.createTextNode(p.t));
     d.appendChild(t);
+    // Only when the type rests on an incoherent axis (the validity audit's coherence check).
+    if (p.tn) { d.appendChild(el("div", "type-note", p.tn)); }
     var table = el("table");
     var head = el("tr");
     ["점수 Score", "값", data.scope ? "범위 내 순위 Rank in scope" : "전국 순위 Rank"].forEach(function (h) { head.appendChild(el("th", null, h)); });

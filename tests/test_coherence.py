@@ -14,7 +14,7 @@ from typology.errors import TypologyError
 from typology.render.validity_notes import type_notes
 from typology.uncertainty.baseline import baseline_rows, class_share_rows, decides_rows, weight_warnings
 from typology.uncertainty.coherence import coherence, cronbach_alpha, item_rest, mcdonald_omega
-from typology.uncertainty.criteria import criteria_specs, criterion_rows
+from typology.uncertainty.criteria import criteria_specs, criterion_rows, partial_spearman, spearman
 
 ITEMS = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 2, 4, 4, 6], "c": [1.0, 3, 2, 5, 4]})
 
@@ -221,6 +221,16 @@ def test_default_run_has_the_checks(default_run):
     base = t[(t["measure"] == "baseline") & (t["statistic"] == "share_agree")]
     assert set(base["against"]) == {"class_rule", "logistic_log_population"}
     assert ctx["density"].notna().all() and (ctx["density"] > 0).all()
-    conv = t[t["measure"] == "convergent"]
+    conv = t[(t["measure"] == "convergent") & (t["statistic"] == "spearman_rho")]
     declared = [c for c in cfg["validation"]["criteria"] if isinstance(c, dict) and c.get("expect")]
     assert len(conv) == len(declared) and set(conv["flag"]) <= {"holds", "does not hold"}
+
+
+def test_partial_rho_takes_size_out():
+    rng = np.random.default_rng(4)
+    size = pd.Series(rng.normal(size=400))
+    x, y = size + rng.normal(size=400) * 0.5, size + rng.normal(size=400) * 0.5
+    assert spearman(x, y)[0] > 0.6
+    assert abs(partial_spearman(x, y, size)[0]) < 0.12
+    shared = pd.Series(rng.normal(size=400))
+    assert partial_spearman(x + shared * 2, y + shared * 2, size)[0] > 0.6

@@ -85,8 +85,23 @@ def _row(measure: str, target: str, against: str, statistic: str, value: float, 
             "flag": flag, "detail": detail}
 
 
-def criterion_rows(targets: pd.DataFrame, criteria: pd.DataFrame, specs: list[Criterion]) -> list[dict[str, Any]]:
-    """ρ of every target with every criterion; convergent and discriminant verdicts for declared ones."""
+def partial_spearman(x: pd.Series, y: pd.Series, z: pd.Series) -> tuple[float, int]:
+    """Spearman's ρ of x and y with z's ranks taken out of both (rank residuals' Pearson r)."""
+    both = pd.concat([x, y, z], axis=1).dropna().astype(float).rank()
+    if len(both) < 4 or (both.std() == 0).any():
+        return float("nan"), len(both)
+    zc = both.iloc[:, 2] - both.iloc[:, 2].mean()
+
+    def resid(col: pd.Series) -> pd.Series:
+        return col - col.mean() - zc * float((col - col.mean()) @ zc) / float(zc @ zc)
+
+    return float(np.corrcoef(resid(both.iloc[:, 0]), resid(both.iloc[:, 1]))[0, 1]), len(both)
+
+
+def criterion_rows(targets: pd.DataFrame, criteria: pd.DataFrame, specs: list[Criterion],
+                   log_population: pd.Series | None = None) -> list[dict[str, Any]]:
+    """ρ of every target with every criterion; convergent and discriminant verdicts for declared ones.
+    With ``log_population``, the convergent ρ is also given with size's ranks taken out of both."""
     by_name = {c.variable: c for c in specs}
     rows = []
     for crit in criteria.columns:
@@ -104,6 +119,10 @@ def criterion_rows(targets: pd.DataFrame, criteria: pd.DataFrame, specs: list[Cr
         holds = bool(not np.isnan(rho) and np.sign(rho) == sign and p < ALPHA)
         rows.append(_row("convergent", target, crit, "spearman_rho", rho, n, "holds" if holds else "does not hold",
                          f"expected {spec.expect}; p = {p:.3g}; source: {spec.source or 'not given'}"))
+        if log_population is not None:
+            part, n_p = partial_spearman(targets[target], criteria[crit], log_population)
+            rows.append(_row("convergent", target, crit, "partial_rho_log_population", part, n_p,
+                             "", "Spearman ρ with log population's ranks taken out of both"))
         others = [t for t in targets.columns if t.startswith("axis:") and t != target]
         for other in others:
             stronger = bool(abs(rho) > abs(rhos.get(other, float("nan"))))

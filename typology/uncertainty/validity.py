@@ -237,7 +237,8 @@ def validity(raw: pd.DataFrame, chosen: list[Indicator], config: dict[str, Any],
     if config.get("validation", {}).get("leave_one_out", True):
         rows += leave_one_out_rows(raw, chosen, config, catalog, types, context, groups, names, geometry)
     if criteria is not None and len(criteria.columns):
-        rows += criterion_rows(pd.concat([axes, scores[["composite"]]], axis=1), criteria, criteria_specs(config))
+        rows += criterion_rows(pd.concat([axes, scores[["composite"]]], axis=1), criteria, criteria_specs(config),
+                               context["log_population"])
     rows += discrete_rows(normalised, chosen)
     rows += adjustment_rows(steps or [])
     table = pd.DataFrame(rows, columns=COLUMNS)

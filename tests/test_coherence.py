@@ -16,6 +16,8 @@ from typology.uncertainty.baseline import baseline_rows, class_share_rows, decid
 from typology.uncertainty.coherence import coherence, cronbach_alpha, item_rest, mcdonald_omega
 from typology.uncertainty.criteria import criteria_specs, criterion_rows, partial_spearman, spearman
 
+from .conftest import run_cli
+
 ITEMS = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 2, 4, 4, 6], "c": [1.0, 3, 2, 5, 4]})
 
 
@@ -234,3 +236,13 @@ def test_partial_rho_takes_size_out():
     assert abs(partial_spearman(x, y, size)[0]) < 0.12
     shared = pd.Series(rng.normal(size=400))
     assert partial_spearman(x + shared * 2, y + shared * 2, size)[0] > 0.6
+
+
+def test_cli_on_fail_error_stops_with_one_line(tmp_path):
+    out = tmp_path / "run"
+    result = run_cli("run", "configs/default.yaml", "--out", str(out), "-q",
+                     "--set", "validation.coherence.on_fail=error", "--set", "validation.leave_one_out=false")
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "axis society" in lines[0] and "validation.coherence.on_fail" in lines[0]
+    assert not (out / "scores.csv").exists()

@@ -179,3 +179,16 @@ def test_type_colours_come_from_the_config_and_are_checked():
     assert type_colours(types, "u") == {"a": "#123456", "b": "#d95f02", "u": "#bdbdbd"}
     with pytest.raises(TypologyError, match=r"typology.types\[0\].colour"):
         type_colours([{"key": "a", "colour": "red;background:url(x)"}], "u")
+
+
+def test_type_note_names_the_incoherent_axis(page, default_run):
+    """Beside the type: a note exactly for the types whose rule rests on an axis below the α threshold."""
+    from typology.render.validity_notes import failing_axes
+
+    failing = failing_axes(default_run.tables["validity"])
+    for f in map_data(page)["units"]["features"]:
+        p = f["properties"]
+        if failing and p["t"] != default_run.config["typology"]["unclassified"]["name_ko"]:
+            assert all(f"α = {a:.2f}" in p["tn"] for a in failing.values()) and p["tn"].startswith("주의")
+        else:
+            assert p["tn"] == ""

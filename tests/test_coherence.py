@@ -246,3 +246,16 @@ def test_cli_on_fail_error_stops_with_one_line(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "axis society" in lines[0] and "validation.coherence.on_fail" in lines[0]
     assert not (out / "scores.csv").exists()
+
+
+def test_adjust_takes_log_density_out():
+    from typology.scoring.adjust import COVARIATES, residualise
+
+    assert "log_density" in COVARIATES
+    rng = np.random.default_rng(8)
+    ctx = pd.DataFrame({"log_density": rng.normal(5, 2, 100)}, index=[f"u{i}" for i in range(100)])
+    treated = pd.DataFrame({"x": 3 * ctx["log_density"] + rng.normal(size=100) * 0.5})
+    out, info = residualise(treated, ctx, {"covariates": ["log_density"], "indicators": ["x"]})
+    assert info["indicators"]["x"]["r2"] > 0.95
+    assert abs(np.corrcoef(out["x"], ctx["log_density"])[0, 1]) < 1e-8
+    assert out["x"].mean() == pytest.approx(treated["x"].mean())

@@ -259,3 +259,14 @@ def test_adjust_takes_log_density_out():
     assert info["indicators"]["x"]["r2"] > 0.95
     assert abs(np.corrcoef(out["x"], ctx["log_density"])[0, 1]) < 1e-8
     assert out["x"].mean() == pytest.approx(treated["x"].mean())
+
+
+def test_bundled_criterion_and_area_recompute_official_totals():
+    from typology import paths
+
+    v = pd.read_csv(paths.VARIABLES, dtype={"code": str})
+    votes = v[v["variable"] == "votes_president"]["value"].sum()
+    electorate = v[v["variable"] == "electorate_president"]["value"].sum()
+    assert round(100 * votes / electorate, 1) == 77.1  # NEC's national turnout, 2022-03-09
+    area = v[v["variable"] == "area_km2"]
+    assert len(area) == v["code"].nunique() and 100_000 < area["value"].sum() < 101_000  # Korea ≈ 100,4xx km²

@@ -80,7 +80,7 @@ def coherence_html(table: pd.DataFrame, typology: dict[str, Any], threshold: flo
     return "\n".join(parts)
 
 
-def baseline_html(table: pd.DataFrame) -> str:
+def baseline_html(table: pd.DataFrame, type_names: dict[str, str]) -> str:
     base = table[table["measure"] == "baseline"]
     shares = table[table["measure"] == "type_by_class"]
     parts = []
@@ -95,6 +95,7 @@ def baseline_html(table: pd.DataFrame) -> str:
                   wide.map(_num).reset_index().to_html(index=False, border=0, classes="audit-table", escape=True)]
     if len(shares):
         wide = shares.pivot_table(index="target", columns="against", values="value", aggfunc="first")
+        wide.columns = [type_names.get(c, c) for c in wide.columns]
         wide = wide.reindex([c for c in CLASS_ORDER if c in wide.index])
         counts = shares.groupby("target")["n"].first().reindex(wide.index)
         cells = wide.map(lambda v: "" if pd.isna(v) else f"{v:.0%}").assign(n=counts.astype(int))
@@ -120,10 +121,10 @@ def criteria_html(table: pd.DataFrame) -> str:
     rows = table[table["measure"].isin(["convergent", "discriminant"])]
     if not len(rows):
         return ""
-    shown = rows[["measure", "target", "against", "value", "n", "flag", "detail"]].assign(
+    shown = rows[["measure", "target", "against", "statistic", "value", "n", "flag", "detail"]].assign(
         value=rows["value"].map(lambda v: _num(v, 3)))
     return ("<h3>사전에 선언한 기준 / Criteria declared in advance</h3>"
-            "<p>수렴 타당도: 기준 변수와 축의 순위상관 ρ가 미리 적은 부호이고 유의하면(p < 0.05) 성립. "
+            "<p>수렴 타당도: 기준 변수와 축의 순위상관 ρ가 미리 적은 부호이고 유의하면(p &lt; 0.05) 성립. "
             "판별 타당도: 그 기준과 해당 축의 |ρ|가 다른 축보다 크면 성립.<br><span class=en>Convergent: ρ of the "
             "declared axis has the expected sign (p &lt; 0.05). Discriminant: that axis relates to the criterion "
             "more strongly than the other axes do.</span></p>"
@@ -133,5 +134,8 @@ def criteria_html(table: pd.DataFrame) -> str:
 def checks_html(table: pd.DataFrame, config: dict[str, Any], dim_names: dict[str, str]) -> str:
     """The measurement checks, in the order a reader needs them: coherence, what decides, size, criteria."""
     threshold = float((config.get("validation", {}).get("coherence") or {}).get("alpha", 0.6))
-    return "\n".join(p for p in (coherence_html(table, config["typology"], threshold),
-                                 decides_html(table, dim_names), baseline_html(table), criteria_html(table)) if p)
+    typology = config["typology"]
+    type_names = {t["key"]: str(t.get("name_ko", t["key"])) for t in [*(typology.get("types") or []),
+                                                                        typology["unclassified"]]}
+    return "\n".join(p for p in (coherence_html(table, typology, threshold), decides_html(table, dim_names),
+                                 baseline_html(table, type_names), criteria_html(table)) if p)

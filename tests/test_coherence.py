@@ -274,8 +274,8 @@ def test_bundled_criterion_and_area_recompute_official_totals():
 
 def test_report_section_shows_the_checks_in_korean(default_run):
     section = next(s for s in default_run.sections if s.key == "validity").html
-    for heading in ("축과 차원의 내적 일관성", "규모만으로 본 기준선", "자치구/시/군별 유형 비율", "유형을 바꿀 수 있는 차원",
-                    "사전에 선언한 기준"):
+    for heading in ("축과 차원의 내적 일관성", "규모만으로 본 기준선", "자치구/시/군별 유형 비율",
+                    "유형을 바꿀 수 있는 차원", "사전에 선언한 기준"):
         assert heading in section
     shares = default_run.tables["validity"].query("measure == 'type_by_class'")
     names = {t["key"]: t["name_ko"] for t in default_run.config["typology"]["types"]}

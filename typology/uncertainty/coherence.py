@@ -119,11 +119,12 @@ class Coherence:
 
     def line(self) -> str:
         if not self.alphas:
-            return "coherence: no type rule rests on an axis"
+            return "일관성 coherence: no type rule rests on an axis"
         shown = ", ".join(f"{a} α = {v:.2f}" for a, v in self.alphas.items())
-        verdict = (f"below {self.threshold:g}: {', '.join(self.failing)} (the types rest on an axis whose parts "
-                   f"do not measure one thing)" if self.failing else f"all ≥ {self.threshold:g}")
-        return f"coherence of deciding axes: {shown}; {verdict}"
+        verdict = (f"below {self.threshold:g}: {', '.join(self.failing)} — 유형을 정하는 축의 지표들이 한 가지를 "
+                   f"측정하지 않는다 (the types rest on an axis whose parts do not measure one thing)"
+                   if self.failing else f"all ≥ {self.threshold:g}")
+        return f"일관성 coherence of deciding axes: {shown}; {verdict}"
 
     def note_ko(self, config: dict[str, Any]) -> str:
         """The Korean note beside a type whose rule rests on a failing axis."""

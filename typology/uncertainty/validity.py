@@ -214,8 +214,8 @@ class Validity:
                          f"type without it)")
         base = s.get("baseline") or {}
         if base:
-            parts.append(f"size-only baseline: class alone types {base['class_rule']:.0%} of regions alike, log "
-                         f"population {base['logistic_log_population']:.0%} (AUC {base['auc']:.2f})")
+            parts.append(f"규모 기준선 size-only baseline: class alone types {base['class_rule']:.0%} of regions "
+                         f"alike, log population {base['logistic_log_population']:.0%} (AUC {base['auc']:.2f})")
         return "validity: " + "; ".join(parts) if parts else "validity: nothing to report"
 
 

@@ -17,6 +17,10 @@ For each dimension, axis, the composite and the type:
 * ``adjustment``: for each indicator replaced by its residual (``scoring.adjust``), the R² of
   the covariates it was adjusted for.
 
+* ``baseline``, ``type_by_class``, ``decides`` (``baseline.py``); ``convergent`` and
+  ``discriminant`` for criteria declared with an expected sign (``criteria.py``). The pipeline
+  puts the ``coherence`` rows (``coherence.py``, computed before typing) first.
+
 One row per measure, target and comparison; nothing here ranks regions.
 """
 

@@ -212,3 +212,16 @@ def test_axis_findings_read_every_measure_about_an_axis(default_run):
     assert "시민참여기반 내적 일관성: 크론바흐 α = 0.610" in ko
     assert "new_measure · 시도: kappa = 0.500" in ko
     assert not any("axis:" in n[0] or "eta2" in n[0] for n in notes)
+
+
+def test_type_note_names_the_incoherent_axis(page, default_run):
+    """Beside the type: a note exactly for the types whose rule rests on an axis below the α threshold."""
+    from typology.render.validity_notes import failing_axes
+
+    failing = failing_axes(default_run.tables["validity"])
+    for f in map_data(page)["units"]["features"]:
+        p = f["properties"]
+        if failing and p["t"] != default_run.config["typology"]["unclassified"]["name_ko"]:
+            assert all(f"α = {a:.2f}" in p["tn"] for a in failing.values()) and p["tn"].startswith("주의")
+        else:
+            assert p["tn"] == ""

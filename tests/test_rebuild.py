@@ -25,7 +25,8 @@ def test_rebuild_of_the_default_run_is_byte_identical(cli_run_dir, tmp_path):
         assert (rebuilt / name).read_bytes() == (original / name).read_bytes(), name
     manifest = json.loads((original / "manifest.json").read_text(encoding="utf-8"))
     assert [s["step"] for s in manifest["steps"]] == ["config", "load", "transform", "impute", "treat", "adjust",
-                                                      "normalise", "weight", "aggregate", "classify", "validity"]
+                                                      "normalise", "weight", "aggregate", "coherence", "classify",
+                                                      "validity"]
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ from typology.errors import TypologyError
 from typology.scoring.adjust import residualise
 from typology.scoring.groupnorm import latent_scores, normalise_within
 from typology.scoring.normalise import ZScore
+from typology.uncertainty.criteria import criterion_rows
 from typology.uncertainty.validity import (
     cramers_v2,
-    criterion_rows,
     eta_squared,
     leave_one_out_rows,
     r_squared,
@@ -58,7 +58,7 @@ def test_redundant_pair_flagged_as_double_counting():
 def test_criterion_rank_correlation_and_n():
     axes = pd.DataFrame({"axis:society": [1.0, 2, 3, 4, 5]})
     crit = pd.DataFrame({"c": [10.0, 20, np.nan, 40, 50]})  # monotone where observed
-    (row,) = criterion_rows(axes, crit)
+    (row,) = criterion_rows(axes, crit, [])
     assert row["value"] == pytest.approx(1.0) and row["n"] == 4
 
 

@@ -170,8 +170,14 @@ SCHEMA: dict[str, Any] = {
         "exclude_indicators": flag(False),
     },
     # Variables not used in scoring that each axis should track (validity.csv, criterion checks).
-    "validation": {"criteria": names_list([], "variable names", nullable=False),
+    # criteria: names, or {variable:, expect: positive | negative, axis:, source:} (uncertainty/criteria.py).
+    "validation": {"criteria": shaped([], "a list of variable names or mappings with variable:",
+                                      lambda v: isinstance(v, list) and all(is_text(e) or isinstance(e, dict)
+                                                                            for e in v), nullable=False),
                    "leave_one_out": flag(True),
+                   # Deciding axes with Cronbach's alpha below `alpha`: warn, or stop the run (error).
+                   "coherence": {"on_fail": named("warn", "a coherence policy (warn | error)"),
+                                 "alpha": share(0.6)},
                    # Another config (name or path) whose types are cross-tabulated with this run's.
                    "compare_with": text(None, "a config name or path", nullable=True),
                    # Why this config's choices were made: shown in the report's validity section.

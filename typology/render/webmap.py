@@ -44,6 +44,7 @@ from .map_explain import axis_notes, scale_words, short_sido, type_changes, type
 from .offline_assets import csp, json_for_script, leaflet_css, leaflet_js
 from .pages import asset, render
 from .ranks import rank_parts, ranks_and_ties
+from .validity_notes import type_notes
 
 # 1e-4° is ~10 m, far below the 250 m simplification of the bundled geometry; it keeps the
 # default map well under 2 MB.
@@ -163,6 +164,9 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
     columns = ["name", "name_en", "sido", "type_ko", "reason", "missing_indicators", *SCORE_LAYERS]
     rows = by_code.reindex(columns=columns)
     changes = type_changes(result)
+    # A type resting on an axis whose parts do not measure one thing says so beside it (validity_notes).
+    type_note = type_notes(result.tables["validity"], result.config["typology"]) if "validity" in result.tables else {}
+    by_name = {t["name_ko"]: type_note.get(t["key"], "") for t in result.config["typology"].get("types") or []}
     features = []
     for code, row, k, obs, rank, words in zip(by_code.index, rows.itertuples(index=False), classes.to_numpy(dtype=int),
                                               observed.reindex(by_code.index).to_numpy(dtype=int),
@@ -171,6 +175,7 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
         missing = [m for m in _text(row.missing_indicators).split(";") if m]
         features.append({"type": "Feature", "geometry": geometry[code], "properties": {
             "c": code, "n": _text(row.name), "ne": _text(row.name_en), "s": _text(row.sido), "t": _text(row.type_ko),
+            "tn": by_name.get(_text(row.type_ko), ""),
             "k": [int(v) for v in k], "v": [_number(getattr(row, key)) for key in SCORE_LAYERS],
             "r": [None if r is None else int(r) for r in rank], "rt": list(words), "why": _text(row.reason),
             "miss": [ind_names.get(m, m) for m in missing], "obs": [[int(o), t] for o, t in zip(obs, totals)],

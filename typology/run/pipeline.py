@@ -32,6 +32,9 @@ from ..scoring.audit import audit
 from ..scoring.score import score
 from ..typologies.classify import classify
 from ..typologies.latent_class import Inputs
+from ..uncertainty.baseline import weight_warnings
+from ..uncertainty.coherence import coherence
+from ..uncertainty.criteria import criteria_names
 from ..uncertainty.validity import validity
 from .validate import criteria_in_use, validate
 
@@ -115,6 +118,11 @@ def run(config: dict[str, Any]) -> RunResult:
     steps += scored.steps
     score_frame = scored.scores
     checked = audit(raw, scored, chosen, unit_table, {d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS})
+    # Before any type is named: do the deciding axes measure one thing? (on_fail: error stops here)
+    coherent = coherence(scored.normalised, score_frame, chosen, config)
+    steps.append({"step": "coherence", "summary": coherent.line()})
+    for message in weight_warnings(config, {i.key: i.dimension for i in chosen}, list(DIMENSIONS)):
+        warnings.warn(message, stacklevel=2)
 
     typing = classify(score_frame[list(DIMENSIONS)], config["typology"], catalog, geometry=load_unit_geometry,
                       names=dict(zip(unit_table["code"], unit_table["name_ko"])),
@@ -151,6 +159,8 @@ def run(config: dict[str, Any]) -> RunResult:
             [{"measure": "criterion", "target": "", "against": v, "statistic": "", "value": None, "n": 0,
               "flag": "skipped", "detail": "used in scoring in this run, so not a criterion"} for v in skipped])],
             ignore_index=True)
+    audited.table = pd.concat([coherent.table, audited.table], ignore_index=True)
+    audited.coherence = coherent
     result.tables["validity"] = audited.table
     result.type_changes = audited.changed
     result.steps.append({"step": "validity", "summary": audited.line()})
@@ -176,7 +186,7 @@ def criteria_table(config: dict[str, Any], catalog: Catalog, variables: pd.DataF
     """``validation.criteria`` per unit: catalogue indicators as computed, variables at the nearest year."""
     wanted = []
     skipped = criteria_in_use(config, list(catalog.indicators[k] for k in config_keys(config)))
-    for name in config["validation"]["criteria"]:
+    for name in criteria_names(config):
         if name in skipped:
             continue
         if name in catalog.indicators:

@@ -76,4 +76,5 @@ def coverage_lines(result: RunResult) -> list[str]:
 
 def summary_lines(result: RunResult) -> list[str]:
     """The lines printed after ``typology run`` (before the counts of the types)."""
-    return [*method_lines(result), *stability_line(result), *coverage_lines(result)]
+    coherent = _step(result, "coherence").get("summary")
+    return [*method_lines(result), *stability_line(result), *coverage_lines(result), *([coherent] if coherent else [])]

@@ -34,11 +34,14 @@ from ..typologies.classify import FEATURES, TYPOLOGIES, rule_model, settings
 from ..typologies.cluster import COVARIANCE_TYPES
 from ..typologies.contiguity import ISLAND_OPTIONS, RULES
 from ..uncertainty.alternatives import BACKENDS, plan
+from ..uncertainty.coherence import ON_FAIL
+from ..uncertainty.criteria import criteria_names
 
 
 def declared_names() -> dict[str, Collection[str]]:
     """Dotted config key → the names it may take, from the stage that owns them."""
     return {
+        "validation.coherence.on_fail": ON_FAIL,
         "data.on_year_gap": GAP_POLICIES, "data.on_unmatched": ON_UNMATCHED, "data.vintage": VINTAGES,
         "scoring.impute.method": IMPUTERS.names(), "scoring.treat.method": TREATMENTS.names(),
         "scoring.treat.fallback": FALLBACKS, "scoring.normalise.method": NORMALISERS.names(),
@@ -78,7 +81,7 @@ def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Ind
     unknown = [k for k in config["scoring"]["adjust"]["indicators"] if k not in catalog.indicators]
     if unknown:
         raise TypologyError(f"config key scoring.adjust.indicators: {unknown} are not indicators in the catalogue")
-    criteria = config["validation"]["criteria"]
+    criteria = criteria_names(config)
     unknown = [v for v in criteria if v not in catalog.variables and v not in catalog.indicators]
     if unknown:
         raise TypologyError(f"config key validation.criteria: {unknown} are neither variables nor indicators in the "
@@ -89,7 +92,7 @@ def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Ind
 def criteria_in_use(config: dict[str, Any], chosen: list[Indicator]) -> list[str]:
     """Criteria that this run scores with (e.g. after --set): the audit lists them as skipped."""
     used = ({r.variable for i in chosen for r in i.refs()} - {"population"}) | {i.key for i in chosen}
-    return [v for v in config["validation"]["criteria"] if v in used]
+    return [v for v in criteria_names(config) if v in used]
 
 
 def selected_indicators(config: dict[str, Any], catalog: Catalog) -> list[Indicator]:

@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import TypologyError
 
 KEY = "scoring.adjust"
-COVARIATES = ("log_population", "class", "sido")
+COVARIATES = ("log_population", "log_density", "class", "sido")
 
 
 def design(covariates: pd.DataFrame, names: list[str]) -> pd.DataFrame:

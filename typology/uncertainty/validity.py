@@ -17,6 +17,10 @@ For each dimension, axis, the composite and the type:
 * ``adjustment``: for each indicator replaced by its residual (``scoring.adjust``), the R² of
   the covariates it was adjusted for.
 
+* ``baseline``, ``type_by_class``, ``decides`` (``baseline.py``); ``convergent`` and
+  ``discriminant`` for criteria declared with an expected sign (``criteria.py``). The pipeline
+  puts the ``coherence`` rows (``coherence.py``, computed before typing) first.
+
 One row per measure, target and comparison; nothing here ranks regions.
 """
 
@@ -34,10 +38,13 @@ from ..scoring.score import score
 from ..typologies.classify import classify
 from ..typologies.latent_class import Inputs
 from ..typologies.rules import rule_model
+from .baseline import baseline_rows, class_share_rows, decides_rows
+from .coherence import Coherence
+from .criteria import criteria_specs, criterion_rows
 
 COLUMNS = ["measure", "target", "against", "statistic", "value", "n", "flag", "detail"]
 REDUNDANT_FROM = 0.9
-CONFOUNDERS = ("log_population", "class", "sido")
+CONFOUNDERS = ("log_population", "log_density", "class", "sido")
 
 
 def r_squared(y: pd.Series, x: pd.Series) -> tuple[float, int]:
@@ -83,7 +90,9 @@ def confounder_rows(targets: pd.DataFrame, types: pd.Series, context: pd.DataFra
     for name in targets.columns:
         y = targets[name]
         for against in CONFOUNDERS:
-            if against == "log_population":
+            if against not in context.columns:
+                continue
+            if against in ("log_population", "log_density"):
                 value, n = r_squared(y, context[against])
                 stat = "R2"
             else:
@@ -108,16 +117,6 @@ def redundancy_rows(raw: pd.DataFrame, chosen: list[Indicator]) -> list[dict[str
                 r = float(both[a].corr(both[b])) if len(both) > 2 else float("nan")
                 flag = "double counting" if abs(r) >= REDUNDANT_FROM else ""
                 rows.append(_row("redundancy", dim, f"{a} ~ {b}", "pearson_r", r, len(both), flag))
-    return rows
-
-
-def criterion_rows(targets: pd.DataFrame, criteria: pd.DataFrame) -> list[dict[str, Any]]:
-    rows = []
-    for crit in criteria.columns:
-        for name in targets.columns:
-            both = pd.concat([targets[name], criteria[crit]], axis=1).dropna()
-            rho = float(both.iloc[:, 0].rank().corr(both.iloc[:, 1].rank())) if len(both) > 2 else float("nan")
-            rows.append(_row("criterion", name, crit, "spearman_rho", rho, len(both)))
     return rows
 
 
@@ -212,6 +211,7 @@ class Validity:
     summary: dict[str, Any] = field(default_factory=dict)
     # leave_one_out: indicator key → codes of every unit whose type changes without it (the map's popups)
     changed: dict[str, list[str]] = field(default_factory=dict)
+    coherence: Coherence | None = None  # set by the pipeline, which checks coherence before typing
 
     def line(self) -> str:
         """The console line: the largest confounder share and the most decisive indicator."""
@@ -225,6 +225,10 @@ class Validity:
             d = s["decisive"]
             parts.append(f"most decisive indicator {d['against']} ({int(d['value'])} of {d['n']} regions change "
                          f"type without it)")
+        base = s.get("baseline") or {}
+        if base:
+            parts.append(f"규모 기준선 size-only baseline: class alone types {base['class_rule']:.0%} of regions "
+                         f"alike, log population {base['logistic_log_population']:.0%} (AUC {base['auc']:.2f})")
         return "validity: " + "; ".join(parts) if parts else "validity: nothing to report"
 
 
@@ -240,12 +244,15 @@ def validity(raw: pd.DataFrame, chosen: list[Indicator], config: dict[str, Any],
     targets = pd.concat([dims, axes, scores[["composite"]]], axis=1)
     types = types.where(types != typology["unclassified"]["key"])
     rows = confounder_rows(targets, types, context)
+    rows += baseline_rows(types, context) + class_share_rows(types, context)
+    rows += decides_rows(config, list(DIMENSIONS))
     rows += redundancy_rows(raw, chosen)
     changed: dict[str, list[str]] = {}
     if config.get("validation", {}).get("leave_one_out", True):
         rows += leave_one_out_rows(raw, chosen, config, catalog, types, context, groups, names, geometry, changed)
     if criteria is not None and len(criteria.columns):
-        rows += criterion_rows(pd.concat([axes, scores[["composite"]]], axis=1), criteria)
+        rows += criterion_rows(pd.concat([axes, scores[["composite"]]], axis=1), criteria, criteria_specs(config),
+                               context["log_population"])
     rows += discrete_rows(normalised, chosen)
     rows += adjustment_rows(steps or [])
     table = pd.DataFrame(rows, columns=COLUMNS)
@@ -256,4 +263,8 @@ def validity(raw: pd.DataFrame, chosen: list[Indicator], config: dict[str, Any],
     loo = table[(table["measure"] == "leave_one_out") & table["value"].notna()]
     if len(loo):
         summary["decisive"] = loo.loc[loo["value"].astype(float).idxmax()].to_dict()
+    base = table[(table["measure"] == "baseline") & (table["statistic"].isin(["share_agree", "auc"]))]
+    if len(base) == 3:
+        summary["baseline"] = {("auc" if r.statistic == "auc" else r.against): float(r.value)
+                               for r in base.itertuples()}
     return Validity(table, summary, changed)

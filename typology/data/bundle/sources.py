@@ -75,6 +75,15 @@ def nec_local2022(path: Path, matcher: RegionMatcher) -> tuple[pd.DataFrame, lis
     return _sum_to_units(frame, columns, 2022, "nec_local2022"), _rollup_log(frame, "nec_local2022", "label")
 
 
+@reader("nec_president2022")
+def nec_president2022(path: Path, matcher: RegionMatcher) -> tuple[pd.DataFrame, list[dict]]:
+    """2022 presidential turnout: a validation criterion, never an input (see sources.yaml)."""
+    frame = _read_csv(path / "president2022_turnout_by_gusigun.csv")
+    frame = _match_by_name(frame, path, matcher, "시도명", "구시군명")
+    columns = {"선거인수": "electorate_president", "투표수": "votes_president"}
+    return _sum_to_units(frame, columns, 2022, "nec_president2022"), _rollup_log(frame, "nec_president2022", "label")
+
+
 @reader("nec_local_second_source")
 def nec_local_earlier(path: Path, matcher: RegionMatcher) -> tuple[pd.DataFrame, list[dict]]:
     """2014 and 2018 governor-race turnout; 2022 comes from nec_local2022, which has early votes."""

@@ -74,6 +74,8 @@
       t.appendChild(about);
     }
     d.appendChild(t);
+    // Only when the type rests on an incoherent axis (the validity audit's coherence check).
+    if (p.tn) { d.appendChild(el("div", "type-note", p.tn)); }
     if (p.loo.length) {
       // The validity audit's leave-one-out: this region's type changes without one of these indicators.
       var warn = el("div", "typology-fragile");

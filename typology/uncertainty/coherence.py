@@ -1,0 +1,184 @@
+"""Coherence before typing: do the indicators of a dimension, and the dimensions of an axis, measure one thing?
+
+A composite adds its parts, which is only meaningful when the parts point the same way
+(OECD/JRC *Handbook on Constructing Composite Indicators*, 2008, step 4 "multivariate
+analysis"; COINr's ``get_cronbach`` and correlation checks). For every dimension with two or
+more indicators and for every axis that a type rule uses:
+
+* Cronbach's α (pingouin), over the indicators as items;
+* McDonald's ω (total), from a one-factor model (semopy, maximum likelihood) on the
+  standardised items: (Σλ)² / ((Σλ)² + Σ(1 − λ²)); it needs three or more items to be
+  identified, so a two-indicator dimension reports none and says why;
+* each indicator's corrected item-total correlation (Pearson r with the sum of the *other*
+  items of its dimension or axis);
+* for an axis, the Pearson r of each pair of its dimension scores.
+
+Everything is computed on the normalised, direction-oriented indicator values that the run
+aggregates (``Scored.normalised``, after imputation, treatment, covariate adjustment and
+normalisation), over units with every item observed (listwise), so it describes the scores
+the types are made from. The threshold for an axis is α ≥ 0.6 by default: Nunnally (1978,
+*Psychometric Theory*, 2nd ed.) gives 0.7 for established scales and lower values for early
+research, and the JRC's practice for composite indicators uses 0.6 as the lower bound of
+acceptable internal consistency; ``validation.coherence.alpha`` changes it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.catalog import Indicator
+from ..errors import TypologyError
+
+KEY = "validation.coherence"
+ON_FAIL = ("warn", "error")
+
+
+def cronbach_alpha(items: pd.DataFrame) -> tuple[float, int]:
+    """Cronbach's α over complete rows: k/(k−1) · (1 − Σ item variances / variance of the sum)."""
+    import pingouin
+
+    complete = items.dropna().astype(float)
+    if items.shape[1] < 2 or len(complete) < 3 or complete.sum(axis=1).var() == 0:
+        return float("nan"), len(complete)
+    alpha, _ = pingouin.cronbach_alpha(data=complete, nan_policy="listwise")
+    return float(alpha), len(complete)
+
+
+def mcdonald_omega(items: pd.DataFrame) -> tuple[float, int]:
+    """McDonald's ω total from a one-factor model (semopy, maximum likelihood) on the standardised items."""
+    import semopy
+
+    complete = items.dropna().astype(float)
+    if items.shape[1] < 3 or len(complete) <= items.shape[1] or (complete.std() == 0).any():
+        return float("nan"), len(complete)
+    z = (complete - complete.mean()) / complete.std()
+    z.columns = [f"x{i}" for i in range(z.shape[1])]  # the model syntax needs plain names
+    model = semopy.Model("F =~ " + " + ".join(z.columns))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # semopy's optimiser notes say nothing about ω
+        model.fit(z)
+    est = model.inspect(std_est=True)
+    loads = est[(est["op"] == "~") & (est["rval"] == "F")].set_index("lval")["Est. Std"].astype(float)
+    loadings = np.clip(loads.reindex(z.columns).to_numpy(), -1.0, 1.0)
+    # The factor's sign follows the first item; the items' own keying does not change, so orient the
+    # factor to the majority of the loadings' weight.
+    if loadings.sum() < 0:
+        loadings = -loadings
+    common = float(loadings.sum()) ** 2
+    unique = float((1 - loadings ** 2).sum())
+    return (common / (common + unique) if common + unique > 0 else float("nan")), len(complete)
+
+
+def item_rest(items: pd.DataFrame) -> dict[str, tuple[float, int]]:
+    """Each item's Pearson r with the sum of the other items (the corrected item-total correlation)."""
+    complete = items.dropna().astype(float)
+    out = {}
+    for col in items.columns:
+        rest = complete.drop(columns=col).sum(axis=1)
+        ok = len(complete) > 2 and complete[col].std() > 0 and rest.std() > 0
+        out[col] = (float(np.corrcoef(complete[col], rest)[0, 1]) if ok else float("nan"), len(complete))
+    return out
+
+
+def deciding_axes(typology: dict[str, Any]) -> list[str]:
+    """The axes that some type's ``when`` names, in the config's axis order."""
+    named = {axis for t in typology.get("types") or [] for axis in (t.get("when") or {})}
+    return [a for a in typology.get("axes") or {} if a in named]
+
+
+def _row(target: str, against: str, statistic: str, value: float, n: int, flag: str = "",
+         detail: str = "") -> dict[str, Any]:
+    return {"measure": "coherence", "target": target, "against": against, "statistic": statistic,
+            "value": None if value is None or np.isnan(value) else round(float(value), 6), "n": int(n),
+            "flag": flag, "detail": detail}
+
+
+def _block(target: str, items: pd.DataFrame, threshold: float, note: str) -> list[dict[str, Any]]:
+    alpha, n = cronbach_alpha(items)
+    flag = "" if np.isnan(alpha) or alpha >= threshold else f"alpha below {threshold:g}"
+    rows = [_row(target, "", "cronbach_alpha", alpha, n, flag, note)]
+    omega, n_o = mcdonald_omega(items)
+    rows.append(_row(target, "", "mcdonald_omega", omega, n_o, "",
+                     "" if items.shape[1] >= 3 else "needs 3 or more indicators (one-factor model not identified)"))
+    for key, (r, n_r) in item_rest(items).items():
+        rows.append(_row(target, key, "item_rest_r", r, n_r, "negative" if r < 0 else ""))
+    return rows
+
+
+@dataclass
+class Coherence:
+    table: pd.DataFrame
+    failing: list[str] = field(default_factory=list)  # deciding axes with α below the threshold
+    alphas: dict[str, float] = field(default_factory=dict)  # deciding axis → α
+    threshold: float = 0.6
+
+    def line(self) -> str:
+        if not self.alphas:
+            return "일관성 coherence: no type rule rests on an axis"
+        shown = ", ".join(f"{a} α = {v:.2f}" for a, v in self.alphas.items())
+        verdict = (f"below {self.threshold:g}: {', '.join(self.failing)} — 유형을 정하는 축의 지표들이 한 가지를 "
+                   f"측정하지 않는다 (the types rest on an axis whose parts do not measure one thing)"
+                   if self.failing else f"all ≥ {self.threshold:g}")
+        return f"일관성 coherence of deciding axes: {shown}; {verdict}"
+
+    def note_ko(self, config: dict[str, Any]) -> str:
+        """The Korean note beside a type whose rule rests on a failing axis."""
+        if not self.failing:
+            return ""
+        axes = config["typology"]["axes"]
+        names = ", ".join(f"{axes[a].get('name_ko', a)} (α = {self.alphas[a]:.2f})" for a in self.failing)
+        return (f"주의: 이 유형을 정하는 {names}은(는) 내적 일관성이 기준({self.threshold:g}) 미만이다. "
+                f"축을 이루는 지표들이 한 가지를 측정한다고 보기 어렵다.")
+
+
+def coherence(normalised: pd.DataFrame, scores: pd.DataFrame, chosen: list[Indicator],
+              config: dict[str, Any]) -> Coherence:
+    """Coherence rows for every dimension and every deciding axis; raises on ``on_fail: error``."""
+    block = config.get("validation", {}).get("coherence") or {}
+    threshold = float(block.get("alpha", 0.6))
+    note = "on the normalised indicator values the run aggregates; listwise complete units"
+    rows: list[dict[str, Any]] = []
+    dims_of: dict[str, list[str]] = {}
+    for ind in chosen:
+        dims_of.setdefault(ind.dimension, []).append(ind.key)
+    for dim, keys in dims_of.items():
+        if len(keys) >= 2:
+            rows += _block(dim, normalised[keys], threshold, note)
+        else:
+            rows.append(_row(dim, "", "cronbach_alpha", float("nan"), int(normalised[keys[0]].notna().sum()), "",
+                             "one indicator: nothing to be coherent with"))
+    typology = config["typology"]
+    alphas, failing = {}, []
+    for axis in deciding_axes(typology):
+        dims = list(typology["axes"][axis]["dimensions"])
+        keys = [k for d in dims for k in dims_of.get(d, [])]
+        axis_rows = _block(f"axis:{axis}", normalised[keys], threshold, note + f"; items: {', '.join(keys)}")
+        # The axis is the mean of its dimension scores: their α as two (or more) items says whether
+        # the halves it averages point the same way.
+        halves, n_h = cronbach_alpha(scores[dims])
+        axis_rows.append(_row(f"axis:{axis}", " + ".join(dims), "cronbach_alpha_dimensions", halves, n_h, "",
+                              "dimension scores as items"))
+        for i, a in enumerate(dims):
+            for b in dims[i + 1:]:
+                both = scores[[a, b]].dropna()
+                r = float(both[a].corr(both[b])) if len(both) > 2 else float("nan")
+                axis_rows.append(_row(f"axis:{axis}", f"{a} ~ {b}", "pearson_r", r, len(both),
+                                      "negative" if r < 0 else "", "dimension scores inside the axis"))
+        alpha = axis_rows[0]["value"]
+        alphas[axis] = float("nan") if alpha is None else float(alpha)
+        if alpha is not None and alpha < threshold:
+            failing.append(axis)
+            axis_rows[0]["flag"] = f"alpha below {threshold:g}; decides types"
+        rows += axis_rows
+    if failing and block.get("on_fail", "warn") == "error":
+        a = failing[0]
+        raise TypologyError(f"config key {KEY}.on_fail = error: axis {a} ({typology['axes'][a].get('name_ko', a)}) "
+                            f"has Cronbach's alpha {alphas[a]:.2f} < {threshold:g} over its indicators, so its "
+                            f"types rest on parts that do not measure one thing")
+    table = pd.DataFrame(rows, columns=["measure", "target", "against", "statistic", "value", "n", "flag", "detail"])
+    return Coherence(table, failing, alphas, threshold)

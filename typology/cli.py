@@ -27,6 +27,9 @@ except ImportError:  # pragma: no cover - typer before it vendored click
     import click as _clk
 
 _NO_ARGS = getattr(_clk.exceptions, "NoArgsIsHelpError", ())
+# typer's own copy of click has no Abort; an except clause naming a missing attribute would turn
+# every other exception into an AttributeError, so look it up once ( () matches nothing).
+_ABORT = getattr(_clk.exceptions, "Abort", None) or getattr(_clk, "Abort", ())
 
 
 class _NoFlagTypes:
@@ -69,7 +72,7 @@ class _Group(_NoFlagTypes, TyperGroup):
         except _clk.exceptions.ClickException as exc:
             typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
             sys.exit(exc.exit_code)
-        except _clk.exceptions.Abort:
+        except _ABORT:
             typer.echo("aborted", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)

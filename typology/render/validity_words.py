@@ -39,16 +39,19 @@ STATISTICS = {"R2": ("R²", "설명된 분산 비율 (단순회귀)", "share of 
               "cronbach_alpha": ("α", "크론바흐 α", "Cronbach's alpha"),
               "mcdonald_omega": ("ω", "맥도널드 ω", "McDonald's omega"),
               "item_rest_r": ("r(지표, 나머지)", "지표와 같은 차원 나머지의 상관", "corrected item-rest correlation"),
-              "cronbach_alpha_dimensions": ("α(차원)", "축 안 차원 점수의 크론바흐 α", "Cronbach's alpha of the axis's dimensions"),
+              "cronbach_alpha_dimensions": ("α(차원)", "축 안 차원 점수의 크론바흐 α",
+                                            "Cronbach's alpha of the axis's dimensions"),
               "share_agree": ("일치율", "유형이 같은 지역의 비율", "share of regions with the same type"),
               "cohen_kappa": ("κ", "코헨 카파 (우연 일치 보정)", "Cohen's kappa (chance-corrected agreement)"),
               "ari": ("ARI", "수정 랜드 지수", "adjusted Rand index"),
               "auc": ("AUC", "로지스틱 모형의 판별력", "area under the ROC curve of the logistic model"),
               "share": ("비율", "비율", "share"),
-              "can_change_type": ("유형 변경 가능", "1이면 이 차원이 유형을 바꿀 수 있음", "1 if this dimension can change a type"),
+              "can_change_type": ("유형 변경 가능", "1이면 이 차원이 유형을 바꿀 수 있음",
+                                  "1 if this dimension can change a type"),
               "partial_rho_log_population": ("부분 ρ", "인구 규모(로그)를 통제한 순위상관",
                                              "rank correlation with log population partialled out"),
-              "abs_rho_difference": ("|ρ| 차이", "선언한 축과 다른 축의 |ρ| 차이", "|ρ| of the declared axis minus the largest other")}
+              "abs_rho_difference": ("|ρ| 차이", "선언한 축과 다른 축의 |ρ| 차이",
+                                     "|ρ| of the declared axis minus the largest other")}
 AGAINST = {"log_population": ("인구 규모(로그)", "log population"),
            "class": ("자치구/시/군 구분", "자치구/시/군 class"), "sido": ("시도", "시도 (province)")}
 FLAGS = {"decisive": ("결정적", "decisive"), "double counting": ("중복 계산", "double counting"),

@@ -208,7 +208,8 @@ def test_auto_detection_refuses_when_two_code_systems_both_fit(tmp_path):
     # codes of 경기 the old rule chose KOSTAT and put 울산's values on those four cities.
     units = _units()
     ulsan = list(units[units["sido_ko"].str.startswith("울산")]["code_std5"])
-    gyeonggi = [c for c in units[units["sido_ko"].str.startswith("경기")]["code"] if not c.startswith("311")][:10]
+    gyeonggi = [c for c in units[units["sido_ko"].str.startswith("경기")]["code"]
+                if not c.startswith("311") and c not in ulsan][:10]
     rows = [f"{c},2020,ngos,{i}" for i, c in enumerate(ulsan + gyeonggi)]
     path = tmp_path / "mixed.csv"
     path.write_text("code,year,variable,value\n" + "\n".join(rows) + "\n", encoding="utf-8")

@@ -27,6 +27,15 @@ QUICK = ["--set", "output.static_maps=false", "--set", "output.xlsx=false", "--s
 DEAD_PID = "pid 999999999"
 
 
+@pytest.fixture(autouse=True)
+def _no_progress_lines(monkeypatch):
+    """A slow write on a loaded machine prints a progress line after two seconds; these tests are about
+    the error line, so progress waits far longer than any case runs."""
+    from typology.core import progress
+
+    monkeypatch.setattr(progress, "LINES_AFTER", 3600.0)
+
+
 def one_line_error(result) -> str:
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()

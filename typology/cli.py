@@ -386,8 +386,8 @@ def fetch(
         catalog = catalog_for(cfg) if cfg else load_catalog()
         if key is None or key == "ordinances" or list_items or dispatch.source_of(catalog, key or "") not in (None,
                                                                                                            "kosis"):
-            for line in _fetch_other(dispatch, catalog, cfg, key, year, out, cache, refresh, keyword, variable, file,
-                                     list_items, force):
+            for line in dispatch.command_lines(catalog, cfg, key, year, out, cache, refresh, keyword, variable, file,
+                                                     list_items, force):
                 typer.echo(line)
             return
         if key not in catalog.variables and key not in catalog.indicators:
@@ -405,39 +405,6 @@ def fetch(
     typer.echo(f"wrote {result.rows} rows to {result.path} ({result.downloaded} downloaded, {result.cached} "
                f"from the cache {cache}); add to a config:")
     typer.echo(result.snippet.rstrip())
-
-
-def _fetch_other(dispatch, catalog, cfg, key, year, out, cache, refresh, keyword, variable, file, list_items,
-                 force) -> list[str]:
-    """The connectors of typology.data.connectors (law.go.kr, 지방재정365, data.go.kr, KOSIS items)."""
-    if list_items:
-        from .data.connectors.kosis import list_items as items
-        from .data.fetch import kosis_queries
-
-        lines = []
-        for query in kosis_queries(catalog, key or ""):
-            table = items(query.org_id, query.tbl_id, cache, refresh)
-            lines.append(f"{query.variable}: KOSIS {query.org_id}/{query.tbl_id}, {len(table)} items "
-                         f"(set item: to an itm_id)")
-            lines += [f"  {r.itm_id}\t{r.itm_nm}\t{r.unit}" for r in table.itertuples()]
-        return lines
-    if key == "ordinances":
-        if out is None:
-            raise TypologyError("fetch ordinances needs --out FILE")
-        return dispatch.ordinances(keyword or [], variable or "ordinances", out, cache, refresh, force).lines
-    if key is not None:
-        target = out or Path("out") / "fetched" / f"{key}.csv"
-        return dispatch.variable(catalog, key, target, cache, year or [], refresh, force, file).lines
-    if cfg is None:
-        raise TypologyError("give a variable to fetch, `ordinances --keyword WORD --out FILE`, or --config CONFIG")
-    done = dispatch.fetch_config(cfg, catalog, cache, refresh, force)
-    if not done:
-        return [f"every fetchable table of {config_name(cfg)} is there already (--force fetches them again)"]
-    return [line for fetched in done for line in fetched.lines]
-
-
-def config_name(cfg) -> str:
-    return str(cfg.get("_path") or cfg.get("name"))
 
 
 def main() -> None:

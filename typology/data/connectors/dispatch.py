@@ -151,3 +151,37 @@ def provenance_of(path: Path) -> dict[str, Any] | None:
         return json.loads(side.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         raise TypologyError(f"{side}: not a readable provenance record (JSON)") from None
+
+
+def command_lines(catalog: Catalog, cfg: dict[str, Any] | None, key: str | None, year: list[int] | None,
+                  out: Path | None, cache: Path, refresh: bool, keyword: list[str] | None, variable_name: str | None,
+                  file: Path | None, list_items: bool, force: bool) -> list[str]:
+    """``typology fetch`` for the connectors (law.go.kr, 지방재정365, data.go.kr, KOSIS items): its output lines."""
+    if list_items:
+        from ..fetch import kosis_queries
+        from .kosis import list_items as items
+
+        lines = []
+        for query in kosis_queries(catalog, key or ""):
+            table = items(query.org_id, query.tbl_id, cache, refresh)
+            lines.append(f"{query.variable}: KOSIS {query.org_id}/{query.tbl_id}, {len(table)} items "
+                         f"(set item: to an itm_id)")
+            lines += [f"  {r.itm_id}\t{r.itm_nm}\t{r.unit}" for r in table.itertuples()]
+        return lines
+    if key == "ordinances":
+        if out is None:
+            raise TypologyError("fetch ordinances needs --out FILE")
+        return ordinances(keyword or [], variable_name or "ordinances", out, cache, refresh, force).lines
+    if key is not None:
+        target = out or Path("out") / "fetched" / f"{key}.csv"
+        return variable(catalog, key, target, cache, year or [], refresh, force, file).lines
+    if cfg is None:
+        raise TypologyError("give a variable to fetch, `ordinances --keyword WORD --out FILE`, or --config CONFIG")
+    done = fetch_config(cfg, catalog, cache, refresh, force)
+    if not done:
+        return [f"every fetchable table of {config_name(cfg)} is there already (--force fetches them again)"]
+    return [line for fetched in done for line in fetched.lines]
+
+
+def config_name(cfg: dict[str, Any]) -> str:
+    return str(cfg.get("_path") or cfg.get("name"))

@@ -150,7 +150,8 @@ def validity_html(audited: Any, config: dict[str, Any], names: Names | None = No
         for s in used if s in STATISTICS) + ".</p>")
     norm = config["scoring"]["normalise"]
     adjust = config["scoring"]["adjust"]
-    notes = [f"정규화 범위 (normalise within): {norm['within'] or '전국 (nation)'}",
+    whole = "분석 범위 전체 (the whole scope)" if (config.get("units") or {}).get("scope") else "전국 (nation)"
+    notes = [f"정규화 범위 (normalise within): {norm['within'] or whole}",
              f"이산 지표 (discrete indicators): {norm['discrete']}"]
     if adjust["indicators"]:
         covariates = ", ".join(names.against(c)[0] for c in adjust["covariates"])

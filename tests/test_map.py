@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -225,3 +226,19 @@ def test_type_note_names_the_incoherent_axis(page, default_run):
             assert all(f"α = {a:.2f}" in p["tn"] for a in failing.values()) and p["tn"].startswith("주의")
         else:
             assert p["tn"] == ""
+
+
+@pytest.mark.parametrize("query", ["중구", "suncheon", "전주", "서울 중구", "강원 고성", "11010", "광역시 동구"])
+def test_map_search_text_is_the_region_index_s(page, query):
+    # One home for name matching: the page's search box filters on property q (map.js), which must be
+    # regions.search_text, so the box lists exactly what Results.region()'s search finds.
+    from typology.data.regions import default_index, search_text
+
+    features = [f["properties"] for f in map_data(page)["units"]["features"]]
+    for p in features:
+        assert p["q"] == search_text(p["n"], p["s"], p["ne"], p["c"])
+    terms = query.lower().split()
+    in_page = {p["c"] for p in features if all(t in p["q"] for t in terms)}
+    assert in_page and in_page == set(default_index().search(query))
+    script = (Path(__file__).parents[1] / "typology" / "render" / "templates" / "map.js").read_text(encoding="utf-8")
+    assert "p.ne + \" \" + p.c" not in script and "key: f.properties.q" in script

@@ -373,9 +373,9 @@
   }
 
   var results = [];
+  // p.q is regions.search_text, computed in Python, so the box and Results.region() match alike.
   var index = data.units.features.map(function (f) {
-    var p = f.properties;
-    return { p: p, key: (p.n + " " + p.s + " " + p.ne + " " + p.c).toLowerCase() };
+    return { p: f.properties, key: f.properties.q };
   });
   function clearHover() {
     // A hover tooltip (and its outline) would otherwise stay wherever the pointer was when the

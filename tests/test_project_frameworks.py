@@ -248,6 +248,14 @@ def test_whole_scoped_report_never_says_national_mean(config, default_run):
         assert "전국 (nation)" in text
 
 
+def test_scoped_compare_puts_the_scopes_mean_beside_the_regions(seoul_run):
+    from typology.api.results import from_run
+
+    table = from_run(seoul_run).compare(["종로구", "강남구"], lang="ko").table
+    assert list(table.columns)[-1] == "범위 평균"
+    assert list(from_run(seoul_run).compare(["종로구", "강남구"], lang="en").table.columns)[-1] == "mean over the scope"
+
+
 def test_scoped_map_greys_out_the_rest_and_zooms_to_the_scope(seoul_run):
     from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
     from typology.render.webmap import map_payload

@@ -192,20 +192,43 @@ def sentence(row: Mapping[str, Any], names: Names) -> tuple[str, str]:
 PER_DIMENSION = {"confounder", "redundancy", "criterion", "discrete_range", "adjustment", "leave_one_out"}
 
 
+# What a reader of one region needs about an axis; the full audit is in the report and validity.csv.
+# Item-level rows (item-rest r), partial correlations and |ρ| differences stay there.
+POPUP_STATISTICS = {"coherence": {"cronbach_alpha", "mcdonald_omega", "pearson_r"},
+                    "convergent": {"spearman_rho"}}
+DIMENSION_STATISTICS = {"coherence": {"cronbach_alpha"}}
+
+
+def _for_popup(row: dict[str, Any], declared: set[str]) -> bool:
+    keep = POPUP_STATISTICS.get(_plain(row.get("measure")))
+    if keep is not None:
+        return _plain(row.get("statistic")) in keep and not pd.isna(row.get("value"))
+    if row.get("measure") == "criterion":  # a declared criterion is shown once, as its convergent row
+        return _plain(row.get("against")) not in declared
+    return row.get("measure") not in ("discriminant",)
+
+
 def axis_findings(table: pd.DataFrame | None, axis: str, names: Names,
                   dimensions: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    """Every row of the audit about one axis (``target == axis:<key>``), and the rows of other measures about
-    its dimensions, as sentences."""
+    """The audit's findings about one axis (``target == axis:<key>``) that a reader of one region needs:
+    its coherence, what it follows, its criteria; and each of its dimensions' α. Measures not known
+    here are shown whole, so a new measure appears without more work."""
     if table is None or table.empty:
         return []
     target = table["target"].astype(str)
-    other = ~table["measure"].astype(str).isin(PER_DIMENSION) & target.isin(dimensions)
-    rows = table[(target == f"axis:{axis}") | other]
+    measure = table["measure"].astype(str)
+    axis_rows = table[target == f"axis:{axis}"]
+    declared = {_plain(a) for a in axis_rows.loc[axis_rows["measure"] == "convergent", "against"]}
+    per_dim = table[~measure.isin(PER_DIMENSION) & target.isin(dimensions)]
     out = []
-    for row in rows.to_dict("records"):
+    for row in axis_rows.to_dict("records"):
+        if _for_popup(row, declared):
+            out.append(sentence(row, names))
+    for row in per_dim.to_dict("records"):
+        keep = DIMENSION_STATISTICS.get(_plain(row.get("measure")))
+        if keep is not None and (_plain(row.get("statistic")) not in keep or pd.isna(row.get("value"))):
+            continue
         ko, en = sentence(row, names)
-        if _plain(row.get("target")) in dimensions:
-            dim_ko, dim_en = names.target(row.get("target"))
-            ko, en = f"{dim_ko} {ko}", f"{dim_en}: {en}"
-        out.append((ko, en))
+        dim_ko, dim_en = names.target(row.get("target"))
+        out.append((f"{dim_ko} {ko}", f"{dim_en}: {en}"))
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -196,14 +197,28 @@ def test_map_explains_itself_from_the_run(default_run, page):
     assert by_code["36030"]["loo"] == [["주민자치회 시범실시 (2013)", True]]  # 순천시: one 0/1 flag
     assert sum(len(p["loo"]) for p in by_code.values()) == sum(changed.values())
     axis = data["axes"][0]
-    assert axis["name"] == "사회 축" and len(axis["notes"]) == 5  # 3 confounders, 2 criteria
+    assert axis["name"] == "사회 축"
+    # The popup carries what a reader of one region needs, derived from the run's own audit: the axis's
+    # α (and ω), one sentence per confounder and per declared criterion, each dimension's α; the
+    # item-level rows stay in the report.
+    table = default_run.tables["validity"]
+    about = table[table["target"] == "axis:society"]
+    confounders = int((about["measure"] == "confounder").sum())
+    declared = int(((about["measure"] == "convergent") & (about["statistic"] == "spearman_rho")).sum())
+    notes = [n[0] for n in axis["notes"]]
+    assert sum("설명되는 차이" in n for n in notes) == confounders
+    assert sum(n.startswith("수렴 타당성") for n in notes) == declared >= 1
+    assert any("크론바흐 α" in n and n.startswith("내적 일관성") for n in notes)
+    assert not any("부분" in n or "나머지" in n for n in notes)  # no partial ρ, no item-rest r
+    assert len(notes) < 20
 
 
 def test_axis_findings_read_every_measure_about_an_axis(default_run):
     from typology.render.validity_words import Names, axis_findings
 
     table = pd.concat([default_run.tables["validity"], pd.DataFrame([
-        {"measure": "coherence", "target": "civic", "against": "", "statistic": "alpha", "value": 0.61, "n": 228,
+        {"measure": "coherence", "target": "civic", "against": "", "statistic": "cronbach_alpha", "value": 0.61,
+             "n": 228,
          "flag": "", "detail": ""},
         {"measure": "new_measure", "target": "axis:society", "against": "sido", "statistic": "kappa", "value": 0.5,
          "n": 228, "flag": "", "detail": ""}])], ignore_index=True)
@@ -225,3 +240,19 @@ def test_type_note_names_the_incoherent_axis(page, default_run):
             assert all(f"α = {a:.2f}" in p["tn"] for a in failing.values()) and p["tn"].startswith("주의")
         else:
             assert p["tn"] == ""
+
+
+@pytest.mark.parametrize("query", ["중구", "suncheon", "전주", "서울 중구", "강원 고성", "11010", "광역시 동구"])
+def test_map_search_text_is_the_region_index_s(page, query):
+    # One home for name matching: the page's search box filters on property q (map.js), which must be
+    # regions.search_text, so the box lists exactly what Results.region()'s search finds.
+    from typology.data.regions import default_index, search_text
+
+    features = [f["properties"] for f in map_data(page)["units"]["features"]]
+    for p in features:
+        assert p["q"] == search_text(p["n"], p["s"], p["ne"], p["c"])
+    terms = query.lower().split()
+    in_page = {p["c"] for p in features if all(t in p["q"] for t in terms)}
+    assert in_page and in_page == set(default_index().search(query))
+    script = (Path(__file__).parents[1] / "typology" / "render" / "templates" / "map.js").read_text(encoding="utf-8")
+    assert "p.ne + \" \" + p.c" not in script and "key: f.properties.q" in script

@@ -10,6 +10,7 @@ every 12xxx and 2899x code below is SYNTHETIC and labelled so.
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from datetime import date
 from pathlib import Path
@@ -211,6 +212,48 @@ def test_scoped_report_speaks_of_the_scopes_mean(seoul_run, default_run):
         assert "전국 평균" not in text and "national mean" not in text
     for text in (normalisation(default_run), note(default_run)):  # the whole country: the national mean
         assert "전국 평균" in text and "national mean" in text and "scope" not in text
+
+
+def _reader_text(page: str) -> str:
+    """What report.html shows: its markup without style and script blocks."""
+    return re.sub(r"<style.*?</style>|<script.*?</script>", "", page, flags=re.S)
+
+
+@pytest.mark.parametrize("config", ["configs/examples/seoul.yaml", None], ids=["seoul-example", "default"])
+def test_whole_scoped_report_never_says_national_mean(config, default_run):
+    # Thresholds, z-scores and profile means of a scoped run are the scope's: the type rules ("≥ 범위 평균"),
+    # every region's and type's profile legend and the validity section's normalisation note must say so;
+    # the whole-country report keeps "전국 평균 (national mean)". The scope's own description ("25개 (전국
+    # 228개 중)") is the one right use of 전국 in a scoped report.
+    from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
+    from typology.render.layers import build_layers
+    from typology.render.report import build_report
+    from typology.render.webmap import build_map, dimension_names
+
+    result = run(load_config(paths.ROOT / config)) if config else default_run
+    table = result.table()
+    layers = build_layers(table, result.config, dimension_names(result))
+    text = _reader_text(build_report(result, table, layers[0]))
+    rules = text.split("처음 맞는 유형")[1].split("</ul>")[0]
+    payload = build_map(result, table, attach(table, load_unit_geometry()), load_sido_geometry(), layers)
+    if config:
+        assert "≥ 범위 평균" in rules and "전국" not in rules
+        assert text.count("범위 평균 (scope mean)") >= len(table)  # every region's profile, every type's
+        assert "national mean" not in text and "전국 평균" not in text and "전국 (nation)" not in text
+        assert re.sub(r"\(전국 \d+개 중\)", "", text).count("전국") == 0
+        assert "≥ 범위 평균" in payload and "전국 평균" not in payload
+    else:
+        assert "≥ 전국 평균" in rules
+        assert text.count("전국 평균 (national mean)") >= len(table) and "scope mean" not in text
+        assert "전국 (nation)" in text
+
+
+def test_scoped_compare_puts_the_scopes_mean_beside_the_regions(seoul_run):
+    from typology.api.results import from_run
+
+    table = from_run(seoul_run).compare(["종로구", "강남구"], lang="ko").table
+    assert list(table.columns)[-1] == "범위 평균"
+    assert list(from_run(seoul_run).compare(["종로구", "강남구"], lang="en").table.columns)[-1] == "mean over the scope"
 
 
 def test_scoped_map_greys_out_the_rest_and_zooms_to_the_scope(seoul_run):

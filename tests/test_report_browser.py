@@ -75,7 +75,12 @@ def test_report_layout_keeps_rows_uncovered(visit, pages, size):  # noqa: F811
 
 PHONE = {"width": 390, "height": 844}
 RAW_KEYS = ("eta2", "cramers_v2", "axis:society", "axis:resource", "log_population", "spearman_rho",
-            "regions_changed", "pearson_r")
+            "regions_changed", "pearson_r",
+            # the measurement checks' rows (coherence, baseline, type_by_class, decides, convergent, discriminant)
+            "class_rule", "logistic_log_population", "share_agree", "cohen_kappa", "cronbach_alpha",
+            "mcdonald_omega", "item_rest_r", "can_change_type", "partial_rho_log_population", "abs_rho_difference",
+            "society_led", "resource_combining", "log_density", "type_by_class", "leave_one_out",
+            "local_election_turnout", "jumin_jachihoe")
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +118,16 @@ def test_report_on_a_phone_explains_first_and_never_scrolls_sideways(visit, page
     text = validity.inner_text()
     assert [k for k in RAW_KEYS if k in text] == []
     assert "주요 발견" in text and "교란 요인" in text and "인구 규모(로그)" in text and "사회 축" in text
-    heads = validity.locator("thead").first.inner_text()
-    assert "대상" in heads and "자치구/시/군 구분" in heads
+    heads = validity.locator("thead").all_inner_texts()
+    assert any("대상" in h and "자치구/시/군 구분" in h for h in heads)  # the confounders' table
+    # Every table's headers are Korean first (English beside), the new checks' flags in Korean too.
+    all_heads = validity.locator("thead").evaluate_all("es => es.map(e => Array.from(e.querySelectorAll('th'))"
+                                                       ".map(th => th.innerText))")
+    english_only = [h for row in all_heads for h in row if not any("\uac00" <= ch <= "\ud7a3" for ch in h)]
+    assert len(all_heads) >= 10 and english_only == []
+    for words in ("크론바흐 α", "자치구/시/군 구분만의 규칙", "인구 규모(로그) 로지스틱 회귀", "사회주도형", "음수",
+                  "α가 0.6 미만; 유형을 정하는 축", "성립", "유형을 바꾸지 못함", "인구밀도(로그)"):
+        assert words in text, words
     # Words wrap between words: no header cell is narrower than two Hangul syllables.
     narrowest = validity.locator("th").evaluate_all("es => Math.min(...es.map(e => e.getBoundingClientRect().width))")
     assert narrowest >= 30

@@ -270,3 +270,23 @@ def test_gap_says_why_a_peer_group_change_is_not_linear():
     gap = res.gap_to(code, "society_led")
     civic = gap.changes[gap.changes["indicator"] == "local_election_turnout"]
     assert civic["note"].str.contains("normalised within each class").all()
+
+
+def test_measurement_checks_read_in_korean_without_code_keys(default_run):
+    # The checks' flags and free-text details reach readers (report.html) with every code key named.
+    from typology.render.validity_section import validity_html
+    from typology.render.validity_words import Names, flag
+
+    assert flag("alpha below 0.7; decides types") == ("α가 0.7 미만; 유형을 정하는 축",
+                                                      "alpha below 0.7; decides types")
+    assert flag("holds")[0] == "성립" and flag("some new flag") == ("some new flag", "some new flag")
+    names = Names.of(default_run)
+    assert names.detail("best class-only rule: 군 → society_led; 시 → resource_combining") == \
+        "best class-only rule: 군 → 사회주도형; 시 → 자원결합형"
+    assert names.detail("|ρ| with axis:society = 0.490 against axis:resource") == \
+        "|ρ| with 사회 축 = 0.490 against 자원 축"
+    page = validity_html(type("Audited", (), {"table": default_run.tables["validity"]})(), default_run.config, names)
+    for key in ("class_rule", "logistic_log_population", "share_agree", "cronbach_alpha", "item_rest_r",
+                "society_led", "axis:society", "can_change_type", "abs_rho_difference", "log_density"):
+        assert key not in page, key
+    assert "<th" in page and "<table" not in page.replace("<div class=scroll><table", "")  # every table scrolls

@@ -136,11 +136,18 @@ def compare(results: ResultsView, regions: list[object], indicators: list[str] |
     return Comparison(codes, labels, scores, raw, percentile, table, figure)
 
 
+def _mean_words(results: ResultsView, ko: bool) -> str:
+    """A scoped run's scores are relative to its scope (units.scope), so the mean beside them is the scope's."""
+    if (results.config.get("units") or {}).get("scope"):
+        return "범위 평균" if ko else "mean over the scope"
+    return "전국 평균" if ko else "national mean"
+
+
 def _display_table(results: ResultsView, codes: list[str], labels: list[str], keys: list[str], axes: list[str],
                    lang: str) -> pd.DataFrame:
     frame = results.by_code
     ko = lang == "ko"
-    mean_label = "전국 평균" if ko else "national mean"
+    mean_label = _mean_words(results, ko)
     rows: dict[str, list[object]] = {}
     rows["유형" if ko else "type"] = [results.type_name(frame.at[c, "type"], lang) for c in codes] + [""]
     for dim in DIMENSIONS:
@@ -179,7 +186,8 @@ def _compare_figure(results: ResultsView, scores: pd.DataFrame, percentile: pd.D
         left.set_xticks(x, [results.dimension_name(d, lang) for d in dims], rotation=20, ha="right")
         method = results.normalise_method
         left.set_ylabel(f"{'차원 점수' if ko else 'dimension score'} ({method})")
-        left.set_title("차원 점수 (점선: 전국 평균)" if ko else "Dimension scores (dashed: national mean)")
+        left.set_title(f"차원 점수 (점선: {_mean_words(results, ko)})" if ko
+                       else f"Dimension scores (dashed: {_mean_words(results, ko)})")
         left.legend(fontsize="small")
 
         names = [results.indicators.at[k, f"name_{lang}"] for k in percentile.columns]

@@ -34,8 +34,10 @@ def _key(text: str) -> str:
 
 
 def search_text(name_ko: str, sido_ko: str, name_en: str, code: str) -> str:
-    """What the region search matches a query against: the fields map.html's search box uses
-    (its ``index`` in templates/map.js joins the same four, lower-cased)."""
+    """What the region search matches a query against: Korean name, 시도, English name and code, lower-cased.
+
+    The one definition for every search: ``RegionIndex.search`` (``Results.region()``), ``explore()``
+    and map.html, whose features carry this text as property ``q`` (render/webmap.py)."""
     return f"{name_ko} {sido_ko} {name_en} {code}".lower()
 
 

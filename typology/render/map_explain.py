@@ -41,16 +41,21 @@ def scale_words(result: RunResult) -> dict[str, str]:
             "en": _scoped(result, f"{en}; dimension and composite scores are weighted means of these")}
 
 
-def condition_ko(text: str) -> str:
-    """``>= mean`` → ``≥ 전국 평균``."""
+def condition_ko(text: str, where: str = "전국") -> str:
+    """``>= mean`` → ``≥ 전국 평균`` (``where="범위"`` in a scoped run: ``≥ 범위 평균``)."""
     out = text.strip()
     for op, (_, shown, _) in sorted(OPS.items(), key=lambda kv: -len(kv[0])):
         if out.startswith(op):
             out = shown + " " + out[len(op):].strip()
             break
     for ref, ko in REFS.items():
-        out = out.replace(ref, f"전국 {ko}")
+        out = out.replace(ref, f"{where} {ko}")
     return out
+
+
+def mean_where(result: RunResult) -> str:
+    """Whose mean a threshold or z-score is relative to: the nation's, or the scope's in a scoped run."""
+    return "범위" if result.scope.get("spec") else "전국"
 
 
 def type_definitions(result: RunResult, colours: list[str], counts: list[int]) -> list[dict[str, Any]]:

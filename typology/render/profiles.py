@@ -27,6 +27,13 @@ CENTROID_COLOUR = "#555555"
 MEAN_COLOUR = "#b00020"
 SERIES = {"region": "지역 (region)", "type_centroid": "유형 평균 (type centroid)",
           "national_mean": "전국 평균 (national mean)"}
+# A scoped run's scores are relative to the scope's units (units.scope), so its mean is the scope's.
+SCOPE_MEAN = "범위 평균 (scope mean)"
+
+
+def series_labels(result: RunResult) -> dict[str, str]:
+    """The legend's names of the series; "national_mean" is the scope's mean in a scoped run."""
+    return {**SERIES, "national_mean": SCOPE_MEAN} if result.scope.get("spec") else dict(SERIES)
 
 
 def dimension_scores(result: RunResult) -> pd.DataFrame:
@@ -96,6 +103,7 @@ def profile_figure(result: RunResult, code: str) -> Any:
     from .fonts import hangul_rc
 
     data = region_profile(result, code)
+    labels = series_labels(result)
     with hangul_rc():
         fig = Figure(figsize=(6.4, 3.2), layout="constrained")
         ax = fig.add_subplot()
@@ -104,12 +112,12 @@ def profile_figure(result: RunResult, code: str) -> Any:
         hi = float(np.nanmax(data[["region", "type_centroid", "national_mean"]].to_numpy()))
         for y in rows:
             ax.axhline(y, color="#e5e5e5", linewidth=1, zorder=0)
-        ax.scatter(data["national_mean"], rows, marker="|", s=400, color=MEAN_COLOUR, label=SERIES["national_mean"],
+        ax.scatter(data["national_mean"], rows, marker="|", s=400, color=MEAN_COLOUR, label=labels["national_mean"],
                    zorder=2)
         ax.scatter(data["type_centroid"], rows, marker="D", s=50, facecolors="white", edgecolors=CENTROID_COLOUR,
-                   linewidths=1.5, label=SERIES["type_centroid"], zorder=3)
+                   linewidths=1.5, label=labels["type_centroid"], zorder=3)
         ax.scatter(data["region"], rows, marker="o", s=80, color=_colour(result, code), edgecolors="#222222",
-                   label=SERIES["region"], zorder=4)
+                   label=labels["region"], zorder=4)
         ax.set_yticks(rows, [f"{name} ({dim})" for dim, name in data["name_ko"].items()])
         pad = 0.15 * max(hi - lo, 1.0)
         ax.set_xlim(lo - pad, hi + pad)
@@ -150,12 +158,15 @@ def svg_range(result: RunResult) -> tuple[float, float]:
 
 
 def profile_svg(data: pd.DataFrame | list[dict[str, Any]], title: str, colour: str, x_range: tuple[float, float],
-                series: tuple[str, ...] = ("region", "type_centroid", "national_mean")) -> str:
+                series: tuple[str, ...] = ("region", "type_centroid", "national_mean"),
+                labels: dict[str, str] | None = None) -> str:
     """An inline SVG dot chart; every text is escaped.
 
     ``data``: one row per dimension with ``name_ko`` and the series' columns, as from
-    region_profile/type_profile (or the same as a list of dicts).
+    region_profile/type_profile (or the same as a list of dicts); ``labels``: the legend's names
+    (``series_labels``; default ``SERIES``, the whole country's).
     """
+    labels = labels or SERIES
     rows = data.to_dict("records") if isinstance(data, pd.DataFrame) else data
     width, left, right, top, row_h = 520, 112, 330, 44, 30
     height = top + row_h * len(rows) + 10
@@ -176,7 +187,7 @@ def profile_svg(data: pd.DataFrame | list[dict[str, Any]], title: str, colour: s
     for key, mark in legend:
         if key in series:
             parts.append(f'<g transform="translate({offset},0)">{mark}'
-                         f'<text x="16" y="32" font-size="11">{esc(SERIES[key])}</text></g>')
+                         f'<text x="16" y="32" font-size="11">{esc(labels[key])}</text></g>')
             offset += 165
     zero = x(0.0) if lo < 0 < hi else None
     if zero is not None:
@@ -210,7 +221,7 @@ def profile_svg(data: pd.DataFrame | list[dict[str, Any]], title: str, colour: s
 
 def region_profile_svg(result: RunResult, code: str, x_range: tuple[float, float] | None = None) -> str:
     return profile_svg(region_profile(result, code), _title(result, code), _colour(result, code),
-                       x_range or svg_range(result))
+                       x_range or svg_range(result), labels=series_labels(result))
 
 
 def region_profile_svgs(result: RunResult) -> dict[str, str]:
@@ -224,11 +235,13 @@ def region_profile_svgs(result: RunResult) -> dict[str, str]:
     centre = {key: centroids.loc[key].to_numpy(dtype=float) for key in centroids.index}
     nan4 = np.full(len(DIMENSIONS), np.nan)
     units = result.units.set_index("code").reindex(scores.index)
+    labels = series_labels(result)
     out = {}
     for code, values, type_key, type_ko, name, sido in zip(scores.index, scores.to_numpy(dtype=float),
                                                            typed["type"], typed["type_ko"], units["name_ko"],
                                                            units["sido_ko"]):
         rows = [{"name_ko": n, "region": v, "type_centroid": c, "national_mean": m}
                 for n, v, c, m in zip(names, values, centre.get(type_key, nan4), mean.to_numpy(dtype=float))]
-        out[code] = profile_svg(rows, f"{name} ({sido}) · {type_ko}", colours.get(type_key, CENTROID_COLOUR), x_range)
+        out[code] = profile_svg(rows, f"{name} ({sido}) · {type_ko}", colours.get(type_key, CENTROID_COLOUR), x_range,
+                                labels=labels)
     return out

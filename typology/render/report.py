@@ -28,12 +28,12 @@ from ..core.registry import Registry
 from ..core.result import RunResult
 from ..scoring.normalise import NORMALISERS
 from ..scoring.weights import WEIGHTINGS
-from ..typologies.classify import OPS, REFS, TYPOLOGIES
+from ..typologies.classify import TYPOLOGIES
 from .layers import QUALITY_KO, MapLayer, type_colours
-from .map_explain import scale_words, type_definitions
+from .map_explain import condition_ko, mean_where, scale_words, type_definitions
 from .offline_assets import csp
 from .pages import asset, render
-from .profiles import profile_svg, region_profile_svgs, svg_range, type_profile
+from .profiles import profile_svg, region_profile_svgs, series_labels, svg_range, type_profile
 from .ranks import rank_text, ranks_and_ties
 from .report_blocks import data_uri, extras_html, make_block
 from .validity_section import findings
@@ -183,23 +183,12 @@ def typology_words(result: RunResult) -> str:
             label = esc(str(axes.get(axis, {}).get("name_ko", axis)))
             known = thresholds.get(spec["key"]) or []
             value = f" (= {_fmt(known[i]['value'])})" if i < len(known) and "value" in known[i] else ""
-            conds.append(f"{label} {esc(_condition_ko(str(text)))}{esc(value)}")
+            conds.append(f"{label} {esc(condition_ko(str(text), mean_where(result)))}{esc(value)}")
         rule = " 그리고 ".join(conds) if conds else "나머지 모든 지역 (all remaining regions)"
         parts.append(f"<li><b>{esc(str(spec['name_ko']))}</b> <span class=en>({esc(str(spec['name_en']))})"
                      f"</span>: {rule}</li>")
     parts.append("</ul>")
     return "".join(parts)
-
-
-def _condition_ko(text: str) -> str:
-    out = text
-    for op, (_, shown, _) in sorted(OPS.items(), key=lambda kv: -len(kv[0])):
-        if out.strip().startswith(op):
-            out = shown + out.strip()[len(op):]
-            break
-    for ref, ko in REFS.items():
-        out = out.replace(ref, f"전국 {ko}")
-    return out
 
 
 def coverage_html(result: RunResult) -> str:
@@ -303,7 +292,7 @@ def types_html(result: RunResult, table: pd.DataFrame) -> str:
             continue
         profile = type_profile(result, spec["key"])
         chart = profile_svg(profile, f"{spec['name_ko']} ({len(members)})", colours[spec["key"]], x_range,
-                            ("type_centroid", "national_mean"))
+                            ("type_centroid", "national_mean"), series_labels(result))
         names = ", ".join(f"{esc(str(r['name']))}<span class=sido>({esc(str(r['sido']))})</span>"
                           for _, r in members.sort_values(["sido", "name"]).iterrows())
         out.append(

@@ -10,7 +10,64 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .validity_words import HEADERS, Names, flag, measure, statistic
+
 CLASS_ORDER = ("자치구", "시", "군")
+esc = html.escape
+
+
+def both(pair: tuple[str, str]) -> str:
+    """Korean, with the English beside it when it differs (escaped)."""
+    ko, en = pair
+    return esc(ko) if ko == en else f"{esc(ko)} <span class=en>{esc(en)}</span>"
+
+
+def box(head: list[str], rows: list[list[str]]) -> str:
+    """A table of escaped cells in a box that scrolls sideways on a narrow screen."""
+    th = "".join(f"<th scope=col>{h}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return (f"<div class=scroll><table class=\"data audit-table\"><thead><tr>{th}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>")
+
+
+def _stat(key: object) -> str:
+    symbol, ko, en = statistic(key)
+    return both((ko if symbol in ko else f"{ko} ({symbol})", en))
+
+
+def _wide(wide: pd.DataFrame, first: tuple[str, str], name: Any, digits: int = 2) -> str:
+    """A statistic-per-column table (pivoted validity.csv rows) with Korean headers and row names."""
+    head = [both(first), *[_stat(c) for c in wide.columns]]
+    rows = [[both(name(key)), *[esc(_num(v, digits)) for v in values]]
+            for key, values in zip(wide.index, wide.to_numpy())]
+    return box(head, rows)
+
+
+def _rows(rows: pd.DataFrame, cols: list[str], names: Names, digits: int = 2) -> str:
+    """validity.csv rows, one per line, every code key named."""
+    body = []
+    for r in rows.to_dict("records"):
+        cells = []
+        for c in cols:
+            v = r.get(c)
+            if c == "target":
+                cells.append(both(names.target(v)))
+            elif c == "against":
+                cells.append(both(names.against(v)) if not pd.isna(v) else "")
+            elif c == "statistic":
+                cells.append(_stat(v))
+            elif c == "measure":
+                cells.append(both(measure(v)))
+            elif c == "flag":
+                cells.append(both(flag(v)) if not pd.isna(v) and str(v) else "")
+            elif c == "detail":
+                cells.append(esc(names.detail(v)))
+            elif c == "value":
+                cells.append(esc(_num(v, digits)))
+            else:
+                cells.append(esc("" if pd.isna(v) else f"{v:.0f}" if isinstance(v, float) else str(v)))
+        body.append(cells)
+    return box([both(HEADERS.get(c, ("측정", "measure"))) for c in cols], body)
 
 
 def _num(value: object, digits: int = 2) -> str:
@@ -49,7 +106,7 @@ def type_notes(table: pd.DataFrame, typology: dict[str, Any]) -> dict[str, str]:
     return notes
 
 
-def coherence_html(table: pd.DataFrame, typology: dict[str, Any], threshold: float) -> str:
+def coherence_html(table: pd.DataFrame, typology: dict[str, Any], threshold: float, names: Names) -> str:
     rows = table[table["measure"] == "coherence"]
     if not len(rows):
         return ""
@@ -65,7 +122,7 @@ def coherence_html(table: pd.DataFrame, typology: dict[str, Any], threshold: flo
              "<span class=en>Cronbach's α and McDonald's ω (one-factor model, three or more indicators) of every "
              "dimension and deciding axis, each indicator's correlation with the rest, and the correlation of the "
              "dimensions inside an axis, on the normalised indicator values the run aggregates.</span></p>",
-             summary.map(_num).reset_index().to_html(index=False, border=0, classes="audit-table", escape=True)]
+             _wide(summary, HEADERS["target"], names.target)]
     failing = failing_axes(table)
     axes = typology.get("axes") or {}
     for axis, alpha in failing.items():
@@ -75,12 +132,11 @@ def coherence_html(table: pd.DataFrame, typology: dict[str, Any], threshold: flo
     for key, note in type_notes(table, typology).items():
         name = next((t.get("name_ko", key) for t in typology.get("types") or [] if t["key"] == key), key)
         parts.append(f"<p class=note>{html.escape(str(name))}: {html.escape(note)}</p>")
-    shown = items[["target", "against", "statistic", "value", "n", "flag"]].assign(value=items["value"].map(_num))
-    parts.append(shown.to_html(index=False, border=0, classes="audit-table", escape=True))
+    parts.append(_rows(items, ["target", "against", "statistic", "value", "n", "flag"], names))
     return "\n".join(parts)
 
 
-def baseline_html(table: pd.DataFrame, type_names: dict[str, str]) -> str:
+def baseline_html(table: pd.DataFrame, type_names: dict[str, str], names: Names) -> str:
     base = table[table["measure"] == "baseline"]
     shares = table[table["measure"] == "type_by_class"]
     parts = []
@@ -91,17 +147,17 @@ def baseline_html(table: pd.DataFrame, type_names: dict[str, str]) -> str:
                   "<p>자치구/시/군 구분 하나로 만든 가장 좋은 규칙(각 구분에 가장 흔한 유형), 그리고 로그 인구 하나로 "
                   "맞춘 로지스틱 회귀가 이 실행의 유형과 얼마나 일치하는지 보인다. 일치율과 κ가 높을수록 유형이 "
                   "규모를 되풀이한다는 뜻이다. AUC 0.5는 규모와 무관, 1은 규모가 유형을 완전히 가른다는 뜻이다.<br>"
-                  f"<span class=en>{html.escape(str(rule))}</span></p>",
-                  wide.map(_num).reset_index().to_html(index=False, border=0, classes="audit-table", escape=True)]
+                  f"<span class=en>{html.escape(names.detail(rule))}</span></p>",
+                  _wide(wide, ("기준선", "baseline"), names.against)]
     if len(shares):
         wide = shares.pivot_table(index="target", columns="against", values="value", aggfunc="first")
         wide.columns = [type_names.get(c, c) for c in wide.columns]
         wide = wide.reindex([c for c in CLASS_ORDER if c in wide.index])
         counts = shares.groupby("target")["n"].first().reindex(wide.index)
-        cells = wide.map(lambda v: "" if pd.isna(v) else f"{v:.0%}").assign(n=counts.astype(int))
-        parts += ["<h3>자치구/시/군별 유형 비율 / Type shares by class</h3>",
-                  cells.reset_index().rename(columns={"target": "class"}).to_html(
-                      index=False, border=0, classes="audit-table", escape=True)]
+        head = [both(("구분", "class")), *[esc(str(c)) for c in wide.columns], both(HEADERS["n"])]
+        body = [[esc(str(k)), *["" if pd.isna(v) else f"{v:.0%}" for v in values], str(int(n))]
+                for k, values, n in zip(wide.index, wide.to_numpy(), counts)]
+        parts += ["<h3>자치구/시/군별 유형 비율 / Type shares by class</h3>", box(head, body)]
     return "\n".join(parts)
 
 
@@ -117,25 +173,28 @@ def decides_html(table: pd.DataFrame, dim_names: dict[str, str]) -> str:
     return f"<p><strong>{html.escape(text)}</strong></p>"
 
 
-def criteria_html(table: pd.DataFrame) -> str:
+def criteria_html(table: pd.DataFrame, names: Names) -> str:
     rows = table[table["measure"].isin(["convergent", "discriminant"])]
     if not len(rows):
         return ""
-    shown = rows[["measure", "target", "against", "statistic", "value", "n", "flag", "detail"]].assign(
-        value=rows["value"].map(lambda v: _num(v, 3)))
     return ("<h3>사전에 선언한 기준 / Criteria declared in advance</h3>"
             "<p>수렴 타당도: 기준 변수와 축의 순위상관 ρ가 미리 적은 부호이고 유의하면(p &lt; 0.05) 성립. "
             "판별 타당도: 그 기준과 해당 축의 |ρ|가 다른 축보다 크면 성립.<br><span class=en>Convergent: ρ of the "
             "declared axis has the expected sign (p &lt; 0.05). Discriminant: that axis relates to the criterion "
             "more strongly than the other axes do.</span></p>"
-            + shown.to_html(index=False, border=0, classes="audit-table", escape=True))
+            + _rows(rows, ["measure", "target", "against", "statistic", "value", "n", "flag", "detail"], names, 3))
 
 
-def checks_html(table: pd.DataFrame, config: dict[str, Any], dim_names: dict[str, str]) -> str:
-    """The measurement checks, in the order a reader needs them: coherence, what decides, size, criteria."""
+def checks_html(table: pd.DataFrame, config: dict[str, Any], dim_names: dict[str, str],
+                names: Names | None = None) -> str:
+    """The measurement checks, in the order a reader needs them: coherence, what decides, size, criteria.
+
+    Every table has Korean headers and names for validity.csv's code keys (``names``) and scrolls in a box."""
     threshold = float((config.get("validation", {}).get("coherence") or {}).get("alpha", 0.6))
     typology = config["typology"]
     type_names = {t["key"]: str(t.get("name_ko", t["key"])) for t in [*(typology.get("types") or []),
                                                                         typology["unclassified"]]}
-    return "\n".join(p for p in (coherence_html(table, typology, threshold), decides_html(table, dim_names),
-                                 baseline_html(table, type_names), criteria_html(table)) if p)
+    names = names or Names({d: (ko, ko) for d, ko in dim_names.items()}, {}, {},
+                           {k: (v, v) for k, v in type_names.items()})
+    return "\n".join(p for p in (coherence_html(table, typology, threshold, names), decides_html(table, dim_names),
+                                 baseline_html(table, type_names, names), criteria_html(table, names)) if p)

@@ -14,14 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .validity_notes import both as _both
+from .validity_notes import box as _table
 from .validity_notes import checks_html
-from .validity_words import MEASURES, STATISTICS, Names, flag, measure, number, sentence, statistic
+from .validity_words import HEADERS, MEASURES, STATISTICS, Names, flag, measure, number, sentence, statistic
 
 esc = html.escape
-# (Korean, English) headers of validity.csv's columns.
-HEADERS = {"target": ("대상", "target"), "against": ("비교 대상", "compared with"),
-           "statistic": ("통계량", "statistic"), "value": ("값", "value"), "n": ("지역 수", "regions"),
-           "flag": ("표시", "flag"), "detail": ("내용", "detail")}
 EXPLAIN = {
     "confounder": ("각 점수와 유형이 인구 규모(로그), 자치구/시/군 구분, 시도로 얼마나 설명되는지. 값이 클수록 점수가 "
                    "그 구분을 따른다 (0 = 무관, 1 = 완전히 설명).",
@@ -49,19 +47,6 @@ def _fmt(value: object) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def _both(pair: tuple[str, str]) -> str:
-    ko, en = pair
-    return esc(ko) if ko == en else f"{esc(ko)} <span class=en>{esc(en)}</span>"
-
-
-def _table(head: list[str], rows: list[list[str]]) -> str:
-    """A table of escaped cells in a box that scrolls sideways on a narrow screen."""
-    th = "".join(f"<th scope=col>{h}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return (f"<div class=scroll><table class=\"data audit-table\"><thead><tr>{th}</tr></thead>"
-            f"<tbody>{body}</tbody></table></div>")
-
-
 def _confounders(rows: pd.DataFrame, names: Names) -> str:
     against = list(dict.fromkeys(rows["against"]))
     head = [_both(HEADERS["target"]), *[_both(names.against(a)) for a in against]]
@@ -86,10 +71,12 @@ def _generic(rows: pd.DataFrame, names: Names) -> str:
             elif c == "statistic":
                 sym, ko, _ = statistic(r[c])
                 # A symbol (R², ρ) follows the words; a statistic named in Korean needs no symbol.
-                latin = sym != ko and not any("\uac00" <= ch <= "\ud7a3" for ch in sym)
+                latin = sym != ko and sym not in ko and not any("\uac00" <= ch <= "\ud7a3" for ch in sym)
                 cells.append(f"{esc(ko)} ({esc(sym)})" if latin else esc(ko))
             elif c == "flag":
                 cells.append(_both(flag(r[c])) if _fmt(r[c]) else "")
+            elif c == "detail":
+                cells.append(esc(names.detail(r[c])))
             else:
                 cells.append(esc(_fmt(r[c])))
         body.append(cells)
@@ -135,7 +122,7 @@ def validity_html(audited: Any, config: dict[str, Any], names: Names | None = No
     found = "".join(f"<li>{esc(ko)} <span class=en>({esc(en)})</span></li>" for ko, en in findings(t, names))
     parts = ["<h3>주요 발견 <span class=en>(main findings)</span></h3>",
              f"<ul class=findings>{found}</ul>" if found else "<p>보고할 것이 없다 (nothing to report).</p>",
-             rationale, checks_html(t, config, {d: ko for d, (ko, _) in names.dims.items()})]
+             rationale, checks_html(t, config, {d: ko for d, (ko, _) in names.dims.items()}, names)]
     known = [m for m in MEASURES if m in set(t["measure"])]
     for kind in [*known, *[m for m in dict.fromkeys(t["measure"]) if m not in MEASURES]]:
         rows = t[t["measure"] == kind]
@@ -150,7 +137,8 @@ def validity_html(audited: Any, config: dict[str, Any], names: Names | None = No
         for s in used if s in STATISTICS) + ".</p>")
     norm = config["scoring"]["normalise"]
     adjust = config["scoring"]["adjust"]
-    notes = [f"정규화 범위 (normalise within): {norm['within'] or '전국 (nation)'}",
+    whole = "분석 범위 전체 (the whole scope)" if (config.get("units") or {}).get("scope") else "전국 (nation)"
+    notes = [f"정규화 범위 (normalise within): {norm['within'] or whole}",
              f"이산 지표 (discrete indicators): {norm['discrete']}"]
     if adjust["indicators"]:
         covariates = ", ".join(names.against(c)[0] for c in adjust["covariates"])

@@ -8,6 +8,7 @@ The words are plain text; the callers escape them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,19 +53,34 @@ STATISTICS = {"R2": ("R²", "설명된 분산 비율 (단순회귀)", "share of 
                                              "rank correlation with log population partialled out"),
               "abs_rho_difference": ("|ρ| 차이", "선언한 축과 다른 축의 |ρ| 차이",
                                      "|ρ| of the declared axis minus the largest other")}
+# (Korean, English) headers of validity.csv's columns.
+HEADERS = {"target": ("대상", "target"), "against": ("비교 대상", "compared with"),
+           "statistic": ("통계량", "statistic"), "value": ("값", "value"), "n": ("지역 수", "regions"),
+           "flag": ("표시", "flag"), "detail": ("내용", "detail")}
 AGAINST = {"log_population": ("인구 규모(로그)", "log population"),
-           "class": ("자치구/시/군 구분", "자치구/시/군 class"), "sido": ("시도", "시도 (province)")}
+           "class": ("자치구/시/군 구분", "자치구/시/군 class"), "sido": ("시도", "시도 (province)"),
+           "log_density": ("인구밀도(로그)", "log population density"),
+           "class_rule": ("자치구/시/군 구분만의 규칙", "class-only rule"),
+           "logistic_log_population": ("인구 규모(로그) 로지스틱 회귀", "logistic regression on log population")}
 FLAGS = {"decisive": ("결정적", "decisive"), "double counting": ("중복 계산", "double counting"),
          "outside continuous range": ("연속 지표 범위 밖", "outside the continuous range"),
-         "replaced by residual": ("잔차로 대체", "replaced by its residual"), "skipped": ("건너뜀", "skipped")}
+         "replaced by residual": ("잔차로 대체", "replaced by its residual"), "skipped": ("건너뜀", "skipped"),
+         "negative": ("음수", "negative"), "cannot change type": ("유형을 바꾸지 못함", "cannot change type"),
+         "holds": ("성립", "holds"), "does not hold": ("성립하지 않음", "does not hold"),
+         "decides types": ("유형을 정하는 축", "decides types")}
+# A flag with the config's threshold in it (uncertainty/coherence.py: "alpha below 0.6").
+_ALPHA_BELOW = re.compile(r"alpha below (\S+)")
+# Code keys inside validity.csv's free-text detail: "axis:society", "society_led", "grdp_per_capita".
+_KEY = re.compile(r"axis:[A-Za-z0-9_]+|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
 class Names:
     """How the run names its dimensions, axes and indicators, in Korean and English."""
 
     def __init__(self, dims: Mapping[str, tuple[str, str]], axes: Mapping[str, tuple[str, str]],
-                 indicators: Mapping[str, tuple[str, str]]) -> None:
+                 indicators: Mapping[str, tuple[str, str]], types: Mapping[str, tuple[str, str]] | None = None) -> None:
         self.dims, self.axes, self.indicators = dims, axes, indicators
+        self.types = types or {}
 
     @classmethod
     def of(cls, result: Any) -> Names:
@@ -76,7 +92,10 @@ class Names:
         # The whole catalogue: criterion variables are indicators the run does not score.
         inds = {k: (i.spec.get("name_ko", k), i.spec.get("name_en", k)) for k, i in result.catalog.indicators.items()}
         inds.update({i.key: (i.spec["name_ko"], i.spec["name_en"]) for i in result.indicators})
-        return cls(dims, axes, inds)
+        typology = result.config["typology"]
+        types = {str(t["key"]): (str(t.get("name_ko", t["key"])), str(t.get("name_en", t["key"])))
+                 for t in [*(typology.get("types") or []), typology["unclassified"]]}
+        return cls(dims, axes, inds, types)
 
     def target(self, key: Any) -> tuple[str, str]:
         text = _plain(key)
@@ -84,7 +103,7 @@ class Names:
             axis = text.removeprefix("axis:")
             ko, en = self.axes.get(axis, (axis, axis))
             return ko, en
-        return self.dims.get(text) or self.indicators.get(text) or (text, text)
+        return self.dims.get(text) or self.indicators.get(text) or self.types.get(text) or (text, text)
 
     def against(self, key: Any) -> tuple[str, str]:
         text = _plain(key)
@@ -94,7 +113,19 @@ class Names:
         if " + " in text:
             parts = [self.against(part) for part in text.split(" + ")]
             return " + ".join(p[0] for p in parts), " + ".join(p[1] for p in parts)
-        return AGAINST.get(text) or self.indicators.get(text) or self.dims.get(text) or (text, text)
+        return (AGAINST.get(text) or self.indicators.get(text) or self.dims.get(text) or self.types.get(text)
+                or (text, text))
+
+    def detail(self, text: Any) -> str:
+        """validity.csv's free-text detail with every code key in it named (in Korean): "axis:society" → "사회 축"."""
+        def name(match: re.Match[str]) -> str:
+            key = match.group(0)
+            if key.startswith("axis:"):
+                return self.target(key)[0]
+            known = self.indicators.get(key) or self.types.get(key) or AGAINST.get(key) or self.dims.get(key)
+            return known[0] if known else key
+
+        return _KEY.sub(name, _plain(text))
 
 
 def _plain(value: Any) -> str:
@@ -117,8 +148,17 @@ def measure(key: Any) -> tuple[str, str]:
 
 
 def flag(key: Any) -> tuple[str, str]:
+    """(Korean, English) of a flag; flags joined with "; " are read one by one."""
     text = _plain(key)
-    return FLAGS.get(text, (text, text))
+    if text in FLAGS:
+        return FLAGS[text]
+    if "; " in text:
+        parts = [flag(part) for part in text.split("; ")]
+        return "; ".join(p[0] for p in parts), "; ".join(p[1] for p in parts)
+    below = _ALPHA_BELOW.fullmatch(text)
+    if below:
+        return f"α가 {below.group(1)} 미만", text
+    return text, text
 
 
 def sentence(row: Mapping[str, Any], names: Names) -> tuple[str, str]:
@@ -152,20 +192,43 @@ def sentence(row: Mapping[str, Any], names: Names) -> tuple[str, str]:
 PER_DIMENSION = {"confounder", "redundancy", "criterion", "discrete_range", "adjustment", "leave_one_out"}
 
 
+# What a reader of one region needs about an axis; the full audit is in the report and validity.csv.
+# Item-level rows (item-rest r), partial correlations and |ρ| differences stay there.
+POPUP_STATISTICS = {"coherence": {"cronbach_alpha", "mcdonald_omega", "pearson_r"},
+                    "convergent": {"spearman_rho"}}
+DIMENSION_STATISTICS = {"coherence": {"cronbach_alpha"}}
+
+
+def _for_popup(row: dict[str, Any], declared: set[str]) -> bool:
+    keep = POPUP_STATISTICS.get(_plain(row.get("measure")))
+    if keep is not None:
+        return _plain(row.get("statistic")) in keep and not pd.isna(row.get("value"))
+    if row.get("measure") == "criterion":  # a declared criterion is shown once, as its convergent row
+        return _plain(row.get("against")) not in declared
+    return row.get("measure") not in ("discriminant",)
+
+
 def axis_findings(table: pd.DataFrame | None, axis: str, names: Names,
                   dimensions: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    """Every row of the audit about one axis (``target == axis:<key>``), and the rows of other measures about
-    its dimensions, as sentences."""
+    """The audit's findings about one axis (``target == axis:<key>``) that a reader of one region needs:
+    its coherence, what it follows, its criteria; and each of its dimensions' α. Measures not known
+    here are shown whole, so a new measure appears without more work."""
     if table is None or table.empty:
         return []
     target = table["target"].astype(str)
-    other = ~table["measure"].astype(str).isin(PER_DIMENSION) & target.isin(dimensions)
-    rows = table[(target == f"axis:{axis}") | other]
+    measure = table["measure"].astype(str)
+    axis_rows = table[target == f"axis:{axis}"]
+    declared = {_plain(a) for a in axis_rows.loc[axis_rows["measure"] == "convergent", "against"]}
+    per_dim = table[~measure.isin(PER_DIMENSION) & target.isin(dimensions)]
     out = []
-    for row in rows.to_dict("records"):
+    for row in axis_rows.to_dict("records"):
+        if _for_popup(row, declared):
+            out.append(sentence(row, names))
+    for row in per_dim.to_dict("records"):
+        keep = DIMENSION_STATISTICS.get(_plain(row.get("measure")))
+        if keep is not None and (_plain(row.get("statistic")) not in keep or pd.isna(row.get("value"))):
+            continue
         ko, en = sentence(row, names)
-        if _plain(row.get("target")) in dimensions:
-            dim_ko, dim_en = names.target(row.get("target"))
-            ko, en = f"{dim_ko} {ko}", f"{dim_en}: {en}"
-        out.append((ko, en))
+        dim_ko, dim_en = names.target(row.get("target"))
+        out.append((f"{dim_ko} {ko}", f"{dim_en}: {en}"))
     return out

@@ -37,6 +37,7 @@ from markupsafe import Markup
 
 from ..core.catalog import DIMENSIONS
 from ..core.result import RunResult
+from ..data.regions import search_text
 from ..errors import TypologyError
 from .labels import label_points, sido_names
 from .layers import COMPOSITE_NAMES, MISSING_COLOUR, MISSING_LABEL, QUALITY_KO, SCORE_LAYERS, MapLayer, build_layers
@@ -175,6 +176,7 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
         missing = [m for m in _text(row.missing_indicators).split(";") if m]
         features.append({"type": "Feature", "geometry": geometry[code], "properties": {
             "c": code, "n": _text(row.name), "ne": _text(row.name_en), "s": _text(row.sido), "t": _text(row.type_ko),
+            "q": search_text(_text(row.name), _text(row.sido), _text(row.name_en), str(code)),
             "tn": by_name.get(_text(row.type_ko), ""),
             "k": [int(v) for v in k], "v": [_number(getattr(row, key)) for key in SCORE_LAYERS],
             "r": [None if r is None else int(r) for r in rank], "rt": list(words), "why": _text(row.reason),

@@ -373,9 +373,9 @@
   }
 
   var results = [];
+  // p.q is regions.search_text, computed in Python, so the box and Results.region() match alike.
   var index = data.units.features.map(function (f) {
-    var p = f.properties;
-    return { p: p, key: (p.n + " " + p.s + " " + p.ne + " " + p.c).toLowerCase() };
+    return { p: f.properties, key: f.properties.q };
   });
   function clearHover() {
     // A hover tooltip (and its outline) would otherwise stay wherever the pointer was when the
@@ -418,14 +418,23 @@
         units.setStyle(style);
       }
     });
-    if (beside) {
-      // Leaflet opens a popup above its anchor; shift it right and down so that it sits beside
-      // the region's eastern edge, vertically centred on it, and covers none of it.
-      var opened = pop.getElement();
-      pop.options.offset = L.point(Math.round(opened.offsetWidth / 2) + 14, Math.round(opened.offsetHeight / 2));
+    function centre() {
+      if (beside) {
+        // Leaflet opens a popup above its anchor; shift it right and down so that it sits beside
+        // the region's eastern edge, vertically centred on it, and covers none of it.
+        var opened = pop.getElement();
+        pop.options.offset = L.point(Math.round(opened.offsetWidth / 2) + 14, Math.round(opened.offsetHeight / 2));
+      }
     }
+    centre();
     pop.options.autoPan = true;
     pop.update();
+    // Opening the audit makes the popup taller: let Leaflet cap it at maxHeight (it then scrolls)
+    // and centre it again, so that its top never runs off the map.
+    var details = pop.getElement().querySelector("details");
+    if (details) {
+      details.addEventListener("toggle", function () { pop.update(); centre(); pop.update(); });
+    }
     mapEl.setAttribute("data-selected", code);
   }
 

@@ -34,6 +34,19 @@ def test_alpha_is_listwise():
     assert cronbach_alpha(with_gap) == cronbach_alpha(ITEMS)
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(3, 40), st.integers(2, 6), st.integers(0, 2**32 - 1))
+def test_alpha_is_pingouins_to_the_bit(n, k, seed):
+    # alpha is computed in place (importing pingouin cost a quarter of a run): it must stay pingouin's.
+    import pingouin
+
+    items = pd.DataFrame(np.random.default_rng(seed).normal(size=(n, k)) @ np.triu(np.ones((k, k))),
+                         columns=[f"x{i}" for i in range(k)])
+    ours, _ = cronbach_alpha(items)
+    theirs, _ = pingouin.cronbach_alpha(data=items, nan_policy="listwise")
+    assert ours == float(theirs)
+
+
 def test_item_rest_by_hand():
     rest = item_rest(ITEMS)
     # c = 1, 3, 2, 5, 4 against a + b = 3, 4, 7, 8, 11: covariance 3.5, variances 2.5 and 10.3.

@@ -9,6 +9,7 @@ workbook's timestamps and the zip entries' dates are fixed.
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import zipfile
@@ -44,54 +45,58 @@ def _cell(value: Any) -> Any:
             return None
     if isinstance(value, (bool, int, float)):
         return value
-    return cell_text(str(value))  # openpyxl refuses BEL, ESC and the like in a cell
+    return cell_text(str(value))  # no BEL, ESC and the like in a cell: Excel refuses them
 
 
 Column = tuple[str, str, str | None, float]  # source column, Korean header, number format, width
 
 
-def _sheet(wb: Any, title: str, frame: pd.DataFrame, columns: list[Column], freeze: str = "A2",
+class _Formats:
+    """An xlsxwriter workbook and its formats, one object per number format (each new one is a new style)."""
+
+    def __init__(self, wb: Any) -> None:
+        self.wb = wb
+        self.header = wb.add_format({"bold": True, "pattern": 1, "bg_color": "#DDE6F0", "text_wrap": True,
+                                     "valign": "top"})
+        self._numbers: dict[str, Any] = {}
+
+    def number(self, fmt: str) -> Any:
+        if fmt not in self._numbers:
+            self._numbers[fmt] = self.wb.add_format({"num_format": fmt})
+        return self._numbers[fmt]
+
+
+def _sheet(book: _Formats, title: str, frame: pd.DataFrame, columns: list[Column], freeze: str = "A2",
            row_formats: dict[str, list[str]] | None = None) -> None:
-    """One sheet in openpyxl's streaming (write-only) mode, which is several times faster.
+    """One sheet, written through xlsxwriter's typed calls: a string is always written as text, so
+    one starting with "=" never becomes a formula.
 
     ``row_formats``: per column, a number format for each row in place of the column's.
     """
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(title)
-    for i, (_, _, _, width) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = freeze
+    ws = book.wb.add_worksheet(title)
+    for i, (_, _, _, width) in enumerate(columns):
+        ws.set_column(i, i, width)
+    ws.freeze_panes(1, 2 if freeze == "C2" else 0)
     if len(frame):
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
-    bold, fill, wrap = Font(bold=True), PatternFill("solid", fgColor="DDE6F0"), Alignment(wrap_text=True,
-                                                                                         vertical="top")
-    header = []
-    for _, text, _, _ in columns:
-        cell = WriteOnlyCell(ws, value=cell_text(text))
-        cell.data_type = "s"  # a header comes from the config (an axis name) and must never be a formula
-        cell.font, cell.fill, cell.alignment = bold, fill, wrap
-        header.append(cell)
-    ws.append(header)
+        ws.autofilter(0, 0, len(frame), len(columns) - 1)
+    for i, (_, text, _, _) in enumerate(columns):
+        # a header comes from the config (an axis name) and must never be a formula
+        ws.write_string(0, i, cell_text(text), book.header)
     data = [frame[col].tolist() if col in frame.columns else [None] * len(frame) for col, _, _, _ in columns]
-    formats = [(row_formats or {}).get(col) or [fmt] * len(frame) for col, _, fmt, _ in columns]
-    for values, row_fmts in zip(zip(*data), zip(*formats)):
-        row = []
-        for value, fmt in zip(values, row_fmts):
+    fmts = [(row_formats or {}).get(col) or [fmt] * len(frame) for col, _, fmt, _ in columns]
+    for c, (values, col_fmts) in enumerate(zip(data, fmts)):
+        for r, (value, fmt) in enumerate(zip(values, col_fmts), start=1):
             value = _cell(value)
+            if value is None or value == "":  # an empty cell, as openpyxl's empty text read back
+                continue
             if isinstance(value, str):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.data_type = "s"  # text starting with "=" must stay text, never become a formula
-                row.append(cell)
-            elif fmt and value is not None:
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = fmt
-                row.append(cell)
+                ws.write_string(r, c, value)
+            elif isinstance(value, bool):
+                ws.write_boolean(r, c, value)
+            elif fmt:
+                ws.write_number(r, c, value, book.number(fmt))
             else:
-                row.append(value)
-        ws.append(row)
+                ws.write_number(r, c, value)
 
 
 def _indicator_header(result: RunResult, key: str) -> str:
@@ -118,10 +123,15 @@ def scores_sheet_columns(result: RunResult) -> list[Column]:
     return cols
 
 
-def build_workbook(result: RunResult, table: pd.DataFrame, indicators: pd.DataFrame) -> Any:
-    from openpyxl import Workbook
+def build_workbook(result: RunResult, table: pd.DataFrame, indicators: pd.DataFrame, target: Any) -> Any:
+    """The workbook written into ``target`` (a path or a binary buffer) once closed."""
+    import xlsxwriter
 
-    wb = Workbook(write_only=True)
+    # constant_memory stays off: the sheets are written column by column (random access).
+    wb = xlsxwriter.Workbook(target, {"in_memory": True, "nan_inf_to_errors": True, "strings_to_formulas": False,
+                                      "strings_to_numbers": False, "strings_to_urls": False})
+    wb.set_properties({"created": datetime.datetime(*FIXED_ZIP_TIME)})
+    book = _Formats(wb)
     ind_names = {i.key: i.spec["name_ko"] for i in result.indicators}
     scores = table.copy()
     tied_formats = {}
@@ -143,24 +153,24 @@ def build_workbook(result: RunResult, table: pd.DataFrame, indicators: pd.DataFr
                                     "차원별 자료 범위와 대리지표", "점수나 유형을 받지 못한 지역과 사유"]})
     readme.loc[len(readme)] = ["설정", f"{result.config.get('name')} · typology {__version__} · "
                                      f"{result.config.get('title_ko') or ''}"]
-    _sheet(wb, "설명", readme, [("sheet", "시트", None, 14), ("what", "내용", None, 90)])
-    _sheet(wb, "점수", scores, scores_sheet_columns(result), freeze="C2", row_formats=tied_formats)
-    _sheet(wb, "지표_원값", table, ids + [(k, _indicator_header(result, k), RAW_FORMAT, 16) for k in keys],
+    _sheet(book, "설명", readme, [("sheet", "시트", None, 14), ("what", "내용", None, 90)])
+    _sheet(book, "점수", scores, scores_sheet_columns(result), freeze="C2", row_formats=tied_formats)
+    _sheet(book, "지표_원값", table, ids + [(k, _indicator_header(result, k), RAW_FORMAT, 16) for k in keys],
            freeze="C2")
-    _sheet(wb, "지표_정규화", table,
+    _sheet(book, "지표_정규화", table,
            ids + [(f"{k}_norm", f"{ind_names[k]} (정규화)", SCORE_FORMAT, 14) for k in keys], freeze="C2")
-    _sheet(wb, "유형_정책", types_frame(result, table),
+    _sheet(book, "유형_정책", types_frame(result, table),
            [("key", "유형 키", None, 18), ("name_ko", "유형", None, 14), ("name_en", "Type", None, 18),
             ("count", "지역 수", INT_FORMAT, 8), ("rule", "조건 (when)", None, 24),
             ("policy_ko", "정책 패키지", None, 70), ("policy_en", "Policy package", None, 70)])
-    _sheet(wb, "지표_정보", indicators,
+    _sheet(book, "지표_정보", indicators,
            [("indicator", "지표 키", None, 24), ("name_ko", "지표", None, 24), ("name_en", "Indicator", None, 28),
             ("dimension", "차원", None, 12), ("study_indicator", "연구 지표", None, 14),
             ("direction", "방향 (1 높을수록 좋음)", INT_FORMAT, 10), ("unit", "단위", None, 18),
             ("years", "연도", None, 10), ("weight", "가중치 (차원 안)", "0.000", 10),
             ("proxy", "대리지표", None, 9), ("weak", "약한 대리지표", None, 9),
             ("missing_units", "결측 지역 수", INT_FORMAT, 10), ("agency", "출처 기관", None, 30)])
-    _sheet(wb, "자료_범위", result.coverage,
+    _sheet(book, "자료_범위", result.coverage,
            [("dimension", "차원 키", None, 12), ("name_ko", "차원", None, 14), ("indicators", "사용 지표", None, 40),
             ("study_indicators_covered", "연구 지표 반영", None, 10),
             ("study_indicators_missing", "반영 못한 연구 지표", None, 28), ("proxies", "대리지표", None, 30),
@@ -169,7 +179,7 @@ def build_workbook(result: RunResult, table: pd.DataFrame, indicators: pd.DataFr
             ("units_unscored", "점수 없는 지역", INT_FORMAT, 10),
             ("units_partial", "일부 지표로 점수", INT_FORMAT, 10),
             ("user_table_gaps", "사용자 표에 값이 없는 지역", None, 40)])
-    _sheet(wb, "제외", result.exclusions,
+    _sheet(book, "제외", result.exclusions,
            [("code", "코드", None, 10), ("name", "지역", None, 12), ("sido", "시도", None, 14),
             ("excluded_from", "제외된 곳", None, 18), ("reason", "사유", None, 70)])
     return wb
@@ -210,5 +220,5 @@ def _fixed(data: bytes) -> bytes:
 
 def workbook_bytes(result: RunResult, table: pd.DataFrame, indicators: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
-    build_workbook(result, table, indicators).save(buffer)
+    build_workbook(result, table, indicators, buffer).close()
     return _fixed(buffer.getvalue())

@@ -1,0 +1,143 @@
+"""Per-step table of one default `typology run` (all outputs), median of several new processes.
+
+Each repeat is a new Python process that runs ``typology run --out TMP`` in-process with the
+run's main steps wrapped in timers (the wrappers are installed on the module attributes the run
+looks up, so the run itself is unchanged). A step's time includes the imports it triggers itself
+(pingouin was imported inside the coherence check, xlsxwriter/openpyxl inside the workbook);
+"imports" is the eager import of ``typology.cli`` and what it pulls in. The static maps are
+drawn in a worker thread while the other files are written: their row is the worker's own wall
+time, and "wait for static maps" is what the main thread then still waits.
+
+Whole-process wall, CPU (user + system, children included) and peak RSS (the largest of the
+process and its children) come from ``os.wait4``; the run also records its own peak and that of a
+forked maps process (0 when the maps are drawn in a thread): both together bound the memory in use.
+A forked worker's own drawing time is not seen by the timers (they run in the parent).
+
+    python benchmarks/bench_steps.py [--repeat 5]
+    python benchmarks/bench_steps.py --baseline /path/to/older/checkout   # both, alternating
+
+A baseline checkout is e.g. ``git worktree add /tmp/before <commit>``; it runs with this
+checkout's Python environment, so only the package's code differs. Prints figures; not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHILD = r"""
+import json, sys, time
+start = time.perf_counter()
+out, record = sys.argv[1], sys.argv[2]
+times = {}
+
+def timer(name, fn):
+    def wrapped(*a, **k):
+        t = time.perf_counter()
+        try:
+            return fn(*a, **k)
+        finally:
+            times[name] = times.get(name, 0.0) + time.perf_counter() - t
+    return wrapped
+
+def wrap(module, attr, name):
+    import importlib
+    mod = importlib.import_module(module)
+    if hasattr(mod, attr):
+        setattr(mod, attr, timer(name, getattr(mod, attr)))
+
+import typology.cli
+times["imports"] = time.perf_counter() - start
+for module, attr, name in [
+        ("typology.run.pipeline", "load_tables", "load tables"),
+        ("typology.run.pipeline", "score", "scoring"),
+        ("typology.run.pipeline", "coherence", "coherence audit"),
+        ("typology.run.pipeline", "classify", "typing + bootstrap"),
+        ("typology.run.pipeline", "validity", "validity audit"),
+        ("typology.uncertainty.validity", "leave_one_out_rows", "  of which leave-one-out"),
+        ("typology.run.outputs", "_write_tables", "csv tables"),
+        ("typology.run.outputs", "write_gpkg", "scores.gpkg"),
+        ("typology.run.outputs", "build_map", "map.html"),
+        ("typology.render.xlsx", "workbook_bytes", "scores.xlsx"),
+        ("typology.run.outputs", "_static_maps", "static maps + PDF (worker)"),
+        ("typology.render.report", "build_report", "report.html"),
+        ("typology.run.pipeline", "run", "pipeline total"),
+        ("typology.run.outputs", "write_run", "outputs total")]:
+    wrap(module, attr, name)
+import importlib
+try:  # the worker of run/worker.py (a forked process or a thread): its result() is the wait
+    _w = importlib.import_module("typology.run.worker")
+    _w.Worker.result = timer("wait for static maps", _w.Worker.result)
+except ImportError:  # older checkouts: a thread pool's future
+    import concurrent.futures
+    concurrent.futures.Future.result = timer("wait for static maps", concurrent.futures.Future.result)
+sys.argv = ["typology", "run", "--out", out]
+try:
+    typology.cli.main()
+except SystemExit as exc:
+    if exc.code not in (0, None):
+        raise
+times["in-process total"] = time.perf_counter() - start
+import resource
+times["peak RSS MiB, main process"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+times["peak RSS MiB, maps process"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+json.dump(times, open(record, "w"))
+"""
+
+ORDER = ["imports", "load tables", "scoring", "coherence audit", "typing + bootstrap", "validity audit",
+         "  of which leave-one-out", "pipeline total", "csv tables", "scores.gpkg", "map.html", "scores.xlsx",
+         "static maps + PDF (worker)", "wait for static maps", "report.html", "outputs total", "in-process total"]
+
+
+def one(src: Path, tmp: Path) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    record = tmp / "times.json"
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp / "out"), str(record)], cwd=src, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        sys.exit(f"{src}: the run failed: {proc.stderr.read().decode()[-2000:]}")
+    times = json.loads(record.read_text())
+    times.update({"process wall": wall, "process CPU": usage.ru_utime + usage.ru_stime,
+                  "peak RSS MiB": usage.ru_maxrss / 1024})
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--baseline", type=Path, help="also time this checkout, alternating with this one")
+    args = parser.parse_args()
+    sources = {"this": ROOT, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
+    runs: dict[str, list[dict[str, float]]] = {k: [] for k in sources}
+    with tempfile.TemporaryDirectory() as tmp:
+        for src in sources.values():
+            one(src, Path(tmp))  # warm the OS file cache
+        for _ in range(args.repeat):  # alternate, so both see the same machine load
+            for key, src in sources.items():
+                runs[key].append(one(src, Path(tmp)))
+    rows = ORDER + ["process wall", "process CPU", "peak RSS MiB", "peak RSS MiB, main process",
+                    "peak RSS MiB, maps process"]
+    keys = list(sources)
+    print(f"default `typology run`, all outputs; median of {args.repeat} new processes (seconds)")
+    print(f"{'step':30}" + "".join(f"{k:>12}" for k in keys))
+    for row in rows:
+        cells = [statistics.median(r.get(row, 0.0) for r in runs[k]) for k in keys]
+        print(f"{row:30}" + "".join(f"{c:12.2f}" for c in cells))
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    main()

@@ -70,7 +70,6 @@ def _announced(text: str) -> Iterator[threading.Event]:
     else:
         timer = threading.Timer(LINES_AFTER, announce)
         timer.daemon = True
-        timer.name = "typology-progress"  # only writes a line: run/worker.py may fork beside it
         timer.start()
     try:
         yield shown

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import errno
 import shutil
-from contextlib import nullcontext
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,6 @@ from ..data.geometry import attach, load_sido_geometry, load_unit_geometry
 from ..render.layers import MapLayer, build_layers
 from ..render.webmap import build_map, dimension_names
 from .manifest import manifest_text
-from .worker import Worker
 
 FIXED_GPKG_TIME = "2020-01-01T00:00:00.000Z"  # the date scores.xlsx carries too
 CSV_OPTIONS: dict[str, Any] = {"lineterminator": "\n", "float_format": "%.10g", "index": False,
@@ -59,12 +58,12 @@ def write_run(result: RunResult, out_dir: Path, *, force: bool = False) -> Path:
     geo, sido = attach(table, every), load_sido_geometry()
     # A scoped run (units.scope) shows the rest of Korea in grey around its units on the static maps.
     context = every if len(geo) < len(every) else None
-    # The static maps take half the time of the outputs: drawn beside the other files, in a forked
-    # process on the second core where that is safe (run/worker.py), else in a thread. Only that
-    # worker uses matplotlib until its result is taken.
-    with (atomic_dir(out_dir, force=force) as tmp,
-          Worker("static maps", _static_maps, geo, sido, context, layers, result.config, dpi)
-          if dpi is not None else nullcontext() as maps):
+    # The static maps take half the time of the outputs, and much of it (zlib, PNG encoding) is C
+    # that lets go of the GIL: drawn in a thread, they overlap the files written meanwhile. Only
+    # that thread uses matplotlib until its result is taken.
+    with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="static-maps") as pool,
+          atomic_dir(out_dir, force=force) as tmp):
+        maps = pool.submit(_static_maps, geo, sido, context, layers, result.config, dpi) if dpi is not None else None
         _write_tables(result, table, tmp)
         write_gpkg(geo, tmp / "scores.gpkg")
         (tmp / "map.html").write_bytes(build_map(result, table, geo, sido, layers).encode("utf-8"))

@@ -23,24 +23,11 @@ from typology.errors import TypologyError
 
 from .conftest import copy_folder, run_cli, write_config
 
+# The error-line check, and the fixture that holds progress lines back, shared with the first round.
+from .test_hostile_inputs import _no_progress_lines, one_line_error  # noqa: F401
+
 QUICK = ["--set", "output.static_maps=false", "--set", "output.xlsx=false", "--set", "typology.bootstrap.n=0"]
 DEAD_PID = "pid 999999999"
-
-
-@pytest.fixture(autouse=True)
-def _no_progress_lines(monkeypatch):
-    """A slow write on a loaded machine prints a progress line after two seconds; these tests are about
-    the error line, so progress waits far longer than any case runs."""
-    from typology.core import progress
-
-    monkeypatch.setattr(progress, "LINES_AFTER", 3600.0)
-
-
-def one_line_error(result) -> str:
-    assert result.returncode == 2, result.stdout + result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    return lines[0]
 
 
 def write_into(target: Path, **files: str) -> None:

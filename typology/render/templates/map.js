@@ -433,7 +433,15 @@
     // and centre it again, so that its top never runs off the map.
     var details = pop.getElement().querySelector("details");
     if (details) {
-      details.addEventListener("toggle", function () { pop.update(); centre(); pop.update(); });
+      // Layout and position only: Popup.update() would also take the content out of the page and
+      // put it back while the reader is using it.
+      details.addEventListener("toggle", function () {
+        if (!pop.isOpen()) { return; }
+        pop._updateLayout();
+        centre();
+        pop._updatePosition();
+        pop._adjustPan();
+      });
     }
     mapEl.setAttribute("data-selected", code);
   }

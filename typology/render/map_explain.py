@@ -9,19 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.result import RunResult
+from ..scoring.normalise import NORMALISERS
 from ..typologies.rules import OPS, REFS
 from .validity_words import Names, axis_findings
-
-# The unit of the scores, per normalisation (Korean, English); "전국" becomes "범위" in a scoped run.
-SCALE_WORDS = {
-    "zscore": ("z-점수", "0 = 전국 평균, +1 = 평균보다 표준편차 1만큼 높음",
-               "z-score: 0 = national mean, +1 = one standard deviation above it"),
-    "minmax": ("0–100", "가장 낮은 지역 0, 가장 높은 지역 100", "min-max: lowest region 0, highest 100"),
-    "rank": ("순위 점수", "낮은 지역 1 … 높은 지역 n", "rank: 1 for the lowest … n for the highest"),
-    "percentile": ("백분위", "백분위 순위 (0–100], 50 = 가운데", "percentile rank in (0, 100], 50 = the middle"),
-    "distance_to_mean": ("평균 = 100", "전국 평균 지역이 100", "distance to the mean: the mean region scores 100"),
-    "goalposts": ("기준점 점수", "설정의 기준점(goalposts) 사이 위치", "position between the config's goalposts"),
-}
 
 
 def _scoped(result: RunResult, text: str) -> str:
@@ -35,7 +25,10 @@ def scale_words(result: RunResult) -> dict[str, str]:
     """How to read a score: its scale's short name and one sentence (Korean, English). Dimension scores and the
     composite are weighted means of the normalised indicators, so they keep the scale's zero and direction."""
     method = str(result.config["scoring"]["normalise"]["method"])
-    short, ko, en = SCALE_WORDS.get(method, (method, f"정규화 방법 '{method}'의 단위", f"units of '{method}'"))
+    # Each normaliser carries how to read its values ("전국" becomes "범위" in a scoped run).
+    normaliser = NORMALISERS.get(method, "scoring.normalise.method") if method in NORMALISERS else None
+    short, ko, en = getattr(normaliser, "reading", None) or (method, f"정규화 방법 '{method}'의 단위",
+                                                             f"units of '{method}'")
     return {"short": short, "legend": _scoped(result, f"{short} ({ko.split(',')[0]})"),
             "ko": _scoped(result, f"{short}: {ko}. 차원 점수와 종합점수는 이 값의 가중평균"),
             "en": _scoped(result, f"{en}; dimension and composite scores are weighted means of these")}

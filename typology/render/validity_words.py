@@ -36,7 +36,6 @@ STATISTICS = {"R2": ("R²", "설명된 분산 비율 (단순회귀)", "share of 
               "units_outside": ("범위 밖 지역 수", "연속 지표 범위를 벗어난 지역 수",
                                 "units outside the continuous indicators' range"),
               "max_abs": ("최대 |값|", "가장 큰 절댓값", "largest absolute value"),
-              "alpha": ("α", "크론바흐 α", "Cronbach's alpha"), "omega": ("ω", "맥도널드 ω", "McDonald's omega"),
               "cronbach_alpha": ("α", "크론바흐 α", "Cronbach's alpha"),
               "mcdonald_omega": ("ω", "맥도널드 ω", "McDonald's omega"),
               "item_rest_r": ("r(지표, 나머지)", "지표와 같은 차원 나머지의 상관", "corrected item-rest correlation"),

@@ -66,6 +66,8 @@ class ZScore(_Normaliser):
 
     words = ("z-점수: 전국 평균을 빼고 표준편차로 나눈다 (평균 0, 표준편차 1)",
              "z-score: minus the national mean, divided by the standard deviation")
+    reading = ("z-점수", "0 = 전국 평균, +1 = 평균보다 표준편차 1만큼 높음",
+               "z-score: 0 = national mean, +1 = one standard deviation above it")
 
     def fit(self, X: pd.DataFrame) -> ZScore:
         self.mean_ = X.mean()
@@ -84,6 +86,7 @@ class MinMax(_Normaliser):
     """
 
     words = ("최소-최대: 가장 낮은 지역 0, 가장 높은 지역 100", "min-max: lowest region 0, highest 100")
+    reading = ("0–100", "가장 낮은 지역 0, 가장 높은 지역 100", "min-max: lowest region 0, highest 100")
 
     def __init__(self, range: Sequence[float] = (0.0, 100.0)) -> None:
         self.range = range
@@ -121,6 +124,7 @@ class Rank(_RankBased):
     words = ("순위: 관측된 지역 가운데 가장 나쁜 지역 1, 가장 좋은 지역 n (n = 관측 지역 수, 같은 값은 평균 순위)",
              "rank among the regions observed: 1 for the worst, n for the best (n = regions observed; ties share "
              "their mean rank)")
+    reading = ("순위 점수", "낮은 지역 1 … 높은 지역 n", "rank: 1 for the lowest … n for the highest")
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         return X.rank(method="average")
@@ -132,6 +136,7 @@ class PercentileRank(_RankBased):
 
     words = ("백분위 순위 (0–100]: 순위 ÷ 관측 지역 수 × 100 (같은 값은 평균 순위)",
              "percentile rank in (0, 100]: rank / n × 100, n = regions observed (ties share their mean rank)")
+    reading = ("백분위", "백분위 순위 (0–100], 50 = 가운데", "percentile rank in (0, 100], 50 = the middle")
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         return X.rank(method="average", pct=True) * 100.0
@@ -147,6 +152,7 @@ class DistanceToMean(_Normaliser):
     """
 
     words = ("전국 평균 대비 거리: 평균 지역이 100", "distance to the mean: the mean region scores 100")
+    reading = ("평균 = 100", "전국 평균 지역이 100", "distance to the mean: the mean region scores 100")
 
     def fit(self, X: pd.DataFrame) -> DistanceToMean:
         self.mean_ = X.mean()
@@ -172,6 +178,7 @@ class Goalposts(_Normaliser):
              "맞추고 그 밖의 값은 하한·상한에서 자른다",
              "goalposts: each indicator's fixed raw [low, high] from the config mapped onto the ends of the range "
              "(default 0 and 100), values beyond them capped")
+    reading = ("기준점 점수", "설정의 기준점(goalposts) 사이 위치", "position between the config's goalposts")
 
     def __init__(self, goalposts: Mapping[str, Sequence[float]] | None = None,
                  range: Sequence[float] = (0.0, 100.0)) -> None:

@@ -22,6 +22,7 @@ from ..data.geometry import attach, load_sido_geometry, load_unit_geometry
 from ..render.layers import MapLayer, build_layers
 from ..render.webmap import build_map, dimension_names
 from .manifest import manifest_text
+from .pipeline import constant_indicators
 
 FIXED_GPKG_TIME = "2020-01-01T00:00:00.000Z"  # the date scores.xlsx carries too
 CSV_OPTIONS: dict[str, Any] = {"lineterminator": "\n", "float_format": "%.10g", "index": False,
@@ -31,14 +32,14 @@ CSV_OPTIONS: dict[str, Any] = {"lineterminator": "\n", "float_format": "%.10g", 
 def indicator_table(result: RunResult) -> pd.DataFrame:
     rows = []
     years = result.years.set_index("indicator")
+    constant = set(constant_indicators(result.raw))  # no variance, so no weight (the run warned of them)
     for ind in result.indicators:
         spec = ind.spec
         rows.append({"indicator": ind.key, "name_ko": spec["name_ko"], "name_en": spec["name_en"],
                      "dimension": ind.dimension, "study_indicator": spec["study_indicator"],
                      "direction": ind.direction, "unit": spec["unit"],
                      "years": years.at[ind.key, "years"], "year_status": years.at[ind.key, "year_status"],
-                     # without variance an indicator carries no weight (see pipeline.constant_indicators)
-                     "weight": 0.0 if result.raw[ind.key].dropna().nunique() <= 1 else result.weights[ind.key],
+                     "weight": 0.0 if ind.key in constant else result.weights[ind.key],
                      "proxy": ind.is_proxy, "weak": bool(spec.get("weak")),
                      "missing_units": int(result.raw[ind.key].isna().sum()),
                      "agency": spec["agency"]})

@@ -19,7 +19,7 @@ def test_plot_takes_each_type_colour_from_the_config(default_run):
     first = types[0]["key"]
     # Without the first type's units, colours given by position would shift onto the next type.
     frame = res.frame[res.frame["type"] != first]
-    shown = dataclasses.replace(res, frame=frame, config=config, _cache={})
+    shown = dataclasses.replace(res, frame=frame, config=config)  # a fresh cache (_cache is init=False)
     fig = shown.plot(lang="en")
     legend = fig.axes[0].get_legend()
     expected = type_colours(types, config["typology"]["unclassified"]["key"])

@@ -73,7 +73,8 @@ class Results(Analyses):
     source: str
     dimension_names: dict[str, dict[str, str]]
     regions: RegionIndex = field(default_factory=default_index, repr=False)
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Tables the analyses derive, kept with these results (``cached``); not a constructor argument.
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, init=False)
 
     label = LABEL
 

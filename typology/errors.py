@@ -12,6 +12,15 @@ class TypologyError(Exception):
 
     The message is one line naming the file, row, column or config key and what was expected;
     the command line prints it and exits with code 2.
+
+    Examples
+    --------
+    >>> import typology as tp
+    >>> try:
+    ...     tp.load_config(None, ["reference_year=abc"])
+    ... except tp.TypologyError as err:
+    ...     print(err)
+    config key reference_year: expected a whole number in [1900, 2100], got 'abc'
     """
 
 
@@ -20,6 +29,18 @@ def excerpt(value: object, limit: int = 60) -> str:
 
     An error names where the problem is; it never prints a whole cell, which may be a line of
     someone's file or 100,000 characters long (at most about 80 characters are shown).
+
+    Parameters
+    ----------
+    value : object
+        The cell.
+    limit : int, default 60
+        Characters kept.
+
+    Returns
+    -------
+    str
+        The quoted excerpt, with the full length when cut.
     """
     text = str(value)
     shown = repr(text[: limit + 1])

@@ -142,6 +142,12 @@ class Analyses:
         -------
         libpysal.graph.Graph
             Indexed by unit code.
+
+        Examples
+        --------
+        >>> graph = res.contiguity()
+        >>> sorted(res.name(c) for c in graph[res.region("전주시")].index)
+        ['김제시 (전북)', '완주군 (전북)', '익산시 (전북)']
         """
         from libpysal.graph import Graph
 
@@ -179,8 +185,25 @@ class Analyses:
         return explore_map(self.frame, self.config, names, load_sido_geometry(), layer=layer)
 
     def column_name(self, column: str, lang: str = "ko") -> str:
-        """What a column of ``frame`` is, in words: a dimension's or the composite score's name, else the
-        column name itself."""
+        """What a column of ``frame`` is, in words: a dimension's or the composite score's name.
+
+        Parameters
+        ----------
+        column : str
+            A column of ``frame``.
+        lang : {'ko', 'en'}, default 'ko'
+            Language.
+
+        Returns
+        -------
+        str
+            The name used in titles and legends; any other column's name as it is.
+
+        Examples
+        --------
+        >>> res.column_name("composite"), res.column_name("composite", "en")
+        ('종합점수', 'Composite score')
+        """
         if column == LABEL:
             return "유형" if lang == "ko" else "Type"
         if column in DIMENSIONS:

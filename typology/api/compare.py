@@ -80,12 +80,20 @@ def _fmt(value: object) -> str:
 # -- compare --------------------------------------------------------------------------------
 @dataclass
 class Comparison:
-    """2–10 regions side by side.
+    """2–10 regions side by side (``Results.compare``).
 
-    ``scores``: regions × (dimensions, axes, composite, rank); ``raw``: regions × indicators in
-    their own units; ``percentile``: each normalised indicator's national percentile (0–100);
-    ``table``: everything as one display table (rows = items, columns = regions and the
-    national mean); ``figure``: dimension bars and an indicator heat map.
+    Attributes
+    ----------
+    codes, labels : list of str
+        The regions' codes and display labels, in the order asked.
+    scores : pandas.DataFrame
+        Regions × (dimensions, axes, composite, rank).
+    raw, percentile : pandas.DataFrame
+        Regions × indicators: in their own units; each normalised indicator's national percentile (0–100).
+    table : pandas.DataFrame
+        Everything as one display table (rows = items, columns = regions and the national mean).
+    figure : matplotlib.figure.Figure
+        Dimension bars and an indicator heat map.
     """
 
     codes: list[str]
@@ -114,7 +122,23 @@ def _region_codes(results: ResultsView, regions: list[object]) -> list[str]:
 
 def compare(results: ResultsView, regions: list[object], indicators: list[str] | None = None,
             lang: str | None = None) -> Comparison:
-    """Dimension scores and indicators of 2–10 regions, as a table and a chart."""
+    """Dimension scores and indicators of 2–10 regions, as a table and a chart (``Results.compare``).
+
+    Parameters
+    ----------
+    results : Results
+        The run (``ResultsView``).
+    regions : list of str or int
+        2 to 10 regions, as ``Results.region`` accepts them.
+    indicators : list of str, optional
+        Indicator keys to show (default: every indicator in use).
+    lang : {'ko', 'en'}, optional
+        Language of labels; default Korean.
+
+    Returns
+    -------
+    Comparison
+    """
     codes = _region_codes(results, regions)
     lang = charts.chart_lang(lang)
     keys = list(results.indicators.index) if indicators is None else list(indicators)
@@ -214,13 +238,25 @@ def _region_colours(n: int) -> list:
 # -- peers ----------------------------------------------------------------------------------
 @dataclass
 class Peers:
-    """Regions like one region, three ways, each with the distance it was measured by.
+    """Regions like one region, three ways, each with the distance it was measured by (``Results.peers``).
 
-    ``similar``: the n nearest by profile; ``same_type``: every other region of its type,
-    nearest first; ``neighbours``: Queen-contiguous units (shared border or corner);
-    ``across_water``: for a unit with no contiguous neighbour only, the nearest units by
-    boundary-to-boundary distance (km), which are not neighbours. ``unmeasured``: regions
-    left out of the distance because they share too few coordinates with this one.
+    Attributes
+    ----------
+    code, name, type_key : str
+        The region, its label and its type.
+    by : list of str
+        The coordinates of the profile; ``method`` says how the distance was measured.
+    similar, same_type : pandas.DataFrame
+        The n nearest by profile; every other region of its type, nearest first.
+    neighbours : pandas.DataFrame
+        Queen-contiguous units (shared border or corner).
+    across_water : pandas.DataFrame
+        For a unit with no contiguous neighbour only: the nearest units by boundary-to-boundary
+        distance (km), which are not neighbours.
+    unmeasured : pandas.DataFrame
+        Regions left out of the distance because they share too few coordinates with this one.
+    notes : list of str
+        What the reader should know (an island; regions without a distance).
     """
 
     code: str
@@ -274,6 +310,18 @@ def profile_distances(values: pd.DataFrame, code: str) -> pd.DataFrame:
 
     With p coordinates of which q are shared, d = sqrt(p / q · Σ shared squared differences)
     (scikit-learn's nan_euclidean); rows sharing fewer than half get NaN.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Units × coordinates (NaN = missing).
+    code : str
+        The row measured from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per unit: ``distance`` and ``shared`` (coordinates both have).
     """
     from sklearn.metrics.pairwise import nan_euclidean_distances
 
@@ -287,7 +335,23 @@ def profile_distances(values: pd.DataFrame, code: str) -> pd.DataFrame:
 
 
 def peers(results: ResultsView, region: object, by: str | list[str] = "indicators", n: int = 5) -> Peers:
-    """The n most similar regions, the same-type regions and the contiguous neighbours."""
+    """The n most similar regions, the same-type regions and the contiguous neighbours (``Results.peers``).
+
+    Parameters
+    ----------
+    results : Results
+        The run (``ResultsView``).
+    region : str or int
+        The region, as ``Results.region`` accepts it.
+    by : {'indicators', 'dimensions'} or list of str, default 'indicators'
+        The profile's coordinates.
+    n : int, default 5
+        How many most similar regions to list.
+
+    Returns
+    -------
+    Peers
+    """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise TypologyError(f"peers: n={n!r}; expected a positive whole number")
     code = results.region(region)

@@ -48,7 +48,19 @@ NEGATED = {">=": "<", ">": "≤", "<=": ">", "<": "≥"}
 
 @dataclass(frozen=True)
 class Constraint:
-    """axis · (s + Δ) ≥ or ≤ threshold: one type's condition, kept or broken."""
+    """axis · (s + Δ) ≥ or ≤ threshold: one type's condition, kept or broken.
+
+    Attributes
+    ----------
+    type_key, axis : str
+        The type whose condition it is, and the axis it reads.
+    op : {'>=', '>', '<=', '<'}
+        The comparison as the rules state it.
+    threshold : float
+        The fitted threshold.
+    broken : bool
+        True for an earlier type's condition that the answer fails (so that type does not match).
+    """
 
     type_key: str
     axis: str
@@ -58,17 +70,47 @@ class Constraint:
 
     @property
     def sense(self) -> str:
+        """Which side of the threshold ``axis · (s + Δ)`` must end on, as the solver reads it.
+
+        Returns
+        -------
+        str
+            ``'ge'`` (at or above) or ``'le'`` (at or below); a broken condition flips its side.
+        """
         keeps_above = self.op in (">=", ">")
         return (LE if keeps_above else GE) if self.broken else (GE if keeps_above else LE)
 
     def text(self) -> str:
+        """The condition as it must hold, e.g. ``'society ≥ -0.001'``.
+
+        Returns
+        -------
+        str
+            Axis, comparison (negated for a broken condition) and threshold.
+        """
         symbol = NEGATED[self.op] if self.broken else SYMBOL[self.op]
         return f"{self.axis} {symbol} {self.threshold:+.3f}"
 
 
 @dataclass
 class DimensionGap:
-    """The solution in dimension-score space (see the module docstring)."""
+    """The solution in dimension-score space (see the module docstring).
+
+    Attributes
+    ----------
+    code, current, target : str
+        The unit, its type now and the type aimed for.
+    feasible : bool
+        Whether any change within the observed ranges reaches ``target``.
+    delta, before, after : pandas.Series
+        Per dimension: the change, the scores now and after it.
+    distance : float
+        Euclidean norm of ``delta`` (NaN when infeasible).
+    constraints : list of Constraint
+        The binding choice of conditions.
+    reason : str
+        Why there is no change (or why it is zero).
+    """
 
     code: str
     current: str
@@ -83,7 +125,20 @@ class DimensionGap:
 
 
 def axis_matrix(model: RuleTypology, dims: list[str]) -> pd.DataFrame:
-    """Rows = axes, columns = dimensions: the axis is the mean of its dimensions."""
+    """Rows = axes, columns = dimensions: the axis is the mean of its dimensions.
+
+    Parameters
+    ----------
+    model : RuleTypology
+        The rules whose axes are read.
+    dims : list of str
+        Dimension keys (the columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Weight of each dimension in each axis (1 / number of the axis's dimensions, else 0).
+    """
     out = pd.DataFrame(0.0, index=list(model.axes), columns=dims)
     for name, spec in model.axes.items():
         for d in spec["dimensions"]:
@@ -92,7 +147,22 @@ def axis_matrix(model: RuleTypology, dims: list[str]) -> pd.DataFrame:
 
 
 def min_norm_point(G: np.ndarray, h: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray | None:
-    """argmin ||x|| subject to G x ≤ h and lo ≤ x ≤ hi, or None if infeasible (exact, small n)."""
+    """Find argmin ||x|| subject to G x ≤ h and lo ≤ x ≤ hi (exact, by active sets; small n).
+
+    Parameters
+    ----------
+    G : numpy.ndarray
+        Constraint rows (k × n).
+    h : numpy.ndarray
+        Right-hand sides (k).
+    lo, hi : numpy.ndarray
+        Bounds per variable (n); infinite bounds are dropped.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        The minimum-norm feasible point, or None if the constraints have no solution.
+    """
     n = G.shape[1] if G.size else len(lo)
     A = np.vstack([G.reshape(-1, n), np.eye(n), -np.eye(n)])
     b = np.concatenate([h, hi, -lo])
@@ -123,8 +193,30 @@ def dimension_gap(scores: pd.DataFrame, model: RuleTypology, code: str, target: 
                   bounds: pd.DataFrame | None = None, margin: float = MARGIN) -> DimensionGap:
     """The smallest change of ``code``'s dimension scores that makes ``model`` give ``target``.
 
-    ``scores``: units × dimensions (the model must be fitted); ``bounds``: rows 'min' and
-    'max' per dimension (default: the observed range in ``scores``).
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Units × dimensions; ``model`` must be fitted on them.
+    model : RuleTypology
+        The fitted rules (first matching type wins).
+    code : str
+        The unit (index of ``scores``).
+    target : str
+        Type key to reach.
+    bounds : pandas.DataFrame, optional
+        Rows 'min' and 'max' per dimension (default: the observed range in ``scores``).
+    margin : float, default MARGIN
+        Score units by which a strict or broken condition is cleared.
+
+    Returns
+    -------
+    DimensionGap
+        The change, or ``feasible=False`` with the ``reason``.
+
+    Raises
+    ------
+    TypologyError
+        If ``target`` is not a type of the rules.
     """
     dims = list(scores.columns)
     keys = [t["key"] for t in model.types]
@@ -163,17 +255,8 @@ def dimension_gap(scores: pd.DataFrame, model: RuleTypology, code: str, target: 
     best: tuple[float, np.ndarray, list[Constraint]] | None = None
     for choice in itertools.product(*options):
         chosen = [*keep, *choice]
-        G, h = [], []
-        for c in chosen:
-            a = M.loc[c.axis, free].to_numpy(dtype=float)
-            level = float(a @ s[free].to_numpy(dtype=float))
-            if c.sense == GE:  # a·(s+Δ) ≥ t + margin  →  -a·Δ ≤ a·s - t - margin
-                G.append(-a)
-                h.append(level - c.threshold - margin)
-            else:  # a·(s+Δ) ≤ t - margin
-                G.append(a)
-                h.append(c.threshold - margin - level)
-        x = min_norm_point(np.array(G), np.array(h), lo, hi)
+        G, h = _half_spaces(chosen, M.loc[:, free], s[free], margin)
+        x = min_norm_point(G, h, lo, hi)
         if x is not None and (best is None or x @ x < best[0] - 1e-15):
             best = (float(x @ x), x, chosen)
     if best is None:
@@ -189,9 +272,36 @@ def dimension_gap(scores: pd.DataFrame, model: RuleTypology, code: str, target: 
     return DimensionGap(code, current, target, True, delta, s, after, math.sqrt(best[0]), best[2])
 
 
+def _half_spaces(chosen: list[Constraint], M: pd.DataFrame, s: pd.Series, margin: float,
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The conditions as G Δ ≤ h over the free dimensions (``M``: axes × free dimensions, ``s``: their scores)."""
+    G, h = [], []
+    for c in chosen:
+        a = M.loc[c.axis].to_numpy(dtype=float)
+        level = float(a @ s.to_numpy(dtype=float))
+        if c.sense == GE:  # a·(s+Δ) ≥ t + margin  →  -a·Δ ≤ a·s - t - margin
+            G.append(-a)
+            h.append(level - c.threshold - margin)
+        else:  # a·(s+Δ) ≤ t - margin
+            G.append(a)
+            h.append(c.threshold - margin - level)
+    return np.array(G), np.array(h)
+
+
 # -- into the indicators' own units ------------------------------------------------------------
 def affine_slope(raw: pd.Series, norm: pd.Series) -> float | None:
-    """d(normalised)/d(raw) if the normalisation is affine on the observed values, else None."""
+    """d(normalised)/d(raw) if the normalisation is affine on the observed values, else None.
+
+    Parameters
+    ----------
+    raw, norm : pandas.Series
+        One indicator across units: in its unit and normalised.
+
+    Returns
+    -------
+    float or None
+        The slope of the straight line through the observed pairs, or None if they are not on one.
+    """
     both = pd.concat([raw.astype(float), norm.astype(float)], axis=1).dropna()
     if len(both) < 2 or both.iloc[:, 0].nunique() < 2:
         return None
@@ -218,7 +328,23 @@ def _change_unit(unit: str) -> str:
 
 
 def natural_changes(results: ResultsView, code: str, delta: pd.Series) -> pd.DataFrame:
-    """For each dimension that must change: what each of its indicators alone would need."""
+    """For each dimension that must change: what each of its indicators alone would need.
+
+    Parameters
+    ----------
+    results : Results
+        The run (``ResultsView``).
+    code : str
+        The unit.
+    delta : pandas.Series
+        Change per dimension (``DimensionGap.delta``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator of each moving dimension: ``delta_normalised``, ``change`` and
+        ``new_value`` in its unit (NaN with a ``note`` when none can be given), ``within_observed``.
+    """
     frame = results.by_code
     meta = results.indicators
     aggregate = results.config["scoring"]["aggregate"]["method"]
@@ -295,10 +421,21 @@ def _num(x: float) -> str:
 class Gap:
     """``gap_to``'s answer: the change in dimension scores and what it means per indicator.
 
-    ``delta``/``before``/``after``: dimension scores; ``changes``: one row per indicator of
-    each dimension that must move, with the change it alone would need in its own unit
-    (``change``, ``new_value``) or a ``note`` saying why none can be given;
-    ``constraints``: the conditions the answer meets (the target's) and breaks (earlier types').
+    Attributes
+    ----------
+    code, current, target : str
+        The unit, its type key now and the type key aimed for; ``names``: the unit's label per language.
+    feasible : bool
+        Whether any change within the observed ranges reaches the target.
+    delta, before, after : pandas.Series
+        Dimension scores: the change, now and after it; ``distance`` is the norm of ``delta``.
+    constraints : list of Constraint
+        The conditions the answer meets (the target's) and breaks (earlier types').
+    changes : pandas.DataFrame
+        One row per indicator of each dimension that must move, with the change it alone would
+        need in its own unit (``change``, ``new_value``) or a ``note`` saying why none can be given.
+    reason, method : str
+        Why there is no change (if so); how the answer was found.
     """
 
     code: str
@@ -318,12 +455,36 @@ class Gap:
 
     @property
     def is_zero(self) -> bool:
+        """Whether the region already has the target type.
+
+        Returns
+        -------
+        bool
+            True when feasible with no change in any dimension.
+        """
         return self.feasible and bool((self.delta.abs() < 1e-12).all())
 
     def _name(self, key: str, lang: str) -> str:
         return self.labels[lang].get(key, key)
 
     def conditions(self, lang: str = "ko") -> list[str]:
+        """The conditions met and broken, in words.
+
+        Parameters
+        ----------
+        lang : {'ko', 'en'}, default 'ko'
+            Language of the type, axis and state names.
+
+        Returns
+        -------
+        list of str
+            One line per condition, e.g. ``'충족 사회주도형: 사회 축 ≥ -0.001'``.
+
+        Examples
+        --------
+        >>> res.gap_to("전주시", "society_led").conditions()
+        ['충족 사회주도형: 사회 축 ≥ -0.001']
+        """
         ko = lang == "ko"
         out = []
         for c in self.constraints:
@@ -333,6 +494,17 @@ class Gap:
         return out
 
     def summary(self, lang: str = "ko") -> str:
+        """The answer in a few lines: the move per dimension, each indicator's share of it, the conditions.
+
+        Parameters
+        ----------
+        lang : {'ko', 'en'}, default 'ko'
+            Language of the text.
+
+        Returns
+        -------
+        str
+        """
         ko = lang == "ko"
         head = f"{self.names[lang]}: {self._name(self.current, lang)} → {self._name(self.target, lang)}"
         if not self.feasible:
@@ -359,6 +531,7 @@ class Gap:
         return "\n".join(lines)
 
     def __str__(self) -> str:
+        """Return ``summary()`` in Korean."""
         return self.summary()
 
     def _repr_html_(self) -> str:
@@ -368,7 +541,23 @@ class Gap:
 
 
 def gap_to(results: ResultsView, region: object, target: str) -> Gap:
-    """The smallest change of a region's dimension scores that moves it into ``target``."""
+    """The smallest change of a region's dimension scores that moves it into ``target``.
+
+    ``Results.gap_to`` calls it; see there.
+
+    Parameters
+    ----------
+    results : Results
+        The run (``ResultsView``); it must use the rules.
+    region : str or int
+        The region, as ``Results.region`` accepts it.
+    target : str
+        Type key or name.
+
+    Returns
+    -------
+    Gap
+    """
     code = results.region(region)
     key = results.type_key(target)
     if key == results.config["typology"]["unclassified"]["key"]:

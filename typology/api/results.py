@@ -59,6 +59,10 @@ class Results(Analyses):
         The resolved config of the run.
     source : str
         Where the results come from (a config's run or a run folder).
+    dimension_names : dict
+        Dimension key → {'name_ko': ..., 'name_en': ...}.
+    regions : RegionIndex
+        The region lookup behind ``region`` (the bundled units).
 
     Examples
     --------
@@ -125,6 +129,7 @@ class Results(Analyses):
         Returns
         -------
         pandas.Series
+            Indexed by the columns of ``frame``.
 
         Examples
         --------
@@ -135,6 +140,17 @@ class Results(Analyses):
 
     @property
     def by_code(self) -> pd.DataFrame:
+        """``frame`` indexed by unit code (the code stays a column), built once.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> res.by_code.at["35010", "name"]
+        '전주시'
+        """
         return self.cached("by_code", lambda: self.frame.set_index("code", drop=False).rename_axis(None))
 
     def cached(self, key: str, build: Callable[[], Any]) -> Any:
@@ -151,13 +167,35 @@ class Results(Analyses):
         -------
         object
             What ``build`` returned, the first time for this ``key``.
+
+        Examples
+        --------
+        >>> res.cached("n_units", lambda: len(res.frame)) == len(res.frame)
+        True
         """
         if key not in self._cache:
             self._cache[key] = build()
         return self._cache[key]
 
     def name(self, code: str, lang: str = "ko") -> str:
-        """Display label unique across units: '중구 (서울)' / 'Jung-gu (Seoul)'."""
+        """Display label unique across units: '중구 (서울)' / 'Jung-gu (Seoul)'.
+
+        Parameters
+        ----------
+        code : str
+            5-digit KOSTAT code.
+        lang : {'ko', 'en'}, default 'ko'
+            Language.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> res.name("11020"), res.name("11020", "en")
+        ('중구 (서울)', 'Jung-gu (Seoul)')
+        """
         if lang == "en":
             row = self.regions.units.loc[code]
             sido = row["sido_en"]
@@ -165,21 +203,77 @@ class Results(Analyses):
         return self.regions.label(code)
 
     def labels(self, lang: str = "ko") -> pd.Series:
-        """Unique display label per unit code ('중구 (서울)'), built once."""
+        """Unique display label per unit code ('중구 (서울)'), built once.
+
+        Parameters
+        ----------
+        lang : {'ko', 'en'}, default 'ko'
+            Language.
+
+        Returns
+        -------
+        pandas.Series
+            Named ``label``, indexed by code.
+
+        Examples
+        --------
+        >>> res.labels()["21010"]
+        '중구 (부산)'
+        """
         return self.cached(f"labels_{lang}", lambda: pd.Series({c: self.name(c, lang) for c in self.by_code.index},
                                                               name="label"))
 
     # -- metadata ---------------------------------------------------------------------
     @property
     def dimensions(self) -> list[str]:
+        """The dimension keys, in the catalogue's order.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> res.dimensions
+        ['economy', 'civic', 'institution', 'capacity']
+        """
         return list(DIMENSIONS)
 
     def dimension_name(self, dim: str, lang: str = "ko") -> str:
+        """A dimension's display name (its key if it has none).
+
+        Parameters
+        ----------
+        dim : str
+            Dimension key.
+        lang : {'ko', 'en'}, default 'ko'
+            Language.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> res.dimension_name("civic")
+        '시민참여기반'
+        """
         return self.dimension_names.get(dim, {}).get(f"name_{lang}", dim)
 
     @property
     def types(self) -> pd.DataFrame:
-        """The types of the rules in order (first match wins), then the unclassified key."""
+        """The types of the rules in order (first match wins), then the unclassified key.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index = type key; ``name_ko``, ``name_en``.
+
+        Examples
+        --------
+        >>> res.types.loc["society_led", "name_ko"]
+        '사회주도형'
+        """
         typology = self.config["typology"]
         rows = [{"key": t["key"], "name_ko": t["name_ko"], "name_en": t["name_en"]} for t in typology["types"]]
         u = typology["unclassified"]
@@ -187,7 +281,27 @@ class Results(Analyses):
         return pd.DataFrame(rows).set_index("key")
 
     def type_key(self, query: str) -> str:
-        """A type key from its key or Korean/English name."""
+        """A type key from its key or Korean/English name.
+
+        Parameters
+        ----------
+        query : str
+            Key, Korean or English name of a type.
+
+        Returns
+        -------
+        str
+
+        Raises
+        ------
+        TypologyError
+            If no type of this run has that key or name (the types are listed).
+
+        Examples
+        --------
+        >>> res.type_key("사회주도형")
+        'society_led'
+        """
         types = self.types
         for key, row in types.iterrows():
             if query in (key, row["name_ko"], row["name_en"]):
@@ -196,11 +310,40 @@ class Results(Analyses):
         raise TypologyError(f"type {query!r}: not a type of this run; expected one of {listed}")
 
     def type_name(self, key: str, lang: str = "ko") -> str:
+        """A type's display name (the key itself if it is not a type of this run).
+
+        Parameters
+        ----------
+        key : str
+            Type key.
+        lang : {'ko', 'en'}, default 'ko'
+            Language.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> res.type_name("society_led")
+        '사회주도형'
+        """
         types = self.types
         return str(types.at[key, f"name_{lang}"]) if key in types.index else str(key)
 
     @property
     def normalise_method(self) -> str:
+        """The run's normalisation (config key ``scoring.normalise.method``).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> res.normalise_method
+        'zscore'
+        """
         return str(self.config["scoring"]["normalise"]["method"])
 
     def rules(self) -> RuleTypology:
@@ -208,6 +351,21 @@ class Results(Analyses):
 
         Refitting reproduces the run's thresholds because they are the national mean or
         median of each axis; the predicted types are checked against the stored ones.
+
+        Returns
+        -------
+        RuleTypology
+            Fitted; built once.
+
+        Raises
+        ------
+        TypologyError
+            If the run does not use the rules, or the stored types do not follow them.
+
+        Examples
+        --------
+        >>> res.rules().predict(res.by_code[res.dimensions]).loc["35010", "type"]
+        'resource_combining'
         """
         if "rules" in self._cache:
             return self._cache["rules"]
@@ -292,7 +450,17 @@ def _no_overrides(overrides: list[str] | None, what: str) -> None:
 
 
 def from_run(result: RunResult) -> Results:
-    """Results of an in-process run, with the bundled unit geometry attached."""
+    """Results of an in-process run, with the bundled unit geometry attached.
+
+    Parameters
+    ----------
+    result : RunResult
+        What ``typology.run`` returned.
+
+    Returns
+    -------
+    Results
+    """
     from ..data.geometry import attach, load_unit_geometry
 
     frame = attach(result.table(), load_unit_geometry())
@@ -307,7 +475,24 @@ def from_run(result: RunResult) -> Results:
 
 
 def from_folder(folder: Path, *, accept_edited: bool = False) -> Results:
-    """Results from a run folder: scores.gpkg (or scores.csv plus the bundled geometry)."""
+    """Results from a run folder: scores.gpkg (or scores.csv plus the bundled geometry).
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        A folder written by ``typology run``.
+    accept_edited : bool, default False
+        Load outputs edited after the run, with a warning.
+
+    Returns
+    -------
+    Results
+
+    Raises
+    ------
+    TypologyError
+        If a file is missing, unreadable, edited, or lacks required columns.
+    """
     from ..data.geometry import attach, load_unit_geometry
     from .run_folder import check_outputs, read_csv, read_frame, read_manifest
 
@@ -390,7 +575,19 @@ def run_variants(variants: dict[str, list[str] | dict[str, Any]], config: object
 
 
 def type_table(runs: dict[str, Results], lang: str = "ko") -> pd.DataFrame:
-    """Per unit (rows) and run (columns): the type name. Index = code; name and sido first."""
+    """Per unit (rows) and run (columns): the type name. Index = code; name and sido first.
+
+    Parameters
+    ----------
+    runs : dict of str to Results
+        As ``run_variants`` returns them.
+    lang : {'ko', 'en'}, default 'ko'
+        Language of the type names.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     first = next(iter(runs.values()))
     out = first.by_code[["name", "sido"]].copy()
     for label, res in runs.items():
@@ -399,7 +596,20 @@ def type_table(runs: dict[str, Results], lang: str = "ko") -> pd.DataFrame:
 
 
 def agreement(runs: dict[str, Results], reference: str | None = None) -> pd.DataFrame:
-    """Share of units (0–1) whose type is the same in each pair of runs, by type key."""
+    """Share of units (0–1) whose type is the same in each pair of runs, by type key.
+
+    Parameters
+    ----------
+    runs : dict of str to Results
+        As ``run_variants`` returns them.
+    reference : str, optional
+        Keep only the column of this run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Runs × runs (or runs × the reference).
+    """
     labels = list(runs)
     keys = pd.DataFrame({label: res.by_code[LABEL] for label, res in runs.items()})
     out = pd.DataFrame(index=labels, columns=labels, dtype=float)

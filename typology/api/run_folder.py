@@ -21,6 +21,23 @@ RUN_FILES = ("indicators.csv", "manifest.json")
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
+    """A run folder's manifest.json, checked to be a typology manifest.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The run folder.
+
+    Returns
+    -------
+    dict
+        The manifest (its ``config`` section is a dict).
+
+    Raises
+    ------
+    TypologyError
+        If the file is missing, not JSON or has no config section.
+    """
     path = folder / "manifest.json"
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
@@ -33,7 +50,22 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def edited_outputs(folder: Path, record: dict[str, Any], names: list[str]) -> list[str]:
-    """Of ``names``, the files whose SHA-256 is not the one ``record["outputs"]`` holds (absent: not checked)."""
+    """Of ``names``, the files whose SHA-256 is not the one ``record["outputs"]`` holds (absent: not checked).
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The run folder.
+    record : dict
+        Its manifest.
+    names : list of str
+        File names to check.
+
+    Returns
+    -------
+    list of str
+        The edited files.
+    """
     outputs = record.get("outputs")
     if not isinstance(outputs, dict):
         return []
@@ -41,6 +73,17 @@ def edited_outputs(folder: Path, record: dict[str, Any], names: list[str]) -> li
 
 
 def check_outputs(folder: Path, record: dict[str, Any], accept_edited: bool) -> None:
+    """Refuse (or, if ``accept_edited``, warn about) outputs edited after the run.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The run folder.
+    record : dict
+        Its manifest.
+    accept_edited : bool
+        Warn instead of raising ``TypologyError``.
+    """
     used = [n for n in ("scores.gpkg", "scores.csv", "indicators.csv") if (folder / n).is_file()]
     edited = edited_outputs(folder, record, used)
     if not edited:
@@ -53,7 +96,17 @@ def check_outputs(folder: Path, record: dict[str, Any], accept_edited: bool) -> 
 
 
 def read_frame(path: Path) -> Any:
-    """scores.gpkg as a GeoDataFrame, or one line naming the file."""
+    """scores.gpkg as a GeoDataFrame, or one line naming the file.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The GeoPackage.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
     import geopandas as gpd
 
     try:
@@ -63,6 +116,19 @@ def read_frame(path: Path) -> Any:
 
 
 def read_csv(path: Path, **options: Any) -> pd.DataFrame:
+    """A CSV of a run folder (UTF-8, with or without BOM), or one line naming the file.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The table.
+    **options
+        Passed to ``pandas.read_csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     try:
         return pd.read_csv(path, encoding="utf-8-sig", **options)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:

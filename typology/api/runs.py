@@ -47,24 +47,52 @@ class RunComparison:
 
     @property
     def changed(self) -> pd.DataFrame:
-        """The units in both runs whose type differs, largest composite move first."""
+        """The units in both runs whose type differs, largest composite move first.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows of ``table``.
+        """
         moved = self.table[self.table["type_changed"]]
         return moved.reindex(moved["composite_diff"].abs().sort_values(ascending=False, kind="stable").index)
 
     @property
     def transitions(self) -> pd.DataFrame:
-        """Units by type in ``a`` (rows) and type in ``b`` (columns), units in both runs only."""
+        """Units by type in ``a`` (rows) and type in ``b`` (columns), units in both runs only.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Counts of units.
+        """
         both = self.table[self.table["present"] == BOTH]
         return pd.crosstab(both["type_a"].rename(self.label_a), both["type_b"].rename(self.label_b))
 
     def largest_rank_moves(self, n: int = 10) -> pd.DataFrame:
-        """The ``n`` units whose composite rank moved most (either way), with both ranks."""
+        """The ``n`` units whose composite rank moved most (either way), with both ranks.
+
+        Parameters
+        ----------
+        n : int, default 10
+            How many units.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Name, sido, both types, both ranks and ``rank_change``.
+        """
         moved = self.table.dropna(subset=["rank_change"])
         order = moved["rank_change"].abs().sort_values(ascending=False, kind="stable").index[:n]
         return moved.loc[order, ["name", "sido", "type_a", "type_b", "rank_a", "rank_b", "rank_change"]]
 
     def summary(self) -> str:
-        """A few lines in Korean and English: units compared, type changes, rank and score moves."""
+        """A few lines in Korean and English: units compared, type changes, rank and score moves.
+
+        Returns
+        -------
+        str
+        """
         table = self.table
         both = table[table["present"] == BOTH]
         changed = int(both["type_changed"].sum())

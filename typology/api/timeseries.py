@@ -57,8 +57,14 @@ def transition_matrix(before: pd.Series, after: pd.Series, order: list[str] | No
 
     Examples
     --------
-    >>> panel = tp.run_panel([2015, 2020])
-    >>> tp.transition_matrix(panel.types[2015], panel.types[2020])
+    >>> panel = tp.run_panel([2015, 2020])                           # doctest: +SKIP
+    >>> tp.transition_matrix(panel.types[2015], panel.types[2020])  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> tp.transition_matrix(pd.Series({"a": "x", "b": "y"}), pd.Series({"a": "x", "b": "x"}))
+    to    x  y
+    from
+    x     1  0
+    y     1  0
     """
     codes = before.index.union(after.index)
     a = before.reindex(codes).fillna(MISSING).astype(str)
@@ -74,7 +80,18 @@ def transition_matrix(before: pd.Series, after: pd.Series, order: list[str] | No
 
 
 def changed_types(before: pd.Series, after: pd.Series) -> pd.DataFrame:
-    """The units whose type differs between two series (aligned by index), with both types."""
+    """The units whose type differs between two series (aligned by index), with both types.
+
+    Parameters
+    ----------
+    before, after : pandas.Series
+        Type per unit code; a unit in one only counts as ``MISSING`` on the other side.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code``, ``from``, ``to``.
+    """
     codes = before.index.union(after.index)
     a = before.reindex(codes).fillna(MISSING).astype(str)
     b = after.reindex(codes).fillna(MISSING).astype(str)
@@ -96,7 +113,18 @@ def _mixed(variables: str) -> bool:
 
 @dataclass
 class Panel:
-    """Results of one config for several reference years (see the module docstring)."""
+    """Results of one config for several reference years (``run_panel``; see the module docstring).
+
+    Attributes
+    ----------
+    years : list of int
+        The reference years, in order.
+    results : dict of int to Results
+        Each year's results.
+    flags : pandas.DataFrame
+        Per year and indicator: the variable-years read, their gap and status, ``mixed_years``
+        and ``same_in_all_years``.
+    """
 
     years: list[int]
     results: dict[int, Results]
@@ -104,13 +132,31 @@ class Panel:
 
     @property
     def types(self) -> pd.DataFrame:
-        """Type key per unit (rows, code) and year (columns)."""
+        """Type key per unit (rows, code) and year (columns).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
         return pd.DataFrame({y: r.by_code["type"] for y, r in self.results.items()})
 
     def _first(self) -> Results:
         return self.results[self.years[0]]
 
     def type_name(self, key: str, lang: str = "ko") -> str:
+        """A type's display name (``MISSING`` stays as it is).
+
+        Parameters
+        ----------
+        key : str
+            Type key.
+        lang : {'ko', 'en'}, default 'ko'
+            Language.
+
+        Returns
+        -------
+        str
+        """
         return MISSING if key == MISSING else self._first().type_name(key, lang)
 
     def _order(self) -> list[str]:
@@ -122,7 +168,20 @@ class Panel:
                 raise TypologyError(f"panel: year {y} was not run; years run: {self.years}")
 
     def transitions(self, start: int, end: int, lang: str | None = "ko") -> pd.DataFrame:
-        """Transition matrix of types from ``start`` to ``end`` (counts of units)."""
+        """Transition matrix of types from ``start`` to ``end`` (counts of units).
+
+        Parameters
+        ----------
+        start, end : int
+            Two panel years.
+        lang : {'ko', 'en'} or None, default 'ko'
+            Label rows and columns with type names in this language; None keeps the keys.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows = type in ``start``, columns = type in ``end``.
+        """
         self._check(start, end)
         types = self.types
         matrix = transition_matrix(types[start], types[end], self._order())
@@ -132,7 +191,19 @@ class Panel:
         return matrix
 
     def changed(self, start: int, end: int) -> pd.DataFrame:
-        """Units whose type changed between two years, with names, types and composite scores."""
+        """Units whose type changed between two years, with names, types and axis values.
+
+        Parameters
+        ----------
+        start, end : int
+            Two panel years.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per unit that changed: code, name, sido, types (keys and Korean names), axis
+            values in both years and the reason for its type in ``end``.
+        """
         self._check(start, end)
         types = self.types
         moved = changed_types(types[start], types[end])
@@ -151,7 +222,18 @@ class Panel:
         return list(self._first().config["typology"]["axes"])
 
     def history(self, region: object) -> pd.DataFrame:
-        """One region across the panel years: type, dimension scores, axes, composite rank, data flags."""
+        """One region across the panel years: type, dimension scores, axes, composite rank, data flags.
+
+        Parameters
+        ----------
+        region : str or int
+            The region, as ``Results.region`` accepts it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per year.
+        """
         first = self._first()
         code = first.region(region)
         rows = []
@@ -168,7 +250,13 @@ class Panel:
         return pd.DataFrame(rows).set_index("year")
 
     def summary(self) -> pd.DataFrame:
-        """Per year: units per type, unclassified units, and which indicators were carried, excluded, mixed."""
+        """Per year: units per type, unclassified units, and which indicators were carried, excluded, mixed.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per year.
+        """
         rows = []
         for y, res in self.results.items():
             f = self.flags[self.flags["year"] == y]
@@ -182,7 +270,19 @@ class Panel:
         return pd.DataFrame(rows).set_index("year")
 
     def chart(self, years: list[int] | None = None, lang: str | None = None) -> Figure:
-        """Alluvial chart of types across years (blocks = units per type, ribbons = transitions)."""
+        """Alluvial chart of types across years (blocks = units per type, ribbons = transitions).
+
+        Parameters
+        ----------
+        years : list of int, optional
+            Two or more panel years (default: all).
+        lang : {'ko', 'en'}, optional
+            Language of labels; default Korean.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
         years = list(years or self.years)
         self._check(*years)
         if len(years) < 2:
@@ -199,8 +299,25 @@ class Panel:
 
 def alluvial(types: pd.DataFrame, order: list[str], labels: dict[str, str] | None = None,
              title: str = "", colours: dict[str, str] | None = None) -> Figure:
-    """Alluvial (Sankey-like) chart of a units × periods table of categories; ``colours`` by category
-    (others take the palette in order)."""
+    """Alluvial (Sankey-like) chart of a units × periods table of categories.
+
+    Parameters
+    ----------
+    types : pandas.DataFrame
+        Units × periods; a cell is a category (NaN = absent that period).
+    order : list of str
+        Category order from top to bottom (categories not listed follow, sorted).
+    labels : dict of str to str, optional
+        Display name per category.
+    title : str, default ''
+        Figure title.
+    colours : dict of str to str, optional
+        Colour per category (others take the palette in order).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     labels = labels or {}
     cols = list(types.columns)
     filled = types.fillna(MISSING).astype(str)
@@ -293,8 +410,9 @@ def run_panel(years: list[int] | tuple[int, ...] = DEFAULT_YEARS, config: object
     Examples
     --------
     >>> import typology as tp
-    >>> panel = tp.run_panel([2015, 2020])
-    >>> panel.transitions(2015, 2020)
+    >>> panel = tp.run_panel([2015, 2020])          # doctest: +SKIP
+    >>> panel.transitions(2015, 2020)               # doctest: +SKIP
+    >>> panel.chart().savefig("types_2015_2020.png")  # doctest: +SKIP
     """
     from ..core.config import apply_overrides, load_config
     from ..run.pipeline import run

@@ -20,6 +20,15 @@ class Section:
     """A block of the run's HTML report, contributed by a pipeline step.
 
     ``html`` must already be escaped: build it with ``html.escape`` or ``DataFrame.to_html``.
+
+    Attributes
+    ----------
+    key : str
+        Identifies the section (an anchor in the report).
+    title_ko, title_en : str
+        Its heading in Korean and English.
+    html : str
+        The escaped HTML body.
     """
 
     key: str
@@ -36,13 +45,40 @@ class RunResult:
     ----------
     config : dict
         The resolved config.
+    catalog : Catalog
+        The indicator catalogue the run read.
+    units : pandas.DataFrame
+        The units in scope (code, names, 시도).
+    indicators : list of Indicator
+        The indicators in use.
     raw, normalised, scores, typed : pandas.DataFrame
         Per unit: indicators in their units, normalised indicators, dimension and composite
         scores, and the type with its reason.
+    weights : pandas.Series
+        Weight per indicator.
     coverage, exclusions : pandas.DataFrame
         How well each dimension is measured; every unit left out, with the reason.
+    inputs : list of pathlib.Path
+        The data files read.
+    years : pandas.DataFrame
+        Per indicator: the variable years used and their gap from ``reference_year``.
     steps : list of dict
         The log of the run (written to manifest.json).
+    tables, figures : dict
+        Extra outputs of later steps: name → table (written as <name>.csv) or PNG bytes (<name>.png).
+    sections : list of Section
+        Blocks of the HTML report.
+    scope : dict
+        ``units.scope``: the selection (or None), how to say it in Korean and English, all units.
+    type_changes : dict of str to list of str
+        The validity audit's leave-one-out: indicator key → codes whose type changes without it.
+
+    Examples
+    --------
+    >>> import typology as tp
+    >>> result = tp.run(tp.load_config())
+    >>> len(result.table()) == len(result.units)
+    True
     """
 
     config: dict[str, Any]
@@ -71,7 +107,19 @@ class RunResult:
     type_changes: dict[str, list[str]] = field(default_factory=dict)
 
     def table(self) -> pd.DataFrame:
-        """The flat results table: one row per unit (what scores.csv holds)."""
+        """The flat results table: one row per unit (what scores.csv holds).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Code, names, raw and normalised indicators, dimension scores, composite and its
+            rank, the type with its reason, and ``missing_indicators``.
+
+        Examples
+        --------
+        >>> result.table().loc[lambda t: t["name"] == "전주시", "type_ko"].item()
+        '자원결합형'
+        """
         u = self.units.set_index("code")
         out = pd.DataFrame({"code": u.index, "name": u["name_ko"], "name_en": u["name_en"],
                             "sido": u["sido_ko"], "sido_en": u["sido_en"], "code_std5": u["code_std5"]},

@@ -218,6 +218,7 @@ def short_sido(name: str) -> str:
 
 
 def config_keys(config: dict[str, Any]) -> list[str]:
+    """The indicator keys the config asks for, dimension by dimension."""
     return [k for dim in DIMENSIONS for k in config["indicators"].get(dim) or []]
 
 
@@ -267,6 +268,7 @@ def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,
 
 def exclusion_table(unit_table: pd.DataFrame, raw: pd.DataFrame, scores: pd.DataFrame,
                     typed: pd.DataFrame, chosen: list[Indicator], unclassified: str) -> pd.DataFrame:
+    """Every unit left out of a dimension score or of the types, with the reason (exclusions.csv)."""
     names = unit_table.set_index("code")
     rows = []
     for dim in DIMENSIONS:

@@ -41,6 +41,11 @@ def test_docs_build_strict(tmp_path: Path) -> None:
     assert 'id="typology.api.runs.compare_runs"' in api
     assert 'id="typology.api.analyses.Analyses.gap_to"' in api and 'id="typology.api.results.Results.region"' in api
     assert api.count("Parameters") >= 10 and api.count("Examples") >= 10  # numpydoc sections rendered
+    # Results' lookups and the RunResult table are documented with their sections, and no private field shows.
+    for name in ("Results.dimension_name", "Results.type_key", "Results.by_code"):
+        at = api.index(f'id="typology.api.results.{name}"')
+        assert "Returns" in api[at:at + 4000] and "Examples" in api[at:at + 6000], name
+    assert "_cache" not in api
     for page in ("ko/quickstart", "ko/types",
                  "quickstart", "configs", "tables", "methods/scoring", "methods/types", "methods/stability",
                  "methods/uncertainty", "data", "outputs", "notebooks", "performance", "layout"):

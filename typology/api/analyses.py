@@ -143,10 +143,9 @@ class Analyses:
         libpysal.graph.Graph
             Indexed by unit code.
         """
-        from libpysal.graph import Graph
+        from ..typologies.contiguity import touching
 
-        return self.cached("contiguity", lambda: Graph.build_contiguity(
-            self.frame[["code", "geometry"]].set_index("code"), rook=False))
+        return self.cached("contiguity", lambda: touching(self.frame.set_index("code").geometry, "queen"))
 
     def explore(self, layer: str = LABEL) -> folium.Map:
         """An interactive map (folium) with map.html's layers, colours, legend, search and popups, offline.

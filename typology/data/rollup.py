@@ -21,7 +21,8 @@ import pandas as pd
 
 from ..core.catalog import Catalog
 from ..errors import TypologyError
-from .units import Place, RegionMatcher
+from .places import Place
+from .units import RegionMatcher
 
 # Fates of an input row. Only UNMATCHED rows are a problem that ``on_unmatched`` acts on.
 MATCHED, ROLLED_UP, UNMATCHED, AGGREGATE, COVERED = "matched", "rolled_up", "unmatched", "aggregate", "covered"

@@ -15,7 +15,8 @@ import pandas as pd
 
 from typology import load_config, paths
 from typology.core.catalog import load_catalog
-from typology.data.load import TableSpec, load_tables, read_table
+from typology.data.load import load_tables, read_table
+from typology.data.specs import TableSpec
 from typology.data.units import matcher
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from typology import paths
-from typology.core.atomic import MARKER, atomic_dir
+from typology.core.ownership import MARKER, atomic_dir
 
 from .conftest import run_cli, write_config
 
@@ -102,7 +102,7 @@ def test_failed_write_keeps_the_previous_folder(tmp_path):
 def test_user_table_for_an_unbundled_indicator_is_used(tmp_path, default_config):
     """A researcher adds environmental NGOs as their own table: it flows into the scores."""
     lines = ["code,year,variable,value,source_id"]
-    from typology.data.units import load_units
+    from typology.data.places import load_units
 
     for i, code in enumerate(load_units()["code"]):
         lines.append(f"{code},2020,env_ngos,{i % 7},my_survey")

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from typology import paths
-from typology.data import units
+from typology.data import places, units
 from typology.data.bundle.build import build_all
 
 
@@ -23,7 +23,7 @@ def scratch(tmp_path, monkeypatch):
     for name in ("VARIABLES", "BUILD_LOG", "UNITS"):
         getattr(paths, name).unlink()
     yield tmp_path
-    units.load_units.cache_clear()
+    places.load_units.cache_clear()
     units.matcher.cache_clear()
 
 

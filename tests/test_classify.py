@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from typology.errors import TypologyError
-from typology.typologies.classify import Condition, RuleTypology
+from typology.typologies.rules import Condition, RuleTypology
 
 AXES = {"society": {"name_ko": "사회 축", "dimensions": ["civic", "institution"]},
         "resource": {"name_ko": "자원 축", "dimensions": ["economy", "capacity"]}}

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from typology import load_config, paths
-from typology.core.config import SCHEMA, Param, named_keys
+from typology.core.config import SCHEMA, named_keys
+from typology.core.params import Param
 from typology.errors import TypologyError
 from typology.run import pipeline
 from typology.run.validate import declared_names, validate
@@ -160,7 +161,7 @@ def test_run_rejects_a_bad_config_before_reading_any_data(monkeypatch):
     def no_data(*args, **kwargs):
         raise AssertionError("data were read before the config was checked")
 
-    monkeypatch.setattr(pipeline.units, "load_units", no_data)
+    monkeypatch.setattr(pipeline.places, "load_units", no_data)
     monkeypatch.setattr(pipeline, "load_tables", no_data)
     config = load_config(paths.DEFAULT_CONFIG, ["typology.method=gmm", "typology.options.gmm.covariance_type=bogus"])
     with pytest.raises(TypologyError, match=r"^config key typology.options.gmm.covariance_type: expected one of "):

@@ -11,7 +11,7 @@ import pytest
 
 from typology.data.connectors import http
 from typology.data.connectors.law import fetch_ordinances
-from typology.data.units import load_units
+from typology.data.places import load_units
 from typology.errors import TypologyError
 
 from .conftest import run_cli, write_config

@@ -7,7 +7,7 @@ import pytest
 
 from typology import load_config, paths, run
 from typology.core.catalog import DIMENSIONS
-from typology.data.units import load_units
+from typology.data.places import load_units
 
 from .conftest import run_cli, write_config
 

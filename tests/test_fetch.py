@@ -13,7 +13,8 @@ import pytest
 from typology import paths
 from typology.core.catalog import load_catalog
 from typology.data.fetch import KEY_ENV, KosisQuery, cache_path, fetch, kosis_queries, parse_response, tidy_records
-from typology.data.load import TableSpec, read_table
+from typology.data.load import read_table
+from typology.data.specs import TableSpec
 from typology.data.units import matcher
 from typology.errors import TypologyError
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from typology.api.gap import affine_slope, dimension_gap, min_norm_point
 from typology.errors import TypologyError
-from typology.typologies.classify import RuleTypology
+from typology.typologies.rules import RuleTypology
 
 DIMS = ["economy", "civic", "institution", "capacity"]
 AXES = {"society": {"dimensions": ["civic", "institution"]}, "resource": {"dimensions": ["economy", "capacity"]}}

@@ -20,7 +20,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from typology.core.atomic import MARKER, atomic_dir, spreadsheet_safe
+from typology.core.atomic import spreadsheet_safe
+from typology.core.ownership import MARKER, atomic_dir
 from typology.core.yamlio import read_yaml
 
 from .conftest import copy_folder, run_cli, write_config

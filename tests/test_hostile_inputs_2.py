@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from typology.core.atomic import MARKER, atomic_dir
+from typology.core.ownership import MARKER, atomic_dir
 from typology.errors import TypologyError
 
 from .conftest import copy_folder, run_cli, write_config
@@ -132,7 +132,7 @@ def test_the_list_beside_the_run_folder_never_replaces_a_users_file(tmp_path):
     assert "not listed" in line and side.read_text(encoding="utf-8") == "my own list"
     side.unlink()  # now the tool writes it, and may replace it (and remove it after a good run)
     one_line_error(run_cli("run", str(cfg), "--out", str(tmp_path / "out"), *QUICK, cwd=tmp_path))
-    from typology.core.atomic import owned_file, remove_owned
+    from typology.core.ownership import owned_file, remove_owned
 
     assert owned_file(side)
     side.write_text("edited by hand", encoding="utf-8")
@@ -193,7 +193,8 @@ def _units() -> pd.DataFrame:
 
 def _read(path: Path, **options):
     from typology.core.catalog import load_catalog
-    from typology.data.load import TableSpec, read_table
+    from typology.data.load import read_table
+    from typology.data.specs import TableSpec
     from typology.data.units import matcher
 
     return read_table(TableSpec(path, "data.tables[0]", **options), load_catalog(), matcher())

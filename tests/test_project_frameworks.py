@@ -23,8 +23,10 @@ from hypothesis import strategies as st
 from typology import load_config, paths, run
 from typology.core.catalog import catalog_for, extend_catalog, load_catalog
 from typology.data import scope as scopes
-from typology.data.load import TableSpec, read_table, table_spec
-from typology.data.units import RegionMatcher, load_sido, load_units, matcher
+from typology.data.load import read_table
+from typology.data.places import load_sido, load_units
+from typology.data.specs import TableSpec, table_spec
+from typology.data.units import RegionMatcher, matcher
 from typology.errors import TypologyError
 
 from .conftest import run_cli, write_config

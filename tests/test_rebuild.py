@@ -7,7 +7,7 @@ import json
 import pytest
 
 from typology import load_config, run
-from typology.data.units import load_units
+from typology.data.places import load_units
 from typology.errors import TypologyError
 from typology.run.outputs import write_run
 from typology.run.rebuild import rebuild

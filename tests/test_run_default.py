@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from typology import paths
-from typology.data.units import load_units
+from typology.data.places import load_units
 
 from .conftest import run_cli
 from .output_helpers import map_data

@@ -18,19 +18,13 @@ from hypothesis.extra.numpy import arrays
 from tests.conftest import run_cli
 from typology import TypologyError
 from typology.core.catalog import DIMENSIONS
+from typology.core.ranks import rank_rows
 from typology.render.uncertainty_report import attach
 from typology.typologies.rules import first_match, rule_model, thresholds_of
 from typology.uncertainty.alternatives import plan
 from typology.uncertainty.analysis import analyse
-from typology.uncertainty.montecarlo import (
-    Design,
-    axis_rows,
-    dirichlet_weights,
-    draw,
-    evaluate,
-    prepare,
-    rank_rows,
-)
+from typology.uncertainty.design import Design, draw
+from typology.uncertainty.montecarlo import axis_rows, dirichlet_weights, evaluate, prepare
 
 SMALL = {"n": 60, "backend": "sequential"}
 

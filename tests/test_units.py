@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from typology.data.units import load_units, matcher
+from typology.data.places import load_units
+from typology.data.units import matcher
 
 
 def test_228_units_226_plus_sejong_and_jeju():
@@ -139,7 +140,7 @@ def test_change_table_codes_agree_with_the_crosswalk():
     import pandas as pd
 
     from typology import paths
-    from typology.data.units import norm
+    from typology.data.places import norm
 
     changes = pd.read_csv(paths.ADMIN_CHANGES, dtype=str, keep_default_na=False)
     crosswalk = pd.read_csv(paths.CROSSWALK, dtype=str, keep_default_na=False)

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from typology import load_config, run
 from typology.core.catalog import load_catalog
-from typology.data.load import TableSpec, read_table, table_spec
+from typology.data.load import read_table
+from typology.data.specs import TableSpec, table_spec
 from typology.data.units import matcher
 from typology.errors import TypologyError
 

@@ -218,7 +218,7 @@ def test_default_run_scores_flags_as_categories(default_run):
 def test_supplied_peer_groups_equal_to_the_class_give_the_class_run(tmp_path):
     from typology import run
     from typology.data.attributes import unit_class
-    from typology.data.units import load_units
+    from typology.data.places import load_units
 
     classes = unit_class(load_units())
     table = tmp_path / "peers.csv"
@@ -239,7 +239,7 @@ def test_supplied_peer_groups_equal_to_the_class_give_the_class_run(tmp_path):
 
 def test_sejong_and_jeju_are_counted_as_cities():
     from typology.data.attributes import unit_class
-    from typology.data.units import load_units
+    from typology.data.places import load_units
 
     classes = unit_class(load_units())
     assert classes["29010"] == "시" and classes.value_counts().to_dict() == {"군": 82, "시": 77, "자치구": 69}

@@ -128,7 +128,7 @@ def _cannot_write(exc: OSError, target: Path | None) -> None:
 
 def _claim(path: Path, force: bool) -> Path:
     """``claim_out_dir``, its warnings (an ignored marker line, an earlier run put back) as plain lines."""
-    from .core.atomic import claim_out_dir
+    from .core.ownership import claim_out_dir
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -152,8 +152,8 @@ def run(
     quiet: Quiet = False,
 ) -> None:
     """Score, type and map every local government; write the run folder."""
-    from .core.atomic import OutDirError, remove_owned, write_owned_csv
     from .core.config import load_config
+    from .core.ownership import OutDirError, remove_owned, write_owned_csv
     from .data.load import UnmatchedRowsError
     from .run.outputs import write_run
     from .run.pipeline import run as run_pipeline

@@ -149,10 +149,9 @@ class Analyses:
         >>> sorted(res.name(c) for c in graph[res.region("전주시")].index)
         ['김제시 (전북)', '완주군 (전북)', '익산시 (전북)']
         """
-        from libpysal.graph import Graph
+        from ..typologies.contiguity import touching
 
-        return self.cached("contiguity", lambda: Graph.build_contiguity(
-            self.frame[["code", "geometry"]].set_index("code"), rook=False))
+        return self.cached("contiguity", lambda: touching(self.frame.set_index("code").geometry, "queen"))
 
     def explore(self, layer: str = LABEL) -> folium.Map:
         """An interactive map (folium) with map.html's layers, colours, legend, search and popups, offline.

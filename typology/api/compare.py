@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.catalog import DIMENSIONS
+from ..core.ranks import percentile_rank
+from ..data.geometry import METRIC_CRS
 from ..errors import TypologyError
 from ..render import charts
 
@@ -27,11 +29,10 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.figure import Figure
 
-    from ..typologies.classify import RuleTypology
+    from ..typologies.rules import RuleTypology
 
 MIN_REGIONS, MAX_REGIONS = 2, 10
 ACROSS_WATER = 3  # nearest units listed for a unit with no contiguous neighbour
-METRIC_CRS = "EPSG:5179"  # Korea 2000 / Unified CS, metres
 
 
 class ResultsView(Protocol):
@@ -153,7 +154,7 @@ def compare(results: ResultsView, regions: list[object], indicators: list[str] |
     scores = frame.loc[codes, score_cols].astype(float).set_axis(labels)
     raw = frame.loc[codes, keys].astype(float).set_axis(labels)
     norm = frame[[f"{k}_norm" for k in keys]].astype(float)
-    percentile = (norm.rank(pct=True) * 100).loc[codes].set_axis(labels).set_axis(keys, axis=1)
+    percentile = percentile_rank(norm).loc[codes].set_axis(labels).set_axis(keys, axis=1)
 
     table = _display_table(results, codes, labels, keys, axes, lang)
     figure = _compare_figure(results, scores, percentile, raw, lang)

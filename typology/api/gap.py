@@ -35,7 +35,7 @@ import pandas as pd
 from ..errors import TypologyError
 
 if TYPE_CHECKING:
-    from ..typologies.classify import RuleTypology
+    from ..typologies.rules import RuleTypology
     from .compare import ResultsView
 
 MARGIN = 1e-9  # score units by which a strict (or broken) condition is cleared

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from ..core.result import RunResult
-    from ..typologies.classify import RuleTypology
+    from ..typologies.rules import RuleTypology
 
 RUN_FILES = ("indicators.csv", "manifest.json")  # as api.run_folder.RUN_FILES
 INDICATOR_META = ["name_ko", "name_en", "dimension", "unit", "direction", "weight", "years", "year_status"]
@@ -369,7 +369,7 @@ class Results(Analyses):
         """
         if "rules" in self._cache:
             return self._cache["rules"]
-        from ..typologies.classify import RuleTypology
+        from ..typologies.rules import RuleTypology
 
         typology = self.config["typology"]
         if typology.get("method") != "rules":

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.catalog import DIMENSIONS
-from .results import LABEL, Results, load
+from .analyses import LABEL
+from .results import Results, load
 
 SCORES = [*DIMENSIONS, "composite"]
 BOTH, ONLY_A, ONLY_B = "both", "a only", "b only"

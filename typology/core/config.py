@@ -65,7 +65,7 @@ SCHEMA: dict[str, Any] = {
     "units": {"scope": shaped(None, "a mapping with sido:, class: and/or codes: (lists)",
                               lambda v: isinstance(v, dict) and bool(v) and all(isinstance(x, list)
                                                                                 for x in v.values()))},
-    # tables: paths or mappings (see load.TableSpec); on_unmatched and vintage are the defaults
+    # tables: paths or mappings (see data.specs.TableSpec); on_unmatched and vintage are the defaults
     # for every table that does not set its own.
     "data": {"variables": shaped(None, "a path, or a mapping with path:", lambda v: isinstance(v, (str, dict))),
              "tables": shaped([], "a list of tables (paths, or mappings with path:)",

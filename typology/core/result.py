@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from .catalog import DIMENSIONS, Catalog, Indicator
+from .ranks import rank
 
 
 @dataclass
@@ -131,7 +132,7 @@ class RunResult:
         for dim in DIMENSIONS:
             out[dim] = self.scores[dim]
         out["composite"] = self.scores["composite"]
-        out["composite_rank"] = out["composite"].rank(ascending=False, method="min").astype("Int64")
+        out["composite_rank"] = rank(out["composite"])
         out = out.join(self.typed)
         missing = self.raw.isna().reindex(out.index)
         out["missing_indicators"] = [";".join(c for c, gap in zip(missing.columns, row) if gap)

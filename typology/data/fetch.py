@@ -26,8 +26,9 @@ from typing import Any
 import pandas as pd
 
 from ..core import progress
-from ..core.atomic import atomic_file, claim_file, write_owned_csv
+from ..core.atomic import atomic_file
 from ..core.catalog import Catalog
+from ..core.ownership import claim_file, write_owned_csv
 from ..errors import TypologyError
 
 API_URL = "https://kosis.kr/openapi/Param/statisticsParameterData.do"

@@ -8,6 +8,10 @@ import pandas as pd
 from .. import paths
 from ..errors import TypologyError
 
+# The one projected CRS: Korea 2000 / Unified CS (EPSG:5179), in metres, true shape for the whole
+# country. Distances, areas and the printed maps are all taken in it.
+METRIC_CRS = "EPSG:5179"
+
 
 def load_unit_geometry() -> gpd.GeoDataFrame:
     path = paths.require(paths.GEOMETRY, "unit geometry")

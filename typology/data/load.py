@@ -26,15 +26,14 @@ import pandas as pd
 
 from ..core.catalog import Catalog
 from ..errors import TypologyError, excerpt
+from .places import NATION_NAMES, Place, norm
 from .readers import TableOptions, read_tidy
 from .rollup import AGGREGATE, COVERED, MATCHED, ROLLED_UP, UNMATCHED, roll_up
-from .specs import TableSpec, check_variable, table_spec, table_specs
-from .units import NATION_NAMES, Place, RegionMatcher, norm
+from .specs import TableSpec, check_variable, table_specs
+from .units import RegionMatcher
 from .values import check_units, parse_values, parse_years
 
-# Re-exported: callers that read tables also describe them.
-__all__ = ["Loaded", "TableSpec", "UnmatchedRowsError", "load_tables", "read_table", "read_variable_table",
-           "table_spec", "table_specs"]
+__all__ = ["Loaded", "UnmatchedRowsError", "load_tables", "read_table", "read_variable_table"]
 
 COLUMNS = ["code", "year", "variable", "value", "source_id"]
 SIDO_LIKE = re.compile(r"(특별시|광역시|특별자치시|특별자치도|[^시군구]도)$")  # no 시군구 name ends so

@@ -20,6 +20,8 @@ UNIT_COLUMNS = [
 SUB_UNIT_COLUMNS = ["parent_code", "sido", "name", "kostat_code", "std5_pre2023", "std5", "code10",
                     "valid_from", "valid_to", "source"]
 
+# The three code systems a table may name units in: KOSTAT (5 digits, the key), 행정표준코드 (std5, 5),
+# and 행정기관코드 (code10, 10). The one list: config checks, the matcher and region lookup read it.
 CODE_SYSTEMS = ("kostat", "std5", "code10")
 # A change of name or status keeps the territory: the old name is simply another name of the
 # unit. A merger or abolition changes it: the old place is a predecessor, harmonised or reported.

@@ -39,7 +39,7 @@ UNIT_IN_HEADER = re.compile(r"[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$")
 
 @dataclass
 class TableOptions:
-    """What the config says about one table (see load.TableSpec for the keys)."""
+    """What the config says about one table (see specs.TableSpec for the keys)."""
 
     layout: str = "long"
     encoding: str = "auto"

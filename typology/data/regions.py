@@ -23,14 +23,14 @@ import pandas as pd
 
 from ..errors import TypologyError
 from . import units
+from .places import CODE_SYSTEMS, load_sido, load_units, norm
 
 _BRACKETED = re.compile(r"^(?P<name>.+?)\s*[(（]\s*(?P<sido>[^()（）]+?)\s*[)）]\s*$")
 _SUFFIXES = ("시", "군", "구")
-CODE_SYSTEMS = {"kostat": 5, "std5": 5, "code10": 10}
 
 
 def _key(text: str) -> str:
-    return units.norm(text).lower()
+    return norm(text).lower()
 
 
 def search_text(name_ko: str, sido_ko: str, name_en: str, code: str) -> str:
@@ -195,12 +195,12 @@ class RegionIndex:
                 f"region {name!r}: {row.old_sido} {row.old_name} ended on {row.date} ({row.change} into "
                 f"{row.new_name}, {row.new_code}) and its area is not comparable with any current unit"
             )
-        return {code for sido in units.load_sido()["sido_ko"] if (code := matcher.match_name(sido, name))}
+        return {code for sido in load_sido()["sido_ko"] if (code := matcher.match_name(sido, name))}
 
 
 @lru_cache(maxsize=1)
 def default_index() -> RegionIndex:
-    return RegionIndex(units.load_units(), units.load_sido())
+    return RegionIndex(load_units(), load_sido())
 
 
 def resolve(query: object, system: str = "kostat") -> str:

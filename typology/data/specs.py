@@ -15,7 +15,7 @@ from typing import Any
 from ..core.catalog import Catalog
 from ..core.config import resolve_path
 from ..errors import TypologyError
-from .units import CODE_SYSTEMS
+from .places import CODE_SYSTEMS
 
 TABLE_KEYS = ("path", "layout", "encoding", "sheet", "header_row", "code_system", "columns", "variable",
               "variables", "year", "reference_date", "vintage", "on_unmatched", "source_id", "multiply", "sido")

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.ranks import rank
+
 
 def ranks_and_ties(values: pd.Series) -> pd.DataFrame:
     """Per unit: ``rank`` (1 = highest; ties share the better rank) and ``tied`` (units with that score,
     1 when alone); both missing where the score is."""
-    rank = values.rank(ascending=False, method="min").astype("Int64")
+    ranks = rank(values)
     tied = values.map(values.value_counts(dropna=True)).astype("Int64")
-    return pd.DataFrame({"rank": rank, "tied": tied.where(values.notna())}, index=values.index)
+    return pd.DataFrame({"rank": ranks, "tied": tied.where(values.notna())}, index=values.index)
 
 
 def rank_parts(rank: object, tied: object, scored: int | None = None) -> tuple[str, str]:

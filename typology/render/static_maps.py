@@ -22,9 +22,9 @@ import shapely
 
 from .._version import __version__
 from ..core.catalog import DIMENSIONS
+from ..data.geometry import METRIC_CRS
 from .layers import MISSING_COLOUR, MISSING_LABEL, MapLayer
 
-GRID_CRS = "EPSG:5179"  # Korea 2000 / Unified CS: metres, true shape for the whole country
 # Printed at ~400 m per pixel (type map) and ~700 m (dimension panels): finer detail only
 # slows drawing. Coverage simplification keeps shared borders shared, so no slivers appear.
 SIMPLIFY_M = {"type": 250, "dimensions": 600}
@@ -61,9 +61,9 @@ class MapFrame:
 
 
 def map_frame(geo: gpd.GeoDataFrame, sido: gpd.GeoDataFrame, sido_names: pd.DataFrame) -> MapFrame:
-    units = geo[["code", "name", "geometry"]].to_crs(GRID_CRS)
+    units = geo[["code", "name", "geometry"]].to_crs(METRIC_CRS)
     units["sido_code"] = units["code"].str[:2]
-    provinces = sido.to_crs(GRID_CRS).merge(sido_names[["sido_code", "sido_short"]], on="sido_code", how="left")
+    provinces = sido.to_crs(METRIC_CRS).merge(sido_names[["sido_code", "sido_short"]], on="sido_code", how="left")
     return MapFrame(units, provinces, small_island_units(units))
 
 

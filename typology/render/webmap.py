@@ -35,6 +35,7 @@ import pandas as pd
 import shapely
 from markupsafe import Markup
 
+from ..core import ranks as ranking
 from ..core.catalog import DIMENSIONS
 from ..core.result import RunResult
 from ..data.regions import search_text
@@ -74,8 +75,7 @@ def dimension_names(result: RunResult) -> dict[str, tuple[str, str]]:
 
 def national_ranks(table: pd.DataFrame) -> pd.DataFrame:
     """Rank 1 = highest score among the units that have one; ties share the better rank."""
-    ranks = table.set_index("code")[list(SCORE_LAYERS)].rank(ascending=False, method="min")
-    return ranks.astype("Int64")
+    return ranking.rank(table.set_index("code")[list(SCORE_LAYERS)])
 
 
 def rank_texts(table: pd.DataFrame) -> pd.DataFrame:

@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.atomic import MARKER, atomic_dir, spreadsheet_safe
+from ..core.atomic import spreadsheet_safe
 from ..core.checksums import sha256
+from ..core.ownership import MARKER, atomic_dir
 from ..core.result import RunResult
 from ..data.geometry import attach, load_sido_geometry, load_unit_geometry
 from ..render.layers import MapLayer, build_layers
@@ -49,7 +50,7 @@ def indicator_table(result: RunResult) -> pd.DataFrame:
 def write_run(result: RunResult, out_dir: Path, *, force: bool = False) -> Path:
     """Render and write the run folder ``out_dir``, replacing any earlier one only on success.
 
-    ``force``: see ``core.atomic.atomic_dir``; files the tool did not write are never removed.
+    ``force``: see ``core.ownership.atomic_dir``; files the tool did not write are never removed.
     """
     out_cfg = result.config["output"]  # checked with the whole config before the run
     dpi = out_cfg["static_dpi"] if out_cfg["static_maps"] else None

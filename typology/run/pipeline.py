@@ -16,8 +16,8 @@ from .. import paths
 from ..core.catalog import DIMENSIONS, Catalog, Indicator, catalog_for
 from ..core.config import load_config, resolve_path
 from ..core.result import RunResult, Section
+from ..data import places, units
 from ..data import scope as scopes
-from ..data import units
 from ..data.attributes import unit_attributes
 from ..data.connectors.dispatch import missing_message
 from ..data.geometry import load_unit_geometry
@@ -74,7 +74,7 @@ def run(config: dict[str, Any]) -> RunResult:
     if missing:
         raise TypologyError(missing)
     matcher = units.matcher()
-    every_unit = units.load_units()
+    every_unit = places.load_units()
     scope = scopes.select(every_unit, config["units"]["scope"], matcher)
     # Only the scope's units go further: every statistic below is relative to them.
     unit_table = every_unit[every_unit["code"].isin(scope.codes)].reset_index(drop=True)

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
-from ..core.atomic import MARKER, claim_out_dir
 from ..core.checksums import sha256
 from ..core.config import resolve, resolve_path
+from ..core.ownership import MARKER, claim_out_dir
 from ..errors import TypologyError
 from ..render.uncertainty_report import attach
 from ..uncertainty.analysis import analyse

@@ -16,8 +16,8 @@ from typing import Any
 
 from ..core.catalog import DIMENSIONS, Catalog, Indicator, catalog_for
 from ..core.config import check
+from ..data import places, units
 from ..data import scope as scopes
-from ..data import units
 from ..data.specs import ON_UNMATCHED, VINTAGES, table_spec
 from ..data.transform import GAP_POLICIES
 from ..errors import TypologyError
@@ -30,9 +30,10 @@ from ..scoring.normalise import NORMALISERS
 from ..scoring.treat import FALLBACKS, TREATMENTS
 from ..scoring.weights import WEIGHTINGS
 from ..typologies.choose_k import K_RULES
-from ..typologies.classify import FEATURES, TYPOLOGIES, rule_model, settings
+from ..typologies.classify import FEATURES, TYPOLOGIES, settings
 from ..typologies.cluster import COVARIANCE_TYPES
 from ..typologies.contiguity import ISLAND_OPTIONS, RULES
+from ..typologies.rules import rule_model
 from ..uncertainty.alternatives import BACKENDS, plan
 from ..uncertainty.coherence import ON_FAIL
 from ..uncertainty.criteria import criteria_names
@@ -66,7 +67,7 @@ def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Ind
     rule_model(typology).check(list(DIMENSIONS))
     # k: auto is known only after the run; any k stands in for it here, as in the Monte Carlo's own check.
     plan(config, nominal_k=2)
-    scopes.select(units.load_units(), config["units"]["scope"], units.matcher())
+    scopes.select(places.load_units(), config["units"]["scope"], units.matcher())
     data = config["data"]
     if data["variables"]:
         table_spec(config, data["variables"], "data.variables", catalog)

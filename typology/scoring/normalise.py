@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.ranks import percentile_rank
 from ..core.registry import Registry
 from ..errors import TypologyError
 
@@ -139,7 +140,7 @@ class PercentileRank(_RankBased):
     reading = ("백분위", "백분위 순위 (0–100], 50 = 가운데", "percentile rank in (0, 100], 50 = the middle")
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        return X.rank(method="average", pct=True) * 100.0
+        return percentile_rank(X)
 
 
 @NORMALISERS.register("distance_to_mean")

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from ..core.ranks import rank
 from ..core.registry import Registry
 
 K_RULES: Registry[Callable[[pd.DataFrame], int]] = Registry("k selection rule")
@@ -46,7 +47,7 @@ def k_table(X: np.ndarray, ks: list[int], labels_for: Callable[[int], np.ndarray
         rows.append({"k": k, "clusters_found": len(np.unique(labels)), **scores(X, labels)})
     table = pd.DataFrame(rows)
     for name, higher in INDICES.items():
-        table[f"{name}_rank"] = table[name].rank(ascending=not higher, method="min", na_option="bottom").astype(int)
+        table[f"{name}_rank"] = rank(table[name], higher_first=higher, missing_last=True).astype(int)
     table["mean_rank"] = table[[f"{n}_rank" for n in INDICES]].mean(axis=1)
     return table
 

@@ -32,12 +32,10 @@ from .cluster import GMMClusters, KMeansClusters, WardClusters
 from .contiguity import ISLAND_OPTIONS, ContiguityGraph, warn_islands
 from .latent_class import DEFAULT_COVARIATES, Inputs, LatentClassModel, latent_typing, measures
 from .regionalise import SkaterRegions, WardSpatialRegions
-from .rules import OPS, REFS, Condition, RuleTypology, first_match, rule_model, thresholds_of
+from .rules import RuleTypology, first_match, rule_model, thresholds_of
 from .stability import Stability, bootstrap
 
-# Re-exported: the rules live in ``rules``; callers that know them as part of the typology step keep working.
-__all__ = ["OPS", "REFS", "TYPOLOGIES", "Condition", "RuleTypology", "Settings", "Typing", "classify", "rule_model",
-           "settings"]
+__all__ = ["TYPOLOGIES", "Settings", "Typing", "classify", "settings"]
 
 TYPOLOGIES: Registry[type] = Registry("typology")
 

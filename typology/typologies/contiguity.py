@@ -21,9 +21,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from ..data.geometry import METRIC_CRS
 from ..errors import TypologyError
 
-PROJECTED_CRS = "EPSG:5179"  # Korea 2000 / Unified CS: metres, for distances
 RULES = ("queen", "rook")  # a shared corner or a shared edge (libpysal.graph contiguity)
 ISLAND_OPTIONS = ("nearest", "own")
 
@@ -64,6 +64,30 @@ class Contiguity:
             return Graph.from_dicts(nbrs, {c: [1.0] * len(n) for c, n in nbrs.items()}).to_W()
 
 
+def touching(geometry: gpd.GeoSeries, rule: str = "queen") -> Any:
+    """The contiguity graph of the polygons, the one builder every neighbour list comes from.
+
+    Parameters
+    ----------
+    geometry : geopandas.GeoSeries
+        One polygon per unit, indexed by unit code.
+    rule : {"queen", "rook"}, default "queen"
+        Neighbours share a border or a corner (queen), or a border (rook).
+
+    Returns
+    -------
+    libpysal.graph.Graph
+        Indexed by unit code; units without a neighbour are islands of the graph.
+    """
+    if rule not in RULES:
+        raise TypologyError(f"config key typology.contiguity.rule: unknown rule {rule!r}; expected one of "
+                            f"{', '.join(RULES)}")
+    # libpysal is imported here, not at the top: only the spatial methods need it.
+    from libpysal.graph import Graph
+
+    return Graph.build_contiguity(geometry, rook=rule == "rook")
+
+
 class ContiguityGraph:
     """Contiguity of all units with geometry, restricted on demand to any subset of them.
 
@@ -72,22 +96,16 @@ class ContiguityGraph:
     """
 
     def __init__(self, geometry: gpd.GeoDataFrame, rule: str = "queen") -> None:
-        if rule not in RULES:
-            raise TypologyError(f"config key typology.contiguity.rule: unknown rule {rule!r}; expected one of "
-                                f"{', '.join(RULES)}")
-        # libpysal is imported here, not at the top: only the spatial methods need it.
-        from libpysal.graph import Graph
-
         frame = geometry.sort_values("code").reset_index(drop=True)
         self.rule = rule
         self.codes: list[str] = frame["code"].astype(str).tolist()
         self._pos = {c: i for i, c in enumerate(self.codes)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # libpysal warns about islands; we report them ourselves
-            graph = Graph.build_contiguity(frame.set_axis(self.codes).geometry, rook=rule == "rook")
+            graph = touching(frame.set_axis(self.codes).geometry, rule)
         neighbours = graph.neighbors
         self.neighbours = {c: sorted(str(n) for n in neighbours[c]) for c in self.codes}
-        self._shapes = np.asarray(frame.to_crs(PROJECTED_CRS).geometry.array, dtype=object)
+        self._shapes = np.asarray(frame.to_crs(METRIC_CRS).geometry.array, dtype=object)
         xy = shapely.get_coordinates(shapely.centroid(self._shapes))
         self._centroid_distance = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
 

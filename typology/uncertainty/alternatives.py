@@ -23,7 +23,8 @@ from ..scoring.aggregate import AGGREGATORS
 from ..scoring.impute import IMPUTERS
 from ..scoring.normalise import NORMALISERS
 from ..scoring.treat import TREATMENTS
-from ..typologies.classify import TYPOLOGIES, RuleTypology, settings
+from ..typologies.classify import TYPOLOGIES, settings
+from ..typologies.rules import RuleTypology
 
 KEY = "uncertainty"
 STEPS: dict[str, Registry[Any]] = {"impute": IMPUTERS, "treat": TREATMENTS, "normalise": NORMALISERS,

@@ -29,9 +29,11 @@ import pandas as pd
 from ..core.catalog import DIMENSIONS
 from ..core.result import RunResult
 from ..errors import TypologyError
-from ..typologies.classify import TYPOLOGIES, RuleTypology
+from ..typologies.classify import TYPOLOGIES
+from ..typologies.rules import RuleTypology
 from . import alternatives, datachoices, montecarlo, parallel, sensitivity
-from .montecarlo import Design, PreparedModel, Replicates
+from .design import DISCRETE, Design, draw
+from .montecarlo import PreparedModel, Replicates
 
 FACTOR_NAMES = {"impute": ("대체", "imputation"), "treat": ("이상치 처리", "outlier treatment"),
                 "normalise": ("정규화", "normalisation"), "aggregate": ("차원 집계", "aggregation into dimensions"),
@@ -71,9 +73,9 @@ def _copies(plan: alternatives.Plan, factors: list[str], design: Design, m: int)
     """
     source = np.arange(len(design))
     choice = design.choice.copy()
-    col = montecarlo.DISCRETE.index("typology")
+    col = DISCRETE.index("typology")
     rules = np.array([TYPOLOGIES.get(name, "") is RuleTypology for name in plan.typology])
-    choice[rules[choice[:, col]], montecarlo.DISCRETE.index("k")] = -1
+    choice[rules[choice[:, col]], DISCRETE.index("k")] = -1
     for i, factor in enumerate(factors):
         if factor.startswith("weights_"):  # continuous: a redraw always differs
             continue
@@ -139,7 +141,7 @@ def replicate_table(plan: alternatives.Plan, design: Design, reps: Replicates, n
     for name, values in design.columns(plan).items():
         out[name] = values
     rules = np.array([TYPOLOGIES.get(m, "") is RuleTypology for m in plan.typology])
-    out.loc[rules[design.choice[:, montecarlo.DISCRETE.index("typology")]], "k"] = ""
+    out.loc[rules[design.choice[:, DISCRETE.index("typology")]], "k"] = ""
     for j, key in enumerate([*indicators, *DIMENSIONS]):
         out[f"w_{key}"] = reps.weights[:, j].round(6)
     for t, key in enumerate(type_keys):
@@ -215,7 +217,7 @@ def analyse(result: RunResult) -> Uncertainty:
     context = attributes.set_index("code") if attributes is not None else None
     prep = montecarlo.prepare(plan, config, raws, result.indicators, groups, result.scores, context)
     rng = np.random.default_rng(plan.seed)
-    base = montecarlo.draw(plan, plan.n, len(prep.indicators), len(DIMENSIONS), rng)
+    base = draw(plan, plan.n, len(prep.indicators), len(DIMENSIONS), rng)
     factors = plan.active()
     m = plan.sensitivity_n if factors else 0
     A, B = base.take(slice(0, m)), base.take(slice(m, 2 * m))
@@ -245,7 +247,7 @@ def analyse(result: RunResult) -> Uncertainty:
         # The same replicates with the run's own data: what the processing choices alone do.
         alone = Design(base.choice.copy(), base.u_ind, base.u_dim)
         for f in alternatives.DATA_FACTORS:
-            alone.choice[:, montecarlo.DISCRETE.index(f)] = 0
+            alone.choice[:, DISCRETE.index(f)] = 0
         own = Replicates.concat(parallel.run_chunked(
             _evaluate_chunk, (prep, alone), plan.n, plan.backend, plan.n_jobs, plan.scheduler,
             label="처리 선택만 processing choices only", unit="model runs"))
@@ -253,7 +255,7 @@ def analyse(result: RunResult) -> Uncertainty:
         regions.insert(regions.columns.get_loc("type_stable") + 1, "type_probability_processing", p_alone.round(4))
         regions.insert(regions.columns.get_loc("type_probability_processing") + 1, "type_stable_processing",
                        p_alone >= plan.stable_from - 1e-12)
-        data = datachoices.data_table(plan, base.choice, {f: montecarlo.DISCRETE.index(f)
+        data = datachoices.data_table(plan, base.choice, {f: DISCRETE.index(f)
                                                           for f in alternatives.DATA_FACTORS},
                                       main.types, nominal_types)
     step = {"step": "uncertainty", "n": plan.n, "seed": plan.seed, "interval": list(plan.interval),

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.catalog import DIMENSIONS
+from ..core.ranks import rank_rows
 from ..errors import TypologyError
 from ..scoring.aggregate import POSITIVE_HINT, matrix_aggregator
 from ..scoring.impute import IMPUTERS
@@ -39,7 +40,7 @@ from ..typologies.contiguity import Contiguity, ContiguityGraph
 from ..typologies.rules import Condition, RuleTypology, axis_values, first_match, rule_model, thresholds_of
 from .alternatives import KEY, Plan
 from .datachoices import exclusion_weights
-from .design import DISCRETE, Design, draw  # noqa: F401 (callers know draw from here)
+from .design import DISCRETE, Design
 
 # --- what is computed once ----------------------------------------------------------------------------
 
@@ -238,23 +239,6 @@ def _composite(method: str, S: np.ndarray, V: np.ndarray) -> np.ndarray:
     """rows × units × dimensions → rows × units; NaN where any dimension is missing (the composite needs all four)."""
     out = matrix_aggregator(method, KEY)(S, V)
     return np.where(np.isnan(S).any(axis=2), np.nan, out)
-
-
-def rank_rows(x: np.ndarray) -> np.ndarray:
-    """Per row: rank 1 = highest, ties share the better rank (pandas' ``method="min"``, as scores.csv).
-
-    NaN stays NaN."""
-    nan = np.isnan(x)
-    neg = np.where(nan, np.inf, -x)
-    order = np.argsort(neg, axis=1, kind="stable")
-    ordered = np.take_along_axis(neg, order, axis=1)
-    starts = np.ones(ordered.shape, dtype=bool)
-    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    first = np.maximum.accumulate(np.where(starts, np.arange(x.shape[1]), 0), axis=1)
-    out = np.empty(x.shape)
-    np.put_along_axis(out, order, first + 1.0, axis=1)
-    out[nan] = np.nan
-    return out
 
 
 def axis_rows(S: np.ndarray, typing: TypologyPlan) -> dict[str, np.ndarray]:

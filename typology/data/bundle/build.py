@@ -10,7 +10,7 @@ from ... import paths
 from ...core import progress
 from ...core.atomic import atomic_file, write_csv
 from ...errors import TypologyError
-from .. import units
+from .. import places, units
 from . import census, geometry, sources, units_table
 
 VARIABLE_COLUMNS = ["code", "year", "variable", "value", "source_id"]
@@ -26,9 +26,9 @@ def build_all(*, with_geometry: bool = True) -> dict[str, int]:
 def _build(with_geometry: bool, advance: Callable[[int], None]) -> dict[str, int]:
     table = census.load_census_table()
     crosswalk = pd.read_csv(paths.CROSSWALK, dtype=str, keep_default_na=False)
-    unit_table = units_table.build_units(crosswalk, units.load_sido(), census.english_names(table))
+    unit_table = units_table.build_units(crosswalk, places.load_sido(), census.english_names(table))
     write_csv(unit_table, paths.UNITS, bom=True)
-    units.load_units.cache_clear()
+    places.load_units.cache_clear()
     units.matcher.cache_clear()
     matcher = units.matcher()
 

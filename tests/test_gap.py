@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from typology.api.gap import affine_slope, dimension_gap, min_norm_point
 from typology.errors import TypologyError
 from typology.typologies.classify import RuleTypology
+from typology.typologies.gap import affine_slope
+from typology.typologies.gap_geometry import dimension_gap, min_norm_point
 
 DIMS = ["economy", "civic", "institution", "capacity"]
 AXES = {"society": {"dimensions": ["civic", "institution"]}, "resource": {"dimensions": ["economy", "capacity"]}}

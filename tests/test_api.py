@@ -11,8 +11,9 @@ import pytest
 from matplotlib.figure import Figure
 
 import typology as tp
-from typology.api.compare import profile_distances
-from typology.api.results import agreement, from_run, load, run_variants, type_table
+from typology.api.loaders import from_run, load
+from typology.api.peers import profile_distances
+from typology.api.runs import agreement, run_variants, type_table
 from typology.data.regions import resolve
 from typology.errors import TypologyError
 from typology.scoring.aggregate import score_dimension

@@ -154,27 +154,15 @@ def test_the_checker_sees_an_upward_import(tmp_path):
     assert STAGES.index(stage("typology.render.report")) > STAGES.index(stage("typology.data.x"))
 
 
-def code_lines(text: str) -> int:
-    """Lines of a module that are not docstrings (module, class and function docstrings)."""
-    docs: set[int] = set()
-    for node in ast.walk(ast.parse(text)):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(
-                    first.value.value, str):
-                docs.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
-    return len(text.splitlines()) - len(docs)
+# Modules over the limit while other work splits them, each at most as long as it is now. Remove an
+# entry once its module is split: the test fails while a listed module is already short enough.
+KNOWN_LONG = {"typology.cli": 415, "typology.render.report": 401}
 
 
 def test_modules_stay_small():
-    # About 400 lines at most: a longer module holds more than one idea. Docstrings are not
-    # counted: the public modules must carry numpydoc sections (ruff's D rules), which add
-    # lines but no idea.
-    long = {module_name(p): n for p in PACKAGE.rglob("*.py")
-            if (n := code_lines(p.read_text(encoding="utf-8"))) > 420}
+    # At most 400 lines, every line counted (docstrings too): a longer module holds more than one idea.
+    lines = {module_name(p): len(p.read_text(encoding="utf-8").splitlines()) for p in PACKAGE.rglob("*.py")}
+    long = {m: n for m, n in lines.items() if n > KNOWN_LONG.get(m, 400)}
     assert not long, long
-
-
-def test_code_lines_leave_out_docstrings_only():
-    text = '"""Module.\n\nMore.\n"""\n\n\ndef f():\n    """One."""\n    x = """not a docstring"""\n    return x\n'
-    assert code_lines(text) == 10 - 4 - 1
+    split = sorted(m for m in KNOWN_LONG if lines.get(m, 0) <= 400)
+    assert not split, f"now at most 400 lines (or gone): remove from KNOWN_LONG: {split}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from typology.api.results import from_run
+from typology.api.loaders import from_run
 
 from . import test_browser as shared
 from .output_helpers import EVIL, evil_run

@@ -33,12 +33,13 @@ def test_docs_build_strict(tmp_path: Path) -> None:
 
     api = (site / "api" / "index.html").read_text(encoding="utf-8")
     assert 'id="typology.api.results.Results"' in api
-    assert 'id="typology.api.results.load"' in api
+    assert 'id="typology.api.loaders.load"' in api
     assert 'id="typology.api.timeseries.run_panel"' in api
 
     # The README's picture and every page of the nav are in the site.
     assert (site / "img" / "map_type.png").is_file()
-    assert 'id="typology.api.runs.compare_runs"' in api
+    assert 'id="typology.api.runs.compare_runs"' in api and 'id="typology.api.transitions.transition_matrix"' in api
+    assert 'id="typology.typologies.gap.Gap"' in api and 'id="typology.typologies.gap_geometry.dimension_gap"' in api
     assert 'id="typology.api.analyses.Analyses.gap_to"' in api and 'id="typology.api.results.Results.region"' in api
     assert api.count("Parameters") >= 10 and api.count("Examples") >= 10  # numpydoc sections rendered
     # Results' lookups and the RunResult table are documented with their sections, and no private field shows.

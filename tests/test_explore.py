@@ -9,7 +9,7 @@ import shapely
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from typology.api.results import from_run
+from typology.api.loaders import from_run
 from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
 from typology.errors import TypologyError
 from typology.render.explore import layer_name
@@ -109,7 +109,7 @@ def test_label_point_is_always_inside_the_largest_part(points, arm, offset):
 
 
 def test_explore_from_a_run_folder_matches_the_in_process_run(default_run, default_run_folder):
-    from typology.api.results import from_folder
+    from typology.api.loaders import from_folder
 
     folder, run = from_folder(default_run_folder), from_run(default_run)
     for layer in ("type", "institution"):

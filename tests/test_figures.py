@@ -14,7 +14,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from typology import TypologyError
-from typology.api.results import from_run
+from typology.api.loaders import from_run
 from typology.render.charts import hangul_context
 from typology.render.type_sections import k_figure
 from typology.render.uncertainty_report import rank_interval_figure, rank_interval_png, spread_labels, text_box
@@ -134,7 +134,7 @@ def test_alluvial_takes_the_given_type_colours():
     import pandas as pd
     from matplotlib.patches import Rectangle
 
-    from typology.api.timeseries import alluvial
+    from typology.api.transitions import alluvial
 
     types = pd.DataFrame({2015: ["S", "R", "R"], 2020: ["R", "R", "S"]})
     fig = alluvial(types, ["S", "R"], colours={"R": "#123456"})  # by key, whatever the order

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from typology.api.gap import affine_slope, dimension_gap, min_norm_point
 from typology.errors import TypologyError
+from typology.typologies.gap import affine_slope
+from typology.typologies.gap_geometry import dimension_gap, min_norm_point
 from typology.typologies.rules import RuleTypology
 
 DIMS = ["economy", "civic", "institution", "capacity"]

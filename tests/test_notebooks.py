@@ -62,7 +62,7 @@ mgr = font_manager.fontManager
 mgr.ttflist = [f for f in mgr.ttflist if not covers_hangul(Path(f.fname))]
 left = len(mgr.ttflist)
 
-from typology.api.results import from_folder
+from typology.api.loaders import from_folder
 
 res = from_folder(Path(sys.argv[1]))
 figures = [res.compare(["전주시", "순천시", "서울 중구"], lang="ko").figure, res.plot(lang="ko"),

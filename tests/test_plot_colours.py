@@ -7,7 +7,7 @@ import dataclasses
 
 from matplotlib.colors import to_rgba
 
-from typology.api.results import from_run
+from typology.api.loaders import from_run
 from typology.render.layers import type_colours
 
 

@@ -251,7 +251,7 @@ def test_whole_scoped_report_never_says_national_mean(config, default_run):
 
 
 def test_scoped_compare_puts_the_scopes_mean_beside_the_regions(seoul_run):
-    from typology.api.results import from_run
+    from typology.api.loaders import from_run
 
     table = from_run(seoul_run).compare(["종로구", "강남구"], lang="ko").table
     assert list(table.columns)[-1] == "범위 평균"

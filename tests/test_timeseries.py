@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from typology.api.timeseries import MISSING, _mixed, alluvial, changed_types, run_panel, transition_matrix
+from typology.api.timeseries import _mixed, run_panel
+from typology.api.transitions import MISSING, alluvial, changed_types, transition_matrix
 from typology.errors import TypologyError
 
 

@@ -263,7 +263,7 @@ def test_within_sido_names_the_groups_too_small(tmp_path):
 
 
 def test_gap_says_why_a_peer_group_change_is_not_linear():
-    from typology.api.results import load
+    from typology.api.loaders import load
 
     res = load("configs/peer_groups.yaml", ["validation.leave_one_out=false", "validation.compare_with=null"])
     code = next(c for c in res.by_code.index if res.by_code.at[c, "type"] == "resource_combining")

@@ -12,9 +12,9 @@ __all__ = ["RunResult", "TypologyError", "__version__", "load_config", "run"]
 
 # Notebook API (typology/api/), imported on first use
 # so that `import typology` and the CLI do not pay for matplotlib, libpysal or geopandas.
-_LAZY = {"load_results": ("api.results", "load"), "Results": ("api.results", "Results"),
-         "run_variants": ("api.results", "run_variants"), "run_panel": ("api.timeseries", "run_panel"),
-         "transition_matrix": ("api.timeseries", "transition_matrix"), "compare_runs": ("api.runs", "compare_runs")}
+_LAZY = {"load_results": ("api.loaders", "load"), "Results": ("api.results", "Results"),
+         "run_variants": ("api.runs", "run_variants"), "run_panel": ("api.timeseries", "run_panel"),
+         "transition_matrix": ("api.transitions", "transition_matrix"), "compare_runs": ("api.runs", "compare_runs")}
 __all__ += list(_LAZY)
 
 

@@ -1,7 +1,7 @@
 """The analyses ``Results`` offers as methods: compare, peers, gap_to, explore, plot.
 
 They live in a base class of their own so that ``results.py`` holds the data and lookup and this
-module the documented entry points; each method hands over to its module (``compare``, ``gap``,
+module the documented entry points; each method hands over to its module (``compare``, ``typologies.gap``,
 ``render.explore``). The examples use the default run on the bundled data (``tp.load_results()``).
 """
 
@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     import folium
     from matplotlib.figure import Figure
 
-    from .compare import Comparison, Peers
-    from .gap import Gap
+    from ..typologies.gap import Gap
+    from .compare import Comparison
+    from .peers import Peers
 
 LABEL = "type"
 
@@ -86,7 +87,7 @@ class Analyses:
         >>> p = res.peers("전주시", n=3)
         >>> p.similar[["label", "type_ko", "distance"]]
         """
-        from .compare import peers
+        from .peers import peers
 
         return peers(self, region, by=by, n=n)
 
@@ -131,7 +132,7 @@ class Analyses:
           시민참여기반 +0.230 = 지방선거 투표율 (시·도지사선거) +4.53 %p (40.4 → 44.9) ...
           참여제도기반 +0.230 = 주민자치회 시범실시 (2013) +1.00 flag (0/1) (0 → 1) ...
         """
-        from .gap import gap_to
+        from ..typologies.gap import gap_to
 
         return gap_to(self, region, target)
 

@@ -1,6 +1,6 @@
 """The notebook-facing API: results as a GeoDataFrame, region lookup, comparison, peers, gaps.
 
-``load()`` runs a config in-process or reads a run folder and returns ``Results``: one row
+``loaders.load()`` runs a config in-process or reads a run folder and returns ``Results``: one row
 per unit in ``Results.frame`` (a GeoDataFrame, like geosnap's, with the type in the label
 column ``type``), plus what the analyses need to speak in the indicators' own units (names,
 units, weights, the config). The analyses live in their own modules (``compare``, ``gap``,
@@ -16,14 +16,12 @@ units, weights, the config). The analyses live in their own modules (``compare``
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..core.catalog import DIMENSIONS, load_catalog
+from ..core.catalog import DIMENSIONS
 from ..data.regions import RegionIndex, default_index
 from ..errors import TypologyError
 from .analyses import LABEL, Analyses
@@ -33,18 +31,14 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
 
-    from ..core.result import RunResult
     from ..typologies.rules import RuleTypology
-
-RUN_FILES = ("indicators.csv", "manifest.json")  # as api.run_folder.RUN_FILES
-INDICATOR_META = ["name_ko", "name_en", "dimension", "unit", "direction", "weight", "years", "year_status"]
 
 
 @dataclass
 class Results(Analyses):
     """One run's per-unit results with the context to explain them.
 
-    Made by ``load_results`` (``load``); the analyses (``compare``, ``peers``, ``gap_to``,
+    Made by ``load_results`` (``loaders.load``); the analyses (``compare``, ``peers``, ``gap_to``,
     ``explore``, ``plot``) are its methods.
 
     Attributes
@@ -385,239 +379,3 @@ class Results(Analyses):
                                 f"rules (typology.types); the results were edited or come from another config")
         self._cache["rules"] = model
         return model
-
-# -- constructors ---------------------------------------------------------------------------
-def load(source: object = None, overrides: list[str] | None = None, *, accept_edited: bool = False) -> Results:
-    """Results from a config (run in-process), a run folder, or a RunResult (``typology.load_results``).
-
-    Parameters
-    ----------
-    source : str, pathlib.Path, dict or RunResult, optional
-        None (the default config), a config path (.yaml/.yml), a resolved config dict, a run
-        folder written by ``typology run`` (scores.gpkg or scores.csv, with indicators.csv and
-        manifest.json), or a ``RunResult``.
-    overrides : list of str, optional
-        ``--set`` strings such as ``"scoring.normalise.method=minmax"`` (configs only).
-    accept_edited : bool, default False
-        A run folder whose scores or indicators differ from the checksums its manifest records
-        is refused unless this is set (then it is a warning).
-
-    Returns
-    -------
-    Results
-
-    Raises
-    ------
-    TypologyError
-        If the source is neither a config nor a run folder, or a run folder lacks its files.
-
-    Examples
-    --------
-    >>> import typology as tp
-    >>> res = tp.load_results()                                   # default config, bundled data
-    >>> res = tp.load_results("out/default")                      # a finished run folder
-    >>> res = tp.load_results(None, ["scoring.normalise.method=minmax"])
-    """
-    from ..core.config import load_config
-    from ..core.result import RunResult
-    from ..run.pipeline import run
-
-    if isinstance(source, RunResult):
-        _no_overrides(overrides, "a RunResult")
-        return from_run(source)
-    if source is None or isinstance(source, dict):
-        if isinstance(source, dict):
-            config = copy.deepcopy(source)
-            if overrides:
-                from ..core.config import apply_overrides
-
-                config = apply_overrides(config, overrides)
-        else:
-            config = load_config(None, overrides)
-        return from_run(run(config))
-    path = Path(str(source))
-    if path.is_dir():
-        _no_overrides(overrides, f"run folder {path}")
-        return from_folder(path, accept_edited=accept_edited)
-    if path.suffix.lower() in (".yaml", ".yml"):
-        return from_run(run(load_config(path, overrides)))
-    raise TypologyError(f"{path}: expected a config file (.yaml) or a run folder written by `typology run`")
-
-
-def _no_overrides(overrides: list[str] | None, what: str) -> None:
-    if overrides:
-        raise TypologyError(f"--set {overrides[0]!r}: overrides apply to configs, not to {what}")
-
-
-def from_run(result: RunResult) -> Results:
-    """Results of an in-process run, with the bundled unit geometry attached.
-
-    Parameters
-    ----------
-    result : RunResult
-        What ``typology.run`` returned.
-
-    Returns
-    -------
-    Results
-    """
-    from ..data.geometry import attach, load_unit_geometry
-
-    frame = attach(result.table(), load_unit_geometry())
-    years = result.years.set_index("indicator")
-    meta = pd.DataFrame([{
-        "key": ind.key, "name_ko": ind.spec["name_ko"], "name_en": ind.spec["name_en"],
-        "dimension": ind.dimension, "unit": ind.spec["unit"], "direction": ind.direction,
-        "weight": float(result.weights[ind.key]), "years": years.at[ind.key, "years"],
-        "year_status": years.at[ind.key, "year_status"]} for ind in result.indicators]).set_index("key")
-    names = {d: dict(result.catalog.dimensions[d]) for d in DIMENSIONS}
-    return Results(frame, meta, result.config, f"run of config {result.config.get('name')!r}", names)
-
-
-def from_folder(folder: Path, *, accept_edited: bool = False) -> Results:
-    """Results from a run folder: scores.gpkg (or scores.csv plus the bundled geometry).
-
-    Parameters
-    ----------
-    folder : pathlib.Path
-        A folder written by ``typology run``.
-    accept_edited : bool, default False
-        Load outputs edited after the run, with a warning.
-
-    Returns
-    -------
-    Results
-
-    Raises
-    ------
-    TypologyError
-        If a file is missing, unreadable, edited, or lacks required columns.
-    """
-    from ..data.geometry import attach, load_unit_geometry
-    from .run_folder import check_outputs, read_csv, read_frame, read_manifest
-
-    for name in RUN_FILES:
-        if not (folder / name).is_file():
-            raise TypologyError(f"{folder / name}: not found; a run folder written by `typology run` has it")
-    manifest = read_manifest(folder)
-    check_outputs(folder, manifest, accept_edited)
-    gpkg, csv = folder / "scores.gpkg", folder / "scores.csv"
-    if gpkg.is_file():
-        frame = read_frame(gpkg)
-        where = gpkg
-    elif csv.is_file():
-        frame = attach(_read_scores_csv(csv), load_unit_geometry())
-        where = csv
-    else:
-        raise TypologyError(f"{folder}: neither scores.gpkg nor scores.csv found")
-    required = ["code", "name", "sido", LABEL, "type_ko", *DIMENSIONS]
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise TypologyError(f"{where}: missing columns {missing}")
-    frame["code"] = frame["code"].astype(str).str.zfill(5)
-    config = manifest["config"]
-    meta = read_csv(folder / "indicators.csv")
-    missing = [c for c in ["indicator", *INDICATOR_META] if c not in meta.columns]
-    if missing:
-        raise TypologyError(f"{folder / 'indicators.csv'}: missing columns {missing}")
-    meta = meta.rename(columns={"indicator": "key"}).set_index("key")[INDICATOR_META]
-    absent = [k for k in meta.index if k not in frame.columns or f"{k}_norm" not in frame.columns]
-    if absent:
-        raise TypologyError(f"{where}: indicators {absent} listed in indicators.csv have no raw/_norm columns")
-    catalog = load_catalog()
-    names = {d: dict(catalog.dimensions[d]) for d in DIMENSIONS}
-    return Results(frame, meta, config, f"run folder {folder}", names)
-
-
-def _read_scores_csv(path: Path) -> pd.DataFrame:
-    from .run_folder import read_csv
-
-    return read_csv(path, dtype={"code": str, "code_std5": str}, keep_default_na=True)
-
-
-# -- several runs side by side --------------------------------------------------------------
-def run_variants(variants: dict[str, list[str] | dict[str, Any]], config: object = None) -> dict[str, Results]:
-    """Run several variants of one config (e.g. other normalisations) and keep their results.
-
-    Parameters
-    ----------
-    variants : dict
-        Label → a list of ``--set`` overrides applied to ``config`` (``[]`` = the config as it
-        is) or a whole resolved config dict (for changes ``--set`` cannot express, such as a
-        type rule).
-    config : str, pathlib.Path or dict, optional
-        The base config (default: configs/default.yaml).
-
-    Returns
-    -------
-    dict of str to Results
-
-    Examples
-    --------
-    >>> runs = tp.run_variants({"zscore": [], "minmax": ["scoring.normalise.method=minmax"]})
-    >>> from typology.api.results import agreement
-    >>> agreement(runs).round(3)          # share of units with the same type in each pair
-    """
-    if not variants:
-        raise TypologyError("run_variants: give at least one variant (label → list of overrides or a config)")
-    if config is not None and not isinstance(config, dict) and Path(str(config)).is_dir():
-        raise TypologyError(f"{config}: run_variants needs a config, not a run folder")
-    out = {}
-    for label, spec in variants.items():
-        if isinstance(spec, dict):
-            out[label] = load(spec)
-        elif isinstance(spec, (list, tuple)) and all(isinstance(o, str) for o in spec):
-            out[label] = load(config, list(spec))
-        else:
-            raise TypologyError(f"run_variants: variant {label!r}: expected a list of 'key=value' overrides or a "
-                                f"config dict, got {spec!r}")
-    return out
-
-
-def type_table(runs: dict[str, Results], lang: str = "ko") -> pd.DataFrame:
-    """Per unit (rows) and run (columns): the type name. Index = code; name and sido first.
-
-    Parameters
-    ----------
-    runs : dict of str to Results
-        As ``run_variants`` returns them.
-    lang : {'ko', 'en'}, default 'ko'
-        Language of the type names.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    first = next(iter(runs.values()))
-    out = first.by_code[["name", "sido"]].copy()
-    for label, res in runs.items():
-        out[label] = res.by_code[LABEL].map(lambda k, r=res: r.type_name(k, lang))
-    return out
-
-
-def agreement(runs: dict[str, Results], reference: str | None = None) -> pd.DataFrame:
-    """Share of units (0–1) whose type is the same in each pair of runs, by type key.
-
-    Parameters
-    ----------
-    runs : dict of str to Results
-        As ``run_variants`` returns them.
-    reference : str, optional
-        Keep only the column of this run.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Runs × runs (or runs × the reference).
-    """
-    labels = list(runs)
-    keys = pd.DataFrame({label: res.by_code[LABEL] for label, res in runs.items()})
-    out = pd.DataFrame(index=labels, columns=labels, dtype=float)
-    for a in labels:
-        for b in labels:
-            out.at[a, b] = float((keys[a] == keys[b]).mean())
-    if reference is not None:
-        if reference not in runs:
-            raise TypologyError(f"agreement: reference {reference!r} is not one of {labels}")
-        return out[[reference]]
-    return out

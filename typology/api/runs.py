@@ -1,4 +1,7 @@
-"""Two finished runs side by side: which regions changed type, and how far scores and ranks moved.
+"""Runs side by side: variants of one config, and two finished runs unit by unit.
+
+``run_variants`` runs several variants of one config in-process (e.g. other normalisations);
+``type_table`` and ``agreement`` show how their types differ.
 
 ``compare_runs(a, b)`` reads two run folders written by ``typology run`` (or anything
 ``load_results`` accepts) and matches their units by code. A unit in only one of the runs (a
@@ -10,13 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..core.catalog import DIMENSIONS
+from ..errors import TypologyError
 from .analyses import LABEL
-from .results import Results, load
+from .loaders import load
+from .results import Results
 
 SCORES = [*DIMENSIONS, "composite"]
 BOTH, ONLY_A, ONLY_B = "both", "a only", "b only"
@@ -182,3 +188,91 @@ def compare_runs(a: object, b: object, label_a: str | None = None, label_b: str 
         sa, sb = fa[col].reindex(codes).astype(float), fb[col].reindex(codes).astype(float)
         out[f"{col}_a"], out[f"{col}_b"], out[f"{col}_diff"] = sa, sb, sb - sa
     return RunComparison(ra, rb, name_a, name_b, out)
+
+
+# -- variants of one config, run in-process --------------------------------------------------
+def run_variants(variants: dict[str, list[str] | dict[str, Any]], config: object = None) -> dict[str, Results]:
+    """Run several variants of one config (e.g. other normalisations) and keep their results.
+
+    Parameters
+    ----------
+    variants : dict
+        Label → a list of ``--set`` overrides applied to ``config`` (``[]`` = the config as it
+        is) or a whole resolved config dict (for changes ``--set`` cannot express, such as a
+        type rule).
+    config : str, pathlib.Path or dict, optional
+        The base config (default: configs/default.yaml).
+
+    Returns
+    -------
+    dict of str to Results
+
+    Examples
+    --------
+    >>> runs = tp.run_variants({"zscore": [], "minmax": ["scoring.normalise.method=minmax"]})
+    >>> from typology.api.runs import agreement
+    >>> agreement(runs).round(3)          # share of units with the same type in each pair
+    """
+    if not variants:
+        raise TypologyError("run_variants: give at least one variant (label → list of overrides or a config)")
+    if config is not None and not isinstance(config, dict) and Path(str(config)).is_dir():
+        raise TypologyError(f"{config}: run_variants needs a config, not a run folder")
+    out = {}
+    for label, spec in variants.items():
+        if isinstance(spec, dict):
+            out[label] = load(spec)
+        elif isinstance(spec, (list, tuple)) and all(isinstance(o, str) for o in spec):
+            out[label] = load(config, list(spec))
+        else:
+            raise TypologyError(f"run_variants: variant {label!r}: expected a list of 'key=value' overrides or a "
+                                f"config dict, got {spec!r}")
+    return out
+
+
+def type_table(runs: dict[str, Results], lang: str = "ko") -> pd.DataFrame:
+    """Per unit (rows) and run (columns): the type name. Index = code; name and sido first.
+
+    Parameters
+    ----------
+    runs : dict of str to Results
+        As ``run_variants`` returns them.
+    lang : {'ko', 'en'}, default 'ko'
+        Language of the type names.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    first = next(iter(runs.values()))
+    out = first.by_code[["name", "sido"]].copy()
+    for label, res in runs.items():
+        out[label] = res.by_code[LABEL].map(lambda k, r=res: r.type_name(k, lang))
+    return out
+
+
+def agreement(runs: dict[str, Results], reference: str | None = None) -> pd.DataFrame:
+    """Share of units (0–1) whose type is the same in each pair of runs, by type key.
+
+    Parameters
+    ----------
+    runs : dict of str to Results
+        As ``run_variants`` returns them.
+    reference : str, optional
+        Keep only the column of this run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Runs × runs (or runs × the reference).
+    """
+    labels = list(runs)
+    keys = pd.DataFrame({label: res.by_code[LABEL] for label, res in runs.items()})
+    out = pd.DataFrame(index=labels, columns=labels, dtype=float)
+    for a in labels:
+        for b in labels:
+            out.at[a, b] = float((keys[a] == keys[b]).mean())
+    if reference is not None:
+        if reference not in runs:
+            raise TypologyError(f"agreement: reference {reference!r} is not one of {labels}")
+        return out[[reference]]
+    return out

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from typology.core.ownership import FILES_MARKER, owned_file, record_owned
 from typology.data.connectors import http
 from typology.data.connectors.law import fetch_ordinances
 from typology.data.places import load_units
@@ -145,8 +146,12 @@ def test_cli_writes_the_table_keeps_the_key_out_and_runs_through_data_tables(law
     for path in [out, side, *cache.iterdir()]:
         assert SECRET not in path.name and SECRET.encode() not in path.read_bytes()
     assert SECRET not in result.stdout + result.stderr
-    again = run_cli("fetch", "ordinances", "--keyword", "주민자치회", "--out", str(out), "--cache", str(cache))
-    assert again.returncode == 2 and "exists; choose another --out or add --force" in again.stderr
+    first = out.read_bytes()
+    # A second fetch into the same --out replaces the tool's own table (and record) without --force.
+    again = run_cli("fetch", "ordinances", "--keyword", "주민자치회", "--variable", "ordin_jumin_council",
+                    "--out", str(out), "--cache", str(cache))
+    assert again.returncode == 0, again.stderr
+    assert out.read_bytes() == first and owned_file(out) and owned_file(side)
 
     cfg = write_config(tmp_path, f"""extends: default
 name: ordin
@@ -163,3 +168,38 @@ indicators:
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))
     assert any(rec["variable"] == "ordin_jumin_council" for rec in manifest["fetched"].values())
     assert SECRET not in (tmp_path / "run" / "manifest.json").read_text(encoding="utf-8")
+
+
+def test_refetch_replaces_the_tools_own_table_and_records_it(law, tmp_path):
+    out = tmp_path / "ord.csv"
+    args = ("fetch", "ordinances", "--keyword", "주민자치회", "--out", str(out), "--cache", str(tmp_path / "cache"))
+    assert run_cli(*args).returncode == 0
+    out.write_bytes(b"stale copy")  # as if an earlier fetch had written it: the record says so
+    record_owned(out)
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr
+    assert out.read_bytes()[:3] == b"\xef\xbb\xbf" and owned_file(out)
+    listed = (tmp_path / FILES_MARKER).read_text(encoding="utf-8")
+    assert f"file {out.name} " in listed and f"file {http.provenance_path(out).name} " in listed
+
+
+@pytest.mark.parametrize("foreign", ["table", "provenance", "edited"])
+def test_a_file_the_tool_did_not_write_is_refused_without_force_and_left_alone(law, tmp_path, foreign):
+    out = tmp_path / "ord.csv"
+    args = ("fetch", "ordinances", "--keyword", "주민자치회", "--out", str(out), "--cache", str(tmp_path / "cache"))
+    if foreign == "edited":  # the tool's table, changed by hand since: no longer the tool's
+        assert run_cli(*args).returncode == 0
+        out.write_bytes(out.read_bytes() + b"11010,2020,ordinances,99,mine\n")
+        target = out
+    else:
+        target = out if foreign == "table" else http.provenance_path(out)
+        target.write_bytes(b"my own notes\r\n\xef\xbb\xbf")
+    mine, requests = target.read_bytes(), len(law.requests)
+    refused = run_cli(*args)
+    assert refused.returncode == 2 and target.read_bytes() == mine
+    line = refused.stderr.strip()
+    assert "\n" not in line and str(target) in line and "not written by the tool" in line and "--force" in line
+    assert len(law.requests) == requests  # refused before any request
+    forced = run_cli(*args, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert target.read_bytes() != mine and owned_file(out) and owned_file(http.provenance_path(out))

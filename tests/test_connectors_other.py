@@ -8,12 +8,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from typology.core.ownership import owned_file
 from typology.data.connectors import http
 from typology.data.connectors.datago import ListSpec, fetch_list
 from typology.data.connectors.kosis import list_items
 from typology.errors import TypologyError
 
-from .conftest import run_cli
+from .conftest import run_cli, write_config
 from .connector_server import serve
 
 RECORDED = Path(__file__).parent / "fixtures" / "connectors"
@@ -163,3 +164,49 @@ def test_kosis_statistics_data_retries_a_5xx(monkeypatch, tmp_path):
                          "--cache", str(tmp_path / "cache"))
     assert result.returncode == 0, result.stderr
     assert len(calls) == 3 and "wrote 11 rows" in result.stdout
+
+
+def test_force_reaches_the_kosis_fetch_of_a_config(monkeypatch, tmp_path):
+    """``fetch --config --force`` goes through dispatch to the KOSIS fetch, which must get the flag too."""
+    monkeypatch.setenv("KOSIS_API_KEY", "k")
+    recorded = (Path(__file__).parent / "fixtures" / "kosis" / "DT_1YL20921_2021.json").read_bytes()
+    cfg = write_config(tmp_path, """extends: default
+name: fi
+reference_year: 2021
+data:
+  tables: [fiscal_independence.csv]
+""")
+    out = tmp_path / "fiscal_independence.csv"
+    out.write_bytes(b"code,value\n11010,1\n")  # the user's own table
+    mine = out.read_bytes()
+    with serve(lambda path, params: (200, recorded)) as served:
+        monkeypatch.setenv("TYPOLOGY_KOSIS_URL", f"{served.url}/openapi")
+        kept = run_cli("fetch", "--config", str(cfg), "--cache", str(tmp_path / "cache"))
+        assert kept.returncode == 0 and "there already" in kept.stdout and out.read_bytes() == mine
+        assert not served.requests
+        forced = run_cli("fetch", "--config", str(cfg), "--cache", str(tmp_path / "cache"), "--force")
+        assert forced.returncode == 0, forced.stderr
+        assert len(served.requests) == 1
+    assert "wrote 11 rows" in forced.stdout and out.read_bytes() != mine and owned_file(out)
+    table = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
+    assert set(table["variable"]) == {"fiscal_independence"} and set(table["year"]) == {"2021"}
+
+
+def test_kosis_variable_through_dispatch_refuses_a_foreign_file_then_honours_force(monkeypatch, tmp_path):
+    from typology.core.catalog import load_catalog
+    from typology.data.connectors.dispatch import variable
+
+    monkeypatch.setenv("KOSIS_API_KEY", "k")
+    recorded = (Path(__file__).parent / "fixtures" / "kosis" / "DT_1YL20921_2021.json").read_bytes()
+    out = tmp_path / "fi.csv"
+    out.write_text("mine\n", encoding="utf-8")
+    catalog = load_catalog()
+    with serve(lambda path, params: (200, recorded)) as served:
+        monkeypatch.setenv("TYPOLOGY_KOSIS_URL", f"{served.url}/openapi")
+        with pytest.raises(TypologyError, match="not written by the tool.*add --force"):
+            variable(catalog, "fiscal_independence", out, tmp_path / "cache", [2021])
+        assert out.read_text(encoding="utf-8") == "mine\n" and not served.requests
+        done = variable(catalog, "fiscal_independence", out, tmp_path / "cache", [2021], force=True)
+        assert done.rows == 11 and owned_file(out)
+        again = variable(catalog, "fiscal_independence", out, tmp_path / "cache", [2021])  # its own: no --force
+        assert again.rows == 11 and owned_file(out)

@@ -294,8 +294,10 @@ def _files_record(folder: Path) -> dict[str, set[str]]:
 def claim_file(path: Path, *, force: bool = False, what: str = "--out") -> Path:
     """Check that the tool may write the single file ``path`` (a ``fetch`` table, a list beside a run folder).
 
-    A new path, or a file the tool wrote there and nobody changed since, may be replaced; any
-    other file only with ``force``. A symbolic link is followed. Returns the absolute path.
+    The one rule for every single file the tool writes: a new path, or a file the tool wrote
+    there and nobody changed since (recorded in the folder's ``.typology-files``), may be
+    replaced; any other file only with ``force``. A symbolic link is followed. Returns the
+    absolute path.
     """
     path = _out_path(path, what)
     if path.is_dir():
@@ -312,16 +314,31 @@ def owned_file(path: Path) -> bool:
     return bool(sums) and _unchanged(path.parent, path.name, sums)
 
 
-def write_owned_csv(frame: pd.DataFrame, path: Path, *, force: bool = False, bom: bool = True) -> Path:
-    """``write_csv`` to a file outside a run folder, after ``claim_file``; its checksum is recorded."""
-    path = claim_file(path, force=force)
-    write_csv(frame, path, bom=bom)
+def record_owned(path: Path) -> None:
+    """Record ``path``, just written by the tool, with its checksum in the folder's ``.typology-files``."""
     record = _files_record(path.parent)
     record[path.name] = {sha256(path)}
     text = "typology files: the tool wrote the files listed here and may replace them while they are unchanged\n"
     text += "".join(f"file {n} {s}\n" for n, sums in sorted(record.items()) for s in sorted(sums))
     with atomic_file(path.parent / FILES_MARKER) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def owned_write(path: Path, *, force: bool = False, what: str = "--out") -> Iterator[Path]:
+    """Yield a temporary path that replaces ``path`` on success, after ``claim_file``; then record it."""
+    path = claim_file(path, force=force, what=what)
+    with atomic_file(path) as tmp:
+        yield tmp
+    record_owned(path)
+
+
+def write_owned_csv(frame: pd.DataFrame, path: Path, *, force: bool = False, bom: bool = True,
+                    what: str = "--out") -> Path:
+    """``write_csv`` to a file outside a run folder, after ``claim_file``; its checksum is recorded."""
+    path = claim_file(path, force=force, what=what)
+    write_csv(frame, path, bom=bom)
+    record_owned(path)
     return path
 
 

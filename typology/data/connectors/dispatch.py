@@ -15,12 +15,13 @@ from typing import Any
 
 from ...core.catalog import Catalog
 from ...core.config import resolve_path
+from ...core.ownership import claim_file
 from ...errors import TypologyError
 from . import http
 from .datago import ListSpec, fetch_list
 from .law import fetch_ordinances
 from .lofin import LofinSpec, fetch_lofin
-from .places import claim_output, write_long
+from .places import write_long
 
 SOURCES = ("kosis", "ordinance", "lofin", "datago")
 KEY_OF = {"kosis": "KOSIS_API_KEY", "ordinance": "LAW_OC", "lofin": "LOFIN_KEY", "datago": None}
@@ -46,9 +47,17 @@ def _spec(catalog: Catalog, variable: str, source: str) -> dict[str, Any]:
     return spec
 
 
-def _finish(table, prov: dict[str, Any], assign, out: Path) -> Fetched:
-    write_long(table, out)
-    http.write_provenance(out, prov)
+def _claim(out: Path, force: bool, provenance: bool = True) -> None:
+    """Before any request: ``out`` (and the provenance record beside it) may be written, by the rule of
+    ``core.ownership`` -- the tool's own earlier file is replaced, any other only with ``force``."""
+    claim_file(out, force=force)
+    if provenance:
+        claim_file(http.provenance_path(out), force=force, what=http.PROVENANCE_WHAT)
+
+
+def _finish(table, prov: dict[str, Any], assign, out: Path, force: bool) -> Fetched:
+    write_long(table, out, force)
+    http.write_provenance(out, prov, force)
     lines = [f"wrote {len(table)} rows to {out} (provenance in {http.provenance_path(out).name})"]
     if assign.summary():
         lines.append(f"note: {assign.summary()}")
@@ -57,9 +66,9 @@ def _finish(table, prov: dict[str, Any], assign, out: Path) -> Fetched:
 
 def ordinances(keywords: list[str], variable: str, out: Path, cache: Path | None, refresh: bool = False,
                force: bool = False) -> Fetched:
-    claim_output(out, force)
+    _claim(out, force)
     result = fetch_ordinances(keywords, variable, cache, refresh)
-    done = _finish(result.table, result.provenance, result.aside, out)
+    done = _finish(result.table, result.provenance, result.aside, out, force)
     done.lines.insert(1, f"{result.ordinances} 조례 matching {', '.join(keywords)} in {result.table['code'].nunique()} "
                          f"units ({result.items} versions read), years {result.table['year'].min()}–"
                          f"{result.table['year'].max()}")
@@ -73,23 +82,23 @@ def variable(catalog: Catalog, name: str, out: Path, cache: Path | None, years: 
     if source is None:
         raise TypologyError(f"variable {name!r} has none of {', '.join(SOURCES)} in {catalog.path}, so it cannot be "
                             f"fetched; its source is {catalog.variables[name].get('source')!r}")
-    claim_output(out, force)
+    _claim(out, force, provenance=source != "kosis")  # a KOSIS table has no provenance record beside it
     spec = _spec(catalog, name, source)
     if source == "ordinance":
-        return ordinances(list(spec.get("keywords") or []), name, out, cache, refresh, force=True)
+        return ordinances(list(spec.get("keywords") or []), name, out, cache, refresh, force=force)
     if source == "lofin":
         lofin = LofinSpec(name, str(spec["service"]), str(spec["field"]), float(spec.get("divide", 1)))
         table, prov, assign = fetch_lofin(lofin, years, cache, refresh)
-        return _finish(table, prov, assign, out)
+        return _finish(table, prov, assign, out, force)
     if source == "datago":
         listed = ListSpec(name, str(spec["dataset"]), str(spec["list_date"]), str(spec.get("file_path") or ""),
                           **{k: str(spec[k]) for k in ("sido_column", "sigungu_column", "address_column")
                              if k in spec})
         table, prov, assign = fetch_list(listed, file, cache, refresh)
-        return _finish(table, prov, assign, out)
+        return _finish(table, prov, assign, out, force)
     from ..fetch import fetch as fetch_kosis
 
-    result = fetch_kosis(catalog, name, years, out, cache or http.DEFAULT_CACHE, refresh=refresh)
+    result = fetch_kosis(catalog, name, years, out, cache or http.DEFAULT_CACHE, refresh=refresh, force=force)
     return Fetched(out, result.rows, [f"wrote {result.rows} rows to {out} ({result.downloaded} downloaded, "
                                       f"{result.cached} from the cache)"])
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ...core.atomic import atomic_file
+from ...core.ownership import owned_write
 from ...errors import TypologyError
 
 TIMEOUT = 60.0
@@ -129,11 +130,15 @@ def read_json(body: bytes, where: str, label: str) -> Any:
         raise TypologyError(f"{where}: {label} did not answer with JSON (starts {body[:60]!r})") from None
 
 
+PROVENANCE_WHAT = "the provenance record beside --out"
+
+
 def provenance_path(table: Path) -> Path:
     """The record written beside a fetched table; the run's manifest copies it."""
     return table.with_name(f"{table.name}.provenance.json")
 
 
-def write_provenance(table: Path, record: dict[str, Any]) -> None:
-    with atomic_file(provenance_path(table)) as tmp:
+def write_provenance(table: Path, record: dict[str, Any], force: bool = False) -> None:
+    """The record beside ``table``, under the same rule as the table (``core.ownership``)."""
+    with owned_write(provenance_path(table), force=force, what=PROVENANCE_WHAT) as tmp:
         tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

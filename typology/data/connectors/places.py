@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...core.atomic import write_csv
-from ...errors import TypologyError
+from ...core.ownership import write_owned_csv
 from ..places import load_units, norm
 from ..units import RegionMatcher, matcher
 
@@ -84,14 +83,7 @@ def all_unit_codes() -> list[str]:
     return sorted(load_units()["code"])
 
 
-def claim_output(path: Path, force: bool) -> None:
-    """A fetched table never replaces a file the user has not asked to replace."""
-    if path.exists() and not force:
-        raise TypologyError(f"{path} exists; choose another --out or add --force to replace it")
-    if path.exists() and not path.is_file():
-        raise TypologyError(f"{path} is not a file")
-
-
-def write_long(frame: pd.DataFrame, path: Path) -> None:
+def write_long(frame: pd.DataFrame, path: Path, force: bool = False) -> None:
+    """The long table at ``path``, under the one rule of ``core.ownership`` (the tool's own file, or ``force``)."""
     frame = frame[LONG_COLUMNS].sort_values(["variable", "code", "year"], kind="stable").reset_index(drop=True)
-    write_csv(frame, path, bom=True)
+    write_owned_csv(frame, path, force=force, bom=True)

@@ -64,3 +64,22 @@ def test_a_default_lives_in_the_schema_only():
         for key, value in options[name].items():
             default = params[key].default
             assert (list(default) if isinstance(default, tuple) else default) == value, (cls, key)
+
+
+def test_the_method_pages_name_every_registered_method():
+    # The report describes a method from its registration; the method pages must name it too, so a
+    # method registered without a word in the docs fails here.
+    from typology.scoring.aggregate import AGGREGATORS
+    from typology.scoring.impute import IMPUTERS
+    from typology.scoring.normalise import NORMALISERS
+    from typology.scoring.treat import TREATMENTS
+    from typology.scoring.weights import WEIGHTINGS
+    from typology.typologies.classify import TYPOLOGIES
+
+    scoring = (paths.ROOT / "docs" / "methods" / "scoring.md").read_text(encoding="utf-8")
+    types = (paths.ROOT / "docs" / "methods" / "types.md").read_text(encoding="utf-8")
+    missing = [(registry.step, name) for registry, text in ((IMPUTERS, scoring), (TREATMENTS, scoring),
+                                                           (NORMALISERS, scoring), (WEIGHTINGS, scoring),
+                                                           (AGGREGATORS, scoring), (TYPOLOGIES, types))
+               for name in registry.names() if name not in text]
+    assert missing == []

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from typology import paths
+from typology.core.config import SCHEMA, load_config
 from typology.errors import TypologyError
 from typology.render.type_sections import k_plot
+from typology.run.validate import validate
 from typology.typologies.classify import TYPOLOGIES, classify
-from typology.typologies.cluster import canonical_labels
+from typology.typologies.cluster import GMMClusters, canonical_labels
 
 from .typology_synth import CATALOG, planted, typology
 
@@ -116,22 +121,42 @@ def test_k_larger_than_the_regions_is_a_clear_error():
         classify(scores, typology("kmeans", k_range=[2, 12]), CATALOG)
 
 
-@pytest.mark.parametrize(("extra", "match"), [
-    ({"k": 1}, "typology.k: expected auto or a whole number ≥ 2"),
-    ({"k": "many"}, "typology.k: expected auto or a whole number"),
-    ({"k_rule": "elbow"}, "typology.k_rule: unknown k selection rule method 'elbow'"),
-    ({"features": "indicators"}, "typology.features"),
-    ({"options": {"kmeans": {"n_inits": 3}}}, "typology.options.kmeans.n_inits: unknown option"),
-    ({"options": {"gmm": {"covariance_type": "round"}}, "method": "gmm"}, "typology.options.covariance_type"),
-    ({"bootstrap": {"n": -1}}, "typology.bootstrap.n"),
-    ({"bootstrap": {"unstable_below": 1.5}}, "typology.bootstrap.unstable_below"),
-    ({"contiguity": {"islands": "drop"}}, "typology.contiguity.islands"),
+@pytest.mark.parametrize(("overrides", "match"), [
+    (["typology.k=1"], "config key typology.k: expected auto or a whole number ≥ 2, got 1"),
+    (["typology.k=many"], "config key typology.k: expected auto or a whole number ≥ 2, got 'many'"),
+    (["typology.k_rule=elbow"], "config key typology.k_rule: expected one of mean_rank, silhouette, got 'elbow'"),
+    (["typology.features=indicators"], "config key typology.features: expected one of dimensions, axes"),
+    (["typology.options.kmeans.n_inits=3"], "unknown config key 'typology.options.kmeans.n_inits'; expected one of "
+                                            "n_init, max_iter"),
+    (["typology.method=gmm", "typology.options.gmm.covariance_type=round"],
+     "config key typology.options.gmm.covariance_type: expected one of full, tied, diag, spherical, got 'round'"),
+    (["typology.bootstrap.n=-1"], "config key typology.bootstrap.n: expected a whole number in"),
+    (["typology.bootstrap.unstable_below=1.5"], "config key typology.bootstrap.unstable_below: expected a number"),
+    (["typology.contiguity.islands=drop"], "config key typology.contiguity.islands: expected one of nearest, own"),
 ])
-def test_bad_settings_are_clear_errors(extra, match):
+def test_bad_settings_are_clear_errors(overrides, match):
+    # The typology settings are checked once, with the whole config (typology.run.validate); classify
+    # takes them typed and checks nothing again.
+    with pytest.raises(TypologyError, match=re.escape(match)):
+        validate(load_config(paths.DEFAULT_CONFIG, overrides))
+
+
+def test_an_unknown_option_in_a_config_dict_given_to_run_is_caught_up_front():
+    config = load_config(paths.DEFAULT_CONFIG)
+    config["typology"]["options"]["kmeans"]["n_inits"] = 3  # a dict built by hand skips load_config's key check
+    with pytest.raises(TypologyError, match=re.escape("unknown config key 'typology.options.kmeans.n_inits'")):
+        validate(config)
+
+
+def test_the_gmm_estimator_names_a_config_key_that_exists():
     scores, _ = planted(n_per=5)
-    spec = typology(extra.pop("method", "kmeans"), k_range=[2, 3], **extra)
-    with pytest.raises(TypologyError, match=match):
-        classify(scores, spec, CATALOG)
+    with pytest.raises(TypologyError) as caught:
+        GMMClusters(k=2, covariance_type="round").fit(scores)
+    key = str(caught.value).split("config key ", 1)[1].split(":", 1)[0]
+    node = SCHEMA
+    for part in key.split("."):
+        node = node[part]  # KeyError if the message names a key the config cannot hold
+    assert key == "typology.options.gmm.covariance_type"
 
 
 def test_registry_holds_every_method():

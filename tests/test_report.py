@@ -102,6 +102,22 @@ def test_every_method_is_described_by_what_it_returns(default_run):
     assert "goalposts: each indicator&#x27;s fixed raw [low, high]" in method("goalposts", "equal")
 
 
+def test_aggregation_is_described_by_its_registry(default_run):
+    # The aggregation words live with the aggregators (as a normaliser's do), so a method registered
+    # later is described without a table in the report to keep in step.
+    from typology.render.report import method_html, method_words
+    from typology.scoring.aggregate import AGGREGATORS
+
+    words = {name: method_words(AGGREGATORS, name) for name in AGGREGATORS.names()}
+    assert all(ko and en and not ko.startswith("'") for ko, en in words.values()), words
+    assert len({en for _, en in words.values()}) == len(words)
+    config = {**default_run.config, "scoring": {**default_run.config["scoring"], "aggregate": {"method": "geometric"}}}
+    text = method_html(dataclasses.replace(default_run, config=config))
+    dimension = text.split("<li>차원 점수")[1].split("<li>종합점수")[0]
+    assert "weighted geometric mean (strengths compensate weaknesses only partly)" in dimension
+    assert "weighted arithmetic mean" in text.split("<li>종합점수")[1]
+
+
 def test_coverage_flags_proxies(page):
     coverage = page.split('<section id="coverage">')[1].split("</section>")[0]
     assert coverage.count("<tr>") == 1 + 4  # header + four dimensions

@@ -13,10 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from typology.core.result import Section
+from typology.core.settings import TypologySettings
 from typology.render.audit_section import alpha_sentence
 from typology.render.tables import column_label, table_html
 from typology.render.type_sections import agreement_section, cluster_section, k_section, types_section
-from typology.typologies.classify import classify, settings
+from typology.typologies.classify import classify
 
 from .test_report import report, tiny_png
 from .typology_synth import CATALOG, TYPES, planted, typology
@@ -136,7 +137,7 @@ def test_cluster_sections_read_their_statistics():
     step = out.steps[0]
     parts = {"types": types_section(out.tables["types"], "kmeans", config["unclassified"]["key"]),
              "clusters": cluster_section(out.tables["clusters"], "kmeans", step["k"]),
-             "k": k_section(out.tables["k_selection"], step["k"], settings(config)),
+             "k": k_section(out.tables["k_selection"], step["k"], TypologySettings.of(config)),
              "agreement": agreement_section(out.tables["agreement"], step["agreement"])}
     for part in parts.values():
         assert_two_languages(part.html)

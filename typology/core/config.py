@@ -198,6 +198,16 @@ def _defaults(schema: dict[str, Any]) -> dict[str, Any]:
             for key, spec in schema.items()}
 
 
+def defaults_of(schema: Mapping[str, Any] = SCHEMA) -> dict[str, Any]:
+    """The defaults of a schema (or of one of its sections), as a fresh dict."""
+    return _defaults(dict(schema))
+
+
+def check_keys(raw: Any, schema: dict[str, Any] = SCHEMA, source: str = "config") -> None:
+    """Every key of ``raw`` is declared in ``schema`` (``source`` names the file in the error)."""
+    _check_keys(raw, schema, "", source)
+
+
 def _check_keys(raw: Any, schema: dict[str, Any], where: str, source: str) -> None:
     if not isinstance(raw, dict):
         if not where:

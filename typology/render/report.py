@@ -26,6 +26,7 @@ from .._version import __version__
 from ..core.catalog import DIMENSIONS
 from ..core.registry import Registry
 from ..core.result import RunResult
+from ..scoring.aggregate import AGGREGATORS
 from ..scoring.normalise import NORMALISERS
 from ..scoring.weights import WEIGHTINGS
 from ..typologies.classify import TYPOLOGIES
@@ -39,11 +40,6 @@ from .report_blocks import data_uri, extras_html, make_block
 from .validity_section import findings
 from .validity_words import Names
 
-AGGREGATE_WORDS = {
-    "arithmetic": ("가중 산술평균", "weighted arithmetic mean"),
-    "geometric": ("가중 기하평균 (한 지표의 약점을 다른 지표가 완전히 메우지 못함)",
-                  "weighted geometric mean (strengths compensate weaknesses only partly)"),
-}
 COVERAGE_HEADERS = {"name_ko": "차원", "indicators": "사용 지표", "study_indicators_covered": "연구 지표 반영",
                     "study_indicators_missing": "반영 못한 연구 지표", "proxies": "대리지표",
                     "quality": "측정 수준", "years": "자료 연도", "missing_cells": "결측 값",
@@ -57,10 +53,6 @@ COVERAGE_HEADERS_EN = {"name_ko": "dimension", "indicators": "indicators used",
                        "units_partial": "scored on some indicators"}
 
 esc = html.escape
-
-
-def _words(table: dict[str, tuple[str, str]], name: Any, registry_doc: str | None = None) -> str:
-    return _say(table.get(str(name), (f"'{name}'", (registry_doc or "").strip() or f"method '{name}'")))
 
 
 def _say(words: tuple[str, str]) -> str:
@@ -110,7 +102,7 @@ def _doc(registry: Registry, name: str) -> str | None:
 def method_html(result: RunResult) -> str:
     """The method in words, from the resolved config and the run log."""
     cfg = result.config
-    scoring = cfg["scoring"]
+    scoring = result.settings.scoring
     names = {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
     if result.scope.get("spec"):
         # A scoped run: every threshold, normalisation and rank below is relative to these units only.
@@ -137,21 +129,19 @@ def method_html(result: RunResult) -> str:
                          f"{result.weights.get(ind.key, float('nan')):.2f}){proxy}")
         out.append(f"<li><b>{esc(names[dim])}</b>: {'; '.join(items)}</li>")
     out.append("</ul>")
-    norm = str(scoring["normalise"]["method"])
-    agg = str(scoring["aggregate"]["method"])
-    comp = str(scoring["composite"]["method"])
-    weights = str(scoring["weights"]["method"])
+    norm, agg, comp = scoring.normalise.method, scoring.aggregate.method, scoring.composite.method
+    weights = scoring.weights.method
     out.append("<ol>")
     out.append(f"<li>정규화 <span class=en>(normalisation)</span>: "
                f"{_scoped(result, _say(method_words(NORMALISERS, norm)))}. "
                "방향이 ↓인 지표는 뒤집어 언제나 높을수록 좋게 했다.</li>")
     out.append(f"<li>가중치 <span class=en>(weights)</span>: {_say(method_words(WEIGHTINGS, weights))}.</li>")
-    out.append(f"<li>차원 점수 <span class=en>(dimension score)</span>: {_words(AGGREGATE_WORDS, agg)}. "
-               f"한 차원 가중치의 {float(scoring['min_share']):.0%} 이상을 가진 지표가 관측된 지역만 점수를 받고, "
+    out.append(f"<li>차원 점수 <span class=en>(dimension score)</span>: {_say(method_words(AGGREGATORS, agg))}. "
+               f"한 차원 가중치의 {scoring.min_share:.0%} 이상을 가진 지표가 관측된 지역만 점수를 받고, "
                "나머지는 제외 목록에 사유와 함께 남긴다.</li>")
     dim_w = _step(result, "weight").get("dimensions") or {}
     shown_w = ", ".join(f"{esc(names[d])} {float(dim_w[d]):.2f}" for d in DIMENSIONS if d in dim_w)
-    out.append(f"<li>종합점수 <span class=en>(composite)</span>: {_words(AGGREGATE_WORDS, comp)}"
+    out.append(f"<li>종합점수 <span class=en>(composite)</span>: {_say(method_words(AGGREGATORS, comp))}"
                f"{f' (차원 가중치 {shown_w})' if shown_w else ''}; 네 차원 점수가 모두 있어야 한다.</li>")
     out.append(f"<li>유형화 <span class=en>(typology)</span>: {typology_words(result)}</li>")
     out.append("</ol>")
@@ -349,7 +339,7 @@ def regions_html(result: RunResult, table: pd.DataFrame) -> str:
     first = str(ordered["code"].iloc[0]) if len(ordered) else ""
     profiles = "".join(f"<div class=region-profile data-code=\"{esc(code)}\"{'' if code == first else ' hidden'}>"
                        f"{svg}</div>" for code, svg in svgs.items())
-    norm = str(result.config["scoring"]["normalise"]["method"])
+    norm = result.settings.scoring.normalise.method
     scale = tuple(_scoped(result, w) for w in method_words(NORMALISERS, norm))
     # The profile panel sits beside the table (its own grid column, sticky there) or, on narrow
     # screens, above a table that scrolls in its own box: it never lies over table rows.

@@ -15,7 +15,6 @@ import pandas as pd
 
 from ..core.catalog import DIMENSIONS
 from ..core.result import RunResult, Section
-from ..typologies.classify import settings
 from .tables import column_label, table_html
 
 esc = html.escape
@@ -117,7 +116,7 @@ def warnings_section(messages: list[str]) -> Section:
 def typing_sections(result: RunResult) -> tuple[list[Section], dict[str, bytes]]:
     """The typology step's sections (in report order) and figures, from the run's tables and log."""
     typology = result.config["typology"]
-    opts = settings(typology)
+    opts = result.settings.typology
     step = next(s for s in result.steps if s.get("step") == "classify")
     tables = result.tables
     label = _names(typology, {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS})

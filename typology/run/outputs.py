@@ -52,8 +52,8 @@ def write_run(result: RunResult, out_dir: Path, *, force: bool = False) -> Path:
 
     ``force``: see ``core.ownership.atomic_dir``; files the tool did not write are never removed.
     """
-    out_cfg = result.config["output"]  # checked with the whole config before the run
-    dpi = out_cfg["static_dpi"] if out_cfg["static_maps"] else None
+    output = result.settings.output  # checked with the whole config before the run
+    dpi = output.static_dpi if output.static_maps else None
     table = result.table()
     layers = build_layers(table, result.config, dimension_names(result))
     every = load_unit_geometry()
@@ -69,14 +69,14 @@ def write_run(result: RunResult, out_dir: Path, *, force: bool = False) -> Path:
         _write_tables(result, table, tmp)
         write_gpkg(geo, tmp / "scores.gpkg")
         (tmp / "map.html").write_bytes(build_map(result, table, geo, sido, layers).encode("utf-8"))
-        if out_cfg["xlsx"]:
+        if output.xlsx:
             from ..render.xlsx import workbook_bytes
 
             (tmp / "scores.xlsx").write_bytes(workbook_bytes(result, table, indicator_table(result)))
         drawn = maps.result() if maps is not None else {}
         for name, data in drawn.items():
             (tmp / name).write_bytes(data)
-        if out_cfg["report"]:
+        if output.report:
             from ..render.report import build_report
 
             report = build_report(result, table, layers[0], drawn.get("map_type.png"))

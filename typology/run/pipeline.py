@@ -69,7 +69,8 @@ def run(config: dict[str, Any]) -> RunResult:
     >>> result.table()[["name", "sido", "type_ko", "composite_rank"]].head()
     """
     catalog = catalog_for(config)
-    chosen = validate(config, catalog)  # the whole config, before any data are read
+    settings = validate(config, catalog)  # the whole config, before any data are read; then typed
+    chosen = list(settings.indicators)
     missing = missing_message(config, catalog, chosen)  # tables `typology fetch` has not fetched yet: one line
     if missing:
         raise TypologyError(missing)
@@ -101,8 +102,8 @@ def run(config: dict[str, Any]) -> RunResult:
         warnings.warn(f"{row.table}: {row.variable} has no value for {row.n} of {len(unit_table)} units in the run: "
                       f"{'; '.join(shown[:8])}{more} (all listed in coverage.csv)", stacklevel=2)
 
-    policy = YearPolicy(reference_year=int(config["reference_year"]), max_gap=int(config["data"]["max_year_gap"]),
-                        on_gap=config["data"]["on_year_gap"])
+    policy = YearPolicy(reference_year=settings.data.reference_year, max_gap=settings.data.max_year_gap,
+                        on_gap=settings.data.on_year_gap)
     raw, years = compute_indicators(variables, chosen, codes, policy)
     for key in constant_indicators(raw):
         warnings.warn(f"indicator {key}: the same value for every unit with data, so it cannot tell units apart; "
@@ -110,21 +111,21 @@ def run(config: dict[str, Any]) -> RunResult:
     steps.append({"step": "transform", "reference_year": policy.reference_year, "max_year_gap": policy.max_gap,
                   "on_year_gap": policy.on_gap, "indicators": years.set_index("indicator")["variables"].to_dict()})
 
-    peer_path = config["data"]["peer_groups"]
+    peer_path = settings.data.peer_groups
     context = unit_attributes(unit_table, variables, policy.reference_year,
                               resolve_path(config, peer_path) if peer_path else None)
     sido_codes = unit_table.set_index("code")["sido_code"]
-    scored = score(raw, chosen, config["scoring"], groups=sido_codes, context=context)
+    scored = score(raw, chosen, settings.scoring, groups=sido_codes, context=context)
     steps += scored.steps
     score_frame = scored.scores
     checked = audit(raw, scored, chosen, unit_table, {d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS})
     # Before any type is named: do the deciding axes measure one thing? (on_fail: error stops here)
-    coherent = coherence(scored.normalised, score_frame, chosen, config)
+    coherent = coherence(scored.normalised, score_frame, chosen, settings)
     steps.append({"step": "coherence", "summary": coherent.line()})
-    for message in weight_warnings(config, {i.key: i.dimension for i in chosen}, list(DIMENSIONS)):
+    for message in weight_warnings(settings, {i.key: i.dimension for i in chosen}, list(DIMENSIONS)):
         warnings.warn(message, stacklevel=2)
 
-    typing = classify(score_frame[list(DIMENSIONS)], config["typology"], catalog, geometry=load_unit_geometry,
+    typing = classify(score_frame[list(DIMENSIONS)], settings.typology, catalog, geometry=load_unit_geometry,
                       names=dict(zip(unit_table["code"], unit_table["name_ko"])),
                       inputs=Inputs(scored.normalised, raw, chosen, context))
     typed = typing.typed.reindex(codes)
@@ -135,7 +136,7 @@ def run(config: dict[str, Any]) -> RunResult:
     notes = gap_notes(gaps, chosen)
     coverage["user_table_gaps"] = [notes.get(d, "") for d in coverage["dimension"]]
     exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen,
-                                 config["typology"]["unclassified"]["key"])
+                                 settings.typology.unclassified["key"])
     if not scope.whole:
         exclusions = pd.concat([exclusions, scopes.outside(every_unit, scope)], ignore_index=True)
     result = RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
@@ -145,12 +146,12 @@ def run(config: dict[str, Any]) -> RunResult:
                                "unmatched": loaded.unmatched},
                        scope={"spec": scope.spec, "ko": scope.describe_ko(), "en": scope.describe_en(),
                               "total": scope.total},
-                       )
+                       run_settings=settings)
     result.tables.update(typing.tables)
     result.tables["unit_attributes"] = context.reset_index()
     names = {c: f"{short_sido(s)} {n}" for c, s, n in zip(unit_table["code"], unit_table["sido_ko"],
                                                          unit_table["name_ko"])}
-    audited = validity(raw, chosen, config, catalog, score_frame, scored.normalised, typed["type"], context,
+    audited = validity(raw, chosen, settings, catalog, score_frame, scored.normalised, typed["type"], context,
                        sido_codes, names, criteria_table(config, catalog, variables, codes, policy),
                        geometry=load_unit_geometry, steps=scored.steps)
     skipped = criteria_in_use(config, chosen)
@@ -166,7 +167,7 @@ def run(config: dict[str, Any]) -> RunResult:
     result.steps.append({"step": "validity", "summary": audited.line()})
     result.sections.append(Section("validity", "타당성 감사", "Validity audit",
                                    validity_html(audited, config, Names.of(result))))
-    compare = config["validation"]["compare_with"]
+    compare = settings.validation.compare_with
     if compare:
         other = run(load_config(compared_config(config, compare), ["validation.compare_with=null"]))
         result.tables["type_crosstab"] = type_crosstab(typed, other.typed, Path(str(compare)).stem)

@@ -21,7 +21,7 @@ def _step(result: RunResult, name: str) -> dict[str, Any]:
 
 def method_lines(result: RunResult) -> list[str]:
     step = _step(result, "classify")
-    method = step.get("method", result.config["typology"]["method"])
+    method = step.get("method", result.settings.typology.method)
     if method == "rules":
         return ["method: rules (the config's type rules applied to every region)"]
     ks = step.get("k_range") or []

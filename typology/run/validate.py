@@ -7,6 +7,9 @@ keys or need the catalogue: indicators that exist in the right dimension, weight
 for indicators in use, type rules that parse, the uncertainty alternatives, the tables' entries
 and the map's tile URL. Each is the owning stage's own check, called once, up front: a mistake
 in ``output.*`` or in a GMM option is reported before the pipeline runs, not after it.
+
+Once checked, the config becomes one ``RunSettings`` (``core.settings``): typed, frozen settings
+per stage, which the stages take instead of the dict and do not check again.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from collections.abc import Collection
 from typing import Any
 
 from ..core.catalog import DIMENSIONS, Catalog, Indicator, catalog_for
-from ..core.config import check
+from ..core.config import SCHEMA, check, check_keys
+from ..core.settings import RunSettings
 from ..data import places, units
 from ..data import scope as scopes
 from ..data.specs import ON_UNMATCHED, VINTAGES, table_spec
@@ -30,7 +34,7 @@ from ..scoring.normalise import NORMALISERS
 from ..scoring.treat import FALLBACKS, TREATMENTS
 from ..scoring.weights import WEIGHTINGS
 from ..typologies.choose_k import K_RULES
-from ..typologies.classify import FEATURES, TYPOLOGIES, settings
+from ..typologies.classify import FEATURES, TYPOLOGIES
 from ..typologies.cluster import COVARIANCE_TYPES
 from ..typologies.contiguity import ISLAND_OPTIONS, RULES
 from ..typologies.rules import rule_model
@@ -56,17 +60,18 @@ def declared_names() -> dict[str, Collection[str]]:
     }
 
 
-def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Indicator]:
-    """Raise the first ``TypologyError`` in ``config``; return the indicators it selects, in order."""
+def validate(config: dict[str, Any], catalog: Catalog | None = None) -> RunSettings:
+    """Raise the first ``TypologyError`` in ``config``; else its settings (``indicators``: those it selects)."""
     catalog = catalog or catalog_for(config)
+    # A dict given to ``typology.run`` directly has not been through load_config's key check.
+    check_keys({k: v for k, v in config.items() if k != "_path"}, SCHEMA, str(config.get("_path") or "config"))
     check(config, declared_names())
     chosen = selected_indicators(config, catalog)
     _check_scoring(config["scoring"], chosen)
-    typology = config["typology"]
-    settings(typology)
-    rule_model(typology).check(list(DIMENSIONS))
+    rule_model(config["typology"]).check(list(DIMENSIONS))
+    settings = RunSettings.of(config, chosen)
     # k: auto is known only after the run; any k stands in for it here, as in the Monte Carlo's own check.
-    plan(config, nominal_k=2)
+    plan(settings, nominal_k=2)
     scopes.select(places.load_units(), config["units"]["scope"], units.matcher())
     data = config["data"]
     if data["variables"]:
@@ -87,7 +92,7 @@ def validate(config: dict[str, Any], catalog: Catalog | None = None) -> list[Ind
     if unknown:
         raise TypologyError(f"config key validation.criteria: {unknown} are neither variables nor indicators in the "
                             f"catalogue (declare a user table's variables there)")
-    return chosen
+    return settings
 
 
 def criteria_in_use(config: dict[str, Any], chosen: list[Indicator]) -> list[str]:

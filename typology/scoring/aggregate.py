@@ -61,6 +61,12 @@ def geometric(values: pd.DataFrame, weights: pd.Series, where: str = "scoring.ag
     return np.exp(logs.sum(axis=1) / w.sum(axis=1).replace(0, np.nan))
 
 
+# What the report says of each method (ko, en): the words live with the method, as a normaliser's do.
+arithmetic.words = ("가중 산술평균", "weighted arithmetic mean")  # type: ignore[attr-defined]
+geometric.words = ("가중 기하평균 (한 지표의 약점을 다른 지표가 완전히 메우지 못함)",  # type: ignore[attr-defined]
+                   "weighted geometric mean (strengths compensate weaknesses only partly)")
+
+
 def aggregate(values: pd.DataFrame, weights: pd.Series, method: str, where: str) -> pd.Series:
     func = AGGREGATORS.get(method, where)
     if func is geometric:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..core.catalog import DIMENSIONS, Indicator
 from ..core.registry import Registry
+from ..core.settings import ScoringSettings, StepSettings
 from ..errors import TypologyError
 from .adjust import residualise
 from .aggregate import aggregate, score_dimension
@@ -46,23 +47,27 @@ class Scored:
         return pd.DataFrame({"imputed_indicators": listed}, index=imputed.index)
 
 
-def build(registry: Registry[type], block: dict[str, Any], key: str) -> tuple[Any, dict[str, Any]]:
-    """The object named by ``block['method']``, given the parameters of ``block`` that it takes."""
+def build(registry: Registry[type], step: StepSettings | Mapping[str, Any], key: str) -> tuple[Any, dict[str, Any]]:
+    """The object named by the step's method, given the parameters of its block that it takes."""
+    block = step.block() if isinstance(step, StepSettings) else step
     cls = registry.get(block.get("method"), f"{key}.method")
     accepted = inspect.signature(cls).parameters
     params = {k: v for k, v in block.items() if k != "method" and k in accepted and v is not None}
     return cls(**params), params
 
 
-def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: dict[str, Any],
+def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: ScoringSettings | Mapping[str, Any],
           groups: pd.Series | None = None, dimensions: Sequence[str] = DIMENSIONS,
           context: pd.DataFrame | None = None) -> Scored:
     """``raw``: one row per unit, one column per indicator; ``groups``: each unit's 시도 code.
 
     ``dimensions``: the dimensions scored, in order (the study's four unless ``score_frame`` says).
     ``context``: per-unit attributes (log_population, class, sido, peer_group) that
-    ``scoring.adjust`` regresses on and ``scoring.normalise.within`` groups by.
+    ``scoring.adjust`` regresses on and ``scoring.normalise.within`` groups by. ``scoring``: the
+    run's settings, or a ``scoring`` section (missing keys take the schema's defaults).
     """
+    if not isinstance(scoring, ScoringSettings):
+        scoring = ScoringSettings.of(scoring)
     raw = raw.astype(float)
     steps: list[dict[str, Any]] = []
     dimension_of = {i.key: i.dimension for i in chosen}
@@ -71,31 +76,31 @@ def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: dict[str, Any],
             raise TypologyError(f"config key indicators.{dim}: every dimension needs at least one indicator")
     observed = raw.notna()
 
-    imputer, params = build(IMPUTERS, scoring["impute"], "scoring.impute")
+    imputer, params = build(IMPUTERS, scoring.impute, "scoring.impute")
     filled = imputer.fit_transform(raw, groups)
     imputed = ~observed & filled.notna()
-    steps.append({"step": "impute", "method": scoring["impute"]["method"], "params": params,
+    steps.append({"step": "impute", "method": scoring.impute.method, "params": params,
                   "imputed": {k: int(v) for k, v in imputed.sum().items() if v}, **imputer.details()})
 
-    treater, params = build(TREATMENTS, scoring["treat"], "scoring.treat")
+    treater, params = build(TREATMENTS, scoring.treat, "scoring.treat")
     treated = treater.fit(raw).transform(filled)
-    steps.append({"step": "treat", "method": scoring["treat"]["method"], "params": params,
+    steps.append({"step": "treat", "method": scoring.treat.method, "params": params,
                   "indicators": [t.as_step() for t in treater.report_ if t.outlier]})
 
     treated, adjusted = adjust_step(treated, scoring, context)
     if adjusted:
         steps.append({"step": "adjust", **adjusted})
-    normalised, step = normalise_step(treated, chosen, scoring["normalise"], context)
+    normalised, step = normalise_step(treated, chosen, scoring.normalise, context)
     steps.append(step)
 
-    weighting, params = build(WEIGHTINGS, scoring["weights"], "scoring.weights")
+    weighting, params = build(WEIGHTINGS, scoring.weights, "scoring.weights")
     weighting.fit(normalised, dimension_of, list(dimensions))
     weights, dim_weights = weighting.indicator_weights_, weighting.dimension_weights_
-    steps.append({"step": "weight", "method": scoring["weights"]["method"], "indicators": weights.to_dict(),
+    steps.append({"step": "weight", "method": scoring.weights.method, "indicators": weights.to_dict(),
                   "dimensions": dim_weights.to_dict(), **({"pca": weighting.details_} if weighting.details_ else {})})
 
-    method, composite_method = scoring["aggregate"]["method"], scoring["composite"]["method"]
-    min_share = float(scoring["min_share"])
+    method, composite_method = scoring.aggregate.method, scoring.composite.method
+    min_share = scoring.min_share
     scores, shares = {}, {}
     for dim in dimensions:
         keys = [k for k in raw.columns if dimension_of[k] == dim]
@@ -110,10 +115,10 @@ def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: dict[str, Any],
                   treater.report_, dim_weights)
 
 
-def adjust_step(treated: pd.DataFrame, scoring: dict[str, Any],
+def adjust_step(treated: pd.DataFrame, scoring: ScoringSettings,
                 context: pd.DataFrame | None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """``scoring.adjust``: chosen indicators replaced by their residuals on the covariates."""
-    adjust = scoring.get("adjust") or {}
+    adjust = scoring.adjust
     if not adjust.get("indicators"):
         return treated, {}
     if context is None and any(k in treated.columns for k in adjust["indicators"]):
@@ -121,13 +126,16 @@ def adjust_step(treated: pd.DataFrame, scoring: dict[str, Any],
     return residualise(treated, context if context is not None else pd.DataFrame(index=treated.index), adjust)
 
 
-def normalise_step(treated: pd.DataFrame, chosen: list[Indicator], block: dict[str, Any],
+def normalise_step(treated: pd.DataFrame, chosen: list[Indicator], step: StepSettings | Mapping[str, Any],
                    context: pd.DataFrame | None, key: str = "scoring.normalise") -> tuple[pd.DataFrame, dict[str, Any]]:
     """The normalisation step (nationally or within groups, discrete indicators scored as categories)."""
+    if not isinstance(step, StepSettings):  # a block of its own: the schema's defaults fill it
+        step = ScoringSettings.of({"normalise": step}).normalise
+    block = step.block()
     _, params = build(NORMALISERS, block, key)
     directions = pd.Series({i.key: i.direction for i in chosen})
     discrete = [i.key for i in chosen if i.discrete and i.key in treated.columns]
-    treatment = block.get("discrete") or "latent"
+    treatment = block["discrete"]
 
     def make() -> Any:
         return build(NORMALISERS, block, key)[0]
@@ -137,7 +145,7 @@ def normalise_step(treated: pd.DataFrame, chosen: list[Indicator], block: dict[s
         if context is None or within not in context.columns:
             raise TypologyError(f"config key {key}.within: no {within!r} attribute in this run")
         normalised, grouped = normalise_within(treated, directions, make, block["method"], discrete, treatment,
-                                               context[within], int(block.get("min_group") or 5), f"{key}.within")
+                                               context[within], int(block["min_group"]), f"{key}.within")
     else:
         normalised, categories = normalise_block(treated, directions, make, block["method"], discrete, treatment)
         grouped = {"discrete_scores": categories} if categories else {}
@@ -147,7 +155,7 @@ def normalise_step(treated: pd.DataFrame, chosen: list[Indicator], block: dict[s
 
 
 def score_frame(frame: pd.DataFrame, dimension_of: Mapping[str, str], directions: Mapping[str, int] | None = None,
-                scoring: dict[str, Any] | None = None, groups: pd.Series | None = None,
+                scoring: ScoringSettings | Mapping[str, Any] | None = None, groups: pd.Series | None = None,
                 context: pd.DataFrame | None = None, levels: Mapping[str, str] | None = None) -> Scored:
     """Score any units × indicators table, e.g. 읍면동 or synthetic units (the benchmarks do).
 

@@ -12,9 +12,8 @@ reason go back to the readable rules. ``classify`` also runs the rules alone and
 
 from __future__ import annotations
 
-import inspect
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,18 +23,19 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from ..core.registry import Registry
+from ..core.settings import TypologySettings, thaw
 from ..errors import TypologyError
 from . import agreement, choose_k
 from . import type_tables as type_report
 from .choose_k import K_RULES
 from .cluster import GMMClusters, KMeansClusters, WardClusters
-from .contiguity import ISLAND_OPTIONS, ContiguityGraph, warn_islands
+from .contiguity import ContiguityGraph, warn_islands
 from .latent_class import DEFAULT_COVARIATES, Inputs, LatentClassModel, latent_typing, measures
 from .regionalise import SkaterRegions, WardSpatialRegions
 from .rules import RuleTypology, first_match, rule_model, thresholds_of
 from .stability import Stability, bootstrap
 
-__all__ = ["TYPOLOGIES", "Settings", "Typing", "classify", "settings"]
+__all__ = ["TYPOLOGIES", "Typing", "classify"]
 
 TYPOLOGIES: Registry[type] = Registry("typology")
 
@@ -60,84 +60,18 @@ class Typing:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Settings:
-    method: str
-    seed: int
-    k: int | str
-    k_range: list[int]
-    k_rule: str
-    features: str
-    options: dict[str, Any]
-    islands: str
-    contiguity_rule: str
-    bootstrap_n: int
-    unstable_below: float
-
-
-def _int(value: Any, key: str, low: int, also: str = "") -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise TypologyError(f"config key {key}: expected {also}a whole number ≥ {low}, got {value!r}")
-    return int(value)
-
-
-def settings(typology: dict[str, Any]) -> Settings:
-    """Validate the typology section (beyond the rules, which ``RuleTypology`` checks)."""
-    method = typology["method"]
-    TYPOLOGIES.get(method, "typology.method")
-    k = typology.get("k", "auto")
-    if k != "auto":
-        k = _int(k, "typology.k", 2, also="auto or ")
-    k_range = typology.get("k_range") or [2, 8]
-    if not isinstance(k_range, list) or len(k_range) != 2:
-        raise TypologyError(f"config key typology.k_range: expected [smallest k, largest k], got {k_range!r}")
-    lo, hi = _int(k_range[0], "typology.k_range[0]", 2), _int(k_range[1], "typology.k_range[1]", 2)
-    if hi < lo:
-        raise TypologyError(f"config key typology.k_range: largest k {hi} is below smallest k {lo}")
-    k_rule = typology.get("k_rule") or "mean_rank"
-    K_RULES.get(k_rule, "typology.k_rule")
-    features = typology.get("features") or "dimensions"
-    if features not in FEATURES:
-        raise TypologyError(f"config key typology.features: {features!r}; expected one of {', '.join(FEATURES)}")
-    options = typology.get("options") or {}
-    if not isinstance(options, dict):
-        raise TypologyError("config key typology.options: expected a mapping method → {option: value}")
-    for name, opts in options.items():
-        target = TYPOLOGIES.get(name, f"typology.options.{name}")
-        allowed = [p for p in inspect.signature(target.__init__).parameters if p not in ("self", "k", "seed")]
-        if target is RuleTypology:
-            allowed = []
-        if not isinstance(opts, dict):
-            raise TypologyError(f"config key typology.options.{name}: expected a mapping option → value")
-        for key in opts:
-            if key not in allowed:
-                raise TypologyError(f"config key typology.options.{name}.{key}: unknown option; expected one of "
-                                    f"{', '.join(allowed) or '(none)'}")
-    contiguity = typology.get("contiguity") or {}
-    boot = typology.get("bootstrap") or {}
-    below = boot.get("unstable_below", 0.7)
-    if isinstance(below, bool) or not isinstance(below, (int, float)) or not 0 < below <= 1:
-        raise TypologyError(f"config key typology.bootstrap.unstable_below: expected a number in (0, 1], got {below!r}")
-    seed = _int(typology.get("seed", 0), "typology.seed", 0)
-    islands = contiguity.get("islands") or "nearest"
-    if islands not in ISLAND_OPTIONS:
-        raise TypologyError(f"config key typology.contiguity.islands: {islands!r}; expected one of "
-                            f"{', '.join(ISLAND_OPTIONS)}")
-    return Settings(method, seed, k, list(range(lo, hi + 1)), k_rule, features, dict(options.get(method) or {}),
-                    islands, contiguity.get("rule") or "queen", _int(boot.get("n", 100), "typology.bootstrap.n", 0),
-                    float(below))
-
-
-def classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
+def classify(scores: pd.DataFrame, typology: TypologySettings | Mapping[str, Any], catalog: Any,
              geometry: Callable[[], gpd.GeoDataFrame] | None = None,
              names: dict[str, str] | None = None, inputs: Inputs | None = None) -> Typing:
     """Dimension scores → type, names and reason per unit, with stability, agreement and profiles.
 
     ``geometry`` loads the unit polygons; it is called only by spatially constrained methods.
     ``names`` (code → Korean name) make warnings readable. ``inputs``: the indicators and unit
-    attributes, for methods that model indicators (``latent_class``).
+    attributes, for methods that model indicators (``latent_class``). ``typology``: the run's
+    settings, or a ``typology`` section (missing keys take the schema's defaults; it is not checked
+    again: ``typology.run.validate`` does that for a run's config).
     """
-    opts = settings(typology)
+    opts = typology if isinstance(typology, TypologySettings) else TypologySettings.of(typology)
     if opts.method != "rules":
         # Load scikit-learn's OpenMP and SciPy's BLAS now, so that the limit below reaches them.
         import sklearn.cluster  # noqa: F401
@@ -145,12 +79,12 @@ def classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
     # Data this small gain nothing from BLAS/OpenMP threads, and a busy machine makes them
     # ten times slower; one thread also keeps floating-point sums in one order.
     with threadpool_limits(limits=1):
-        return _classify(scores, typology, catalog, geometry, names, opts, inputs)
+        return _classify(scores, catalog, geometry, names, opts, inputs)
 
 
-def _classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
-              geometry: Callable[[], gpd.GeoDataFrame] | None, names: dict[str, str] | None,
-              opts: Settings, inputs: Inputs | None = None) -> Typing:
+def _classify(scores: pd.DataFrame, catalog: Any, geometry: Callable[[], gpd.GeoDataFrame] | None,
+              names: dict[str, str] | None, opts: TypologySettings, inputs: Inputs | None = None) -> Typing:
+    typology = opts.rules()
     dim_names = {d: catalog.dimensions[d]["name_ko"] for d in scores.columns}
     scores = scores.sort_index()
     rules = rule_model(typology, dim_names).fit(scores)
@@ -168,7 +102,7 @@ def _classify(scores: pd.DataFrame, typology: dict[str, Any], catalog: Any,
         data = measures(inputs.normalised.reindex(scores.index), inputs.raw.reindex(scores.index), inputs.indicators,
                         None if inputs.context is None else inputs.context.reindex(scores.index),
                         list(opts.options.get("covariates", DEFAULT_COVARIATES)))
-        typed, tables = latent_typing(scores, typology, rules, rule_typed, opts, step, data)
+        typed, tables = latent_typing(scores, rules, rule_typed, opts, step, data)
         out = Typing(typed, [step], tables)
     elif method is RuleTypology:
         out = _rules_typing(scores, typology, rules, rule_typed, opts, step)
@@ -195,7 +129,7 @@ def _warn_rule_gap(rules: RuleTypology, scores: pd.DataFrame, typed: pd.DataFram
                       "typology.types leave a gap; add a type with when: {} to catch the rest)", stacklevel=2)
 
 
-def _stability_columns(typed: pd.DataFrame, stab: Stability | None, opts: Settings) -> pd.DataFrame:
+def _stability_columns(typed: pd.DataFrame, stab: Stability | None, opts: TypologySettings) -> pd.DataFrame:
     if stab is None:
         typed["type_stability"] = np.nan
         typed["type_unstable"] = pd.array([pd.NA] * len(typed), dtype="boolean")
@@ -207,7 +141,7 @@ def _stability_columns(typed: pd.DataFrame, stab: Stability | None, opts: Settin
     return typed
 
 
-def _stability_step(stab: Stability | None, typed: pd.DataFrame, opts: Settings) -> dict[str, Any]:
+def _stability_step(stab: Stability | None, typed: pd.DataFrame, opts: TypologySettings) -> dict[str, Any]:
     if stab is None:
         return {"n": 0}
     return {"n": stab.n, "seed": opts.seed, "unstable_below": opts.unstable_below,
@@ -216,7 +150,7 @@ def _stability_step(stab: Stability | None, typed: pd.DataFrame, opts: Settings)
 
 
 def _rules_typing(scores: pd.DataFrame, typology: dict[str, Any], rules: RuleTypology, rule_typed: pd.DataFrame,
-                  opts: Settings, step: dict[str, Any]) -> Typing:
+                  opts: TypologySettings, step: dict[str, Any]) -> Typing:
     typed = rule_typed.copy()
     typed_codes = typed.index[typed["type"] != rules.unclassified["key"]]
     stab = None
@@ -250,7 +184,7 @@ def _features(scores: pd.DataFrame, rules: RuleTypology, features: str) -> pd.Da
 
 
 def _cluster_typing(scores: pd.DataFrame, typology: dict[str, Any], rules: RuleTypology, rule_typed: pd.DataFrame,
-                    method: type, opts: Settings, step: dict[str, Any],
+                    method: type, opts: TypologySettings, step: dict[str, Any],
                     geometry: Callable[[], gpd.GeoDataFrame] | None, names: dict[str, str] | None,
                     dim_names: dict[str, str]) -> Typing:
     complete = scores.index[scores.notna().all(axis=1)]
@@ -318,7 +252,7 @@ def _cluster_typing(scores: pd.DataFrame, typology: dict[str, Any], rules: RuleT
     agree = agreement.summary(typed["cluster"], typed["type"].where(typed["cluster"].notna()),
                               rule_typed["type"].where(typed["cluster"].notna()))
     step.update({"k": k, "k_auto": opts.k == "auto", "k_rule": opts.k_rule, "k_range": ks,
-                 "features": opts.features, "options": opts.options, "agreement": agree,
+                 "features": opts.features, "options": thaw(opts.options), "agreement": agree,
                  "bootstrap": _stability_step(stab, typed, opts), "warnings": warned})
     out = Typing(typed, [step], warnings=warned)
     order = [t["key"] for t in typology["types"]] + [unclassified["key"]]
@@ -331,7 +265,7 @@ def _cluster_typing(scores: pd.DataFrame, typology: dict[str, Any], rules: RuleT
     return out
 
 
-def _check_k(opts: Settings, n: int) -> list[int]:
+def _check_k(opts: TypologySettings, n: int) -> list[int]:
     if n < 3:
         raise TypologyError(f"typology.method {opts.method}: only {n} regions have every dimension score; "
                             "clustering needs at least 3")
@@ -347,9 +281,9 @@ def _check_k(opts: Settings, n: int) -> list[int]:
     return ks
 
 
-def _cluster_bootstrap(S: pd.DataFrame, X: pd.DataFrame, typology: dict[str, Any], method: type, opts: Settings,
-                       k: int, clusters: pd.Series, types: pd.Series, graph: ContiguityGraph | None,
-                       own_units: set[str]) -> Stability:
+def _cluster_bootstrap(S: pd.DataFrame, X: pd.DataFrame, typology: Mapping[str, Any], method: type,
+                       opts: TypologySettings, k: int, clusters: pd.Series, types: pd.Series,
+                       graph: ContiguityGraph | None, own_units: set[str]) -> Stability:
     def refit(positions: np.ndarray) -> pd.DataFrame | None:
         drawn = S.index[positions]
         model = rule_model(typology).fit(S.iloc[positions])

@@ -15,8 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.config import SCHEMA, defaults_of
 from ..errors import TypologyError
 
+# An option's default lives in the config schema only; an estimator built without it takes the same.
+_KMEANS = defaults_of(SCHEMA["typology"]["options"]["kmeans"])
+_GMM = defaults_of(SCHEMA["typology"]["options"]["gmm"])
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 
 
@@ -33,7 +37,8 @@ class KMeansClusters:
 
     spatial = False
 
-    def __init__(self, k: int, seed: int = 0, n_init: int = 10, max_iter: int = 300) -> None:
+    def __init__(self, k: int, seed: int = 0, n_init: int = _KMEANS["n_init"],
+                 max_iter: int = _KMEANS["max_iter"]) -> None:
         self.k = k
         self.seed = seed
         self.n_init = n_init
@@ -69,8 +74,8 @@ class GMMClusters:
 
     spatial = False
 
-    def __init__(self, k: int, seed: int = 0, covariance_type: str = "full", n_init: int = 5,
-                 reg_covar: float = 1e-6) -> None:
+    def __init__(self, k: int, seed: int = 0, covariance_type: str = _GMM["covariance_type"],
+                 n_init: int = _GMM["n_init"], reg_covar: float = _GMM["reg_covar"]) -> None:
         self.k = k
         self.seed = seed
         self.covariance_type = covariance_type
@@ -81,7 +86,7 @@ class GMMClusters:
         from sklearn.mixture import GaussianMixture
 
         if self.covariance_type not in COVARIANCE_TYPES:
-            raise TypologyError(f"config key typology.options.covariance_type: {self.covariance_type!r}; expected "
+            raise TypologyError(f"config key typology.options.gmm.covariance_type: {self.covariance_type!r}; expected "
                                 f"one of {', '.join(COVARIANCE_TYPES)}")
         model = GaussianMixture(n_components=self.k, covariance_type=self.covariance_type, n_init=self.n_init,
                                 reg_covar=self.reg_covar, random_state=self.seed)

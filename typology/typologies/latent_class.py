@@ -30,13 +30,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.config import SCHEMA, defaults_of
+from ..core.settings import thaw
 from ..errors import TypologyError
 from .cluster import canonical_labels
 
 LEVEL_MODEL = {"continuous": "continuous_nan", "count": "continuous_nan", "binary": "binary_nan",
                "ordinal": "categorical_nan"}
 OPTION_KEY = "typology.options.latent_class"
-DEFAULT_COVARIATES = ("log_population", "class")
+_OPTIONS = defaults_of(SCHEMA["typology"]["options"]["latent_class"])  # each default lives in the schema only
+DEFAULT_COVARIATES = tuple(_OPTIONS["covariates"])
 
 
 @dataclass
@@ -131,8 +134,8 @@ class LatentClassModel:
     spatial = False
     latent = True
 
-    def __init__(self, k: int, seed: int = 0, n_init: int = 3, max_iter: int = 300, tol: float = 1e-6,
-                 covariates: list[str] | tuple[str, ...] = DEFAULT_COVARIATES) -> None:
+    def __init__(self, k: int, seed: int = 0, n_init: int = _OPTIONS["n_init"], max_iter: int = _OPTIONS["max_iter"],
+                 tol: float = _OPTIONS["tol"], covariates: list[str] | tuple[str, ...] = DEFAULT_COVARIATES) -> None:
         self.k = k
         self.seed = seed
         self.n_init = n_init
@@ -259,7 +262,7 @@ def indicator_importance(fit: LatentClassModel, data: Measures) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("eta_squared", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def latent_typing(scores: pd.DataFrame, typology: dict[str, Any], rules: Any, rule_typed: pd.DataFrame, opts: Any,
+def latent_typing(scores: pd.DataFrame, rules: Any, rule_typed: pd.DataFrame, opts: Any,
                   step: dict[str, Any], data: Measures) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Classes → named types with reasons and ``prob_`` columns; the tables; ``step`` is filled in."""
     from . import agreement
@@ -289,7 +292,7 @@ def latent_typing(scores: pd.DataFrame, typology: dict[str, Any], rules: Any, ru
             row["type"], row["type_ko"], row["type_en"], f"{head}; 이 지역: {own_text[code]}"]
         typed.at[code, "cluster"] = c
     typed["rule_type"] = rule_typed["type"]
-    keys = [t["key"] for t in typology["types"]] + [unclassified["key"]]
+    keys = [t["key"] for t in opts.types] + [unclassified["key"]]
     probs = type_probabilities(fit, named["type"], keys, typed.index)
     # A type no class carries has probability 0 everywhere: kept, so every run has the same columns.
     typed = typed.join(probs)
@@ -299,7 +302,7 @@ def latent_typing(scores: pd.DataFrame, typology: dict[str, Any], rules: Any, ru
     agree = agreement.summary(typed["cluster"], typed["type"].where(compared), rule_typed["type"].where(compared))
     importance = indicator_importance(fit, data)
     step.update({"k": k, "k_auto": opts.k == "auto", "k_rule": "bic", "k_range": list(k_tab["k"]),
-                 "features": "indicators", "options": opts.options, "agreement": agree,
+                 "features": "indicators", "options": thaw(opts.options), "agreement": agree,
                  "levels": data.levels, "covariates": list(data.covariates.columns),
                  "bic": float(k_tab.loc[k_tab["chosen"], "bic"].iloc[0]),
                  "relative_entropy": float(k_tab.loc[k_tab["chosen"], "relative_entropy"].iloc[0]),

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.settings import TypologySettings
 from ..errors import TypologyError
 
 OPS = {">=": (operator.ge, "≥", "<"), ">": (operator.gt, ">", "≤"),
@@ -276,6 +277,10 @@ def _arrays(axes: pd.DataFrame) -> dict[str, np.ndarray]:
     return {name: axes[name].to_numpy(dtype=float) for name in axes.columns}
 
 
-def rule_model(typology: dict[str, Any], dimension_names: dict[str, str] | None = None) -> RuleTypology:
+def rule_model(typology: Mapping[str, Any] | TypologySettings,
+               dimension_names: dict[str, str] | None = None) -> RuleTypology:
+    """The rules of a typology section (or of its settings), unfitted."""
+    if isinstance(typology, TypologySettings):
+        typology = typology.rules()
     return RuleTypology(axes=typology["axes"], types=typology["types"], unclassified=typology["unclassified"],
                         dimension_names=dimension_names)

@@ -131,8 +131,8 @@ def region_table(result: RunResult, plan: alternatives.Plan, reps: Replicates, t
 
 
 def _type_names(result: RunResult) -> dict[str, str]:
-    typology = result.config["typology"]
-    return {s["key"]: s["name_ko"] for s in [*typology["types"], typology["unclassified"]]}
+    typology = result.settings.typology
+    return {s["key"]: s["name_ko"] for s in [*typology.types, typology.unclassified]}
 
 
 def replicate_table(plan: alternatives.Plan, design: Design, reps: Replicates, nominal_ranks: np.ndarray,
@@ -206,16 +206,16 @@ def check_memory(plan: alternatives.Plan, units: int, indicators: int) -> int:
 
 
 def analyse(result: RunResult) -> Uncertainty:
-    """The Monte Carlo over ``result.config['uncertainty']``, around the nominal ``result``."""
-    config = result.config
-    plan = alternatives.plan(config, _nominal_k(result))
+    """The Monte Carlo over the run's ``uncertainty`` settings, around the nominal ``result``."""
+    settings = result.settings
+    plan = alternatives.plan(settings, _nominal_k(result))
     alternatives.refuse_latent(plan)
     check_memory(plan, len(result.units), len(result.indicators))
     plan, raws = datachoices.vintage_levels(plan, result)
     groups = result.units.set_index("code")["sido_code"]
     attributes = result.tables.get("unit_attributes")
     context = attributes.set_index("code") if attributes is not None else None
-    prep = montecarlo.prepare(plan, config, raws, result.indicators, groups, result.scores, context)
+    prep = montecarlo.prepare(plan, settings, raws, result.indicators, groups, result.scores, context)
     rng = np.random.default_rng(plan.seed)
     base = draw(plan, plan.n, len(prep.indicators), len(DIMENSIONS), rng)
     factors = plan.active()

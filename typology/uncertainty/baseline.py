@@ -16,11 +16,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..core.settings import RunSettings, as_settings
 from .coherence import deciding_axes
 
 
@@ -98,20 +100,21 @@ def class_share_rows(types: pd.Series, context: pd.DataFrame) -> list[dict[str, 
     return rows
 
 
-def deciding_dimensions(config: dict[str, Any], dimensions: list[str]) -> list[str]:
+def deciding_dimensions(config: RunSettings | Mapping[str, Any], dimensions: list[str]) -> list[str]:
     """The dimensions that can change a type under this config's method."""
-    typology = config["typology"]
+    typology = as_settings(config).typology.rules()
     in_axes = [d for a in deciding_axes(typology) for d in typology["axes"][a]["dimensions"]]
     if typology["method"] == "rules":
         return [d for d in dimensions if d in in_axes]
-    if typology.get("features") == "axes":
+    if typology["features"] == "axes":
         return [d for d in dimensions if any(d in s["dimensions"] for s in typology["axes"].values())]
     return list(dimensions)
 
 
-def decides_rows(config: dict[str, Any], dimensions: list[str]) -> list[dict[str, Any]]:
-    deciding = deciding_dimensions(config, dimensions)
-    method = config["typology"]["method"]
+def decides_rows(config: RunSettings | Mapping[str, Any], dimensions: list[str]) -> list[dict[str, Any]]:
+    settings = as_settings(config)
+    deciding = deciding_dimensions(settings, dimensions)
+    method = settings.typology.method
     rows = []
     for d in dimensions:
         can = d in deciding
@@ -123,12 +126,14 @@ def decides_rows(config: dict[str, Any], dimensions: list[str]) -> list[dict[str
     return rows
 
 
-def weight_warnings(config: dict[str, Any], dimension_of: dict[str, str], dimensions: list[str]) -> list[str]:
+def weight_warnings(config: RunSettings | Mapping[str, Any], dimension_of: dict[str, str],
+                    dimensions: list[str]) -> list[str]:
     """Weights set in the config that cannot change any type (the rules read unweighted axis means)."""
-    if config["typology"]["method"] != "rules":
+    settings = as_settings(config)
+    if settings.typology.method != "rules":
         return []
-    weights = config["scoring"]["weights"]
-    deciding = set(deciding_dimensions(config, dimensions))
+    weights = settings.scoring.weights
+    deciding = set(deciding_dimensions(settings, dimensions))
     out = []
     if weights.get("dimensions"):
         out.append("scoring.weights.dimensions is set, but the type rules read unweighted axis means: these "

@@ -25,6 +25,7 @@ acceptable internal consistency; ``validation.coherence.alpha`` changes it.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.catalog import Indicator
+from ..core.settings import RunSettings, as_settings
 from ..errors import TypologyError
 
 KEY = "validation.coherence"
@@ -140,10 +142,10 @@ class Coherence:
 
 
 def coherence(normalised: pd.DataFrame, scores: pd.DataFrame, chosen: list[Indicator],
-              config: dict[str, Any]) -> Coherence:
+              config: RunSettings | Mapping[str, Any]) -> Coherence:
     """Coherence rows for every dimension and every deciding axis; raises on ``on_fail: error``."""
-    block = config.get("validation", {}).get("coherence") or {}
-    threshold = float(block.get("alpha", 0.6))
+    settings = as_settings(config)
+    threshold = settings.validation.alpha
     note = "on the normalised indicator values the run aggregates; listwise complete units"
     rows: list[dict[str, Any]] = []
     dims_of: dict[str, list[str]] = {}
@@ -155,7 +157,7 @@ def coherence(normalised: pd.DataFrame, scores: pd.DataFrame, chosen: list[Indic
         else:
             rows.append(_row(dim, "", "cronbach_alpha", float("nan"), int(normalised[keys[0]].notna().sum()), "",
                              "one indicator: nothing to be coherent with"))
-    typology = config["typology"]
+    typology = settings.typology.rules()
     alphas, failing = {}, []
     for axis in deciding_axes(typology):
         dims = list(typology["axes"][axis]["dimensions"])
@@ -178,7 +180,7 @@ def coherence(normalised: pd.DataFrame, scores: pd.DataFrame, chosen: list[Indic
             failing.append(axis)
             axis_rows[0]["flag"] = f"alpha below {threshold:g}; decides types"
         rows += axis_rows
-    if failing and block.get("on_fail", "warn") == "error":
+    if failing and settings.validation.on_fail == "error":
         a = failing[0]
         raise TypologyError(f"config key {KEY}.on_fail = error: axis {a} ({typology['axes'][a].get('name_ko', a)}) "
                             f"has Cronbach's alpha {alphas[a]:.2f} < {threshold:g} over its indicators, so its "

@@ -13,12 +13,14 @@ it more strongly, in absolute value, than every other axis does (``measure: disc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..core.settings import RunSettings, as_settings, thaw
 from ..errors import TypologyError
 
 KEY = "validation.criteria"
@@ -35,11 +37,12 @@ class Criterion:
     source: str = ""
 
 
-def criteria_specs(config: dict[str, Any]) -> list[Criterion]:
+def criteria_specs(config: RunSettings | Mapping[str, Any]) -> list[Criterion]:
     """Every entry of ``validation.criteria`` as a ``Criterion``; a malformed one is one line naming it."""
-    axes = config.get("typology", {}).get("axes") or {}
+    settings = as_settings(config)
+    axes = settings.typology.axes or {}
     out = []
-    for i, entry in enumerate(config.get("validation", {}).get("criteria") or []):
+    for i, entry in enumerate(thaw(settings.validation.criteria)):
         where = f"config key {KEY}[{i}]"
         if isinstance(entry, str):
             out.append(Criterion(entry))
@@ -63,7 +66,7 @@ def criteria_specs(config: dict[str, Any]) -> list[Criterion]:
     return out
 
 
-def criteria_names(config: dict[str, Any]) -> list[str]:
+def criteria_names(config: RunSettings | Mapping[str, Any]) -> list[str]:
     return [c.variable for c in criteria_specs(config)]
 
 

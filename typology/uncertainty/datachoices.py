@@ -47,8 +47,8 @@ def vintage_levels(plan: Plan, result: Any) -> tuple[Plan, list[pd.DataFrame]]:
     config = result.config
     loaded = load_tables(config, result.catalog, units.matcher(), paths.VARIABLES)
     by_key = {ind.key: ind for ind in result.indicators}
-    base = YearPolicy(reference_year=int(config["reference_year"]), max_gap=int(config["data"]["max_year_gap"]),
-                      on_gap=config["data"]["on_year_gap"])
+    data = result.settings.data
+    base = YearPolicy(reference_year=data.reference_year, max_gap=data.max_year_gap, on_gap=data.on_year_gap)
     columns: dict[str, dict[int, pd.Series]] = {}
     for key, years in plan.vintages.items():
         columns[key] = {}

@@ -21,6 +21,7 @@ means the same thing under every typology method.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,13 +30,14 @@ import pandas as pd
 
 from ..core.catalog import DIMENSIONS
 from ..core.ranks import rank_rows
+from ..core.settings import RunSettings, ScoringSettings, TypologySettings, as_settings
 from ..errors import TypologyError
 from ..scoring.aggregate import POSITIVE_HINT, matrix_aggregator
 from ..scoring.impute import IMPUTERS
 from ..scoring.score import adjust_step, build, normalise_step
 from ..scoring.treat import TREATMENTS
 from ..scoring.weights import WEIGHTINGS
-from ..typologies.classify import TYPOLOGIES, settings
+from ..typologies.classify import TYPOLOGIES
 from ..typologies.contiguity import Contiguity, ContiguityGraph
 from ..typologies.rules import Condition, RuleTypology, axis_values, first_match, rule_model, thresholds_of
 from .alternatives import KEY, Plan
@@ -87,7 +89,7 @@ def _wrap(step: str, i: int, label: str, exc: TypologyError) -> TypologyError:
     return TypologyError(f"{KEY}.{step}[{i}] ({label}): {exc}")
 
 
-def _scoring_combos(plan: Plan, raw: pd.DataFrame, chosen: list[Any], scoring: dict[str, Any],
+def _scoring_combos(plan: Plan, raw: pd.DataFrame, chosen: list[Any], scoring: ScoringSettings,
                     groups: pd.Series, context: pd.DataFrame | None = None
                     ) -> tuple[np.ndarray, list[pd.DataFrame], list[pd.Series], list[pd.Series]]:
     """Every impute × treat × normalise combination, each stage computed once per distinct input."""
@@ -114,7 +116,7 @@ def _scoring_combos(plan: Plan, raw: pd.DataFrame, chosen: list[Any], scoring: d
             for n, choice in enumerate(plan.steps["normalise"]):
                 try:
                     Z = normalise_step(treated, chosen, choice.block, context, f"{KEY}.normalise[{n}]")[0]
-                    weighting = build(WEIGHTINGS, scoring["weights"], "scoring.weights")[0]
+                    weighting = build(WEIGHTINGS, scoring.weights, "scoring.weights")[0]
                     weighting.fit(Z, dimension_of, list(DIMENSIONS))
                 except TypologyError as exc:
                     raise _wrap("normalise", n, choice.label, exc) from None
@@ -141,15 +143,11 @@ def _check_positive(plan: Plan, normalised: list[pd.DataFrame], combo: np.ndarra
                 f"{POSITIVE_HINT}, in every alternative of {KEY}.normalise")
 
 
-def _typing(plan: Plan, config: dict[str, Any], scores: pd.DataFrame,
+def _typing(plan: Plan, opts: TypologySettings, scores: pd.DataFrame,
             complete_sets: set[tuple[str, ...]]) -> TypologyPlan:
-    typology = config["typology"]
-    rules = rule_model(typology).fit(scores[list(DIMENSIONS)])  # validates the rules, parses the conditions
-    methods = []
-    for name in plan.typology:
-        opts = settings({**typology, "method": name})
-        methods.append((name, TYPOLOGIES.get(name, f"{KEY}.typology"), opts.options))
-    opts = settings(typology)
+    rules = rule_model(opts).fit(scores[list(DIMENSIONS)])  # validates the rules, parses the conditions
+    methods = [(name, TYPOLOGIES.get(name, f"{KEY}.typology"), opts.for_method(name).options)
+               for name in plan.typology]
     out = TypologyPlan(rules.positions(list(DIMENSIONS)), rules.conditions_, rules.type_keys, methods, list(plan.k),
                        opts.seed, opts.features)
     clustered = [m for _, m, _ in methods if m is not RuleTypology]
@@ -167,14 +165,16 @@ def _typing(plan: Plan, config: dict[str, Any], scores: pd.DataFrame,
     return out
 
 
-def prepare(plan: Plan, config: dict[str, Any], raw: pd.DataFrame | list[pd.DataFrame], chosen: list[Any],
+def prepare(plan: Plan, config: RunSettings | Mapping[str, Any], raw: pd.DataFrame | list[pd.DataFrame],
+            chosen: list[Any],
             groups: pd.Series, scores: pd.DataFrame, context: pd.DataFrame | None = None) -> PreparedModel:
     """Everything the replicates share. ``raw``: the nominal run's indicators, or one table per vintage
     level (``datachoices.vintage_levels``); ``chosen``, ``scores``: from the nominal run; ``context``:
     its unit attributes (for ``scoring.adjust`` and ``scoring.normalise.within``)."""
     raws = [r.astype(float) for r in (raw if isinstance(raw, list) else [raw])]
     raw = raws[0]
-    scoring = config["scoring"]
+    settings = as_settings(config)
+    scoring = settings.scoring
     parts = [_scoring_combos(plan, r, chosen, scoring, groups, context) for r in raws]
     per = parts[0][0].size
     combo = np.stack([p[0] + v * per for v, p in enumerate(parts)])
@@ -186,7 +186,7 @@ def prepare(plan: Plan, config: dict[str, Any], raw: pd.DataFrame | list[pd.Data
     dim_cols = [np.array([j for j, k in enumerate(raw.columns) if dimension_of[k] == d]) for d in DIMENSIONS]
     exclude_cols = [None, *[list(raw.columns).index(k) for k in plan.exclude]]
     observed = [r.notna().to_numpy() for r in raws]
-    min_share = float(scoring["min_share"])
+    min_share = scoring.min_share
     # Whether a unit passes min_share depends on the vintage (which cells are observed) and on which
     # indicator is dropped (the weights the rest carry), never on the weight noise.
     scored = np.stack([np.stack([np.column_stack([
@@ -202,7 +202,7 @@ def prepare(plan: Plan, config: dict[str, Any], raw: pd.DataFrame | list[pd.Data
             has = np.column_stack([~np.isnan(Z[c][:, [j for j in cols if j != col]]).all(axis=1)
                                    for cols in dim_cols]) & scored[c, e]
             complete_sets.add(tuple(codes[has.all(axis=1)]))
-    typing = _typing(plan, config, scores, complete_sets)
+    typing = _typing(plan, settings.typology, scores, complete_sets)
     return PreparedModel(codes, list(raw.columns), dim_cols, combo, Z, np.stack([w.to_numpy() for w in w_ind]),
                          np.stack([w.to_numpy() for w in w_dim]), scored,
                          [c.block["method"] for c in plan.steps["aggregate"]],

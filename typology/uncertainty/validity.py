@@ -26,14 +26,15 @@ One row per measure, target and comparison; nothing here ranks regions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..core.catalog import DIMENSIONS, Indicator
+from ..core.settings import RunSettings, ScoringSettings, as_settings, freeze
 from ..scoring.score import score
 from ..typologies.classify import classify
 from ..typologies.latent_class import Inputs
@@ -154,27 +155,28 @@ def adjustment_rows(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _without(scoring: dict[str, Any], key: str) -> dict[str, Any]:
-    """The scoring block with one indicator gone from every place that may name it."""
-    out = {**scoring, "weights": {**scoring["weights"]}, "adjust": {**(scoring.get("adjust") or {})}}
-    out["weights"]["indicators"] = {k: v for k, v in (scoring["weights"].get("indicators") or {}).items() if k != key}
-    out["adjust"]["indicators"] = [k for k in out["adjust"].get("indicators") or [] if k != key]
-    if not out["adjust"]["indicators"]:
-        out["adjust"] = {"covariates": [], "indicators": []}
-    treat = scoring["treat"]
-    out["treat"] = {**treat, "skip": [k for k in treat.get("skip") or [] if k != key]}
-    posts = scoring["normalise"].get("goalposts") or {}
-    out["normalise"] = {**scoring["normalise"], "goalposts": {k: v for k, v in posts.items() if k != key}}
-    return out
+def _without(scoring: ScoringSettings, key: str) -> ScoringSettings:
+    """The scoring settings with one indicator gone from every place that may name it."""
+    weights = scoring.weights.with_(indicators={k: v for k, v in (scoring.weights.get("indicators") or {}).items()
+                                                if k != key})
+    adjust = {**scoring.adjust, "indicators": [k for k in scoring.adjust.get("indicators") or [] if k != key]}
+    if not adjust["indicators"]:
+        adjust = {"covariates": [], "indicators": []}
+    treat = scoring.treat.with_(skip=[k for k in scoring.treat.get("skip") or [] if k != key])
+    posts = scoring.normalise.get("goalposts") or {}
+    normalise = scoring.normalise.with_(goalposts={k: v for k, v in posts.items() if k != key})
+    return replace(scoring, weights=weights, adjust=freeze(adjust), treat=treat, normalise=normalise)
 
 
-def leave_one_out_rows(raw: pd.DataFrame, chosen: list[Indicator], config: dict[str, Any], catalog: Any,
+def leave_one_out_rows(raw: pd.DataFrame, chosen: list[Indicator], config: RunSettings | Mapping[str, Any],
+                       catalog: Any,
                        types: pd.Series, context: pd.DataFrame, groups: pd.Series, names: dict[str, str],
                        geometry: Callable[[], Any] | None = None,
                        changed_codes: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
     """``changed_codes``, if given, receives every indicator's full list of unit codes that change type (the
     rows' detail names at most 30)."""
-    typology = {**config["typology"], "bootstrap": {**config["typology"]["bootstrap"], "n": 0}}
+    settings = as_settings(config)
+    typology = replace(settings.typology, bootstrap_n=0)
     rows = []
     total = int(types.notna().sum())
     for ind in chosen:
@@ -183,10 +185,10 @@ def leave_one_out_rows(raw: pd.DataFrame, chosen: list[Indicator], config: dict[
             rows.append(_row("leave_one_out", "type", ind.key, "regions_changed", float("nan"), total, "",
                              f"sole indicator of {ind.dimension}: cannot be dropped"))
             continue
-        scored = score(raw[[i.key for i in others]], others, _without(config["scoring"], ind.key), groups=groups,
+        scored = score(raw[[i.key for i in others]], others, _without(settings.scoring, ind.key), groups=groups,
                        context=context)
         dims = scored.scores[list(DIMENSIONS)].sort_index()
-        if typology["method"] == "rules":
+        if typology.method == "rules":
             # The same decisions as classify, without the words of each reason (``assign``).
             rules = rule_model(typology).fit(dims)
             new = pd.Series(rules.assign(rules.axis_scores(dims)), index=dims.index).reindex(types.index)
@@ -194,7 +196,7 @@ def leave_one_out_rows(raw: pd.DataFrame, chosen: list[Indicator], config: dict[
             typed = classify(dims, typology, catalog, geometry=geometry, names=names,
                              inputs=Inputs(scored.normalised, raw[[i.key for i in others]], others, context))
             new = typed.typed["type"].reindex(types.index)
-        new = new.where(new != typology["unclassified"]["key"])
+        new = new.where(new != typology.unclassified["key"])
         changed = types.index[(new != types) & types.notna()].tolist()
         if changed_codes is not None:
             changed_codes[ind.key] = [str(c) for c in changed]
@@ -232,26 +234,27 @@ class Validity:
         return "validity: " + "; ".join(parts) if parts else "validity: nothing to report"
 
 
-def validity(raw: pd.DataFrame, chosen: list[Indicator], config: dict[str, Any], catalog: Any,
+def validity(raw: pd.DataFrame, chosen: list[Indicator], config: RunSettings | Mapping[str, Any], catalog: Any,
              scores: pd.DataFrame, normalised: pd.DataFrame, types: pd.Series, context: pd.DataFrame,
              groups: pd.Series, names: dict[str, str], criteria: pd.DataFrame | None = None,
              geometry: Callable[[], Any] | None = None, steps: list[dict[str, Any]] | None = None) -> Validity:
     """The audit of one run. ``types``: each unit's type key (NaN or the unclassified key for none)."""
-    typology = config["typology"]
+    settings = as_settings(config)
+    typology = settings.typology
     dims = scores[list(DIMENSIONS)]
     axes = rule_model(typology).axis_scores(dims)  # no thresholds needed, so no fit (all units may lack one)
     axes.columns = [f"axis:{a}" for a in axes.columns]
     targets = pd.concat([dims, axes, scores[["composite"]]], axis=1)
-    types = types.where(types != typology["unclassified"]["key"])
+    types = types.where(types != typology.unclassified["key"])
     rows = confounder_rows(targets, types, context)
     rows += baseline_rows(types, context) + class_share_rows(types, context)
-    rows += decides_rows(config, list(DIMENSIONS))
+    rows += decides_rows(settings, list(DIMENSIONS))
     rows += redundancy_rows(raw, chosen)
     changed: dict[str, list[str]] = {}
-    if config.get("validation", {}).get("leave_one_out", True):
-        rows += leave_one_out_rows(raw, chosen, config, catalog, types, context, groups, names, geometry, changed)
+    if settings.validation.leave_one_out:
+        rows += leave_one_out_rows(raw, chosen, settings, catalog, types, context, groups, names, geometry, changed)
     if criteria is not None and len(criteria.columns):
-        rows += criterion_rows(pd.concat([axes, scores[["composite"]]], axis=1), criteria, criteria_specs(config),
+        rows += criterion_rows(pd.concat([axes, scores[["composite"]]], axis=1), criteria, criteria_specs(settings),
                                context["log_population"])
     rows += discrete_rows(normalised, chosen)
     rows += adjustment_rows(steps or [])

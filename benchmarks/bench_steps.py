@@ -58,24 +58,24 @@ def wrap(module, attr, name):
 import typology.cli
 times["imports"] = time.perf_counter() - start
 for module, attr, name in [
-        ("typology.run.pipeline", "load_tables", "load tables"),
-        ("typology.run.pipeline", "score", "scoring"),
-        ("typology.run.pipeline", "coherence", "coherence audit"),
-        ("typology.run.pipeline", "classify", "typing + bootstrap"),
-        ("typology.run.pipeline", "validity", "validity audit"),
+        ("typology.workflow.pipeline", "load_tables", "load tables"),
+        ("typology.workflow.pipeline", "score", "scoring"),
+        ("typology.workflow.pipeline", "coherence", "coherence audit"),
+        ("typology.workflow.pipeline", "classify", "typing + bootstrap"),
+        ("typology.workflow.pipeline", "validity", "validity audit"),
         ("typology.uncertainty.validity", "leave_one_out_rows", "  of which leave-one-out"),
-        ("typology.run.outputs", "_write_tables", "csv tables"),
-        ("typology.run.outputs", "write_gpkg", "scores.gpkg"),
-        ("typology.run.outputs", "build_map", "map.html"),
+        ("typology.workflow.outputs", "_write_tables", "csv tables"),
+        ("typology.workflow.outputs", "write_gpkg", "scores.gpkg"),
+        ("typology.workflow.outputs", "build_map", "map.html"),
         ("typology.render.xlsx", "workbook_bytes", "scores.xlsx"),
-        ("typology.run.outputs", "_static_maps", "static maps + PDF (worker)"),
+        ("typology.workflow.outputs", "_static_maps", "static maps + PDF (worker)"),
         ("typology.render.report", "build_report", "report.html"),
-        ("typology.run.pipeline", "run", "pipeline total"),
-        ("typology.run.outputs", "write_run", "outputs total")]:
+        ("typology.workflow.pipeline", "run", "pipeline total"),
+        ("typology.workflow.outputs", "write_run", "outputs total")]:
     wrap(module, attr, name)
 import importlib
-try:  # the worker of run/worker.py (a forked process or a thread): its result() is the wait
-    _w = importlib.import_module("typology.run.worker")
+try:  # the worker of workflow/worker.py (a forked process or a thread): its result() is the wait
+    _w = importlib.import_module("typology.workflow.worker")
     _w.Worker.result = timer("wait for static maps", _w.Worker.result)
 except ImportError:  # older checkouts: a thread pool's future
     import concurrent.futures

@@ -155,9 +155,9 @@ def run(
     from .core.config import load_config
     from .core.ownership import OutDirError, remove_owned, write_owned_csv
     from .data.load import UnmatchedRowsError
-    from .run.outputs import write_run
-    from .run.pipeline import run as run_pipeline
-    from .run.summary import summary_lines
+    from .workflow.outputs import write_run
+    from .workflow.pipeline import run as run_pipeline
+    from .workflow.summary import summary_lines
 
     _progress(quiet)
     started = time.perf_counter()
@@ -235,10 +235,10 @@ def uncertainty(
     """Monte Carlo over the config's alternatives: rank intervals, type probabilities, sensitivity."""
     from .core.config import load_config
     from .render.uncertainty_report import attach
-    from .run.outputs import write_run
-    from .run.pipeline import run as run_pipeline
-    from .run.summary import summary_lines
     from .uncertainty.analysis import analyse
+    from .workflow.outputs import write_run
+    from .workflow.pipeline import run as run_pipeline
+    from .workflow.summary import summary_lines
 
     _progress(quiet)
     started = time.perf_counter()
@@ -303,7 +303,7 @@ def rebuild(
     quiet: Quiet = False,
 ) -> None:
     """Run a recorded run again from its manifest; check the inputs and compare the tables byte for byte."""
-    from .run.rebuild import rebuild as rebuild_run
+    from .workflow.rebuild import rebuild as rebuild_run
 
     _progress(quiet)
     try:

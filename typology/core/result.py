@@ -107,12 +107,18 @@ class RunResult:
     scope: dict[str, Any] = field(default_factory=dict)
     # The validity audit's leave-one-out: indicator key → codes of the units whose type changes without it
     type_changes: dict[str, list[str]] = field(default_factory=dict)
-    # The typed settings the run was made with (``typology.run.validate`` builds them); read ``settings``.
+    # The typed settings the run was made with (``typology.workflow.validate`` builds them); read ``settings``.
     run_settings: RunSettings | None = field(default=None, repr=False)
 
     @property
     def settings(self) -> RunSettings:
-        """Each stage's typed, frozen settings (from ``config``, for a result rebuilt without them)."""
+        """Each stage's typed, frozen settings (from ``config``, for a result rebuilt without them).
+
+        Returns
+        -------
+        RunSettings
+            The settings the run was made with, or those of ``config`` if it was replaced.
+        """
         # A result copied with another config (``dataclasses.replace``) gets settings of that config.
         if self.run_settings is None or thaw(self.run_settings.config) != self.config:
             self.run_settings = RunSettings.checked(self.config, self.indicators)

@@ -69,7 +69,7 @@ def classify(scores: pd.DataFrame, typology: TypologySettings | Mapping[str, Any
     ``names`` (code → Korean name) make warnings readable. ``inputs``: the indicators and unit
     attributes, for methods that model indicators (``latent_class``). ``typology``: the run's
     settings, or a ``typology`` section (missing keys take the schema's defaults; it is not checked
-    again: ``typology.run.validate`` does that for a run's config).
+    again: ``typology.workflow.validate`` does that for a run's config).
     """
     opts = typology if isinstance(typology, TypologySettings) else TypologySettings.of(typology)
     if opts.method != "rules":

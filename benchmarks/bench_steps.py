@@ -63,7 +63,7 @@ for module, attr, name in [
         ("typology.workflow.pipeline", "coherence", "coherence audit"),
         ("typology.workflow.pipeline", "classify", "typing + bootstrap"),
         ("typology.workflow.pipeline", "validity", "validity audit"),
-        ("typology.uncertainty.validity", "leave_one_out_rows", "  of which leave-one-out"),
+        ("typology.validity.validity", "leave_one_out_rows", "  of which leave-one-out"),
         ("typology.workflow.outputs", "_write_tables", "csv tables"),
         ("typology.workflow.outputs", "write_gpkg", "scores.gpkg"),
         ("typology.workflow.outputs", "build_map", "map.html"),

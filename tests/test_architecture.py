@@ -1,7 +1,7 @@
 """The package's shape: data flow one way through the stages, no import circles, small modules.
 
 The stages, lowest first: the shared base (errors, paths, version), core, data, scoring,
-typologies, uncertainty, render, workflow, and on top the notebook API and the command line. A
+typologies, validity, uncertainty, render, workflow, and on top the notebook API and the command line. A
 module may import from its own stage and the stages below it, never above. Imports inside
 functions count as well (a lazy import is still a dependency); imports under
 ``if TYPE_CHECKING:`` do not count for the stage order, since they never run, but they do for
@@ -18,7 +18,8 @@ import pytest
 from typology import paths
 
 PACKAGE = paths.ROOT / "typology"
-STAGES = ["base", "core", "data", "scoring", "typologies", "uncertainty", "render", "workflow", "api", "entry"]
+STAGES = ["base", "core", "data", "scoring", "typologies", "validity", "uncertainty", "render", "workflow", "api",
+          "entry"]
 BASE = {"errors", "paths", "_version"}
 ENTRY = {"cli", "__main__", "__init__"}
 

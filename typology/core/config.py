@@ -170,7 +170,7 @@ SCHEMA: dict[str, Any] = {
         "exclude_indicators": flag(False),
     },
     # Variables not used in scoring that each axis should track (validity.csv, criterion checks).
-    # criteria: names, or {variable:, expect: positive | negative, axis:, source:} (uncertainty/criteria.py).
+    # criteria: names, or {variable:, expect: positive | negative, axis:, source:} (validity/criteria.py).
     "validation": {"criteria": shaped([], "a list of variable names or mappings with variable:",
                                       lambda v: isinstance(v, list) and all(is_text(e) or isinstance(e, dict)
                                                                             for e in v), nullable=False),

@@ -32,10 +32,10 @@ from ..scoring.audit import audit
 from ..scoring.score import score
 from ..typologies.classify import classify
 from ..typologies.latent_class import Inputs
-from ..uncertainty.baseline import weight_warnings
-from ..uncertainty.coherence import coherence
-from ..uncertainty.criteria import criteria_names
-from ..uncertainty.validity import validity
+from ..validity.baseline import weight_warnings
+from ..validity.coherence import coherence
+from ..validity.criteria import criteria_names
+from ..validity.validity import validity
 from .validate import criteria_in_use, validate
 
 

@@ -2,7 +2,7 @@
 
 - the rules bootstrap refits with numpy (``rules.thresholds_of``, ``rules.first_match``)
   instead of a RuleTypology per replicate;
-- ``write_run`` draws the static maps in a worker thread while it writes the other files;
+- ``write_run`` has the static maps drawn in a second process while it writes the other files;
 - ``score_frame`` scores any frame with the same steps as the run.
 """
 

@@ -45,8 +45,11 @@ class MapsProcess:
 
     def __init__(self) -> None:
         package = str(Path(__file__).resolve().parents[1])  # this process's typology, wherever it lies
+        # One BLAS/OpenMP thread: the maps need none, and spinning threads would take the core the run
+        # itself computes on.
+        env = {**os.environ, **dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")}
         self._proc = subprocess.Popen([sys.executable, "-c", _BOOT, package], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         self.seconds: float | None = None  # the child's own drawing time, once answered
         self.requested = False
 

@@ -59,32 +59,32 @@ def write_run(result: RunResult, out_dir: Path, *, force: bool = False, maps: Ma
     dpi = out_cfg["static_dpi"] if out_cfg["static_maps"] else None
     table = result.table()
     layers = build_layers(table, result.config, dimension_names(result))
+    every = load_unit_geometry()
+    geo, sido = attach(table, every), load_sido_geometry()
     # The static maps take half the time of the outputs: drawn in a second process (run/maps_process.py)
     # on another core while the other files are written here.
-    with MapsProcess() if maps is None and dpi is not None else nullcontext(maps) as drawing:
+    with (MapsProcess() if maps is None and dpi is not None else nullcontext(maps) as drawing,
+          atomic_dir(out_dir, force=force) as tmp):
         if dpi is not None and not drawing.requested:
             drawing.draw(table, layers, result.config, dpi)
-        every = load_unit_geometry()
-        geo, sido = attach(table, every), load_sido_geometry()
-        with atomic_dir(out_dir, force=force) as tmp:
-            _write_tables(result, table, tmp)
-            write_gpkg(geo, tmp / "scores.gpkg")
-            (tmp / "map.html").write_bytes(build_map(result, table, geo, sido, layers).encode("utf-8"))
-            if out_cfg["xlsx"]:
-                from ..render.xlsx import workbook_bytes
+        _write_tables(result, table, tmp)
+        write_gpkg(geo, tmp / "scores.gpkg")
+        (tmp / "map.html").write_bytes(build_map(result, table, geo, sido, layers).encode("utf-8"))
+        if out_cfg["xlsx"]:
+            from ..render.xlsx import workbook_bytes
 
-                (tmp / "scores.xlsx").write_bytes(workbook_bytes(result, table, indicator_table(result)))
-            drawn = drawing.result() if dpi is not None else {}
-            for name, data in drawn.items():
-                (tmp / name).write_bytes(data)
-            if out_cfg["report"]:
-                from ..render.report import build_report
+            (tmp / "scores.xlsx").write_bytes(workbook_bytes(result, table, indicator_table(result)))
+        drawn = drawing.result() if dpi is not None else {}
+        for name, data in drawn.items():
+            (tmp / name).write_bytes(data)
+        if out_cfg["report"]:
+            from ..render.report import build_report
 
-                report = build_report(result, table, layers[0], drawn.get("map_type.png"))
-                (tmp / "report.html").write_bytes(report.encode("utf-8"))
-            # Last, so that it can record a checksum of every other file of the folder.
-            outputs = {p.name: sha256(p) for p in sorted(tmp.iterdir()) if p.name != MARKER}
-            (tmp / "manifest.json").write_bytes(manifest_text(result, outputs).encode("utf-8"))
+            report = build_report(result, table, layers[0], drawn.get("map_type.png"))
+            (tmp / "report.html").write_bytes(report.encode("utf-8"))
+        # Last, so that it can record a checksum of every other file of the folder.
+        outputs = {p.name: sha256(p) for p in sorted(tmp.iterdir()) if p.name != MARKER}
+        (tmp / "manifest.json").write_bytes(manifest_text(result, outputs).encode("utf-8"))
     return out_dir
 
 

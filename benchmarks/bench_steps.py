@@ -5,13 +5,14 @@ run's main steps wrapped in timers (the wrappers are installed on the module att
 looks up, so the run itself is unchanged). A step's time includes the imports it triggers itself
 (pingouin was imported inside the coherence check, xlsxwriter/openpyxl inside the workbook);
 "imports" is the eager import of ``typology.cli`` and what it pulls in. The static maps are
-drawn in a worker thread while the other files are written: their row is the worker's own wall
-time, and "wait for static maps" is what the main thread then still waits.
+drawn in a second process (workflow/maps_process.py) started before the pipeline and handed the types
+as soon as they are known: their row is that process's own drawing time, as it reports it, and
+"wait for static maps" is what the main process then still waits. (Older checkouts drew them in a
+worker thread: their row is then the thread's wall time.)
 
 Whole-process wall, CPU (user + system, children included) and peak RSS (the largest of the
-process and its children) come from ``os.wait4``; the run also records its own peak and that of a
-forked maps process (0 when the maps are drawn in a thread): both together bound the memory in use.
-A forked worker's own drawing time is not seen by the timers (they run in the parent).
+process and its children) come from ``os.wait4``; the run also records its own peak and that of
+the maps process: each is its own process's peak, so they bound the memory in use together.
 
     python benchmarks/bench_steps.py [--repeat 5]
     python benchmarks/bench_steps.py --baseline /path/to/older/checkout   # both, alternating
@@ -61,6 +62,7 @@ for module, attr, name in [
         ("typology.workflow.pipeline", "load_tables", "load tables"),
         ("typology.workflow.pipeline", "score", "scoring"),
         ("typology.workflow.pipeline", "coherence", "coherence audit"),
+        ("typology.validity.coherence", "mcdonald_omega", "  McDonald's omega (semopy)"),
         ("typology.workflow.pipeline", "classify", "typing + bootstrap"),
         ("typology.workflow.pipeline", "validity", "validity audit"),
         ("typology.validity.validity", "leave_one_out_rows", "  of which leave-one-out"),
@@ -68,15 +70,21 @@ for module, attr, name in [
         ("typology.workflow.outputs", "write_gpkg", "scores.gpkg"),
         ("typology.workflow.outputs", "build_map", "map.html"),
         ("typology.render.xlsx", "workbook_bytes", "scores.xlsx"),
-        ("typology.workflow.outputs", "_static_maps", "static maps + PDF (worker)"),
+        ("typology.workflow.outputs", "_static_maps", "static maps + PDF (maps process)"),  # older checkouts
         ("typology.render.report", "build_report", "report.html"),
         ("typology.workflow.pipeline", "run", "pipeline total"),
         ("typology.workflow.outputs", "write_run", "outputs total")]:
     wrap(module, attr, name)
 import importlib
-try:  # the worker of workflow/worker.py (a forked process or a thread): its result() is the wait
-    _w = importlib.import_module("typology.workflow.worker")
-    _w.Worker.result = timer("wait for static maps", _w.Worker.result)
+try:  # the maps process of workflow/maps_process.py: result() is the wait; it reports its own drawing time
+    _m = importlib.import_module("typology.workflow.maps_process")
+    _result = timer("wait for static maps", _m.MapsProcess.result)
+    def _answered(self):
+        try:
+            return _result(self)
+        finally:
+            times["static maps + PDF (maps process)"] = self.seconds or 0.0
+    _m.MapsProcess.result = _answered
 except ImportError:  # older checkouts: a thread pool's future
     import concurrent.futures
     concurrent.futures.Future.result = timer("wait for static maps", concurrent.futures.Future.result)
@@ -93,9 +101,10 @@ times["peak RSS MiB, maps process"] = resource.getrusage(resource.RUSAGE_CHILDRE
 json.dump(times, open(record, "w"))
 """
 
-ORDER = ["imports", "load tables", "scoring", "coherence audit", "typing + bootstrap", "validity audit",
+ORDER = ["imports", "load tables", "scoring", "coherence audit", "  McDonald's omega (semopy)", "typing + bootstrap",
+         "validity audit",
          "  of which leave-one-out", "pipeline total", "csv tables", "scores.gpkg", "map.html", "scores.xlsx",
-         "static maps + PDF (worker)", "wait for static maps", "report.html", "outputs total", "in-process total"]
+         "static maps + PDF (maps process)", "wait for static maps", "report.html", "outputs total", "in-process total"]
 
 
 def one(src: Path, tmp: Path) -> dict[str, float]:

@@ -2,7 +2,7 @@
 
 - the rules bootstrap refits with numpy (``rules.thresholds_of``, ``rules.first_match``)
   instead of a RuleTypology per replicate;
-- ``write_run`` draws the static maps in a worker thread while it writes the other files;
+- ``write_run`` has the static maps drawn in a second process while it writes the other files;
 - ``score_frame`` scores any frame with the same steps as the run.
 """
 
@@ -166,3 +166,24 @@ def test_every_file_of_the_run_folder_is_the_same_twice(default_run, tmp_path):
     assert "scores.gpkg" in names and names == sorted(p.name for p in b.iterdir())
     for name in names:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_map_geometry_is_what_geos_geojson_gives():
+    # map.html's geometry is built from coordinate arrays instead of parsing shapely.to_geojson per
+    # unit: the same JSON text, bundled shapes and odd ones (a hole, several parts, empty).
+    import json
+
+    import geopandas as gpd
+    import shapely
+    from shapely.geometry import MultiPolygon, Polygon
+
+    from typology.data.geometry import load_sido_geometry, load_unit_geometry
+    from typology.render.webmap import COORD_DECIMALS, _rounded
+
+    odd = gpd.GeoSeries([Polygon([(0, 0), (3, 0), (3, 3.123456), (0, 0)], [[(1, 1), (2, 1), (2, 2), (1, 1)]]),
+                         MultiPolygon([Polygon([(0, 0), (1, 0), (1, 1)]), Polygon([(5, 5), (6, 5), (6, 6.99999)])]),
+                         Polygon()])
+    for geometry in (load_unit_geometry().geometry, load_sido_geometry().geometry, odd):
+        rounded = shapely.transform(geometry.to_numpy(), lambda xy: np.round(xy, COORD_DECIMALS))
+        plain = [json.loads(shapely.to_geojson(g)) for g in rounded]
+        assert json.dumps(_rounded(geometry)) == json.dumps(plain)

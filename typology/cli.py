@@ -155,17 +155,18 @@ def run(
     from .core.config import load_config
     from .core.ownership import OutDirError, remove_owned, write_owned_csv
     from .data.load import UnmatchedRowsError
-    from .workflow.outputs import write_run
+    from .workflow.outputs import draw_maps, start_maps, write_run
     from .workflow.pipeline import run as run_pipeline
     from .workflow.summary import summary_lines
 
     _progress(quiet)
     started = time.perf_counter()
-    target = None
+    target = maps = None
     try:
         cfg = load_config(config or paths.DEFAULT_CONFIG, set_ or [])
         # Refused before the run, not after it: --out must be new, empty or an earlier run folder.
         target = _claim(out or Path(cfg["output"]["dir"] or Path("out") / cfg["name"]), force)
+        maps = start_maps(cfg)  # now, so that its start-up overlaps the run (ended below, used or not)
         # A failed run writes no run folder, so rows that stopped it are listed beside it.
         side = target.parent / f"{target.name}.unmatched.csv"
         try:
@@ -173,7 +174,7 @@ def run(
             # result: printed as plain lines, not as Python's file:line warning format.
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                result = run_pipeline(cfg)
+                result = run_pipeline(cfg, on_typed=None if maps is None else lambda r: draw_maps(maps, r))
             for warning in caught:
                 typer.echo(f"warning: {warning.message}", err=True)
         except UnmatchedRowsError as exc:
@@ -185,7 +186,7 @@ def run(
             raise TypologyError(f"{exc.summary}; all {len(exc.unmatched)} rows set aside are listed in {side}") \
                 from None
         with progress.step("출력 쓰기 writing outputs"):
-            write_run(result, target, force=force)
+            write_run(result, target, force=force, maps=maps)
         remove_owned(side)  # it described an earlier failed run of this folder (only if the tool wrote it)
     except TypologyError as exc:
         _fail(exc)
@@ -193,6 +194,9 @@ def run(
     except OSError as exc:
         _cannot_write(exc, target)
         return
+    finally:
+        if maps is not None:
+            maps.close()
     stale = result.years[result.years["year_status"] != "within range"]
     if len(stale):
         listed = ", ".join(f"{r.indicator} ({r.years})" for r in stale.itertuples())

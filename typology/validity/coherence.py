@@ -27,6 +27,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -94,20 +95,44 @@ def _block(target: str, items: pd.DataFrame, threshold: float, note: str) -> lis
     alpha, n = cronbach_alpha(items, min_rows=3), len(items.dropna())
     flag = "" if np.isnan(alpha) or alpha >= threshold else f"alpha below {threshold:g}"
     rows = [_row(target, "", "cronbach_alpha", alpha, n, flag, note)]
-    omega, n_o = mcdonald_omega(items)
-    rows.append(_row(target, "", "mcdonald_omega", omega, n_o, "",
-                     "" if items.shape[1] >= 3 else "needs 3 or more indicators (one-factor model not identified)"))
+    # ω is fitted when the table is first read (Coherence.table): nothing before the types needs it.
+    omega_row = _row(target, "", "mcdonald_omega", float("nan"), 0, "",
+                     "" if items.shape[1] >= 3 else "needs 3 or more indicators (one-factor model not identified)")
+    omega_row["value"] = _Omega(items)
+    rows.append(omega_row)
     for key, (r, n_r) in item_rest(items).items():
         rows.append(_row(target, key, "item_rest_r", r, n_r, "negative" if r < 0 else ""))
     return rows
 
 
+@dataclass(frozen=True)
+class _Omega:
+    """McDonald's ω of ``items``, still to be fitted."""
+
+    items: pd.DataFrame
+
+    def row(self, row: dict[str, Any]) -> dict[str, Any]:
+        omega, n = mcdonald_omega(self.items)
+        return _row(row["target"], row["against"], row["statistic"], omega, n, row["flag"], row["detail"])
+
+
 @dataclass
 class Coherence:
-    table: pd.DataFrame
+    """The coherence rows, and the deciding axes' α (known at once, for ``on_fail``).
+
+    ω, which needs a factor model (semopy: a second to import), is fitted when ``table`` is first
+    read, so that the run can go on to the types, and the static maps can start, before it.
+    """
+
+    rows: list[dict[str, Any]]
     failing: list[str] = field(default_factory=list)  # deciding axes with α below the threshold
     alphas: dict[str, float] = field(default_factory=dict)  # deciding axis → α
     threshold: float = 0.6
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        rows = [r["value"].row(r) if isinstance(r["value"], _Omega) else r for r in self.rows]
+        return pd.DataFrame(rows, columns=["measure", "target", "against", "statistic", "value", "n", "flag", "detail"])
 
     def line(self) -> str:
         if not self.alphas:
@@ -172,5 +197,4 @@ def coherence(normalised: pd.DataFrame, scores: pd.DataFrame, chosen: list[Indic
         raise TypologyError(f"config key {KEY}.on_fail = error: axis {a} ({typology['axes'][a].get('name_ko', a)}) "
                             f"has Cronbach's alpha {alphas[a]:.2f} < {threshold:g} over its indicators, so its "
                             f"types rest on parts that do not measure one thing")
-    table = pd.DataFrame(rows, columns=["measure", "target", "against", "statistic", "value", "n", "flag", "detail"])
-    return Coherence(table, failing, alphas, threshold)
+    return Coherence(rows, failing, alphas, threshold)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import errno
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,10 @@ from ..core.checksums import sha256
 from ..core.ownership import MARKER, atomic_dir
 from ..core.result import RunResult
 from ..data.geometry import attach, load_sido_geometry, load_unit_geometry
-from ..render.layers import MapLayer, build_layers
+from ..render.layers import build_layers
 from ..render.webmap import build_map, dimension_names
 from .manifest import manifest_text
+from .maps_process import MapsProcess
 from .pipeline import constant_indicators
 
 FIXED_GPKG_TIME = "2020-01-01T00:00:00.000Z"  # the date scores.xlsx carries too
@@ -47,10 +48,13 @@ def indicator_table(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_run(result: RunResult, out_dir: Path, *, force: bool = False) -> Path:
+def write_run(result: RunResult, out_dir: Path, *, force: bool = False, maps: MapsProcess | None = None) -> Path:
     """Render and write the run folder ``out_dir``, replacing any earlier one only on success.
 
     ``force``: see ``core.ownership.atomic_dir``; files the tool did not write are never removed.
+    ``maps``: a maps process started earlier (the command line starts it before the pipeline, so
+    that its imports overlap the run); without one, one is started here if the config asks for
+    static maps. The caller that started it also ends it.
     """
     output = result.settings.output  # checked with the whole config before the run
     dpi = output.static_dpi if output.static_maps else None
@@ -58,14 +62,12 @@ def write_run(result: RunResult, out_dir: Path, *, force: bool = False) -> Path:
     layers = build_layers(table, result.config, dimension_names(result))
     every = load_unit_geometry()
     geo, sido = attach(table, every), load_sido_geometry()
-    # A scoped run (units.scope) shows the rest of Korea in grey around its units on the static maps.
-    context = every if len(geo) < len(every) else None
-    # The static maps take half the time of the outputs, and much of it (zlib, PNG encoding) is C
-    # that lets go of the GIL: drawn in a thread, they overlap the files written meanwhile. Only
-    # that thread uses matplotlib until its result is taken.
-    with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="static-maps") as pool,
+    # The static maps take half the time of the outputs: drawn in a second process (workflow/maps_process.py)
+    # on another core while the other files are written here.
+    with (MapsProcess() if maps is None and dpi is not None else nullcontext(maps) as drawing,
           atomic_dir(out_dir, force=force) as tmp):
-        maps = pool.submit(_static_maps, geo, sido, context, layers, result.config, dpi) if dpi is not None else None
+        if dpi is not None and not drawing.requested:
+            drawing.draw(table, layers, result.config, dpi)
         _write_tables(result, table, tmp)
         write_gpkg(geo, tmp / "scores.gpkg")
         (tmp / "map.html").write_bytes(build_map(result, table, geo, sido, layers).encode("utf-8"))
@@ -73,7 +75,7 @@ def write_run(result: RunResult, out_dir: Path, *, force: bool = False) -> Path:
             from ..render.xlsx import workbook_bytes
 
             (tmp / "scores.xlsx").write_bytes(workbook_bytes(result, table, indicator_table(result)))
-        drawn = maps.result() if maps is not None else {}
+        drawn = drawing.result() if dpi is not None else {}
         for name, data in drawn.items():
             (tmp / name).write_bytes(data)
         if output.report:
@@ -87,6 +89,21 @@ def write_run(result: RunResult, out_dir: Path, *, force: bool = False) -> Path:
     return out_dir
 
 
+def start_maps(config: dict[str, Any]) -> MapsProcess | None:
+    """A maps process for a run of ``config``, if it asks for static maps (see ``write_run``'s ``maps``)."""
+    return MapsProcess() if config["output"]["static_maps"] is True else None
+
+
+def draw_maps(maps: MapsProcess, result: RunResult) -> None:
+    """Hand ``maps`` what the static maps are drawn from, if the config asks for them: as soon as the
+    types are known (``pipeline.run``'s ``on_typed``), so that they are drawn during the validity audit."""
+    out_cfg = result.config["output"]
+    if out_cfg["static_maps"]:
+        table = result.table()
+        maps.draw(table, build_layers(table, result.config, dimension_names(result)), result.config,
+                  out_cfg["static_dpi"])
+
+
 def _write_tables(result: RunResult, table: pd.DataFrame, folder: Path) -> None:
     spreadsheet_safe(table).to_csv(folder / "scores.csv", **CSV_OPTIONS)
     spreadsheet_safe(result.coverage).to_csv(folder / "coverage.csv", **CSV_OPTIONS)
@@ -96,14 +113,6 @@ def _write_tables(result: RunResult, table: pd.DataFrame, folder: Path) -> None:
         spreadsheet_safe(extra).to_csv(folder / f"{_safe_name(name)}.csv", **CSV_OPTIONS)
     for name, png in sorted(result.figures.items()):
         (folder / f"{_safe_name(name)}.png").write_bytes(png)
-
-
-def _static_maps(geo: Any, sido: Any, context: Any, layers: list[MapLayer], config: dict[str, Any],
-                 dpi: int) -> dict[str, bytes]:
-    # matplotlib is imported only by a run that draws.
-    from ..render.static_maps import frame_for, render_static_maps
-
-    return render_static_maps(frame_for(geo, sido, context), layers, config, dpi)
 
 
 def write_gpkg(geo: Any, path: Path) -> None:

@@ -7,6 +7,7 @@ parameters so the manifest can rebuild any result.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,16 @@ def constant_indicators(raw: pd.DataFrame) -> list[str]:
     return [key for key in raw.columns if raw[key].dropna().nunique() <= 1]
 
 
-def run(config: dict[str, Any]) -> RunResult:
+def run(config: dict[str, Any], *, on_typed: Callable[[RunResult], None] | None = None) -> RunResult:
     """Run the model once, in memory: read the data, score, type, and collect the tables.
 
     Parameters
     ----------
     config : dict
         A resolved config (``load_config``).
+    on_typed : callable, optional
+        Called with the result as soon as every unit has its scores and type (``table()`` is
+        final), before the validity audit: the command line starts drawing the static maps then.
 
     Returns
     -------
@@ -149,6 +153,8 @@ def run(config: dict[str, Any]) -> RunResult:
                        run_settings=settings)
     result.tables.update(typing.tables)
     result.tables["unit_attributes"] = context.reset_index()
+    if on_typed is not None:
+        on_typed(result)
     names = {c: f"{short_sido(s)} {n}" for c, s, n in zip(unit_table["code"], unit_table["sido_ko"],
                                                          unit_table["name_ko"])}
     audited = validity(raw, chosen, settings, catalog, score_frame, scored.normalised, typed["type"], context,

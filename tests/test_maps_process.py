@@ -1,0 +1,76 @@
+"""workflow/maps_process.py: the static maps drawn in a second process give the same bytes, and every
+way it can fail is one error line, never a hang or a half-written run folder."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from typology.errors import TypologyError
+from typology.render.layers import build_layers
+from typology.render.webmap import dimension_names
+from typology.workflow.maps_process import MapsProcess
+from typology.workflow.outputs import write_run
+
+
+def _request(result):
+    table = result.table()
+    return table, build_layers(table, result.config, dimension_names(result))
+
+
+def test_maps_from_the_process_are_the_bytes_drawn_here(default_run):
+    from typology.data.geometry import attach, load_unit_geometry
+    from typology.render.static_maps import frame_for, render_static_maps
+
+    table, layers = _request(default_run)
+    here = render_static_maps(frame_for(attach(table, load_unit_geometry())), layers, default_run.config, dpi=60)
+    with MapsProcess() as maps:
+        maps.draw(table, layers, default_run.config, 60)
+        there = maps.result()
+    assert sorted(there) == ["map_dimensions.png", "map_type.png", "maps.pdf"]
+    assert there == here
+    assert maps.seconds is not None and maps.seconds > 0
+
+
+def test_an_error_in_the_process_is_one_line(default_run):
+    table, layers = _request(default_run)
+    with MapsProcess() as maps:
+        maps.draw(table, [layer for layer in layers if layer.key != "type"], default_run.config, 60)
+        with pytest.raises(TypologyError) as info:
+            maps.result()
+    assert str(info.value) == "static maps: KeyError: 'type'"
+
+
+def test_a_process_killed_before_answering_is_reported_with_its_exit_code():
+    with MapsProcess() as maps:
+        maps._proc.kill()
+        maps.draw(None, [], {}, 60)  # a request to a dead process is not an error of its own
+        with pytest.raises(TypologyError, match=r"^static maps: .*ended without an answer \(exit code -9"):
+            maps.result()
+
+
+def test_a_process_never_asked_ends_when_closed():
+    maps = MapsProcess()
+    maps.close()
+    assert maps._proc.poll() is not None
+
+
+def test_a_process_whose_request_never_comes_ends_by_itself():
+    # The parent closes the pipe without a request (it failed before the maps were wanted): the child
+    # exits on its own, without an answer, rather than waiting for ever.
+    maps = MapsProcess()
+    maps._proc.stdin.close()
+    assert maps._proc.wait(timeout=120) == 0
+    assert maps._proc.stdout.read() == b""
+    maps.close()
+
+
+def test_a_failed_drawing_leaves_no_run_folder(default_run, tmp_path):
+    # A dpi the config check would refuse, so that only the maps process fails, after the other files.
+    output = {**default_run.config["output"], "static_dpi": 0}
+    bad = dataclasses.replace(default_run, config={**default_run.config, "output": output})
+    with pytest.raises(TypologyError, match=r"^static maps: ValueError: dpi must be positive$"):
+        write_run(bad, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+    assert list(tmp_path.iterdir()) == []  # nor a temporary folder beside it

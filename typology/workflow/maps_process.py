@@ -1,0 +1,141 @@
+"""The static maps drawn in a second Python process, on another core, while this one works.
+
+The static maps (two PNGs and maps.pdf) are mostly Python (matplotlib's artists, layout and the
+PDF's font subsetting): in a thread they share the GIL with everything else and the run waits
+for them. A new interpreter (``subprocess``, not ``fork``: nothing of this process's threads or
+locks is inherited, so it works the same on Linux, macOS, Windows and in a Jupyter kernel) is
+started as early as the command line knows that maps are wanted. While the run scores and types,
+it imports matplotlib and geopandas and reads the bundled geometry; it then waits for the run's
+table and map layers (pickled through its stdin) and answers with the files' bytes (pickled
+through its stdout). Its memory is its own: matplotlib never enters the main process.
+
+Every failure is one line: an error in the child comes back as a ``TypologyError`` (a
+``TypologyError`` as itself, anything else with its type and first line); a child that dies
+without answering (killed, out of memory) is reported with its exit code. The child ends when
+its stdin closes without a request, so a run that fails before asking leaves nothing behind;
+``MapsProcess`` is a context manager that ends it in any case.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import TypologyError
+
+WHAT = "static maps"
+# The child registers the typology package without running its __init__, which imports the whole
+# pipeline (scipy, scikit-learn, statsmodels: 0.6 s and 80 MiB the maps do not use); the modules
+# it imports are this package's own, found through the package's path.
+_BOOT = ("import importlib.util, os, sys; package = sys.argv[1]; "
+         "spec = importlib.util.spec_from_file_location('typology', os.path.join(package, '__init__.py'), "
+         "submodule_search_locations=[package]); "
+         "sys.modules['typology'] = importlib.util.module_from_spec(spec); "
+         "from typology.workflow.maps_process import main; main()")
+
+
+class MapsProcess:
+    """A started maps process: ``draw(...)`` hands it the run's data, ``result()`` waits for the files."""
+
+    def __init__(self) -> None:
+        package = str(Path(__file__).resolve().parents[1])  # this process's typology, wherever it lies
+        # One BLAS/OpenMP thread: the maps need none, and spinning threads would take the core the run
+        # itself computes on.
+        env = {**os.environ, **dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")}
+        self._proc = subprocess.Popen([sys.executable, "-c", _BOOT, package], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        self.seconds: float | None = None  # the child's own drawing time, once answered
+        self.requested = False
+
+    def draw(self, table: Any, layers: list[Any], config: dict[str, Any], dpi: int) -> None:
+        """Send what the maps are drawn from; the child starts drawing as soon as it has read it."""
+        assert self._proc.stdin is not None
+        self.requested = True
+        try:
+            self._proc.stdin.write(pickle.dumps((table, layers, config, dpi), protocol=pickle.HIGHEST_PROTOCOL))
+            self._proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass  # the child is gone: result() says how it ended
+
+    def result(self) -> dict[str, bytes]:
+        """File name → bytes of map_type.png, map_dimensions.png and maps.pdf."""
+        assert self._proc.stdout is not None
+        data = self._proc.stdout.read()
+        code = self._proc.wait()
+        try:
+            answer = pickle.loads(data) if data else None
+        except Exception:  # noqa: BLE001 - a child cut off mid-answer
+            answer = None
+        if not isinstance(answer, tuple) or not answer:
+            raise TypologyError(f"{WHAT}: the process drawing them ended without an answer "
+                                f"(exit code {code}; out of memory or killed?)")
+        if answer[0] == "typology":
+            raise TypologyError(answer[1])
+        if answer[0] != "ok":
+            raise TypologyError(f"{WHAT}: {answer[1]}")
+        self.seconds = answer[2]
+        return answer[1]
+
+    def close(self) -> None:
+        """End the child if it still runs (a run that failed or did not ask) and release its pipes."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
+
+    def __enter__(self) -> MapsProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _serve(request: list[bytes], reader: threading.Thread) -> tuple[Any, ...] | None:
+    # Imports and geometry first, while the parent is still scoring: they are most of the start-up.
+    from ..data.geometry import attach, load_sido_geometry, load_unit_geometry
+    from ..render.static_maps import frame_for, render_static_maps
+
+    every, sido = load_unit_geometry(), load_sido_geometry()
+    reader.join()
+    if not request or not request[0]:
+        return None  # the parent closed the pipe without a request: nothing to draw
+    table, layers, config, dpi = pickle.loads(request[0])
+    started = time.perf_counter()
+    geo = attach(table, every)
+    # A scoped run (units.scope) shows the rest of Korea in grey around its units.
+    context = every if len(geo) < len(every) else None
+    files = render_static_maps(frame_for(geo, sido, context), layers, config, dpi)
+    return ("ok", files, time.perf_counter() - started)
+
+
+def main() -> None:
+    """The child: read one request from stdin, answer on stdout (nothing else is ever written there)."""
+    answer_to = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt the answer
+    request: list[bytes] = []
+    # Read the request as soon as it comes, so the parent never waits on a full pipe.
+    reader = threading.Thread(target=lambda: request.append(sys.stdin.buffer.read()), daemon=True)
+    reader.start()
+    try:
+        answer = _serve(request, reader)
+    except TypologyError as exc:
+        answer = ("typology", str(exc))
+    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent as one line
+        answer = ("error", _one_line(exc))
+    if answer is not None:
+        with answer_to:
+            answer_to.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+

@@ -208,8 +208,7 @@ def run(
     summary = ", ".join(f"{name} {n}" for name, n in counts.items())
     typer.echo(f"{len(result.units)} units → {summary}")
     if "validity" in result.tables:
-        line = next((s["summary"] for s in result.steps if s.get("step") == "validity"), "")
-        typer.echo(f"{line} (see validity.csv)")
+        typer.echo(f"{result.validity_summary} (see validity.csv)")
     if len(result.exclusions):
         typer.echo(f"{len(result.exclusions)} exclusions listed in {target / 'exclusions.csv'}")
     aside = result.tables.get("unmatched")

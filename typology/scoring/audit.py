@@ -121,7 +121,7 @@ def imputation_table(raw: pd.DataFrame, scored: Scored, units: pd.DataFrame) -> 
     columns = ["code", "name", "sido", "indicator", "value", "method"]
     if scored.imputed is None or not scored.imputed.to_numpy().any():
         return pd.DataFrame(columns=columns)
-    method = next((s["method"] for s in scored.steps if s["step"] == "impute"), "")
+    method = scored.impute_method
     names = units.set_index("code")
     before = scored.treated if scored.treated is not None else raw
     rows = []

@@ -150,7 +150,8 @@ def run(config: dict[str, Any], *, on_typed: Callable[[RunResult], None] | None 
                                "unmatched": loaded.unmatched},
                        scope={"spec": scope.spec, "ko": scope.describe_ko(), "en": scope.describe_en(),
                               "total": scope.total},
-                       run_settings=settings)
+                       run_settings=settings, typing=typing.summary, dimension_weights=scored.dimension_weights,
+                       coherence_summary=coherent.line())
     result.tables.update(typing.tables)
     result.tables["unit_attributes"] = context.reset_index()
     if on_typed is not None:
@@ -159,7 +160,7 @@ def run(config: dict[str, Any], *, on_typed: Callable[[RunResult], None] | None 
                                                          unit_table["name_ko"])}
     audited = validity(raw, chosen, settings, catalog, score_frame, scored.normalised, typed["type"], context,
                        sido_codes, names, criteria_table(config, catalog, variables, codes, policy),
-                       geometry=load_unit_geometry, steps=scored.steps)
+                       geometry=load_unit_geometry, adjustment=scored.adjustment)
     skipped = criteria_in_use(config, chosen)
     if skipped:
         audited.table = pd.concat([audited.table, pd.DataFrame(
@@ -170,7 +171,8 @@ def run(config: dict[str, Any], *, on_typed: Callable[[RunResult], None] | None 
     audited.coherence = coherent
     result.tables["validity"] = audited.table
     result.type_changes = audited.changed
-    result.steps.append({"step": "validity", "summary": audited.line()})
+    result.validity_summary = audited.line()
+    result.steps.append({"step": "validity", "summary": result.validity_summary})
     result.sections.append(Section("validity", "타당성 감사", "Validity audit",
                                    validity_html(audited, config, Names.of(result))))
     compare = settings.validation.compare_with

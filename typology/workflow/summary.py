@@ -8,33 +8,28 @@ study intended (coverage.csv in full).
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
-from ..core.result import RunResult
-
-
-def _step(result: RunResult, name: str) -> dict[str, Any]:
-    return next((s for s in result.steps if s.get("step") == name), {})
+from ..core.result import RunResult, TypingSummary
 
 
 def method_lines(result: RunResult) -> list[str]:
-    step = _step(result, "classify")
-    method = step.get("method", result.settings.typology.method)
+    """The method; for clusters or classes, k, how it was chosen and the agreement with the rules."""
+    step = result.typing or TypingSummary(result.settings.typology.method)
+    method = step.method
     if method == "rules":
         return ["method: rules (the config's type rules applied to every region)"]
-    ks = step.get("k_range") or []
+    ks = step.k_range
     span = f"k {ks[0]}–{ks[-1]}" if ks else "the k range"
-    how = (f"chosen by {step.get('k_rule')} over {span} (k_selection.csv)" if step.get("k_auto")
-           else "set by typology.k")
-    lines = [f"method: {method}, k = {step.get('k')} {how}"]
-    if "bic" in step:
-        gone = len(step.get("excluded") or {})
-        lines.append(f"latent classes: BIC {step['bic']:.1f}, relative entropy {step['relative_entropy']:.2f}, "
-                     f"covariates {', '.join(step.get('covariates') or []) or 'none'}; most separating indicator "
-                     f"{step.get('most_decisive_indicator')} (latent_indicators.csv); {gone} regions not classified")
-    agree = step.get("agreement") or {}
+    how = f"chosen by {step.k_rule} over {span} (k_selection.csv)" if step.k_auto else "set by typology.k"
+    lines = [f"method: {method}, k = {step.k} {how}"]
+    latent = step.latent
+    if latent:
+        gone = len(latent.get("excluded") or {})
+        lines.append(f"latent classes: BIC {latent['bic']:.1f}, relative entropy {latent['relative_entropy']:.2f}, "
+                     f"covariates {', '.join(latent.get('covariates') or []) or 'none'}; most separating indicator "
+                     f"{latent.get('most_decisive_indicator')} (latent_indicators.csv); {gone} regions not classified")
+    agree = step.agreement
     typed = result.typed
     compared = typed["cluster"].notna() if "cluster" in typed else pd.Series(False, index=typed.index)
     if agree and compared.any():
@@ -46,7 +41,8 @@ def method_lines(result: RunResult) -> list[str]:
 
 
 def stability_line(result: RunResult) -> list[str]:
-    boot = _step(result, "classify").get("bootstrap") or {}
+    """How many regions kept their type in too few bootstrap replicates (none without replicates)."""
+    boot = result.typing.bootstrap if result.typing is not None else {}
     if not boot.get("n"):
         return []
     n = boot["unstable_regions"]
@@ -76,5 +72,5 @@ def coverage_lines(result: RunResult) -> list[str]:
 
 def summary_lines(result: RunResult) -> list[str]:
     """The lines printed after ``typology run`` (before the counts of the types)."""
-    coherent = _step(result, "coherence").get("summary")
+    coherent = result.coherence_summary
     return [*method_lines(result), *stability_line(result), *coverage_lines(result), *([coherent] if coherent else [])]

@@ -112,7 +112,14 @@ class RunResult:
 
     @property
     def settings(self) -> RunSettings:
-        """Each stage's typed, frozen settings (from ``config``, for a result rebuilt without them)."""
+        """Each stage's typed, frozen settings (from ``config``, for a result rebuilt without them).
+
+        Returns
+        -------
+        RunSettings
+            The settings the run was made with; rebuilt (and checked) from ``config`` when the result
+            carries none or was copied with another config.
+        """
         # A result copied with another config (``dataclasses.replace``) gets settings of that config.
         if self.run_settings is None or thaw(self.run_settings.config) != self.config:
             self.run_settings = RunSettings.checked(self.config, self.indicators)

@@ -51,9 +51,30 @@ def default_run_folder(default_run, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def seoul_example_run():
+    """``configs/examples/seoul.yaml`` (a scoped run with a project catalogue) run once in this process.
+    Read only: a test that changes it copies it first."""
+    return run(load_config(ROOT / "configs" / "examples" / "seoul.yaml"))
+
+
+@pytest.fixture(scope="session")
+def seoul_example_folder(tmp_path_factory) -> Path:
+    """``typology run configs/examples/seoul.yaml`` written once through the CLI (in this process).
+    Read only: a test that changes files copies it first (``copy_folder``)."""
+    out = tmp_path_factory.mktemp("seoul_example") / "seoul"
+    result = run_cli("run", "configs/examples/seoul.yaml", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
 def cli_run_dir(tmp_path_factory) -> Path:
     """End to end (a process of its own): ``python -m typology run`` without arguments in an empty folder,
-    which runs configs/default.yaml into ./out/default/. Read only."""
+    which runs configs/default.yaml into ./out/default/. Read only.
+
+    A real process on purpose: the tests that compare its bytes with a run made in this process
+    (test_run_default, test_rebuild) are what shows that outputs do not depend on the interpreter
+    (hash seed, what happened to be imported first)."""
     cwd = tmp_path_factory.mktemp("cwd")
     result = run_cli_subprocess("run", cwd=cwd)
     assert result.returncode == 0, result.stderr

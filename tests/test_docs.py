@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_docs_build_strict(tmp_path: Path) -> None:
     site = tmp_path / "site"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    # mkdocs in a process of its own: mkdocstrings imports the package afresh, as on the docs server.
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"),
          "--site-dir", str(site)],

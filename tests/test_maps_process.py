@@ -67,9 +67,11 @@ def test_a_process_whose_request_never_comes_ends_by_itself():
 
 
 def test_a_failed_drawing_leaves_no_run_folder(default_run, tmp_path):
-    # A dpi the config check would refuse, so that only the maps process fails, after the other files.
-    output = {**default_run.config["output"], "static_dpi": 0}
-    bad = dataclasses.replace(default_run, config={**default_run.config, "output": output})
+    # A dpi the config check would refuse, set on the checked settings past that check, so that only
+    # the maps process fails, after the other files.
+    settings = default_run.settings
+    output = dataclasses.replace(settings.output, static_dpi=0)
+    bad = dataclasses.replace(default_run, run_settings=dataclasses.replace(settings, output=output))
     with pytest.raises(TypologyError, match=r"^static maps: ValueError: dpi must be positive$"):
         write_run(bad, tmp_path / "run")
     assert not (tmp_path / "run").exists()

@@ -147,6 +147,8 @@ def test_cli_on_a_pseudo_terminal_draws_a_bar(tmp_path, cache):
                 return
             chunks.append(chunk)
 
+    # A process of its own: the bar is drawn only when stderr is a real terminal, which CliRunner's
+    # captured streams never are.
     proc = subprocess.Popen([sys.executable, "-m", "typology", *FETCH, "--cache", str(cache),
                              "--out", str(tmp_path / "fi.csv")],
                             stdout=subprocess.PIPE, stderr=slave, cwd=ROOT, env=env)

@@ -222,7 +222,7 @@ def _reader_text(page: str) -> str:
 
 
 @pytest.mark.parametrize("config", ["configs/examples/seoul.yaml", None], ids=["seoul-example", "default"])
-def test_whole_scoped_report_never_says_national_mean(config, default_run):
+def test_whole_scoped_report_never_says_national_mean(config, default_run, seoul_example_run):
     # Thresholds, z-scores and profile means of a scoped run are the scope's: the type rules ("≥ 범위 평균"),
     # every region's and type's profile legend and the validity section's normalisation note must say so;
     # the whole-country report keeps "전국 평균 (national mean)". The scope's own description ("25개 (전국
@@ -232,7 +232,8 @@ def test_whole_scoped_report_never_says_national_mean(config, default_run):
     from typology.render.report import build_report
     from typology.render.webmap import build_map, dimension_names
 
-    result = run(load_config(paths.ROOT / config)) if config else default_run
+    assert config in (None, "configs/examples/seoul.yaml")
+    result = seoul_example_run if config else default_run  # both shared (conftest)
     table = result.table()
     layers = build_layers(table, result.config, dimension_names(result))
     text = _reader_text(build_report(result, table, layers[0]))
@@ -505,10 +506,8 @@ def test_units_a_user_table_leaves_out_are_warned_and_in_coverage(tmp_path):
 
 # ---- 7. the example ---------------------------------------------------------------------------
 
-def test_seoul_example_runs_with_its_project_indicators(tmp_path):
-    result = run_cli("run", "configs/examples/seoul.yaml", "--out", str(tmp_path / "seoul"))
-    assert result.returncode == 0, result.stderr
-    out = tmp_path / "seoul"
+def test_seoul_example_runs_with_its_project_indicators(seoul_example_folder):
+    out = seoul_example_folder  # `typology run configs/examples/seoul.yaml`, shared (conftest)
     scores = pd.read_csv(out / "scores.csv", dtype={"code": str}, encoding="utf-8-sig").set_index("name")
     assert len(scores) == 25
     # hand-checked against indicators/sources/participation_units_2026 (종로구: kw_마을공동체 7, kw_사회적경제 7;

@@ -131,11 +131,11 @@ def test_manifest_keeps_the_config_in_its_own_key_order(default_run, tmp_path):
 
 
 
-def test_rebuild_of_a_run_with_mapping_tables_and_a_project_catalogue(tmp_path):
+def test_rebuild_of_a_run_with_mapping_tables_and_a_project_catalogue(seoul_example_folder, tmp_path):
     # The Seoul example reads a table through a mapping entry (layout, sido) and defines its
     # indicators in a project catalogue beside the config; both used to stop a rebuild.
-    out = tmp_path / "seoul"
-    assert run_cli("run", "configs/examples/seoul.yaml", "--out", str(out)).returncode == 0
+    # `typology run configs/examples/seoul.yaml`, shared (conftest); rebuild only reads it.
+    out = seoul_example_folder
     report = rebuild(out / "manifest.json", tmp_path / "again")
     assert not report.different and not report.absent
     assert {"scores.csv", "report.html", "map.html", "manifest.json", "scores.xlsx"} <= set(report.identical)

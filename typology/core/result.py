@@ -187,7 +187,8 @@ class RunResult:
         Returns
         -------
         RunSettings
-            The settings the run was made with, or those of ``config`` if it was replaced.
+            The settings the run was made with; rebuilt (and checked) from ``config`` when the result
+            carries none or was copied with another config.
         """
         # A result copied with another config (``dataclasses.replace``) gets settings of that config.
         if self.run_settings is None or thaw(self.run_settings.config) != self.config:

@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 from typology.core.config import load_config
-from typology.run.pipeline import run
-from typology.uncertainty.baseline import baseline_rows
-from typology.uncertainty.coherence import coherence
-from typology.uncertainty.criteria import criteria_specs, spearman
+from typology.validity.baseline import baseline_rows
+from typology.validity.coherence import coherence
+from typology.validity.criteria import criteria_specs, spearman
+from typology.workflow.pipeline import run
 
 
 def readings(axes: pd.DataFrame, rule_types: pd.Series) -> dict[str, pd.Series]:

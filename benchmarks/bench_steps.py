@@ -5,7 +5,7 @@ run's main steps wrapped in timers (the wrappers are installed on the module att
 looks up, so the run itself is unchanged). A step's time includes the imports it triggers itself
 (pingouin was imported inside the coherence check, xlsxwriter/openpyxl inside the workbook);
 "imports" is the eager import of ``typology.cli`` and what it pulls in. The static maps are
-drawn in a second process (run/maps_process.py) started before the pipeline and handed the types
+drawn in a second process (workflow/maps_process.py) started before the pipeline and handed the types
 as soon as they are known: their row is that process's own drawing time, as it reports it, and
 "wait for static maps" is what the main process then still waits. (Older checkouts drew them in a
 worker thread: their row is then the thread's wall time.)
@@ -59,25 +59,25 @@ def wrap(module, attr, name):
 import typology.cli
 times["imports"] = time.perf_counter() - start
 for module, attr, name in [
-        ("typology.run.pipeline", "load_tables", "load tables"),
-        ("typology.run.pipeline", "score", "scoring"),
-        ("typology.run.pipeline", "coherence", "coherence audit"),
-        ("typology.uncertainty.coherence", "mcdonald_omega", "  McDonald's omega (semopy)"),
-        ("typology.run.pipeline", "classify", "typing + bootstrap"),
-        ("typology.run.pipeline", "validity", "validity audit"),
-        ("typology.uncertainty.validity", "leave_one_out_rows", "  of which leave-one-out"),
-        ("typology.run.outputs", "_write_tables", "csv tables"),
-        ("typology.run.outputs", "write_gpkg", "scores.gpkg"),
-        ("typology.run.outputs", "build_map", "map.html"),
+        ("typology.workflow.pipeline", "load_tables", "load tables"),
+        ("typology.workflow.pipeline", "score", "scoring"),
+        ("typology.workflow.pipeline", "coherence", "coherence audit"),
+        ("typology.validity.coherence", "mcdonald_omega", "  McDonald's omega (semopy)"),
+        ("typology.workflow.pipeline", "classify", "typing + bootstrap"),
+        ("typology.workflow.pipeline", "validity", "validity audit"),
+        ("typology.validity.validity", "leave_one_out_rows", "  of which leave-one-out"),
+        ("typology.workflow.outputs", "_write_tables", "csv tables"),
+        ("typology.workflow.outputs", "write_gpkg", "scores.gpkg"),
+        ("typology.workflow.outputs", "build_map", "map.html"),
         ("typology.render.xlsx", "workbook_bytes", "scores.xlsx"),
-        ("typology.run.outputs", "_static_maps", "static maps + PDF (maps process)"),  # older checkouts
+        ("typology.workflow.outputs", "_static_maps", "static maps + PDF (maps process)"),  # older checkouts
         ("typology.render.report", "build_report", "report.html"),
-        ("typology.run.pipeline", "run", "pipeline total"),
-        ("typology.run.outputs", "write_run", "outputs total")]:
+        ("typology.workflow.pipeline", "run", "pipeline total"),
+        ("typology.workflow.outputs", "write_run", "outputs total")]:
     wrap(module, attr, name)
 import importlib
-try:  # the maps process of run/maps_process.py: result() is the wait; it reports its own drawing time
-    _m = importlib.import_module("typology.run.maps_process")
+try:  # the maps process of workflow/maps_process.py: result() is the wait; it reports its own drawing time
+    _m = importlib.import_module("typology.workflow.maps_process")
     _result = timer("wait for static maps", _m.MapsProcess.result)
     def _answered(self):
         try:

@@ -17,8 +17,8 @@ import warnings
 from typology import load_config
 from typology.core.catalog import DIMENSIONS, load_catalog
 from typology.data.geometry import load_unit_geometry
-from typology.run.pipeline import run
 from typology.typologies.classify import TYPOLOGIES, classify
+from typology.workflow.pipeline import run
 
 
 def main() -> None:

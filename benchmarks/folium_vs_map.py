@@ -58,7 +58,7 @@ def main() -> None:
     from typology.render.explore import explore_map, offline
     from typology.render.layers import build_layers
     from typology.render.webmap import build_map, dimension_names
-    from typology.run.pipeline import run
+    from typology.workflow.pipeline import run
 
     result = run(load_config(None))
     table = result.table()

@@ -50,7 +50,7 @@ def main() -> None:
     from typology.render.static_maps import map_frame, render_static_maps
     from typology.render.webmap import build_map, dimension_names
     from typology.render.xlsx import workbook_bytes
-    from typology.run.outputs import indicator_table
+    from typology.workflow.outputs import indicator_table
 
     result = run(load_config())
     table = result.table()

@@ -45,7 +45,7 @@ def default_table(default_run):
 def default_run_folder(default_run, tmp_path_factory) -> Path:
     """The default run written once (``write_run``), for tests that read a run folder. Read only: a test
     that changes files copies it first (``copy_folder``)."""
-    from typology.run.outputs import write_run
+    from typology.workflow.outputs import write_run
 
     return write_run(default_run, tmp_path_factory.mktemp("default_run") / "default")
 

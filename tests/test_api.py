@@ -341,8 +341,8 @@ def test_region_search_lists_every_unit_it_fits(res):
 @pytest.fixture(scope="module")
 def minmax_folder(default_config, tmp_path_factory):
     from typology.core.config import apply_overrides
-    from typology.run.outputs import write_run
-    from typology.run.pipeline import run
+    from typology.workflow.outputs import write_run
+    from typology.workflow.pipeline import run
 
     config = apply_overrides(default_config, ["scoring.normalise.method=minmax"])
     return write_run(run(config), tmp_path_factory.mktemp("minmax") / "minmax")

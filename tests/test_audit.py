@@ -22,6 +22,10 @@ def test_cronbach_alpha_hand_cases():
     assert np.isnan(cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 2.0, 1.0]})))
     # a single item has no internal consistency
     assert np.isnan(cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0, 3.0]})))
+    # Two complete rows are enough for the audit; the coherence check before typing asks for three.
+    two = pd.DataFrame({"a": [1.0, 2.0, np.nan], "b": [1.0, 3.0, 2.0]})
+    assert cronbach_alpha(two) == pytest.approx(2 * (1 - (0.5 + 2) / 4.5))  # var a, var b; sums 2, 5
+    assert np.isnan(cronbach_alpha(two, min_rows=3))
 
 
 def _synthetic():

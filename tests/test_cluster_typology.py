@@ -13,9 +13,9 @@ from typology import paths
 from typology.core.config import SCHEMA, load_config
 from typology.errors import TypologyError
 from typology.render.type_sections import k_plot
-from typology.run.validate import validate
 from typology.typologies.classify import TYPOLOGIES, classify
 from typology.typologies.cluster import GMMClusters, canonical_labels
+from typology.workflow.validate import validate
 
 from .typology_synth import CATALOG, planted, typology
 
@@ -135,7 +135,7 @@ def test_k_larger_than_the_regions_is_a_clear_error():
     (["typology.contiguity.islands=drop"], "config key typology.contiguity.islands: expected one of nearest, own"),
 ])
 def test_bad_settings_are_clear_errors(overrides, match):
-    # The typology settings are checked once, with the whole config (typology.run.validate); classify
+    # The typology settings are checked once, with the whole config (typology.workflow.validate); classify
     # takes them typed and checks nothing again.
     with pytest.raises(TypologyError, match=re.escape(match)):
         validate(load_config(paths.DEFAULT_CONFIG, overrides))

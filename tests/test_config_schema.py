@@ -11,8 +11,8 @@ from typology import load_config, paths
 from typology.core.config import SCHEMA, named_keys
 from typology.core.params import Param
 from typology.errors import TypologyError
-from typology.run import pipeline
-from typology.run.validate import declared_names, validate
+from typology.workflow import pipeline
+from typology.workflow.validate import declared_names, validate
 
 BAD = [
     # key, --set overrides

@@ -90,7 +90,7 @@ def test_static_maps_from_the_run_folder_are_the_directly_drawn_bytes(default_ru
     from typology.render.layers import build_layers
     from typology.render.static_maps import frame_for, render_static_maps
     from typology.render.webmap import dimension_names
-    from typology.run.outputs import write_run
+    from typology.workflow.outputs import write_run
 
     table = default_run.table()
     layers = build_layers(table, default_run.config, dimension_names(default_run))
@@ -157,7 +157,7 @@ def test_the_runs_scores_follow_from_its_normalised_indicators_by_hand(default_r
 
 def test_every_file_of_the_run_folder_is_the_same_twice(default_run, tmp_path):
     # The maps, report and workbook are compared in test_outputs; here the rest, scores.gpkg included.
-    from typology.run.outputs import write_run
+    from typology.workflow.outputs import write_run
 
     lean = dataclasses.replace(default_run, config={**default_run.config, "output": {
         **default_run.config["output"], "static_maps": False, "report": False, "xlsx": False}})

@@ -241,8 +241,8 @@ def test_values_outside_the_declared_range_are_refused(tmp_path, variable, value
 def test_an_indicator_without_variance_has_weight_0_in_indicators_csv(default_run):
     import dataclasses
 
-    from typology.run.outputs import indicator_table
-    from typology.run.pipeline import constant_indicators
+    from typology.workflow.outputs import indicator_table
+    from typology.workflow.pipeline import constant_indicators
 
     key = default_run.indicators[0].key
     raw = default_run.raw.copy()

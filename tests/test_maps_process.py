@@ -1,4 +1,4 @@
-"""run/maps_process.py: the static maps drawn in a second process give the same bytes, and every
+"""workflow/maps_process.py: the static maps drawn in a second process give the same bytes, and every
 way it can fail is one error line, never a hang or a half-written run folder."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from typology.errors import TypologyError
 from typology.render.layers import build_layers
 from typology.render.webmap import dimension_names
-from typology.run.maps_process import MapsProcess
-from typology.run.outputs import write_run
+from typology.workflow.maps_process import MapsProcess
+from typology.workflow.outputs import write_run
 
 
 def _request(result):

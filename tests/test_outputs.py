@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from typology.run.outputs import write_run
+from typology.workflow.outputs import write_run
 
 from .conftest import run_cli
 

@@ -205,7 +205,7 @@ def test_kmeans_run_says_how_k_was_chosen_and_what_moved(tmp_path):
 
 
 def test_rules_run_names_its_method_and_no_k():
-    from typology.run.summary import summary_lines
+    from typology.workflow.summary import summary_lines
 
     lines = summary_lines(run(load_config(paths.DEFAULT_CONFIG, ["typology.bootstrap.n=0"])))
     assert lines[0].startswith("method: rules")

@@ -251,12 +251,12 @@ class DefaultRunOnce:
 def example_tests() -> list[doctest.DocTest]:
     """The docstring examples of the public surface: the API modules, RunResult, run, load_config, errors."""
     from typology.core import config, result
-    from typology.run import pipeline
+    from typology.workflow import pipeline
 
     finder = doctest.DocTestFinder(exclude_empty=True)
     modules = [m for m, _ in api_modules()] + [result, typology.errors]
     tests = [t for m in modules for t in finder.find(m)]
-    tests += finder.find(pipeline.run, "typology.run.pipeline.run", module=pipeline)
+    tests += finder.find(pipeline.run, "typology.workflow.pipeline.run", module=pipeline)
     tests += finder.find(config.load_config, "typology.core.config.load_config", module=config)
     return sorted(tests, key=lambda t: t.name)
 

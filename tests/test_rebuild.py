@@ -9,8 +9,8 @@ import pytest
 from typology import load_config, run
 from typology.data.places import load_units
 from typology.errors import TypologyError
-from typology.run.outputs import write_run
-from typology.run.rebuild import rebuild
+from typology.workflow.outputs import write_run
+from typology.workflow.rebuild import rebuild
 
 from .conftest import copy_folder, run_cli, write_config
 
@@ -122,7 +122,7 @@ def test_rebuild_will_not_overwrite_the_run_it_rebuilds(user_run):
 def test_manifest_keeps_the_config_in_its_own_key_order(default_run, tmp_path):
     # The order of the axes and of a type's conditions shows in the tables; a sorted manifest
     # would lose it, so the config is stored as the run resolved it.
-    from typology.run.manifest import manifest
+    from typology.workflow.manifest import manifest
 
     recorded = json.loads(json.dumps(manifest(default_run)["config"]))
     given = {k: v for k, v in default_run.config.items() if not k.startswith("_")}

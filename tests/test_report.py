@@ -130,7 +130,7 @@ def test_coverage_quality_follows_the_proxy_flags():
     import pandas as pd
 
     from typology.core.catalog import DIMENSIONS, Indicator
-    from typology.run.pipeline import coverage_table
+    from typology.workflow.tables import coverage_table
 
     flags = {"economy": [{}, {}], "civic": [{}, {"proxy": "p"}], "institution": [{"proxy": "p"}, {"proxy": "p"}],
              "capacity": [{"proxy": "p", "weak": True}, {"proxy": "p", "weak": True}]}

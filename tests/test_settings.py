@@ -11,10 +11,10 @@ import pytest
 from typology import paths
 from typology.core.config import SCHEMA, defaults_of, load_config
 from typology.core.settings import FrozenMap, RunSettings, ScoringSettings, TypologySettings, thaw
-from typology.run.validate import validate
 from typology.typologies.cluster import GMMClusters, KMeansClusters
 from typology.typologies.latent_class import LatentClassModel
 from typology.typologies.regionalise import SkaterRegions
+from typology.workflow.validate import validate
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from typology.errors import TypologyError
 from typology.scoring.adjust import residualise
 from typology.scoring.groupnorm import latent_scores, normalise_within
 from typology.scoring.normalise import ZScore
-from typology.uncertainty.criteria import criterion_rows
-from typology.uncertainty.validity import (
+from typology.validity.criteria import criterion_rows
+from typology.validity.validity import (
     cramers_v2,
     eta_squared,
     leave_one_out_rows,

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from typology.render.xlsx import workbook_bytes
-from typology.run.outputs import indicator_table
+from typology.workflow.outputs import indicator_table
 
 from .output_helpers import EVIL, evil_run, rule_types
 

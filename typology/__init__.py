@@ -6,7 +6,7 @@ from ._version import __version__  # noqa: E402
 from .core.config import load_config  # noqa: E402
 from .core.result import RunResult  # noqa: E402
 from .errors import TypologyError  # noqa: E402
-from .run.pipeline import run  # noqa: E402
+from .workflow.pipeline import run  # noqa: E402
 
 __all__ = ["RunResult", "TypologyError", "__version__", "load_config", "run"]
 

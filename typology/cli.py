@@ -155,9 +155,9 @@ def run(
     from .core.config import load_config
     from .core.ownership import OutDirError, remove_owned, write_owned_csv
     from .data.load import UnmatchedRowsError
-    from .run.outputs import draw_maps, start_maps, write_run
-    from .run.pipeline import run as run_pipeline
-    from .run.summary import summary_lines
+    from .workflow.outputs import draw_maps, start_maps, write_run
+    from .workflow.pipeline import run as run_pipeline
+    from .workflow.summary import run_lines
 
     _progress(quiet)
     started = time.perf_counter()
@@ -197,26 +197,8 @@ def run(
     finally:
         if maps is not None:
             maps.close()
-    stale = result.years[result.years["year_status"] != "within range"]
-    if len(stale):
-        listed = ", ".join(f"{r.indicator} ({r.years})" for r in stale.itertuples())
-        typer.echo(f"note: {len(stale)} indicators use data more than {cfg['data']['max_year_gap']} years from "
-                   f"{cfg['reference_year']}: {listed} (see indicators.csv)")
-    for line in summary_lines(result):
+    for line in run_lines(result, target):
         typer.echo(line)
-    counts = result.typed["type_ko"].value_counts()
-    summary = ", ".join(f"{name} {n}" for name, n in counts.items())
-    typer.echo(f"{len(result.units)} units → {summary}")
-    if "validity" in result.tables:
-        line = next((s["summary"] for s in result.steps if s.get("step") == "validity"), "")
-        typer.echo(f"{line} (see validity.csv)")
-    if len(result.exclusions):
-        typer.echo(f"{len(result.exclusions)} exclusions listed in {target / 'exclusions.csv'}")
-    aside = result.tables.get("unmatched")
-    if aside is not None and len(aside):
-        by_status = ", ".join(f"{s} {n}" for s, n in aside["status"].value_counts().sort_index().items())
-        typer.echo(f"{len(aside)} input rows not used as unit values ({by_status}) listed in "
-                   f"{target / 'unmatched.csv'}")
     typer.echo(f"wrote {target}/ in {time.perf_counter() - started:.1f} s")
 
 
@@ -239,10 +221,10 @@ def uncertainty(
     """Monte Carlo over the config's alternatives: rank intervals, type probabilities, sensitivity."""
     from .core.config import load_config
     from .render.uncertainty_report import attach
-    from .run.outputs import write_run
-    from .run.pipeline import run as run_pipeline
-    from .run.summary import summary_lines
     from .uncertainty.analysis import analyse
+    from .workflow.outputs import write_run
+    from .workflow.pipeline import run as run_pipeline
+    from .workflow.summary import summary_lines, uncertainty_lines
 
     _progress(quiet)
     started = time.perf_counter()
@@ -272,28 +254,8 @@ def uncertainty(
         return
     for line in summary_lines(result):  # the nominal run, which the replicates vary around
         typer.echo(line)
-    regions = unc.regions
-    plan = unc.plan
-    typer.echo(f"{plan.n} replicates ({unc.evaluations} model runs with the sensitivity design, {unc.distinct} "
-               f"distinct) in {mc_seconds:.1f} s on {plan.backend}")
-    typer.echo(f"stable type (nominal type in ≥ {plan.stable_from:.0%} of replicates): "
-               f"{int(regions['type_stable'].sum())} of {len(regions)} regions")
-    if "type_stable_processing" in regions:
-        alone, both = int(regions["type_stable_processing"].sum()), int(regions["type_stable"].sum())
-        total = len(regions)
-        typer.echo(f"stable under processing choices alone: {alone / total:.1%} ({alone}); under processing + data "
-                   f"choices ({', '.join(plan.data_active())}): {both / total:.1%} ({both}) (uncertainty_data.csv)")
-    widest = regions.dropna(subset=["rank_interval"]).nlargest(3, "rank_interval")
-    lo, hi = plan.interval
-    listed = ", ".join(f"{r['name']} ({r['sido']}) {r[f'rank_p{lo:02g}']}–{r[f'rank_p{hi:02g}']}"
-                       for _, r in widest.iterrows())
-    typer.echo(f"widest rank intervals ({lo:g}–{hi:g}%): {listed}")
-    sens = unc.sensitivity
-    if len(sens):
-        for output in ("rank", "type"):
-            top = sens.loc[sens[f"{output}_total"].idxmax()]
-            typer.echo(f"moves {output}s most: {top['factor']} (total effect {top[f'{output}_total']:.2f}, first "
-                       f"order {top[f'{output}_first_order']:.2f})")
+    for line in uncertainty_lines(unc, mc_seconds):
+        typer.echo(line)
     typer.echo(f"wrote {target}/ in {time.perf_counter() - started:.1f} s")
 
 
@@ -307,7 +269,7 @@ def rebuild(
     quiet: Quiet = False,
 ) -> None:
     """Run a recorded run again from its manifest; check the inputs and compare the tables byte for byte."""
-    from .run.rebuild import rebuild as rebuild_run
+    from .workflow.rebuild import rebuild as rebuild_run
 
     _progress(quiet)
     try:

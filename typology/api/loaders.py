@@ -58,7 +58,7 @@ def load(source: object = None, overrides: list[str] | None = None, *, accept_ed
     """
     from ..core.config import load_config
     from ..core.result import RunResult
-    from ..run.pipeline import run
+    from ..workflow.pipeline import run
 
     if isinstance(source, RunResult):
         _no_overrides(overrides, "a RunResult")

@@ -264,7 +264,7 @@ def run_panel(years: list[int] | tuple[int, ...] = DEFAULT_YEARS, config: object
     >>> panel.chart().savefig("types_2015_2020.png")  # doctest: +SKIP
     """
     from ..core.config import apply_overrides, load_config
-    from ..run.pipeline import run
+    from ..workflow.pipeline import run
     from .loaders import from_run
 
     years = [int(y) for y in years]

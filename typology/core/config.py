@@ -7,7 +7,7 @@ run. ``--set a.b=value`` overrides go through the same checks.
 
 Some leaves take a name from a vocabulary that a later stage owns (a step's registry of methods,
 the Monte Carlo's backends, …): core cannot import those stages, so such a leaf is declared
-``named`` and ``load_config`` checks only that it is a name. ``typology.run.validate`` passes
+``named`` and ``load_config`` checks only that it is a name. ``typology.workflow.validate`` passes
 the vocabularies in and checks the whole config once more, with the cross-key rules, before a
 run starts (like scikit-learn's ``_parameter_constraints``, checked once up front).
 """
@@ -110,7 +110,7 @@ SCHEMA: dict[str, Any] = {
     "typology": {
         "method": named("rules", "a typology method"),
         # Their contents (dimensions that exist, conditions that parse, unique keys) are the rules'
-        # own check, run up front by typology.run.validate.
+        # own check, run up front by typology.workflow.validate.
         "axes": shaped(None, "a mapping axis name: {dimensions: [...]}",
                        lambda v: isinstance(v, dict) and all(isinstance(s, dict) for s in v.values())),
         "types": shaped(None, "a list of types (mappings with key, name_ko, name_en, when)",
@@ -170,7 +170,7 @@ SCHEMA: dict[str, Any] = {
         "exclude_indicators": flag(False),
     },
     # Variables not used in scoring that each axis should track (validity.csv, criterion checks).
-    # criteria: names, or {variable:, expect: positive | negative, axis:, source:} (uncertainty/criteria.py).
+    # criteria: names, or {variable:, expect: positive | negative, axis:, source:} (validity/criteria.py).
     "validation": {"criteria": shaped([], "a list of variable names or mappings with variable:",
                                       lambda v: isinstance(v, list) and all(is_text(e) or isinstance(e, dict)
                                                                             for e in v), nullable=False),
@@ -328,7 +328,7 @@ def resolve(raw: dict[str, Any], source: str) -> dict[str, Any]:
 
 
 def load_config(path: Path | str | None = None, overrides: list[str] | None = None) -> dict[str, Any]:
-    """Read, merge and check a config. Names owned by later stages are checked by ``typology.run.validate``.
+    """Read, merge and check a config. Names owned by later stages are checked by ``typology.workflow.validate``.
 
     Parameters
     ----------

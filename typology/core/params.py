@@ -169,7 +169,7 @@ def text(default: Any, what: str = "text", *, nullable: bool = False) -> Param:
 
 
 def named(default: Any, what: str) -> Param:
-    """A name from a vocabulary declared by a later stage (see ``typology.run.validate``)."""
+    """A name from a vocabulary declared by a later stage (see ``typology.workflow.validate``)."""
     return Param(default, what, is_text, named=True)
 
 

@@ -39,6 +39,65 @@ class Section:
     html: str
 
 
+@dataclass(frozen=True)
+class TypingSummary:
+    """The typing step as its readers need it; its full record stays in ``RunResult.steps`` (manifest.json).
+
+    Attributes
+    ----------
+    method : str
+        ``typology.method`` as run.
+    thresholds : dict of str to list of dict
+        Type key → one entry per condition of its rule: ``axis``, ``op``, ``ref`` and the fitted ``value``.
+    k, k_range, k_rule, k_auto, features
+        For clusters and latent classes: k, the k tried, how k was chosen, whether it was chosen
+        (``typology.k: auto``) and what was clustered; None, empty or False for the rules.
+    agreement : dict
+        Adjusted Rand indices of the clusters against the rule types (empty for the rules).
+    bootstrap : dict
+        ``n`` replicates (0: none), and with replicates ``unstable_regions`` and ``unstable_below``.
+    warnings : tuple of str
+        What the method warned about (islands, clusters that fit no rule); shown in the report.
+    latent : dict
+        For latent classes: ``bic``, ``relative_entropy``, ``covariates``, ``excluded`` and
+        ``most_decisive_indicator``; empty otherwise.
+    """
+
+    method: str
+    thresholds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    k: int | None = None
+    k_range: tuple[int, ...] = ()
+    k_rule: str | None = None
+    k_auto: bool = False
+    features: str | None = None
+    agreement: dict[str, float] = field(default_factory=dict)
+    bootstrap: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    latent: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> TypingSummary:
+        """The summary of the typing step's record (``{"step": "classify", ...}``).
+
+        Parameters
+        ----------
+        record : dict
+            The typing step's entry of the run's log.
+
+        Returns
+        -------
+        TypingSummary
+            Its fields, with the defaults above for what the method does not record.
+        """
+        # Latent classes are the method that records a BIC.
+        latent = {key: record[key] for key in ("bic", "relative_entropy", "covariates", "excluded",
+                                                "most_decisive_indicator") if key in record} if "bic" in record else {}
+        return cls(record["method"], record.get("thresholds") or {}, record.get("k"),
+                   tuple(record.get("k_range") or ()), record.get("k_rule"), bool(record.get("k_auto")),
+                   record.get("features"), record.get("agreement") or {}, record.get("bootstrap") or {},
+                   tuple(record.get("warnings") or ()), latent)
+
+
 @dataclass
 class RunResult:
     """One run's tables in memory (``typology.run``); ``table()`` is what scores.csv holds.
@@ -74,6 +133,12 @@ class RunResult:
         ``units.scope``: the selection (or None), how to say it in Korean and English, all units.
     type_changes : dict of str to list of str
         The validity audit's leave-one-out: indicator key → codes whose type changes without it.
+    typing : TypingSummary or None
+        What the typing step reports (method, thresholds, k, bootstrap); None for a result not typed.
+    dimension_weights : pandas.Series or None
+        The weight of each dimension in the composite.
+    coherence_summary, validity_summary : str
+        One line each of the coherence check before typing and of the validity audit (empty if not run).
 
     Examples
     --------
@@ -107,7 +172,12 @@ class RunResult:
     scope: dict[str, Any] = field(default_factory=dict)
     # The validity audit's leave-one-out: indicator key → codes of the units whose type changes without it
     type_changes: dict[str, list[str]] = field(default_factory=dict)
-    # The typed settings the run was made with (``typology.run.validate`` builds them); read ``settings``.
+    # What readers need of the log, typed (the pipeline sets them; ``steps`` stays the manifest's record)
+    typing: TypingSummary | None = None
+    dimension_weights: pd.Series | None = None
+    coherence_summary: str = ""
+    validity_summary: str = ""
+    # The typed settings the run was made with (``typology.workflow.validate`` builds them); read ``settings``.
     run_settings: RunSettings | None = field(default=None, repr=False)
 
     @property

@@ -1,6 +1,6 @@
 """Typed, frozen settings per stage, built once from a validated config.
 
-``typology.run.validate`` checks the resolved config (``load_config``) against the schema and the
+``typology.workflow.validate`` checks the resolved config (``load_config``) against the schema and the
 stages' vocabularies, then builds one ``RunSettings`` from it; the stages take their own part
 (``ScoringSettings``, ``TypologySettings``, …) instead of the dict, and check nothing again. A
 default lives only in ``core.config.SCHEMA``: ``of`` fills a partial section from it (callers
@@ -278,7 +278,7 @@ class RunSettings:
 
     @classmethod
     def of(cls, config: Mapping[str, Any], indicators: list[Indicator] | tuple[Indicator, ...] = ()) -> RunSettings:
-        """Settings from a validated, resolved config (``typology.run.validate`` builds them once).
+        """Settings from a validated, resolved config (``typology.workflow.validate`` builds them once).
 
         A partial config (a test's, a notebook's section) takes the schema's defaults for the rest.
         """

@@ -83,10 +83,6 @@ def _plain(value: Any) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def _step(result: RunResult, name: str) -> dict[str, Any]:
-    return next((s for s in result.steps if s.get("step") == name), {})
-
-
 def _scoped(result: RunResult, text: str) -> str:
     """Words about "the national mean" say "the scope's mean" in a run on part of the country."""
     if not result.scope.get("spec"):
@@ -139,7 +135,7 @@ def method_html(result: RunResult) -> str:
     out.append(f"<li>차원 점수 <span class=en>(dimension score)</span>: {_say(method_words(AGGREGATORS, agg))}. "
                f"한 차원 가중치의 {scoring.min_share:.0%} 이상을 가진 지표가 관측된 지역만 점수를 받고, "
                "나머지는 제외 목록에 사유와 함께 남긴다.</li>")
-    dim_w = _step(result, "weight").get("dimensions") or {}
+    dim_w = result.dimension_weights if result.dimension_weights is not None else {}
     shown_w = ", ".join(f"{esc(names[d])} {float(dim_w[d]):.2f}" for d in DIMENSIONS if d in dim_w)
     out.append(f"<li>종합점수 <span class=en>(composite)</span>: {_say(method_words(AGGREGATORS, comp))}"
                f"{f' (차원 가중치 {shown_w})' if shown_w else ''}; 네 차원 점수가 모두 있어야 한다.</li>")
@@ -166,7 +162,7 @@ def typology_words(result: RunResult) -> str:
         f" 점수의 평균" for key, spec in axes.items()))
     parts.append(". 유형은 위에서부터 차례로 조건을 보고 처음 맞는 유형을 준다 "
                  "<span class=en>(types are tried in order; the first match wins)</span>:<ul>")
-    thresholds = _step(result, "classify").get("thresholds") or {}
+    thresholds = result.typing.thresholds if result.typing is not None else {}
     for spec in typology.get("types") or []:
         conds = []
         for i, (axis, text) in enumerate((spec.get("when") or {}).items()):

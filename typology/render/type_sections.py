@@ -117,29 +117,29 @@ def typing_sections(result: RunResult) -> tuple[list[Section], dict[str, bytes]]
     """The typology step's sections (in report order) and figures, from the run's tables and log."""
     typology = result.config["typology"]
     opts = result.settings.typology
-    step = next(s for s in result.steps if s.get("step") == "classify")
+    step = result.typing
     tables = result.tables
     label = _names(typology, {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS})
     type_names = {s["key"]: str(s["name_ko"]) for s in [*typology["types"], typology["unclassified"]]}
     out = [types_section(tables["types"], opts.method, typology["unclassified"]["key"], label)]
     figures: dict[str, bytes] = {}
     if "clusters" in tables:
-        k = step["k"]
-        title = (f"{opts.method}, 특징 features: {step.get('features', opts.features)}, "
-                 f"k 규칙 rule: {step.get('k_rule', opts.k_rule)}")
+        k = step.k
+        title = (f"{opts.method}, 특징 features: {step.features or opts.features}, "
+                 f"k 규칙 rule: {step.k_rule or opts.k_rule}")
         figures["k_selection"] = k_plot(tables["k_selection"], k, title)
         agreement = tables["agreement"].assign(cluster_type=tables["agreement"]["cluster_type"].map(
             lambda key: type_names.get(key, key)))
         out += [cluster_section(tables["clusters"].drop(columns=["type", "type_en"], errors="ignore"), opts.method,
                                 k, label),
                 k_section(tables["k_selection"], k, opts, label),
-                agreement_section(agreement, step["agreement"], label)]
+                agreement_section(agreement, step.agreement, label)]
     if "stability" in tables:
         stability = tables["stability"]
         stability = stability.assign(type=stability["type"].map(lambda key: type_names.get(key, key)))
         out.append(stability_section(stability, result.typed, opts, label))
-    if step.get("warnings"):
-        out.append(warnings_section(step["warnings"]))
+    if step.warnings:
+        out.append(warnings_section(list(step.warnings)))
     return out, figures
 
 

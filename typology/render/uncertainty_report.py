@@ -178,13 +178,20 @@ def _table(frame: pd.DataFrame, headers: dict[str, str]) -> str:
 
 
 def section_html(result: RunResult, unc: Uncertainty) -> str:
+    """The uncertainty section of report.html: the design, how stable the types are, which choice
+    matters (sensitivity), and the regions whose rank or type depends most on the choices."""
+    out = [_design_html(unc), _stability_html(unc)]
+    if unc.data is not None:
+        out.append(data_choices_html(unc.regions, unc.data, unc.plan.stable_from))
+    if len(unc.sensitivity):
+        out.append(_sensitivity_html(unc.sensitivity))
+    out.append(_regions_html(result, unc))
+    return "".join(out)
 
-    plan, regions, sens = unc.plan, unc.regions, unc.sensitivity
-    lo, hi = plan.interval
-    low, high = f"rank_p{lo:02g}", f"rank_p{hi:02g}"
-    stable = int(regions["type_stable"].sum())
-    moved = int((regions["modal_type"] != regions["type"]).sum())
-    width = regions["rank_interval"].dropna().astype(float)
+
+def _design_html(unc: Uncertainty) -> str:
+    """What the Monte Carlo drew: replicates, seed, and each choice with its alternatives."""
+    plan = unc.plan
     out = [f"<p>몬테카를로 {plan.n}회 (seed {plan.seed}): 반복마다 아래 대안 가운데 하나씩을 고르고"
            f"{' 가중치에 디리클레 잡음을 더해' if plan.concentration is not None else ''} 점수와 유형을 다시 계산했다. "
            f"<span class=en>Monte Carlo, {plan.n} replicates (seed {plan.seed}); each draws one alternative of every "
@@ -204,42 +211,63 @@ def section_html(result: RunResult, unc: Uncertainty) -> str:
                      "varied": "예 yes" if varied else "고정 fixed"})
     out.append(_table(pd.DataFrame(rows), {"choice": "선택 choice", "alternatives": "대안 alternatives",
                                             "varied": "변화 varied"}))
-    out.append(f"<p><b>유형이 안정적인 지역 (stable type)</b>: {stable} / {len(regions)} — 명목 유형이 반복의 "
-               f"{plan.stable_from:.0%} 이상에서 나온 지역 <span class=en>(the nominal type comes out in at least "
-               f"{plan.stable_from:.0%} of the replicates)</span>. 가장 흔한 유형이 명목 유형과 다른 지역 "
-               f"<span class=en>(modal type differs from the nominal)</span>: {moved}. 순위 구간 {lo:g}–{hi:g}% 너비의 "
-               f"중앙값 <span class=en>(median width of the rank interval)</span>: "
-               f"{width.median() if len(width) else float('nan'):.0f}.</p>")
-    if unc.data is not None:
-        out.append(data_choices_html(regions, unc.data, plan.stable_from))
-    if len(sens):
-        out.append("<h3>민감도 <span class=en>(sensitivity: which choice moves ranks and types)</span></h3>")
-        out.append("<p class=note>분산 기반 지수 (1차: Saltelli 2010, 총 효과: Jansen 1999): 1차 지수 = 그 선택 "
-                   "하나만으로 설명되는 분산의 비율, 총 효과 = 그 선택과 다른 선택의 상호작용까지 포함한 비율. 유형은 "
-                   "유형별 지시변수의 분산으로 계산하며, 총 효과는 그 선택만 다시 뽑을 때 유형이 바뀌는 지역 수를 모든 "
-                   "선택을 다시 뽑을 때의 수로 나눈 값이다. "
-                   "<span class=en>First order: share of the variance explained by the choice alone; total effect: "
-                   "with its interactions. For types, the total effect is the number of regions whose type changes "
-                   "when only this choice is redrawn, over the number when every choice is redrawn. Brackets: 95% "
-                   "bootstrap intervals.</span> 순위 변동 RMS는 그 선택만 바꿀 때 순위가 평균적으로 움직이는 자리 수 "
-                   "(제곱평균제곱근)이다. <span class=en>Rank shift RMS: root-mean-square change of rank, in places, "
-                   "when only this choice changes.</span> 지수가 조금 음수이거나 1을 넘으면 반복 수가 적어 생긴 추정 "
-                   "오차이다: 괄호 안 구간이 0이나 1을 포함하면 0 또는 1로 읽고, 더 정확히 보려면 "
-                   "uncertainty.n을 늘린다. "
-                   "<span class=en>A slightly negative index, or one above 1, is estimation noise from too few "
-                   "replicates: read it as 0 (or 1) when its interval covers that value, or raise uncertainty.n."
-                   "</span></p>")
-        shown = sens.copy()
-        for output in ("rank", "type"):
-            for kind in ("first_order", "total"):
-                shown[f"{output}_{kind}_txt"] = [f"{v:.3f} [{a:.2f}, {b:.2f}]" for v, a, b in zip(
-                    shown[f"{output}_{kind}"], shown[f"{output}_{kind}_low"], shown[f"{output}_{kind}_high"])]
-        shown["choice"] = shown["name_ko"] + " (" + shown["factor"] + ")"
-        out.append(_table(shown.sort_values("rank_total", ascending=False), {
-            "choice": "선택 choice", "rank_first_order_txt": "순위 1차 rank S", "rank_total_txt": "순위 총 rank ST",
-            "rank_shift_rms": "순위 변동 (RMS) rank shift, RMS", "type_first_order_txt": "유형 1차 type S",
-            "type_total_txt": "유형 총 type ST",
-            "regions_type_changed": "유형이 바뀌는 지역 수 regions changing type"}))
+    return "".join(out)
+
+
+def _stability_html(unc: Uncertainty) -> str:
+    """Regions with a stable type, with a modal type other than the nominal, and the median interval width."""
+    plan, regions = unc.plan, unc.regions
+    lo, hi = plan.interval
+    stable = int(regions["type_stable"].sum())
+    moved = int((regions["modal_type"] != regions["type"]).sum())
+    width = regions["rank_interval"].dropna().astype(float)
+    return (f"<p><b>유형이 안정적인 지역 (stable type)</b>: {stable} / {len(regions)} — 명목 유형이 반복의 "
+            f"{plan.stable_from:.0%} 이상에서 나온 지역 <span class=en>(the nominal type comes out in at least "
+            f"{plan.stable_from:.0%} of the replicates)</span>. 가장 흔한 유형이 명목 유형과 다른 지역 "
+            f"<span class=en>(modal type differs from the nominal)</span>: {moved}. 순위 구간 {lo:g}–{hi:g}% 너비의 "
+            f"중앙값 <span class=en>(median width of the rank interval)</span>: "
+            f"{width.median() if len(width) else float('nan'):.0f}.</p>")
+
+
+def _sensitivity_html(sens: pd.DataFrame) -> str:
+    """The sensitivity indices of every choice, for ranks and for types, with their intervals."""
+    out = []
+    out.append("<h3>민감도 <span class=en>(sensitivity: which choice moves ranks and types)</span></h3>")
+    out.append("<p class=note>분산 기반 지수 (1차: Saltelli 2010, 총 효과: Jansen 1999): 1차 지수 = 그 선택 "
+               "하나만으로 설명되는 분산의 비율, 총 효과 = 그 선택과 다른 선택의 상호작용까지 포함한 비율. 유형은 "
+               "유형별 지시변수의 분산으로 계산하며, 총 효과는 그 선택만 다시 뽑을 때 유형이 바뀌는 지역 수를 모든 "
+               "선택을 다시 뽑을 때의 수로 나눈 값이다. "
+               "<span class=en>First order: share of the variance explained by the choice alone; total effect: "
+               "with its interactions. For types, the total effect is the number of regions whose type changes "
+               "when only this choice is redrawn, over the number when every choice is redrawn. Brackets: 95% "
+               "bootstrap intervals.</span> 순위 변동 RMS는 그 선택만 바꿀 때 순위가 평균적으로 움직이는 자리 수 "
+               "(제곱평균제곱근)이다. <span class=en>Rank shift RMS: root-mean-square change of rank, in places, "
+               "when only this choice changes.</span> 지수가 조금 음수이거나 1을 넘으면 반복 수가 적어 생긴 추정 "
+               "오차이다: 괄호 안 구간이 0이나 1을 포함하면 0 또는 1로 읽고, 더 정확히 보려면 "
+               "uncertainty.n을 늘린다. "
+               "<span class=en>A slightly negative index, or one above 1, is estimation noise from too few "
+               "replicates: read it as 0 (or 1) when its interval covers that value, or raise uncertainty.n."
+               "</span></p>")
+    shown = sens.copy()
+    for output in ("rank", "type"):
+        for kind in ("first_order", "total"):
+            shown[f"{output}_{kind}_txt"] = [f"{v:.3f} [{a:.2f}, {b:.2f}]" for v, a, b in zip(
+                shown[f"{output}_{kind}"], shown[f"{output}_{kind}_low"], shown[f"{output}_{kind}_high"])]
+    shown["choice"] = shown["name_ko"] + " (" + shown["factor"] + ")"
+    out.append(_table(shown.sort_values("rank_total", ascending=False), {
+        "choice": "선택 choice", "rank_first_order_txt": "순위 1차 rank S", "rank_total_txt": "순위 총 rank ST",
+        "rank_shift_rms": "순위 변동 (RMS) rank shift, RMS", "type_first_order_txt": "유형 1차 type S",
+        "type_total_txt": "유형 총 type ST",
+        "regions_type_changed": "유형이 바뀌는 지역 수 regions changing type"}))
+    return "".join(out)
+
+
+def _regions_html(result: RunResult, unc: Uncertainty) -> str:
+    """The regions with the widest rank intervals and the least stable types, and where the full tables are."""
+    regions = unc.regions
+    lo, hi = unc.plan.interval
+    low, high = f"rank_p{lo:02g}", f"rank_p{hi:02g}"
+    out = []
     names = {"name": "지역 region", "sido": "시도 province", "composite_rank": "명목 순위 nominal rank",
              "rank_median": "중앙 순위 median rank", low: f"{lo:g}% 순위 rank p{lo:g}",
              high: f"{hi:g}% 순위 rank p{hi:g}", "rank_interval": "구간 너비 interval width",

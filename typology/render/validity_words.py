@@ -67,7 +67,7 @@ FLAGS = {"decisive": ("결정적", "decisive"), "double counting": ("중복 계�
          "negative": ("음수", "negative"), "cannot change type": ("유형을 바꾸지 못함", "cannot change type"),
          "holds": ("성립", "holds"), "does not hold": ("성립하지 않음", "does not hold"),
          "decides types": ("유형을 정하는 축", "decides types")}
-# A flag with the config's threshold in it (uncertainty/coherence.py: "alpha below 0.6").
+# A flag with the config's threshold in it (validity/coherence.py: "alpha below 0.6").
 _ALPHA_BELOW = re.compile(r"alpha below (\S+)")
 # Code keys inside validity.csv's free-text detail: "axis:society", "society_led", "grdp_per_capita".
 _KEY = re.compile(r"axis:[A-Za-z0-9_]+|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")

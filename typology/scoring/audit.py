@@ -34,16 +34,21 @@ class Audit:
     imputations: pd.DataFrame  # one row per imputed cell
 
 
-def cronbach_alpha(frame: pd.DataFrame) -> float:
-    """k/(k−1) · (1 − Σ var(item) / var(Σ items)) over complete rows; NaN for fewer than 2 items."""
-    complete = frame.dropna()
-    k = frame.shape[1]
-    if k < 2 or len(complete) < 2:
+def cronbach_alpha(frame: pd.DataFrame, min_rows: int = 2) -> float:
+    """Cronbach's α over complete rows: k/(k−1) · (1 − Σ item variances / variance of the sum).
+
+    The same operations as ``pingouin.cronbach_alpha`` (listwise), so the same bits (a test compares
+    the two); importing pingouin took a quarter of a default run (it loads seaborn and statsmodels).
+    NaN for fewer than 2 items, fewer than ``min_rows`` complete rows, or a constant sum. The audit
+    (audit.csv) takes 2 rows, the least α is defined for; the coherence check before typing
+    (``validity.coherence``) asks for 3, as its report of n assumes.
+    """
+    complete = frame.dropna().astype(float)
+    if frame.shape[1] < 2 or len(complete) < max(min_rows, 2) or complete.sum(axis=1).var() == 0:
         return float("nan")
-    total = complete.sum(axis=1).var(ddof=1)
-    if total == 0:
-        return float("nan")
-    return float(k / (k - 1) * (1 - complete.var(ddof=1).sum() / total))
+    k = complete.shape[1]
+    cov = complete.cov(numeric_only=True)
+    return float((k / (k - 1)) * (1 - np.trace(cov) / cov.sum().sum()))
 
 
 def _corr(a: pd.Series, b: pd.Series) -> float:
@@ -116,7 +121,7 @@ def imputation_table(raw: pd.DataFrame, scored: Scored, units: pd.DataFrame) -> 
     columns = ["code", "name", "sido", "indicator", "value", "method"]
     if scored.imputed is None or not scored.imputed.to_numpy().any():
         return pd.DataFrame(columns=columns)
-    method = next((s["method"] for s in scored.steps if s["step"] == "impute"), "")
+    method = scored.impute_method
     names = units.set_index("code")
     before = scored.treated if scored.treated is not None else raw
     rows = []

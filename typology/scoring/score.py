@@ -39,6 +39,8 @@ class Scored:
     treated: pd.DataFrame | None = None  # the values that were normalised (after imputation and treatment)
     treatments: list[Treatment] = field(default_factory=list)
     dimension_weights: pd.Series | None = None
+    impute_method: str = ""  # scoring.impute.method as run
+    adjustment: dict[str, Any] | None = None  # scoring.adjust's record (covariates, fit per indicator), if any
 
     def flags(self) -> pd.DataFrame:
         """Per unit: the indicators whose value was imputed (``;``-separated, empty if none)."""
@@ -112,7 +114,7 @@ def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: ScoringSettings |
                                    "scoring.composite.method").where(frame.notna().all(axis=1))
     steps.append({"step": "aggregate", "method": method, "composite": composite_method, "min_share": min_share})
     return Scored(normalised, frame, pd.DataFrame(shares, index=raw.index), weights, steps, imputed, treated,
-                  treater.report_, dim_weights)
+                  treater.report_, dim_weights, scoring.impute.method, adjusted or None)
 
 
 def adjust_step(treated: pd.DataFrame, scoring: ScoringSettings,

@@ -23,6 +23,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from ..core.registry import Registry
+from ..core.result import TypingSummary
 from ..core.settings import TypologySettings, thaw
 from ..errors import TypologyError
 from . import agreement, choose_k
@@ -58,6 +59,7 @@ class Typing:
     steps: list[dict[str, Any]]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    summary: TypingSummary | None = None  # the log entry's fields that readers use, typed
 
 
 def classify(scores: pd.DataFrame, typology: TypologySettings | Mapping[str, Any], catalog: Any,
@@ -69,7 +71,7 @@ def classify(scores: pd.DataFrame, typology: TypologySettings | Mapping[str, Any
     ``names`` (code → Korean name) make warnings readable. ``inputs``: the indicators and unit
     attributes, for methods that model indicators (``latent_class``). ``typology``: the run's
     settings, or a ``typology`` section (missing keys take the schema's defaults; it is not checked
-    again: ``typology.run.validate`` does that for a run's config).
+    again: ``typology.workflow.validate`` does that for a run's config).
     """
     opts = typology if isinstance(typology, TypologySettings) else TypologySettings.of(typology)
     if opts.method != "rules":
@@ -109,6 +111,7 @@ def _classify(scores: pd.DataFrame, catalog: Any, geometry: Callable[[], gpd.Geo
     else:
         out = _cluster_typing(scores, typology, rules, rule_typed, method, opts, step, geometry, names, dim_names)
     out.tables["types"] = type_report.types_table(typology, out.typed, scores, rules)
+    out.summary = TypingSummary.of(step)
     return out
 
 

@@ -115,7 +115,7 @@ def _label(block: Mapping[str, Any], given: Any) -> str:
 
 
 # The shapes, ranges and types of ``uncertainty.*`` are the schema's (checked once, by
-# typology.run.validate); what is left here needs the registries or another key.
+# typology.workflow.validate); what is left here needs the registries or another key.
 
 def _step_choices(step: str, given: Any, nominal: dict[str, Any]) -> list[Choice]:
     where = f"{KEY}.{step}"
@@ -175,7 +175,7 @@ def refuse_latent(p: Plan) -> None:
 def plan(settings: RunSettings | Mapping[str, Any], nominal_k: int | None = None) -> Plan:
     """The Monte Carlo's alternatives, resolved against the registries; ``nominal_k``: the k the run chose.
 
-    ``settings``: the run's (``typology.run.validate``), or a validated config, whose settings are made here.
+    ``settings``: the run's (``typology.workflow.validate``), or a validated config, whose settings are made here.
     """
     if not isinstance(settings, RunSettings):
         settings = RunSettings.of(settings)

@@ -86,8 +86,7 @@ def _copies(plan: alternatives.Plan, factors: list[str], design: Design, m: int)
 
 
 def _nominal_k(result: RunResult) -> int | None:
-    step = next((s for s in result.steps if s.get("step") == "classify"), {})
-    return step.get("k")
+    return result.typing.k if result.typing is not None else None
 
 
 def _quantile(ranks: np.ndarray, q: float) -> np.ndarray:

@@ -39,8 +39,8 @@ from ..typologies.cluster import COVARIANCE_TYPES
 from ..typologies.contiguity import ISLAND_OPTIONS, RULES
 from ..typologies.rules import rule_model
 from ..uncertainty.alternatives import BACKENDS, plan
-from ..uncertainty.coherence import ON_FAIL
-from ..uncertainty.criteria import criteria_names
+from ..validity.coherence import ON_FAIL
+from ..validity.criteria import criteria_names
 
 
 def declared_names() -> dict[str, Collection[str]]:

@@ -36,23 +36,10 @@ import pandas as pd
 from ..core.catalog import Indicator
 from ..core.settings import RunSettings, as_settings
 from ..errors import TypologyError
+from ..scoring.audit import cronbach_alpha
 
 KEY = "validation.coherence"
 ON_FAIL = ("warn", "error")
-
-
-def cronbach_alpha(items: pd.DataFrame) -> tuple[float, int]:
-    """Cronbach's α over complete rows: k/(k−1) · (1 − Σ item variances / variance of the sum).
-
-    The same operations as ``pingouin.cronbach_alpha`` (listwise), so the same bits (a test compares
-    the two); importing pingouin took a quarter of a default run (it loads seaborn and statsmodels).
-    """
-    complete = items.dropna().astype(float)
-    if items.shape[1] < 2 or len(complete) < 3 or complete.sum(axis=1).var() == 0:
-        return float("nan"), len(complete)
-    k = complete.shape[1]
-    cov = complete.cov(numeric_only=True)
-    return float((k / (k - 1)) * (1 - np.trace(cov) / cov.sum().sum())), len(complete)
 
 
 def mcdonald_omega(items: pd.DataFrame) -> tuple[float, int]:
@@ -105,7 +92,7 @@ def _row(target: str, against: str, statistic: str, value: float, n: int, flag: 
 
 
 def _block(target: str, items: pd.DataFrame, threshold: float, note: str) -> list[dict[str, Any]]:
-    alpha, n = cronbach_alpha(items)
+    alpha, n = cronbach_alpha(items, min_rows=3), len(items.dropna())
     flag = "" if np.isnan(alpha) or alpha >= threshold else f"alpha below {threshold:g}"
     rows = [_row(target, "", "cronbach_alpha", alpha, n, flag, note)]
     # ω is fitted when the table is first read (Coherence.table): nothing before the types needs it.
@@ -190,7 +177,7 @@ def coherence(normalised: pd.DataFrame, scores: pd.DataFrame, chosen: list[Indic
         axis_rows = _block(f"axis:{axis}", normalised[keys], threshold, note + f"; items: {', '.join(keys)}")
         # The axis is the mean of its dimension scores: their α as two (or more) items says whether
         # the halves it averages point the same way.
-        halves, n_h = cronbach_alpha(scores[dims])
+        halves, n_h = cronbach_alpha(scores[dims], min_rows=3), len(scores[dims].dropna())
         axis_rows.append(_row(f"axis:{axis}", " + ".join(dims), "cronbach_alpha_dimensions", halves, n_h, "",
                               "dimension scores as items"))
         for i, a in enumerate(dims):

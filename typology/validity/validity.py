@@ -142,16 +142,20 @@ def discrete_rows(normalised: pd.DataFrame, chosen: list[Indicator]) -> list[dic
     return rows
 
 
-def adjustment_rows(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``scoring.adjust`` as audit rows: how much of each adjusted indicator the covariates explained."""
+def adjustment_rows(step: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """``scoring.adjust`` as audit rows: how much of each adjusted indicator the covariates explained.
+
+    ``step``: the adjustment's record (``Scored.adjustment``), None when nothing was adjusted.
+    """
+    if not step:
+        return []
     rows = []
-    for step in (s for s in steps if s.get("step") == "adjust"):
-        against = " + ".join(step.get("covariates") or [])
-        for key, fit in (step.get("indicators") or {}).items():
-            value = float("nan") if fit["r2"] is None else fit["r2"]
-            rows.append(_row("adjustment", key, against, "R2", value, fit["n"], "replaced by residual"))
-        for key in step.get("not_in_use") or []:
-            rows.append(_row("adjustment", key, against, "", float("nan"), 0, "skipped", "not an indicator in use"))
+    against = " + ".join(step.get("covariates") or [])
+    for key, fit in (step.get("indicators") or {}).items():
+        value = float("nan") if fit["r2"] is None else fit["r2"]
+        rows.append(_row("adjustment", key, against, "R2", value, fit["n"], "replaced by residual"))
+    for key in step.get("not_in_use") or []:
+        rows.append(_row("adjustment", key, against, "", float("nan"), 0, "skipped", "not an indicator in use"))
     return rows
 
 
@@ -237,7 +241,7 @@ class Validity:
 def validity(raw: pd.DataFrame, chosen: list[Indicator], config: RunSettings | Mapping[str, Any], catalog: Any,
              scores: pd.DataFrame, normalised: pd.DataFrame, types: pd.Series, context: pd.DataFrame,
              groups: pd.Series, names: dict[str, str], criteria: pd.DataFrame | None = None,
-             geometry: Callable[[], Any] | None = None, steps: list[dict[str, Any]] | None = None) -> Validity:
+             geometry: Callable[[], Any] | None = None, adjustment: Mapping[str, Any] | None = None) -> Validity:
     """The audit of one run. ``types``: each unit's type key (NaN or the unclassified key for none)."""
     settings = as_settings(config)
     typology = settings.typology
@@ -257,7 +261,7 @@ def validity(raw: pd.DataFrame, chosen: list[Indicator], config: RunSettings | M
         rows += criterion_rows(pd.concat([axes, scores[["composite"]]], axis=1), criteria, criteria_specs(settings),
                                context["log_population"])
     rows += discrete_rows(normalised, chosen)
-    rows += adjustment_rows(steps or [])
+    rows += adjustment_rows(adjustment)
     table = pd.DataFrame(rows, columns=COLUMNS)
     summary: dict[str, Any] = {}
     conf = table[(table["measure"] == "confounder") & table["value"].notna()]

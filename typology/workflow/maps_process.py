@@ -37,7 +37,7 @@ _BOOT = ("import importlib.util, os, sys; package = sys.argv[1]; "
          "spec = importlib.util.spec_from_file_location('typology', os.path.join(package, '__init__.py'), "
          "submodule_search_locations=[package]); "
          "sys.modules['typology'] = importlib.util.module_from_spec(spec); "
-         "from typology.run.maps_process import main; main()")
+         "from typology.workflow.maps_process import main; main()")
 
 
 class MapsProcess:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,26 +18,29 @@ from .. import paths
 from ..core.catalog import DIMENSIONS, Catalog, Indicator, catalog_for
 from ..core.config import load_config, resolve_path
 from ..core.result import RunResult, Section
+from ..core.settings import RunSettings
 from ..data import places, units
 from ..data import scope as scopes
 from ..data.attributes import unit_attributes
 from ..data.connectors.dispatch import missing_message
 from ..data.geometry import load_unit_geometry
-from ..data.load import gap_notes, load_tables, table_gaps
+from ..data.load import Loaded, gap_notes, load_tables, table_gaps
 from ..data.transform import YearPolicy, compute_indicators
 from ..errors import TypologyError
 from ..render.audit_section import audit_html
+from ..render.map_explain import short_sido
 from ..render.type_sections import typing_sections
 from ..render.validity_section import crosstab_html, validity_html
 from ..render.validity_words import Names
-from ..scoring.audit import audit
-from ..scoring.score import score
-from ..typologies.classify import classify
+from ..scoring.audit import Audit, audit
+from ..scoring.score import Scored, score
+from ..typologies.classify import Typing, classify
 from ..typologies.latent_class import Inputs
-from ..uncertainty.baseline import weight_warnings
-from ..uncertainty.coherence import coherence
-from ..uncertainty.criteria import criteria_names
-from ..uncertainty.validity import validity
+from ..validity.baseline import weight_warnings
+from ..validity.coherence import Coherence, coherence
+from ..validity.criteria import criteria_names
+from ..validity.validity import validity
+from .tables import coverage_table, exclusion_table, type_crosstab
 from .validate import criteria_in_use, validate
 
 
@@ -74,6 +78,55 @@ def run(config: dict[str, Any], *, on_typed: Callable[[RunResult], None] | None 
     """
     catalog = catalog_for(config)
     settings = validate(config, catalog)  # the whole config, before any data are read; then typed
+    read = read_inputs(config, catalog, settings)
+    scored, checked, coherent = score_units(read, catalog, settings)
+    typing, typed = type_units(read, scored, catalog, settings)
+    result = assemble(config, catalog, settings, read, scored, checked, coherent, typing, typed)
+    if on_typed is not None:
+        on_typed(result)
+    audit_validity(result, read, scored, coherent)
+    add_sections(result, checked)
+    return result
+
+
+@dataclass
+class Read:
+    """What a run read: its units (in scope and all), the indicator values, and the log so far."""
+
+    every_unit: pd.DataFrame
+    scope: scopes.Scope
+    units: pd.DataFrame  # the units in scope, the only ones that go further
+    loaded: Loaded
+    gaps: pd.DataFrame  # user tables' variables without a value for some units
+    policy: YearPolicy
+    raw: pd.DataFrame
+    years: pd.DataFrame
+    context: pd.DataFrame  # unit attributes: log population, class, 시도, peer group
+    steps: list[dict[str, Any]]
+
+    @property
+    def codes(self) -> pd.Index:
+        """The codes of the units in scope, in order."""
+        return pd.Index(self.units["code"], name="code")
+
+
+def read_inputs(config: dict[str, Any], catalog: Catalog, settings: RunSettings) -> Read:
+    """The units in scope and their indicator values (warning of gaps and constant indicators).
+
+    Parameters
+    ----------
+    config : dict
+        The resolved config.
+    catalog : Catalog
+        The indicator catalogue of the run.
+    settings : RunSettings
+        The validated, typed settings.
+
+    Returns
+    -------
+    Read
+        Units, indicator values, years, unit attributes and the log of these steps.
+    """
     chosen = list(settings.indicators)
     missing = missing_message(config, catalog, chosen)  # tables `typology fetch` has not fetched yet: one line
     if missing:
@@ -103,63 +156,145 @@ def run(config: dict[str, Any], *, on_typed: Callable[[RunResult], None] | None 
     for row in gaps.itertuples():
         shown = row.units.split("; ")
         more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
+        # stacklevel 3: the warning names the caller of ``run``, as when this was inside it
         warnings.warn(f"{row.table}: {row.variable} has no value for {row.n} of {len(unit_table)} units in the run: "
-                      f"{'; '.join(shown[:8])}{more} (all listed in coverage.csv)", stacklevel=2)
+                      f"{'; '.join(shown[:8])}{more} (all listed in coverage.csv)", stacklevel=3)
 
     policy = YearPolicy(reference_year=settings.data.reference_year, max_gap=settings.data.max_year_gap,
                         on_gap=settings.data.on_year_gap)
     raw, years = compute_indicators(variables, chosen, codes, policy)
     for key in constant_indicators(raw):
         warnings.warn(f"indicator {key}: the same value for every unit with data, so it cannot tell units apart; "
-                      "indicators.csv reports it with weight 0", stacklevel=2)
+                      "indicators.csv reports it with weight 0", stacklevel=3)
     steps.append({"step": "transform", "reference_year": policy.reference_year, "max_year_gap": policy.max_gap,
                   "on_year_gap": policy.on_gap, "indicators": years.set_index("indicator")["variables"].to_dict()})
 
     peer_path = settings.data.peer_groups
     context = unit_attributes(unit_table, variables, policy.reference_year,
                               resolve_path(config, peer_path) if peer_path else None)
-    sido_codes = unit_table.set_index("code")["sido_code"]
-    scored = score(raw, chosen, settings.scoring, groups=sido_codes, context=context)
-    steps += scored.steps
-    score_frame = scored.scores
-    checked = audit(raw, scored, chosen, unit_table, {d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS})
+    return Read(every_unit, scope, unit_table, loaded, gaps, policy, raw, years, context, steps)
+
+
+def score_units(read: Read, catalog: Catalog, settings: RunSettings) -> tuple[Scored, Audit, Coherence]:
+    """Scores, the statistical audit, and the coherence of the deciding axes (before any type is named).
+
+    Parameters
+    ----------
+    read : Read
+        What the run read (its ``steps`` get the scoring steps and the coherence line).
+    catalog : Catalog
+        The indicator catalogue of the run.
+    settings : RunSettings
+        The validated, typed settings.
+
+    Returns
+    -------
+    tuple of Scored, Audit and Coherence
+        The scoring steps' output, audit.csv's tables, and the coherence rows of validity.csv.
+    """
+    chosen = list(settings.indicators)
+    scored = score(read.raw, chosen, settings.scoring, groups=read.units.set_index("code")["sido_code"],
+                   context=read.context)
+    read.steps.extend(scored.steps)
+    checked = audit(read.raw, scored, chosen, read.units, {d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS})
     # Before any type is named: do the deciding axes measure one thing? (on_fail: error stops here)
-    coherent = coherence(scored.normalised, score_frame, chosen, settings)
-    steps.append({"step": "coherence", "summary": coherent.line()})
+    coherent = coherence(scored.normalised, scored.scores, chosen, settings)
+    read.steps.append({"step": "coherence", "summary": coherent.line()})
     for message in weight_warnings(settings, {i.key: i.dimension for i in chosen}, list(DIMENSIONS)):
-        warnings.warn(message, stacklevel=2)
+        warnings.warn(message, stacklevel=3)
+    return scored, checked, coherent
 
-    typing = classify(score_frame[list(DIMENSIONS)], settings.typology, catalog, geometry=load_unit_geometry,
-                      names=dict(zip(unit_table["code"], unit_table["name_ko"])),
-                      inputs=Inputs(scored.normalised, raw, chosen, context))
-    typed = typing.typed.reindex(codes)
-    steps += typing.steps
-    typed = typed.join(scored.flags())  # imputed_indicators, next to missing_indicators in scores.csv
 
-    coverage = coverage_table(catalog, chosen, raw, score_frame, scored.shares, years)
-    notes = gap_notes(gaps, chosen)
+def type_units(read: Read, scored: Scored, catalog: Catalog, settings: RunSettings) -> tuple[Typing, pd.DataFrame]:
+    """The type of every unit in scope, with its reason (and the imputed indicators beside it).
+
+    Parameters
+    ----------
+    read : Read
+        What the run read (its ``steps`` get the typing step).
+    scored : Scored
+        The scores.
+    catalog : Catalog
+        The indicator catalogue of the run.
+    settings : RunSettings
+        The validated, typed settings.
+
+    Returns
+    -------
+    tuple of Typing and pandas.DataFrame
+        The typing step's output, and per unit in scope its type columns (scores.csv's).
+    """
+    typing = classify(scored.scores[list(DIMENSIONS)], settings.typology, catalog, geometry=load_unit_geometry,
+                      names=dict(zip(read.units["code"], read.units["name_ko"])),
+                      inputs=Inputs(scored.normalised, read.raw, list(settings.indicators), read.context))
+    read.steps.extend(typing.steps)
+    typed = typing.typed.reindex(read.codes)
+    return typing, typed.join(scored.flags())  # imputed_indicators, next to missing_indicators in scores.csv
+
+
+def assemble(config: dict[str, Any], catalog: Catalog, settings: RunSettings, read: Read, scored: Scored,
+             checked: Audit, coherent: Coherence, typing: Typing, typed: pd.DataFrame) -> RunResult:
+    """The run's result once every unit is typed: scores, types, coverage, exclusions and their tables.
+
+    Parameters
+    ----------
+    config : dict
+        The resolved config.
+    catalog : Catalog
+        The indicator catalogue of the run.
+    settings : RunSettings
+        The validated, typed settings.
+    read, scored, checked, coherent, typing : Read, Scored, Audit, Coherence, Typing
+        What the phases before gave.
+    typed : pandas.DataFrame
+        Per unit in scope: the type columns.
+
+    Returns
+    -------
+    RunResult
+        Final in everything ``table()`` shows; the validity audit and the report sections come next.
+    """
+    chosen = list(settings.indicators)
+    coverage = coverage_table(catalog, chosen, read.raw, scored.scores, scored.shares, read.years)
+    notes = gap_notes(read.gaps, chosen)
     coverage["user_table_gaps"] = [notes.get(d, "") for d in coverage["dimension"]]
-    exclusions = exclusion_table(unit_table, raw, score_frame, typed, chosen,
+    exclusions = exclusion_table(read.units, read.raw, scored.scores, typed, chosen,
                                  settings.typology.unclassified["key"])
+    scope = read.scope
     if not scope.whole:
-        exclusions = pd.concat([exclusions, scopes.outside(every_unit, scope)], ignore_index=True)
-    result = RunResult(config, catalog, unit_table, chosen, raw, scored.normalised, score_frame, typed,
-                       scored.weights, coverage, exclusions, [*catalog.extra, *loaded.inputs], years, steps,
+        exclusions = pd.concat([exclusions, scopes.outside(read.every_unit, scope)], ignore_index=True)
+    result = RunResult(config, catalog, read.units, chosen, read.raw, scored.normalised, scored.scores, typed,
+                       scored.weights, coverage, exclusions, [*catalog.extra, *read.loaded.inputs], read.years,
+                       read.steps,
                        # unmatched: every input row not used as a unit value, with its reason
                        tables={"audit": checked.table, "imputations": checked.imputations,
-                               "unmatched": loaded.unmatched},
+                               "unmatched": read.loaded.unmatched},
                        scope={"spec": scope.spec, "ko": scope.describe_ko(), "en": scope.describe_en(),
                               "total": scope.total},
-                       run_settings=settings)
+                       run_settings=settings, typing=typing.summary, dimension_weights=scored.dimension_weights,
+                       coherence_summary=coherent.line())
     result.tables.update(typing.tables)
-    result.tables["unit_attributes"] = context.reset_index()
-    if on_typed is not None:
-        on_typed(result)
-    names = {c: f"{short_sido(s)} {n}" for c, s, n in zip(unit_table["code"], unit_table["sido_ko"],
-                                                         unit_table["name_ko"])}
-    audited = validity(raw, chosen, settings, catalog, score_frame, scored.normalised, typed["type"], context,
-                       sido_codes, names, criteria_table(config, catalog, variables, codes, policy),
-                       geometry=load_unit_geometry, steps=scored.steps)
+    result.tables["unit_attributes"] = read.context.reset_index()
+    return result
+
+
+def audit_validity(result: RunResult, read: Read, scored: Scored, coherent: Coherence) -> None:
+    """The validity audit of the typed run: validity.csv (coherence rows first), its section and summary.
+
+    Parameters
+    ----------
+    result : RunResult
+        The assembled run; gets ``tables["validity"]``, ``type_changes``, ``validity_summary``,
+        the ``validity`` step and section.
+    read, scored, coherent : Read, Scored, Coherence
+        What the phases before gave.
+    """
+    config, settings, chosen, units = result.config, result.settings, result.indicators, result.units
+    names = {c: f"{short_sido(s)} {n}" for c, s, n in zip(units["code"], units["sido_ko"], units["name_ko"])}
+    criteria = criteria_table(config, result.catalog, read.loaded.variables, read.codes, read.policy)
+    audited = validity(read.raw, chosen, settings, result.catalog, scored.scores, scored.normalised,
+                       result.typed["type"], read.context, units.set_index("code")["sido_code"], names, criteria,
+                       geometry=load_unit_geometry, adjustment=scored.adjustment)
     skipped = criteria_in_use(config, chosen)
     if skipped:
         audited.table = pd.concat([audited.table, pd.DataFrame(
@@ -170,13 +305,27 @@ def run(config: dict[str, Any], *, on_typed: Callable[[RunResult], None] | None 
     audited.coherence = coherent
     result.tables["validity"] = audited.table
     result.type_changes = audited.changed
-    result.steps.append({"step": "validity", "summary": audited.line()})
+    result.validity_summary = audited.line()
+    result.steps.append({"step": "validity", "summary": result.validity_summary})
     result.sections.append(Section("validity", "타당성 감사", "Validity audit",
                                    validity_html(audited, config, Names.of(result))))
-    compare = settings.validation.compare_with
+
+
+def add_sections(result: RunResult, checked: Audit) -> None:
+    """The report's other sections: the compared run's crosstab, the statistical audit, the typing.
+
+    Parameters
+    ----------
+    result : RunResult
+        The audited run; gets its sections and figures (and ``tables["type_crosstab"]``).
+    checked : Audit
+        audit.csv's tables.
+    """
+    config, catalog = result.config, result.catalog
+    compare = result.settings.validation.compare_with
     if compare:
         other = run(load_config(compared_config(config, compare), ["validation.compare_with=null"]))
-        result.tables["type_crosstab"] = type_crosstab(typed, other.typed, Path(str(compare)).stem)
+        result.tables["type_crosstab"] = type_crosstab(result.typed, other.typed, Path(str(compare)).stem)
         result.sections.append(Section("crosstab", "기본 설정과의 유형 비교", "Types beside the compared run",
                                        crosstab_html(result.tables["type_crosstab"], str(compare))))
     audit_names = {d: catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
@@ -185,7 +334,6 @@ def run(config: dict[str, Any], *, on_typed: Callable[[RunResult], None] | None 
     sections, figures = typing_sections(result)
     result.sections += sections
     result.figures.update(figures)
-    return result
 
 
 def criteria_table(config: dict[str, Any], catalog: Catalog, variables: pd.DataFrame, codes: pd.Index,
@@ -217,74 +365,6 @@ def compared_config(config: dict[str, Any], name: str) -> Path:
     return found
 
 
-def short_sido(name: str) -> str:
-    """서울특별시 → 서울, 충청북도 → 충북, 전북특별자치도 → 전북: enough to tell the six 중구 apart."""
-    if len(name) == 4 and name.endswith("도") and name[:2] in ("충청", "전라", "경상"):
-        return name[0] + name[2]
-    return name[:2]
-
-
 def config_keys(config: dict[str, Any]) -> list[str]:
     """The indicator keys the config asks for, dimension by dimension."""
     return [k for dim in DIMENSIONS for k in config["indicators"].get(dim) or []]
-
-
-def type_crosstab(typed: pd.DataFrame, other: pd.DataFrame, other_name: str) -> pd.DataFrame:
-    """Units by this run's type (rows) and the compared run's type (columns)."""
-    table = pd.crosstab(typed["type_ko"].rename("type"), other["type_ko"].reindex(typed.index).rename(other_name))
-    return table.reset_index()
-
-
-def coverage_table(catalog: Catalog, chosen: list[Indicator], raw: pd.DataFrame,
-                   scores: pd.DataFrame, shares: pd.DataFrame, years: pd.DataFrame) -> pd.DataFrame:
-    """How well each dimension is measured: study indicators covered, proxies, missing cells."""
-    years_by = years.set_index("indicator")["years"].to_dict()
-    status_by = years.set_index("indicator")["year_status"].to_dict()
-    rows = []
-    for dim in DIMENSIONS:
-        in_use = [i for i in chosen if i.dimension == dim]
-        # A project indicator may name no study indicator (null): it covers none of them.
-        study = sorted({i.spec["study_indicator"] for i in catalog.indicators.values()
-                        if i.dimension == dim and i.spec.get("study_indicator") is not None})
-        covered = sorted({i.spec["study_indicator"] for i in in_use if i.spec.get("study_indicator") is not None})
-        proxies = [i.key for i in in_use if i.is_proxy]
-        weak = [i.key for i in in_use if i.spec.get("weak")]
-        if len(weak) == len(in_use):
-            quality = "weak proxies only"
-        elif len(proxies) == len(in_use):
-            quality = "proxies only"
-        elif proxies:
-            quality = "partly proxies"
-        else:
-            quality = "direct measures"
-        rows.append({
-            "dimension": dim, "name_ko": catalog.dimensions[dim]["name_ko"],
-            "indicators": ";".join(i.key for i in in_use),
-            "study_indicators_covered": f"{len(covered)}/{len(study)}",
-            "study_indicators_missing": ";".join(s for s in study if s not in covered),
-            "proxies": ";".join(proxies), "quality": quality,
-            "years": ";".join(sorted({y for i in in_use for y in years_by[i.key].split(";")})),
-            "stale_indicators": ";".join(i.key for i in in_use if status_by[i.key] != "within range"),
-            "missing_cells": int(raw[[i.key for i in in_use]].isna().sum().sum()),
-            "units_scored": int(scores[dim].notna().sum()),
-            "units_unscored": int(scores[dim].isna().sum()),
-            "units_partial": int(((shares[dim] < 1 - 1e-12) & scores[dim].notna()).sum()),
-        })
-    return pd.DataFrame(rows)
-
-
-def exclusion_table(unit_table: pd.DataFrame, raw: pd.DataFrame, scores: pd.DataFrame,
-                    typed: pd.DataFrame, chosen: list[Indicator], unclassified: str) -> pd.DataFrame:
-    """Every unit left out of a dimension score or of the types, with the reason (exclusions.csv)."""
-    names = unit_table.set_index("code")
-    rows = []
-    for dim in DIMENSIONS:
-        keys = [i.key for i in chosen if i.dimension == dim]
-        for code in scores.index[scores[dim].isna()]:
-            missing = [k for k in keys if pd.isna(raw.at[code, k])]
-            rows.append({"code": code, "name": names.at[code, "name_ko"], "sido": names.at[code, "sido_ko"],
-                         "excluded_from": f"{dim} score", "reason": f"too few indicators observed; missing {missing}"})
-    for code in typed.index[typed["type"] == unclassified]:
-        rows.append({"code": code, "name": names.at[code, "name_ko"], "sido": names.at[code, "sido_ko"],
-                     "excluded_from": "type", "reason": typed.at[code, "reason"]})
-    return pd.DataFrame(rows, columns=["code", "name", "sido", "excluded_from", "reason"])

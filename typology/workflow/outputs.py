@@ -62,7 +62,7 @@ def write_run(result: RunResult, out_dir: Path, *, force: bool = False, maps: Ma
     layers = build_layers(table, result.config, dimension_names(result))
     every = load_unit_geometry()
     geo, sido = attach(table, every), load_sido_geometry()
-    # The static maps take half the time of the outputs: drawn in a second process (run/maps_process.py)
+    # The static maps take half the time of the outputs: drawn in a second process (workflow/maps_process.py)
     # on another core while the other files are written here.
     with (MapsProcess() if maps is None and dpi is not None else nullcontext(maps) as drawing,
           atomic_dir(out_dir, force=force) as tmp):

@@ -275,6 +275,10 @@ class RunSettings:
     validation: ValidationSettings
     output: OutputSettings
     indicators: tuple[Indicator, ...] = field(default=())  # selected, in order (dimension by dimension)
+    # The run's name and titles, as the config gives them (headings of the report, the map and the workbook).
+    name: str | None = None
+    title_ko: str | None = None
+    title_en: str | None = None
 
     @classmethod
     def of(cls, config: Mapping[str, Any], indicators: list[Indicator] | tuple[Indicator, ...] = ()) -> RunSettings:
@@ -286,7 +290,7 @@ class RunSettings:
         return cls(freeze(config), DataSettings.of(full), ScoringSettings.of(full["scoring"]),
                    TypologySettings.of(full["typology"]), UncertaintySettings.of(full["uncertainty"]),
                    ValidationSettings.of(full["validation"]), OutputSettings.of(full["output"]),
-                   tuple(indicators))
+                   tuple(indicators), config.get("name"), config.get("title_ko"), config.get("title_en"))
 
     @classmethod
     def checked(cls, config: Mapping[str, Any],

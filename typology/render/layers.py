@@ -7,6 +7,7 @@ same colour and legend entry in map.html, the PNG/PDF maps and the report.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.catalog import DIMENSIONS
+from ..core.settings import RunSettings, TypologySettings, as_settings
 from ..errors import TypologyError
 from .ranks import BoundaryTie, boundary_ties
 
@@ -73,7 +75,7 @@ def legend_spec(layer: MapLayer) -> dict[str, Any]:
     return {"title": f"{layer.title_ko} ({layer.title_en})", "note": note, "rows": rows}
 
 
-def type_colours(types: list[dict[str, Any]], unclassified: str) -> dict[str, str]:
+def type_colours(types: Sequence[Mapping[str, Any]], unclassified: str) -> dict[str, str]:
     """A colour per type key: the type's ``colour`` from the config, else the palette's next."""
     colours = {}
     for i, spec in enumerate(types):
@@ -87,9 +89,9 @@ def type_colours(types: list[dict[str, Any]], unclassified: str) -> dict[str, st
     return colours
 
 
-def type_layer(table: pd.DataFrame, typology: dict[str, Any]) -> MapLayer:
-    specs = [*typology["types"], typology["unclassified"]]
-    colours = type_colours(typology["types"], typology["unclassified"]["key"])
+def type_layer(table: pd.DataFrame, typology: TypologySettings) -> MapLayer:
+    specs = [*typology.types, typology.unclassified]
+    colours = type_colours(typology.types, typology.unclassified["key"])
     order = {spec["key"]: i for i, spec in enumerate(specs)}
     classes = table.set_index("code")["type"].map(order).fillna(-1).astype(int)
     return MapLayer("type", "유형", "Type", classes, [colours[s["key"]] for s in specs],
@@ -150,12 +152,12 @@ def probability_layer(values: pd.Series) -> MapLayer:
                     PROBABILITY_PALETTE, PROBABILITY_LABELS)
 
 
-def build_layers(table: pd.DataFrame, config: dict[str, Any],
+def build_layers(table: pd.DataFrame, config: RunSettings | Mapping[str, Any],
                  dimension_names: dict[str, tuple[str, str]]) -> list[MapLayer]:
     """The type layer, one layer per dimension score, the composite, and (after typology uncertainty) the type
     probability, in that order."""
     scores = table.set_index("code")
-    layers = [type_layer(table, config["typology"])]
+    layers = [type_layer(table, as_settings(config).typology)]
     for key in SCORE_LAYERS:
         name_ko, name_en = dimension_names.get(key, COMPOSITE_NAMES)
         layers.append(score_layer(key, scores[key], name_ko, name_en))

@@ -24,7 +24,7 @@ def _scoped(result: RunResult, text: str) -> str:
 def scale_words(result: RunResult) -> dict[str, str]:
     """How to read a score: its scale's short name and one sentence (Korean, English). Dimension scores and the
     composite are weighted means of the normalised indicators, so they keep the scale's zero and direction."""
-    method = str(result.config["scoring"]["normalise"]["method"])
+    method = str(result.settings.scoring.normalise.method)
     # Each normaliser carries how to read its values ("전국" becomes "범위" in a scoped run).
     normaliser = NORMALISERS.get(method, "scoring.normalise.method") if method in NORMALISERS else None
     short, ko, en = getattr(normaliser, "reading", None) or (method, f"정규화 방법 '{method}'의 단위",
@@ -53,17 +53,17 @@ def mean_where(result: RunResult) -> str:
 
 def type_definitions(result: RunResult, colours: list[str], counts: list[int]) -> list[dict[str, Any]]:
     """Each type (and the unclassified, when a region has it): its rule in words and its policy package."""
-    typology = result.config["typology"]
-    axes = typology.get("axes") or {}
+    typology = result.settings.typology
+    axes = typology.axes or {}
     dims = {d: v["name_ko"] for d, v in result.catalog.dimensions.items()}
-    rules = typology.get("method") == "rules"
+    rules = typology.method == "rules"
     out = []
-    specs = [*typology["types"], typology["unclassified"]]
+    specs = [*typology.types, typology.unclassified]
     for i, spec in enumerate(specs):
-        if spec is typology["unclassified"] and not counts[i]:
+        if spec is typology.unclassified and not counts[i]:
             continue
         rule = ""
-        if rules and spec is not typology["unclassified"]:
+        if rules and spec is not typology.unclassified:
             conds = []
             for axis, text in (spec.get("when") or {}).items():
                 a = axes.get(axis, {})
@@ -79,11 +79,11 @@ def type_definitions(result: RunResult, colours: list[str], counts: list[int]) -
 
 def deciding_axes(result: RunResult) -> list[str]:
     """The axes a type rule names (all axes for a method without rules)."""
-    typology = result.config["typology"]
-    axes = list(typology.get("axes") or {})
-    if typology.get("method") != "rules":
+    typology = result.settings.typology
+    axes = list(typology.axes or {})
+    if typology.method != "rules":
         return axes
-    used = {a for spec in typology["types"] for a in (spec.get("when") or {})}
+    used = {a for spec in typology.types for a in (spec.get("when") or {})}
     return [a for a in axes if a in used] or axes
 
 
@@ -91,7 +91,7 @@ def axis_notes(result: RunResult) -> list[dict[str, Any]]:
     """For each deciding axis, every finding of the validity audit about it (Korean, English)."""
     names = Names.of(result)
     table = result.tables.get("validity")
-    axes = result.config["typology"].get("axes") or {}
+    axes = result.settings.typology.axes or {}
     out = []
     for key in deciding_axes(result):
         spec = axes.get(key, {})

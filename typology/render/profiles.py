@@ -91,8 +91,8 @@ def _title(result: RunResult, code: str) -> str:
 
 
 def _colour(result: RunResult, code: str) -> str:
-    typology = result.config["typology"]
-    return type_colours(typology["types"], typology["unclassified"]["key"]).get(result.typed.at[code, "type"],
+    typology = result.settings.typology
+    return type_colours(typology.types, typology.unclassified["key"]).get(result.typed.at[code, "type"],
                                                                                  CENTROID_COLOUR)
 
 
@@ -228,8 +228,8 @@ def region_profile_svgs(result: RunResult) -> dict[str, str]:
     """Every region's profile as inline SVG, on one shared x range (for the report)."""
     centroids, mean, x_range = type_centroids(result), national_mean(result), svg_range(result)
     names = _dimension_names(result)
-    typology = result.config["typology"]
-    colours = type_colours(typology["types"], typology["unclassified"]["key"])
+    typology = result.settings.typology
+    colours = type_colours(typology.types, typology.unclassified["key"])
     scores = dimension_scores(result)
     typed = result.typed.reindex(scores.index)
     centre = {key: centroids.loc[key].to_numpy(dtype=float) for key in centroids.index}

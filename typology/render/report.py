@@ -143,19 +143,19 @@ def method_html(result: RunResult) -> str:
     out.append("</ol>")
     config = {k: v for k, v in cfg.items() if not k.startswith("_")}
     text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=100)
-    out.append(f"<details><summary>적용된 설정 전체 (resolved config: {esc(str(cfg.get('name')))})</summary>"
+    out.append(f"<details><summary>적용된 설정 전체 (resolved config: {esc(str(result.settings.name))})</summary>"
                f"<pre>{esc(text)}</pre></details>")
     return "".join(out)
 
 
 def typology_words(result: RunResult) -> str:
-    typology = result.config["typology"]
-    method = str(typology.get("method"))
+    typology = result.settings.typology
+    method = str(typology.method)
     if method != "rules":
         doc = _doc(TYPOLOGIES, method)
         return f"방법 '{esc(method)}' <span class=en>({esc((doc or '').strip())})</span>."
     names = {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS}
-    axes = typology.get("axes") or {}
+    axes = typology.axes or {}
     parts = ["축 <span class=en>(axes)</span>: "]
     parts.append("; ".join(
         f"{esc(str(spec.get('name_ko', key)))} = {', '.join(esc(names.get(d, d)) for d in spec.get('dimensions', []))}"
@@ -163,7 +163,7 @@ def typology_words(result: RunResult) -> str:
     parts.append(". 유형은 위에서부터 차례로 조건을 보고 처음 맞는 유형을 준다 "
                  "<span class=en>(types are tried in order; the first match wins)</span>:<ul>")
     thresholds = result.typing.thresholds if result.typing is not None else {}
-    for spec in typology.get("types") or []:
+    for spec in typology.types:
         conds = []
         for i, (axis, text) in enumerate((spec.get("when") or {}).items()):
             label = esc(str(axes.get(axis, {}).get("name_ko", axis)))
@@ -212,14 +212,14 @@ def coverage_html(result: RunResult) -> str:
 
 
 def summary_html(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, map_png: bytes | None) -> str:
-    typology = result.config["typology"]
-    specs = [*typology["types"], typology["unclassified"]]
+    typology = result.settings.typology
+    specs = [*typology.types, typology.unclassified]
     counts = table["type"].value_counts()
     total = len(table)
     rows = []
     for spec, colour in zip(specs, type_layer.colours):
         n = int(counts.get(spec["key"], 0))
-        if spec is typology["unclassified"] and n == 0:
+        if spec is typology.unclassified and n == 0:
             continue
         rows.append(f"<tr><td><span class=swatch style=\"background:{esc(colour)}\"></span>"
                     f"{esc(str(spec['name_ko']))}</td><td class=en>{esc(str(spec['name_en']))}</td>"
@@ -230,7 +230,7 @@ def summary_html(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, m
     scope = (f" 분석 범위({esc(result.scope.get('ko', ''))}) 밖 지역 {outside}곳은 범위 밖이다 (제외가 아님). "
              f"<span class=en>{outside} units outside the scope ({esc(result.scope.get('en', ''))}) are not part of "
              "the run, not excluded.</span>") if outside else ""
-    out = [f"<p>{total}개 지역을 {len(typology['types'])}개 유형으로 나누었다.{scope} "
+    out = [f"<p>{total}개 지역을 {len(typology.types)}개 유형으로 나누었다.{scope} "
            f"제외 <span class=en>(exclusions: units of the run left without a score or type, with the reason in "
            f"exclusions.csv)</span>: {excluded}건.</p>",
            "<div class=scroll><table class=data><thead><tr><th>유형</th><th>Type</th><th>지역 수</th><th>비율</th>"
@@ -248,10 +248,10 @@ def summary_html(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, m
 
 def definitions_html(result: RunResult, counts: pd.Series) -> str:
     """What each type means and what the validity audit found, in plain Korean first (English beside)."""
-    typology = result.config["typology"]
+    typology = result.settings.typology
     items = []
-    for d in type_definitions(result, [""] * (len(typology["types"]) + 1),
-                              [int(counts.get(s["key"], 0)) for s in [*typology["types"], typology["unclassified"]]]):
+    for d in type_definitions(result, [""] * (len(typology.types) + 1),
+                              [int(counts.get(s["key"], 0)) for s in [*typology.types, typology.unclassified]]):
         rule = f"<br>기준 <span class=en>(rule)</span>: {esc(d['rule'])}" if d["rule"] else ""
         items.append(f"<li><b>{esc(d['name'])}</b> <span class=en>({esc(d['name_en'])})</span>, {d['n']}곳: "
                      f"{esc(d['policy'])} <span class=en>{esc(d['policy_en'])}</span>{rule}</li>")
@@ -268,13 +268,13 @@ def definitions_html(result: RunResult, counts: pd.Series) -> str:
 
 
 def types_html(result: RunResult, table: pd.DataFrame) -> str:
-    typology = result.config["typology"]
-    colours = type_colours(typology["types"], typology["unclassified"]["key"])
+    typology = result.settings.typology
+    colours = type_colours(typology.types, typology.unclassified["key"])
     x_range = svg_range(result)
     out = []
-    for spec in [*typology["types"], typology["unclassified"]]:
+    for spec in [*typology.types, typology.unclassified]:
         members = table[table["type"] == spec["key"]]
-        if members.empty and spec is typology["unclassified"]:
+        if members.empty and spec is typology.unclassified:
             continue
         profile = type_profile(result, spec["key"])
         chart = profile_svg(profile, f"{spec['name_ko']} ({len(members)})", colours[spec["key"]], x_range,
@@ -363,7 +363,7 @@ def _en_header(col: str, label: str) -> str:
 
 def build_report(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, map_png: bytes | None = None) -> str:
     """The whole report.html as text."""
-    cfg = result.config
+    settings = result.settings
     summary = summary_html(result, table, type_layer, map_png)
     # The typology step's type table belongs under the report's own type profiles: one entry per
     # topic in the contents.
@@ -381,7 +381,7 @@ def build_report(result: RunResult, table: pd.DataFrame, type_layer: MapLayer, m
     if figures:
         blocks.append(make_block("figures", "그림 <span class=en>(figures)</span>", figures))
     script = asset("report.js")
-    return render("report.html", csp=csp([script]), title=_plain(cfg.get("title_ko")) or "지역 유형 보고서",
-                  title_en=_plain(cfg.get("title_en")),
-                  meta=f"typology {__version__} · 설정 {cfg.get('name')} · {len(result.units)}개 지역",
+    return render("report.html", csp=csp([script]), title=_plain(settings.title_ko) or "지역 유형 보고서",
+                  title_en=_plain(settings.title_en),
+                  meta=f"typology {__version__} · 설정 {settings.name} · {len(result.units)}개 지역",
                   blocks=blocks, css=Markup(asset("report.css")), js=Markup(script))

@@ -15,15 +15,16 @@ import pandas as pd
 
 from ..core.catalog import DIMENSIONS
 from ..core.result import RunResult, Section
+from ..core.settings import TypologySettings
 from .tables import column_label, table_html
 
 esc = html.escape
 
 
-def _names(result_config: dict[str, Any], dims: dict[str, str]) -> Any:
+def _names(typology: TypologySettings, dims: dict[str, str]) -> Any:
     """The column labeller for this run's dimension, axis and type names."""
-    axes = {k: str(v.get("name_ko", k)) for k, v in (result_config.get("axes") or {}).items()}
-    types = {s["key"]: str(s["name_ko"]) for s in [*result_config["types"], result_config["unclassified"]]}
+    axes = {k: str(v.get("name_ko", k)) for k, v in (typology.axes or {}).items()}
+    types = {s["key"]: str(s["name_ko"]) for s in [*typology.types, typology.unclassified]}
     return partial(column_label, dims=dims, axes=axes, types=types)
 
 
@@ -115,13 +116,12 @@ def warnings_section(messages: list[str]) -> Section:
 
 def typing_sections(result: RunResult) -> tuple[list[Section], dict[str, bytes]]:
     """The typology step's sections (in report order) and figures, from the run's tables and log."""
-    typology = result.config["typology"]
     opts = result.settings.typology
     step = result.typing
     tables = result.tables
-    label = _names(typology, {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS})
-    type_names = {s["key"]: str(s["name_ko"]) for s in [*typology["types"], typology["unclassified"]]}
-    out = [types_section(tables["types"], opts.method, typology["unclassified"]["key"], label)]
+    label = _names(opts, {d: result.catalog.dimensions[d]["name_ko"] for d in DIMENSIONS})
+    type_names = {s["key"]: str(s["name_ko"]) for s in [*opts.types, opts.unclassified]}
+    out = [types_section(tables["types"], opts.method, opts.unclassified["key"], label)]
     figures: dict[str, bytes] = {}
     if "clusters" in tables:
         k = step.k

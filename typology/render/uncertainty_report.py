@@ -46,8 +46,8 @@ def rank_interval_figure(result: RunResult, unc: Uncertainty, korean: bool = Tru
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    typology = result.config["typology"]
-    colours = type_colours(typology["types"], typology["unclassified"]["key"])
+    typology = result.settings.typology
+    colours = type_colours(typology.types, typology.unclassified["key"])
     lo, hi = unc.plan.interval
     low, high = f"rank_p{lo:02g}", f"rank_p{hi:02g}"
     frame = unc.regions.dropna(subset=["rank_median"]).sort_values(["rank_median", "composite_rank", "code"])
@@ -56,7 +56,7 @@ def rank_interval_figure(result: RunResult, unc: Uncertainty, korean: bool = Tru
     FigureCanvasAgg(fig)  # a canvas to measure the labels with
     ax = fig.add_subplot()
     for key, spec_name, name_en in [(s["key"], s["name_ko"], s.get("name_en", s["key"]))
-                                    for s in [*typology["types"], typology["unclassified"]]]:
+                                    for s in [*typology.types, typology.unclassified]]:
         mask = (frame["type"] == key).to_numpy()
         if not mask.any():
             continue

@@ -5,11 +5,13 @@ incoherent axis. Everything is read from ``validity.csv`` rows, so a rebuilt run
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..core.settings import RunSettings
 from .validity_words import HEADERS, Names, flag, measure, statistic
 
 CLASS_ORDER = ("자치구", "시", "군")
@@ -85,8 +87,9 @@ def failing_axes(table: pd.DataFrame) -> dict[str, float]:
     return {str(r.target)[5:]: float(r.value) for r in rows.itertuples()}
 
 
-def type_notes(table: pd.DataFrame, typology: dict[str, Any]) -> dict[str, str]:
-    """Type key → the Korean note for types whose rule rests on a failing axis.
+def type_notes(table: pd.DataFrame, typology: Mapping[str, Any]) -> dict[str, str]:
+    """Type key → the Korean note for types whose rule rests on a failing axis (``typology``: the rules, as
+    ``TypologySettings.rules`` gives them).
 
     Rules are tried in order, so a type rests on the axes of its own conditions and on those of
     every type before it (a catch-all ``when: {}`` is what is left when the earlier ones fail).
@@ -106,7 +109,7 @@ def type_notes(table: pd.DataFrame, typology: dict[str, Any]) -> dict[str, str]:
     return notes
 
 
-def coherence_html(table: pd.DataFrame, typology: dict[str, Any], threshold: float, names: Names) -> str:
+def coherence_html(table: pd.DataFrame, typology: Mapping[str, Any], threshold: float, names: Names) -> str:
     rows = table[table["measure"] == "coherence"]
     if not len(rows):
         return ""
@@ -185,15 +188,15 @@ def criteria_html(table: pd.DataFrame, names: Names) -> str:
             + _rows(rows, ["measure", "target", "against", "statistic", "value", "n", "flag", "detail"], names, 3))
 
 
-def checks_html(table: pd.DataFrame, config: dict[str, Any], dim_names: dict[str, str],
+def checks_html(table: pd.DataFrame, settings: RunSettings, dim_names: dict[str, str],
                 names: Names | None = None) -> str:
     """The measurement checks, in the order a reader needs them: coherence, what decides, size, criteria.
 
     Every table has Korean headers and names for validity.csv's code keys (``names``) and scrolls in a box."""
-    threshold = float((config.get("validation", {}).get("coherence") or {}).get("alpha", 0.6))
-    typology = config["typology"]
-    type_names = {t["key"]: str(t.get("name_ko", t["key"])) for t in [*(typology.get("types") or []),
-                                                                        typology["unclassified"]]}
+    threshold = settings.validation.alpha
+    typology = settings.typology.rules()
+    type_names = {t["key"]: str(t.get("name_ko", t["key"])) for t in [*settings.typology.types,
+                                                                        settings.typology.unclassified]}
     names = names or Names({d: (ko, ko) for d, ko in dim_names.items()}, {}, {},
                            {k: (v, v) for k, v in type_names.items()})
     return "\n".join(p for p in (coherence_html(table, typology, threshold, names), decides_html(table, dim_names),

@@ -9,11 +9,13 @@ Every table scrolls in its own box, so a phone does not scroll the page sideways
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..core.settings import RunSettings, as_settings
 from .validity_notes import both as _both
 from .validity_notes import box as _table
 from .validity_notes import checks_html
@@ -112,17 +114,18 @@ def findings(table: pd.DataFrame, names: Names) -> list[tuple[str, str]]:
     return out
 
 
-def validity_html(audited: Any, config: dict[str, Any], names: Names | None = None) -> str:
+def validity_html(audited: Any, config: RunSettings | Mapping[str, Any], names: Names | None = None) -> str:
     """What drives the scores and types: findings in words first, then a table per measure."""
     t = audited.table
     names = names or Names({}, {}, {})
-    why = config.get("validation", {})
-    rationale = "".join(f"<p>{html.escape(why[k].strip())}</p>" for k in ("rationale_ko", "rationale_en")
-                        if why.get(k, "").strip())
+    settings = as_settings(config)
+    why = settings.validation
+    rationale = "".join(f"<p>{html.escape(text.strip())}</p>" for text in (why.rationale_ko, why.rationale_en)
+                        if text.strip())
     found = "".join(f"<li>{esc(ko)} <span class=en>({esc(en)})</span></li>" for ko, en in findings(t, names))
     parts = ["<h3>주요 발견 <span class=en>(main findings)</span></h3>",
              f"<ul class=findings>{found}</ul>" if found else "<p>보고할 것이 없다 (nothing to report).</p>",
-             rationale, checks_html(t, config, {d: ko for d, (ko, _) in names.dims.items()}, names)]
+             rationale, checks_html(t, settings, {d: ko for d, (ko, _) in names.dims.items()}, names)]
     known = [m for m in MEASURES if m in set(t["measure"])]
     for kind in [*known, *[m for m in dict.fromkeys(t["measure"]) if m not in MEASURES]]:
         rows = t[t["measure"] == kind]
@@ -135,11 +138,11 @@ def validity_html(audited: Any, config: dict[str, Any], names: Names | None = No
     parts.append("<p class=note>통계량 <span class=en>(statistics)</span>: " + "; ".join(
         f"{esc(STATISTICS[s][0])} = {esc(STATISTICS[s][1])} <span class=en>({esc(STATISTICS[s][2])})</span>"
         for s in used if s in STATISTICS) + ".</p>")
-    norm = config["scoring"]["normalise"]
-    adjust = config["scoring"]["adjust"]
-    whole = "분석 범위 전체 (the whole scope)" if (config.get("units") or {}).get("scope") else "전국 (nation)"
-    notes = [f"정규화 범위 (normalise within): {norm['within'] or whole}",
-             f"이산 지표 (discrete indicators): {norm['discrete']}"]
+    norm = settings.scoring.normalise
+    adjust = settings.scoring.adjust
+    whole = "분석 범위 전체 (the whole scope)" if settings.data.scope else "전국 (nation)"
+    notes = [f"정규화 범위 (normalise within): {norm.get('within') or whole}",
+             f"이산 지표 (discrete indicators): {norm.get('discrete')}"]
     if adjust["indicators"]:
         covariates = ", ".join(names.against(c)[0] for c in adjust["covariates"])
         notes.append(f"{covariates}로 보정 (adjusted): {', '.join(names.against(k)[0] for k in adjust['indicators'])}")

@@ -86,14 +86,14 @@ class Names:
         dims = {d: (v["name_ko"], v["name_en"]) for d, v in result.catalog.dimensions.items()}
         dims["composite"] = ("종합점수", "composite score")
         dims["type"] = ("유형", "type")
+        typology = result.settings.typology
         axes = {k: (str(v.get("name_ko", k)), str(v.get("name_en", k)))
-                for k, v in (result.config["typology"].get("axes") or {}).items()}
+                for k, v in (typology.axes or {}).items()}
         # The whole catalogue: criterion variables are indicators the run does not score.
         inds = {k: (i.spec.get("name_ko", k), i.spec.get("name_en", k)) for k, i in result.catalog.indicators.items()}
         inds.update({i.key: (i.spec["name_ko"], i.spec["name_en"]) for i in result.indicators})
-        typology = result.config["typology"]
         types = {str(t["key"]): (str(t.get("name_ko", t["key"])), str(t.get("name_en", t["key"])))
-                 for t in [*(typology.get("types") or []), typology["unclassified"]]}
+                 for t in [*typology.types, typology.unclassified]}
         return cls(dims, axes, inds, types)
 
     def target(self, key: Any) -> tuple[str, str]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,6 +39,7 @@ from markupsafe import Markup
 from ..core import ranks as ranking
 from ..core.catalog import DIMENSIONS
 from ..core.result import RunResult
+from ..core.settings import OutputSettings
 from ..data.regions import search_text
 from ..errors import TypologyError
 from .labels import label_points, sido_names
@@ -117,8 +119,12 @@ def coverage_notes(result: RunResult) -> dict[str, str]:
     return notes
 
 
-def tile_layer(output: dict[str, Any]) -> dict[str, str] | None:
-    url = output.get("map_tiles")
+def tile_layer(output: OutputSettings | Mapping[str, Any]) -> dict[str, str] | None:
+    """The basemap for Leaflet (None: no basemap); ``output``: the output settings, or the config's checked
+    ``output`` section (validation's check of the URL)."""
+    if not isinstance(output, OutputSettings):
+        output = OutputSettings.of(output)
+    url = output.map_tiles
     if not url:
         return None
     if not isinstance(url, str) or not _TILE_URL.match(url):
@@ -131,7 +137,7 @@ def tile_layer(output: dict[str, Any]) -> dict[str, str] | None:
         raise TypologyError(f"config key output.map_tiles: the host {host!r} is not a plain host name (the page "
                             "allows images from that one host only)")
     # Leaflet inserts attributions as HTML, so the text is escaped here.
-    return {"url": url, "attribution": html.escape(str(output.get("map_tiles_attribution") or ""))}
+    return {"url": url, "attribution": html.escape(str(output.map_tiles_attribution or ""))}
 
 
 def tile_host(url: str) -> str:
@@ -170,7 +176,8 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
                 sido: gpd.GeoDataFrame, layers: list[MapLayer] | None = None) -> dict[str, Any]:
     """Everything the page shows, as plain JSON-able data (no HTML)."""
     names = dimension_names(result)
-    layers = layers or build_layers(table, result.config, names)
+    settings = result.settings
+    layers = layers or build_layers(table, settings, names)
     ranks = national_ranks(table)
     rank_words = rank_texts(table)
     by_code = table.set_index("code")
@@ -185,8 +192,9 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
     rows = by_code.reindex(columns=columns)
     changes = type_changes(result)
     # A type resting on an axis whose parts do not measure one thing says so beside it (validity_notes).
-    type_note = type_notes(result.tables["validity"], result.config["typology"]) if "validity" in result.tables else {}
-    by_name = {t["name_ko"]: type_note.get(t["key"], "") for t in result.config["typology"].get("types") or []}
+    type_note = (type_notes(result.tables["validity"], settings.typology.rules()) if "validity" in result.tables
+                 else {})
+    by_name = {t["name_ko"]: type_note.get(t["key"], "") for t in settings.typology.types}
     features = []
     for code, row, k, obs, rank, words in zip(by_code.index, rows.itertuples(index=False), classes.to_numpy(dtype=int),
                                               observed.reindex(by_code.index).to_numpy(dtype=int),
@@ -207,8 +215,8 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
         "n": sido_name.get(str(c), ""), "sn": short_sido(sido_name.get(str(c), "")), "lp": lp}}
                      for g, c, lp in zip(_rounded(sido.geometry), sido["sido_code"], label_points(sido.geometry))]
     return {
-        "title": str(result.config.get("title_ko") or "지역 유형"),
-        "title_en": str(result.config.get("title_en") or ""),
+        "title": str(settings.title_ko or "지역 유형"),
+        "title_en": str(settings.title_en or ""),
         "layers": [{"key": layer.key, "title": layer.title_ko, "title_en": layer.title_en,
                     "colours": layer.colours, "labels": layer.labels, "counts": layer.counts(),
                     "missing": layer.missing(), "notes": list(layer.notes)} for layer in layers],
@@ -218,7 +226,7 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
         "scored": {key: int(table[key].notna().sum()) for key in SCORE_LAYERS},
         "units": {"type": "FeatureCollection", "features": features},
         "sido": {"type": "FeatureCollection", "features": sido_features},
-        "tiles": tile_layer(result.config["output"]),
+        "tiles": tile_layer(settings.output),
         "context": scope_context(result, geo),
         "bounds": scope_bounds(geo),
         "scope": {"ko": result.scope.get("ko", ""), "en": result.scope.get("en", "")} if result.scope.get("spec")
@@ -227,7 +235,7 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
         "types": type_definitions(result, layers[0].colours, layers[0].counts()),
         "scale": scale_words(result),
         "axes": axis_notes(result),
-        "report": "report.html" if result.config["output"].get("report") else None,
+        "report": "report.html" if settings.output.report else None,
     }
 
 

@@ -13,7 +13,7 @@ import datetime
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -106,7 +106,7 @@ def _indicator_header(result: RunResult, key: str) -> str:
 
 def scores_sheet_columns(result: RunResult) -> list[Column]:
     dims = result.catalog.dimensions
-    axes = result.config["typology"].get("axes") or {}
+    axes = result.settings.typology.axes or {}
     cols: list[Column] = [("code", "코드 (KOSTAT)", None, 10), ("name", "지역", None, 12),
                           ("name_en", "영문명", None, 16), ("sido", "시도", None, 14),
                           ("code_std5", "행정표준코드", None, 12), ("type_ko", "유형", None, 12),
@@ -117,7 +117,7 @@ def scores_sheet_columns(result: RunResult) -> list[Column]:
         cols.append((f"rank_{d}", f"{dims[d]['name_ko']} 순위", INT_FORMAT, 9))
     cols += [("composite", "종합점수", SCORE_FORMAT, 10), ("composite_rank", "종합 순위", INT_FORMAT, 9)]
     for axis, spec in axes.items():
-        cols.append((f"axis_{axis}", str(spec.get("name_ko", axis)) if isinstance(spec, dict) else axis,
+        cols.append((f"axis_{axis}", str(spec.get("name_ko", axis)) if isinstance(spec, Mapping) else axis,
                      SCORE_FORMAT, 10))
     cols += [("reason", "유형 근거", None, 60), ("missing_names", "결측 지표", None, 24)]
     return cols
@@ -151,8 +151,8 @@ def build_workbook(result: RunResult, table: pd.DataFrame, indicators: pd.DataFr
                                     "유형별 지역 수와 정책 패키지",
                                     "지표 정의: 차원, 방향, 연도, 가중치, 대리지표 여부, 출처",
                                     "차원별 자료 범위와 대리지표", "점수나 유형을 받지 못한 지역과 사유"]})
-    readme.loc[len(readme)] = ["설정", f"{result.config.get('name')} · typology {__version__} · "
-                                     f"{result.config.get('title_ko') or ''}"]
+    readme.loc[len(readme)] = ["설정", f"{result.settings.name} · typology {__version__} · "
+                                     f"{result.settings.title_ko or ''}"]
     _sheet(book, "설명", readme, [("sheet", "시트", None, 14), ("what", "내용", None, 90)])
     _sheet(book, "점수", scores, scores_sheet_columns(result), freeze="C2", row_formats=tied_formats)
     _sheet(book, "지표_원값", table, ids + [(k, _indicator_header(result, k), RAW_FORMAT, 16) for k in keys],
@@ -186,15 +186,15 @@ def build_workbook(result: RunResult, table: pd.DataFrame, indicators: pd.DataFr
 
 
 def types_frame(result: RunResult, table: pd.DataFrame) -> pd.DataFrame:
-    typology = result.config["typology"]
+    typology = result.settings.typology
     counts = table["type"].value_counts()
     rows = []
-    for spec in [*typology["types"], typology["unclassified"]]:
+    for spec in [*typology.types, typology.unclassified]:
         when = spec.get("when") or {}
-        rule = "; ".join(f"{axis} {cond}" for axis, cond in when.items()) if isinstance(when, dict) else str(when)
+        rule = "; ".join(f"{axis} {cond}" for axis, cond in when.items()) if isinstance(when, Mapping) else str(when)
         rows.append({"key": spec["key"], "name_ko": spec.get("name_ko"), "name_en": spec.get("name_en"),
                      "count": int(counts.get(spec["key"], 0)),
-                     "rule": rule or ("(나머지 전부)" if spec in typology["types"] else ""),
+                     "rule": rule or ("(나머지 전부)" if spec in typology.types else ""),
                      "policy_ko": str(spec.get("policy_ko") or "").strip(),
                      "policy_en": str(spec.get("policy_en") or "").strip()})
     return pd.DataFrame(rows)

@@ -150,6 +150,9 @@ def test_map_explains_the_types_scale_and_validity(visit, pages, scoped_pages, d
     assert "0/1 표시 하나에 달려 있음" in warning and "주민자치회" in warning
     assert "상위" in popup.locator("tr", has_text="지역경제상황").inner_text()  # rank and share beside the score
     popup.locator(".typology-validity summary").click()
+    # The click opens the details and re-lays out the popup; read the text once it is open (on a busy
+    # machine the read could come before the toggle).
+    popup.locator(".typology-validity[open]").wait_for()
     audit = popup.locator(".typology-validity").inner_text()
     assert "사회 축" in audit and "인구 규모(로그)로 설명되는 차이 45%" in audit and "사전투표율" in audit
     page.wait_for_timeout(300)

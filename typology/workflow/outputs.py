@@ -59,7 +59,7 @@ def write_run(result: RunResult, out_dir: Path, *, force: bool = False, maps: Ma
     output = result.settings.output  # checked with the whole config before the run
     dpi = output.static_dpi if output.static_maps else None
     table = result.table()
-    layers = build_layers(table, result.config, dimension_names(result))
+    layers = build_layers(table, result.settings, dimension_names(result))
     every = load_unit_geometry()
     geo, sido = attach(table, every), load_sido_geometry()
     # The static maps take half the time of the outputs: drawn in a second process (workflow/maps_process.py)
@@ -97,11 +97,11 @@ def start_maps(config: dict[str, Any]) -> MapsProcess | None:
 def draw_maps(maps: MapsProcess, result: RunResult) -> None:
     """Hand ``maps`` what the static maps are drawn from, if the config asks for them: as soon as the
     types are known (``pipeline.run``'s ``on_typed``), so that they are drawn during the validity audit."""
-    out_cfg = result.config["output"]
-    if out_cfg["static_maps"]:
+    output = result.settings.output
+    if output.static_maps:
         table = result.table()
-        maps.draw(table, build_layers(table, result.config, dimension_names(result)), result.config,
-                  out_cfg["static_dpi"])
+        maps.draw(table, build_layers(table, result.settings, dimension_names(result)), result.config,
+                  output.static_dpi)
 
 
 def _write_tables(result: RunResult, table: pd.DataFrame, folder: Path) -> None:

@@ -308,7 +308,7 @@ def audit_validity(result: RunResult, read: Read, scored: Scored, coherent: Cohe
     result.validity_summary = audited.line()
     result.steps.append({"step": "validity", "summary": result.validity_summary})
     result.sections.append(Section("validity", "타당성 감사", "Validity audit",
-                                   validity_html(audited, config, Names.of(result))))
+                                   validity_html(audited, settings, Names.of(result))))
 
 
 def add_sections(result: RunResult, checked: Audit) -> None:

@@ -153,11 +153,7 @@ def run(
 ) -> None:
     """Score, type and map every local government; write the run folder."""
     from .core.config import load_config
-    from .core.ownership import OutDirError, remove_owned, write_owned_csv
-    from .data.load import UnmatchedRowsError
-    from .workflow.outputs import draw_maps, start_maps, write_run
-    from .workflow.pipeline import run as run_pipeline
-    from .workflow.summary import run_lines
+    from .workflow.maps_process import MapsProcess
 
     _progress(quiet)
     started = time.perf_counter()
@@ -166,7 +162,14 @@ def run(
         cfg = load_config(config or paths.DEFAULT_CONFIG, set_ or [])
         # Refused before the run, not after it: --out must be new, empty or an earlier run folder.
         target = _claim(out or Path(cfg["output"]["dir"] or Path("out") / cfg["name"]), force)
-        maps = start_maps(cfg)  # now, so that its start-up overlaps the run (ended below, used or not)
+        # Started before the pipeline's modules are imported (pandas, scipy, …), so that the maps
+        # process's own start-up overlaps them on the other core; ended below, used or not.
+        maps = MapsProcess() if cfg["output"]["static_maps"] is True else None
+        from .core.ownership import OutDirError, remove_owned, write_owned_csv
+        from .data.load import UnmatchedRowsError
+        from .workflow.outputs import draw_maps, write_run
+        from .workflow.pipeline import run as run_pipeline
+        from .workflow.summary import run_lines
         # A failed run writes no run folder, so rows that stopped it are listed beside it.
         side = target.parent / f"{target.name}.unmatched.csv"
         try:

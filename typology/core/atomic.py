@@ -11,8 +11,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a frame is used: the command line starts without it
+    import pandas as pd
 
 
 @contextmanager
@@ -62,6 +64,8 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     people open in Excel; a cell such as ``=HYPERLINK(...)`` would run there. Following OWASP's
     rule for CSV injection, such a cell gets a leading apostrophe, which Excel shows as text.
     """
+    import pandas as pd
+
     def quote(value: object) -> object:
         if not isinstance(value, str):
             return value

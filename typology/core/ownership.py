@@ -16,12 +16,14 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..errors import TypologyError
 from .atomic import atomic_file, write_csv
 from .checksums import sha256
+
+if TYPE_CHECKING:  # pandas is imported where a frame is used: the command line starts without it
+    import pandas as pd
 
 MARKER = ".typology-run"  # in every run folder: what the tool wrote there, so it never touches the rest
 

@@ -7,8 +7,9 @@ looks up, so the run itself is unchanged). A step's time includes the imports it
 "imports" is the eager import of ``typology.cli`` and what it pulls in. The static maps are
 drawn in a second process (workflow/maps_process.py) started before the pipeline and handed the types
 as soon as they are known: their row is that process's own drawing time, as it reports it, and
-"wait for static maps" is what the main process then still waits. (Older checkouts drew them in a
-worker thread: their row is then the thread's wall time.)
+"wait for static maps" is what the main process then still waits for that process. Where that
+process also writes scores.gpkg, the "scores.gpkg" row is its time there, as it reports it.
+(Older checkouts drew them in a worker thread: their row is then the thread's wall time.)
 
 Whole-process wall, CPU (user + system, children included) and peak RSS (the largest of the
 process and its children) come from ``os.wait4``; the run also records its own peak and that of
@@ -85,6 +86,14 @@ try:  # the maps process of workflow/maps_process.py: result() is the wait; it r
         finally:
             times["static maps + PDF (maps process)"] = self.seconds or 0.0
     _m.MapsProcess.result = _answered
+    if hasattr(_m.MapsProcess, "gpkg"):  # newer checkouts: the maps process also writes scores.gpkg
+        _gpkg = timer("wait for static maps", _m.MapsProcess.gpkg)
+        def _written(self):
+            try:
+                return _gpkg(self)
+            finally:
+                times["scores.gpkg"] = self.gpkg_seconds or 0.0
+        _m.MapsProcess.gpkg = _written
 except ImportError:  # older checkouts: a thread pool's future
     import concurrent.futures
     concurrent.futures.Future.result = timer("wait for static maps", concurrent.futures.Future.result)

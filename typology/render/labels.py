@@ -7,7 +7,6 @@ of a crescent-shaped or island region can fall outside it, or in the sea).
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -22,7 +21,7 @@ def _largest_part(geometry: shapely.Geometry) -> shapely.Geometry:
     return parts[int(np.argmax(shapely.area(parts)))]
 
 
-def label_points(geometry: gpd.GeoSeries) -> list[list[float]]:
+def label_points(geometry: pd.Series) -> list[list[float]]:
     """One [lat, lon] per shape (Leaflet's order), inside the shape's largest part."""
     points = []
     for shape in geometry.to_numpy():

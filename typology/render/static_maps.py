@@ -264,6 +264,28 @@ class FigureFrames:
         frames = {name: frame.simplified(tolerance) for name, tolerance in SIMPLIFY_M.items()}
         return cls(frames, {name: _Shapes.of(f) for name, f in frames.items()})
 
+    def named(self, names: pd.Series) -> FigureFrames:
+        """These frames with their units' names replaced by ``names`` (one per unit, in the frames' order).
+
+        The maps process builds the whole country's frames before a run's names and types are known,
+        then names them for the run: the frames of ``frame_for`` on the run's units, if those are the
+        frames' units in the same order (the caller checks).
+
+        Parameters
+        ----------
+        names : pandas.Series
+            The units' names, in the order of the frames' units.
+
+        Returns
+        -------
+        FigureFrames
+            The same geometry and paths, with those names.
+        """
+        frames = {key: MapFrame(frame.units.assign(name=pd.Series(names.array, index=frame.units.index)),
+                                frame.sido, frame.small_islands, frame.focus)
+                  for key, frame in self.frames.items()}
+        return FigureFrames(frames, self.shapes)
+
 
 def frame_for(units: gpd.GeoDataFrame, sido: gpd.GeoDataFrame | None = None,
               context: gpd.GeoDataFrame | None = None) -> MapFrame:
@@ -285,17 +307,17 @@ def frame_for(units: gpd.GeoDataFrame, sido: gpd.GeoDataFrame | None = None,
     return MapFrame(frame.units, frame.sido, frame.small_islands, focus)
 
 
-def render_static_maps(frame: MapFrame, layers: list[MapLayer], config: dict[str, Any],
+def render_static_maps(frame: MapFrame | FigureFrames, layers: list[MapLayer], config: dict[str, Any],
                        dpi: int = 150) -> dict[str, bytes]:
     """map_type.png, map_dimensions.png and maps.pdf (both maps, one page each), as file name → bytes.
 
-    One PDF for both maps: the Hangul font is subset and embedded once, which is most of the
-    cost of writing a PDF.
+    ``frame``: the units' frame, or its ``FigureFrames`` if already made. One PDF for both maps:
+    the Hangul font is subset and embedded once, which is most of the cost of writing a PDF.
     """
     from .fonts import hangul_rc
 
     with hangul_rc():
-        figures = _figures(FigureFrames.of(frame), layers, config)
+        figures = _figures(frame if isinstance(frame, FigureFrames) else FigureFrames.of(frame), layers, config)
         pngs = {}
         for name, fig in figures.items():
             # The PNG save lays the figure out (constrained layout, text measured at this dpi);
@@ -332,3 +354,36 @@ def _pdf(figures: dict[str, Any]) -> dict[str, bytes]:
             for fig in figures.values():
                 pdf.savefig(fig)
     return {"maps.pdf": buffer.getvalue()}
+
+
+def warm_up(draw: bool = True) -> None:
+    """Import and set up what drawing the maps uses, and (``draw``) draw a small figure to PNG.
+
+    The maps process does this while it waits for the run's types: matplotlib's figure and backends,
+    PIL, fontTools' subsetter and the font tables it reads, and the Hangul font's setup would
+    otherwise be loaded on the first map, on the run's critical path. Not a PDF: the subsetter's work
+    is not kept from one font to the next, and its garbage would raise the process's peak memory by
+    ~9 MiB. Nothing drawn here is kept; the maps drawn afterwards are the same bytes.
+    """
+    import matplotlib.backends.backend_pdf  # noqa: F401 - imported for its import time
+    from fontTools.ttLib import TTFont, getTableModule
+    from matplotlib.collections import PathCollection
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+    from matplotlib.path import Path
+
+    from .fonts import hangul_font_path, hangul_rc
+
+    with TTFont(hangul_font_path(), lazy=True) as font:  # reads the table directory only
+        for tag in font.keys():
+            getTableModule(tag)
+    with hangul_rc():
+        if not draw:
+            return
+        fig = Figure(figsize=(2, 2), layout="constrained")
+        ax = fig.add_subplot()
+        ax.add_collection(PathCollection([Path([(0, 0), (1, 0), (1, 1), (0, 0)])], facecolors=["#123456"]))
+        ax.annotate("가", (0.5, 0.5), path_effects=_halo())
+        ax.legend(handles=[Patch(facecolor="#123456", label="유형 (1)")], title="유형", fontsize=8)
+        ax.set_title("지역 유형 (types)")
+        figure_bytes(fig, "png", 20)

@@ -30,7 +30,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -56,7 +55,7 @@ COORD_DECIMALS = 4
 _TILE_URL = re.compile(r"^https://[^\s\"'<>]+\{z\}[^\s\"'<>]*$")
 
 
-def _rounded(geometry: gpd.GeoSeries) -> list[dict[str, Any]]:
+def _rounded(geometry: pd.Series) -> list[dict[str, Any]]:
     """GeoJSON geometry objects, coordinates rounded to ``COORD_DECIMALS``.
 
     Built from the coordinate arrays: the same objects as ``json.loads(shapely.to_geojson(g))``
@@ -149,14 +148,15 @@ def tile_host(url: str) -> str:
     return f"https://{host}"
 
 
-def scope_bounds(geo: gpd.GeoDataFrame) -> list[list[float]]:
+def scope_bounds(geo: pd.DataFrame) -> list[list[float]]:
     """The scope's units' extent as Leaflet bounds [[south, west], [north, east]] (the page opens on its units,
     which are the scope's, so this is what it shows first)."""
-    west, south, east, north = (round(float(v), COORD_DECIMALS) for v in geo.total_bounds)
+    west, south, east, north = (round(float(v), COORD_DECIMALS)
+                                for v in shapely.total_bounds(np.asarray(geo["geometry"], dtype=object)))
     return [[south, west], [north, east]]
 
 
-def scope_context(result: RunResult, geo: gpd.GeoDataFrame) -> dict[str, Any] | None:
+def scope_context(result: RunResult, geo: pd.DataFrame) -> dict[str, Any] | None:
     """The units outside ``units.scope`` as a plain grey layer (no names, no scores), or None for a whole-country run.
 
     They are drawn so a scoped map still shows where the scope lies; they carry nothing to click,
@@ -164,17 +164,21 @@ def scope_context(result: RunResult, geo: gpd.GeoDataFrame) -> dict[str, Any] | 
     """
     if not result.scope.get("spec"):
         return None
-    from ..data.geometry import load_unit_geometry
+    from ..data.geometry import load_unit_shapes
 
-    every = load_unit_geometry()
+    every = load_unit_shapes()
     rest = every[~every["code"].isin(set(geo["code"]))]
     return {"type": "FeatureCollection",
-            "features": [{"type": "Feature", "geometry": g, "properties": {}} for g in _rounded(rest.geometry)]}
+            "features": [{"type": "Feature", "geometry": g, "properties": {}} for g in _rounded(rest["geometry"])]}
 
 
-def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
-                sido: gpd.GeoDataFrame, layers: list[MapLayer] | None = None) -> dict[str, Any]:
-    """Everything the page shows, as plain JSON-able data (no HTML)."""
+def map_payload(result: RunResult, table: pd.DataFrame, geo: pd.DataFrame,
+                sido: pd.DataFrame, layers: list[MapLayer] | None = None) -> dict[str, Any]:
+    """Everything the page shows, as plain JSON-able data (no HTML).
+
+    ``geo``: the table with its units' lon/lat shapes in a geometry column (``attach_shapes``, or a
+    GeoDataFrame from ``attach``); ``sido``: sido_code and geometry (``load_sido_shapes``, or
+    ``load_sido_geometry``)."""
     names = dimension_names(result)
     settings = result.settings
     layers = layers or build_layers(table, settings, names)
@@ -185,8 +189,8 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
                              for d in DIMENSIONS})
     totals = [sum(1 for i in result.indicators if i.dimension == d) for d in DIMENSIONS]
     ind_names = {i.key: i.spec["name_ko"] for i in result.indicators}
-    geometry = dict(zip(geo["code"], _rounded(geo.geometry)))
-    label_at = dict(zip(geo["code"], label_points(geo.geometry)))
+    geometry = dict(zip(geo["code"], _rounded(geo["geometry"])))
+    label_at = dict(zip(geo["code"], label_points(geo["geometry"])))
     classes = pd.DataFrame({layer.key: layer.classes for layer in layers}).reindex(by_code.index).fillna(-1)
     columns = ["name", "name_en", "sido", "type_ko", "reason", "missing_indicators", *SCORE_LAYERS]
     rows = by_code.reindex(columns=columns)
@@ -213,7 +217,7 @@ def map_payload(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame,
     sido_name = sido_names(table)
     sido_features = [{"type": "Feature", "geometry": g, "properties": {
         "n": sido_name.get(str(c), ""), "sn": short_sido(sido_name.get(str(c), "")), "lp": lp}}
-                     for g, c, lp in zip(_rounded(sido.geometry), sido["sido_code"], label_points(sido.geometry))]
+                     for g, c, lp in zip(_rounded(sido["geometry"]), sido["sido_code"], label_points(sido["geometry"]))]
     return {
         "title": str(settings.title_ko or "지역 유형"),
         "title_en": str(settings.title_en or ""),
@@ -250,7 +254,7 @@ def render_page(payload: dict[str, Any]) -> str:
                   map_js=Markup(script))
 
 
-def build_map(result: RunResult, table: pd.DataFrame, geo: gpd.GeoDataFrame, sido: gpd.GeoDataFrame,
+def build_map(result: RunResult, table: pd.DataFrame, geo: pd.DataFrame, sido: pd.DataFrame,
               layers: list[MapLayer] | None = None) -> str:
-    """The whole map.html as text."""
+    """The whole map.html as text (``geo`` and ``sido`` as for ``map_payload``)."""
     return render_page(map_payload(result, table, geo, sido, layers))

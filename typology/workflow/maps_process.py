@@ -5,9 +5,15 @@ PDF's font subsetting): in a thread they share the GIL with everything else and 
 for them. A new interpreter (``subprocess``, not ``fork``: nothing of this process's threads or
 locks is inherited, so it works the same on Linux, macOS, Windows and in a Jupyter kernel) is
 started as early as the command line knows that maps are wanted. While the run scores and types,
-it imports matplotlib and geopandas and reads the bundled geometry; it then waits for the run's
-table and map layers (pickled through its stdin) and answers with the files' bytes (pickled
-through its stdout). Its memory is its own: matplotlib never enters the main process.
+it does all the work that does not depend on the types: it imports matplotlib and geopandas, reads
+the bundled geometry, simplifies the whole country's frames and turns them into paths, and draws a
+small figure so that the backends, PIL, fontTools and the Hangul font are ready. It then waits for
+the run's table and map layers (pickled through its stdin) and answers with the files' bytes
+(pickled through its stdout). Its memory is its own: matplotlib never enters the main process.
+
+Asked to (``draw(..., gpkg=True)``), it also writes scores.gpkg, after the maps, from the geometry
+it has already read: GDAL then never enters the main process either. It answers with the file's
+bytes, which the main process writes into the run folder with the other files.
 
 Every failure is one line: an error in the child comes back as a ``TypologyError`` (a
 ``TypologyError`` as itself, anything else with its type and first line); a child that dies
@@ -24,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +48,8 @@ _BOOT = ("import importlib.util, os, sys; package = sys.argv[1]; "
 
 
 class MapsProcess:
-    """A started maps process: ``draw(...)`` hands it the run's data, ``result()`` waits for the files."""
+    """A started maps process: ``draw(...)`` hands it the run's data, ``result()`` waits for the maps and
+    ``gpkg()`` (if asked for) for scores.gpkg."""
 
     def __init__(self) -> None:
         package = str(Path(__file__).resolve().parents[1])  # this process's typology, wherever it lies
@@ -51,36 +59,45 @@ class MapsProcess:
         self._proc = subprocess.Popen([sys.executable, "-c", _BOOT, package], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         self.seconds: float | None = None  # the child's own drawing time, once answered
-        self.requested = False
+        self.gpkg_seconds: float | None = None  # and its time writing scores.gpkg
+        self.requested = self.gpkg_wanted = False
 
-    def draw(self, table: Any, layers: list[Any], config: dict[str, Any], dpi: int) -> None:
-        """Send what the maps are drawn from; the child starts drawing as soon as it has read it."""
+    def draw(self, table: Any, layers: list[Any], config: dict[str, Any], dpi: int, *, gpkg: bool = False) -> None:
+        """Send what the maps are drawn from; the child starts drawing as soon as it has read it.
+        ``gpkg``: also write scores.gpkg from ``table`` (then ask for it with ``gpkg()``)."""
         assert self._proc.stdin is not None
-        self.requested = True
+        self.requested, self.gpkg_wanted = True, gpkg
         try:
-            self._proc.stdin.write(pickle.dumps((table, layers, config, dpi), protocol=pickle.HIGHEST_PROTOCOL))
+            self._proc.stdin.write(pickle.dumps((table, layers, config, dpi, gpkg), protocol=pickle.HIGHEST_PROTOCOL))
             self._proc.stdin.close()
         except (BrokenPipeError, OSError):
             pass  # the child is gone: result() says how it ended
 
-    def result(self) -> dict[str, bytes]:
-        """File name → bytes of map_type.png, map_dimensions.png and maps.pdf."""
+    def _answer(self, what: str) -> tuple[Any, float]:
         assert self._proc.stdout is not None
-        data = self._proc.stdout.read()
-        code = self._proc.wait()
         try:
-            answer = pickle.loads(data) if data else None
-        except Exception:  # noqa: BLE001 - a child cut off mid-answer
+            answer = pickle.load(self._proc.stdout)
+        except Exception:  # noqa: BLE001 - a child that ended, or was cut off mid-answer
             answer = None
         if not isinstance(answer, tuple) or not answer:
-            raise TypologyError(f"{WHAT}: the process drawing them ended without an answer "
+            code = self._proc.wait()
+            raise TypologyError(f"{what}: the process drawing the static maps ended without an answer "
                                 f"(exit code {code}; out of memory or killed?)")
         if answer[0] == "typology":
             raise TypologyError(answer[1])
         if answer[0] != "ok":
-            raise TypologyError(f"{WHAT}: {answer[1]}")
-        self.seconds = answer[2]
-        return answer[1]
+            raise TypologyError(f"{what}: {answer[1]}")
+        return answer[1], answer[2]
+
+    def result(self) -> dict[str, bytes]:
+        """File name → bytes of map_type.png, map_dimensions.png and maps.pdf."""
+        files, self.seconds = self._answer(WHAT)
+        return files
+
+    def gpkg(self) -> bytes:
+        """scores.gpkg's bytes (asked for with ``draw(..., gpkg=True)``; after ``result()``)."""
+        data, self.gpkg_seconds = self._answer("scores.gpkg")
+        return data
 
     def close(self) -> None:
         """End the child if it still runs (a run that failed or did not ask) and release its pipes."""
@@ -103,22 +120,32 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def _serve(request: list[bytes], reader: threading.Thread) -> tuple[Any, ...] | None:
-    # Imports and geometry first, while the parent is still scoring: they are most of the start-up.
-    from ..data.geometry import attach, load_sido_geometry, load_unit_geometry
-    from ..render.static_maps import frame_for, render_static_maps
+def _serve(request: list[bytes], reader: threading.Thread, answer: Callable[[tuple[Any, ...]], None]) -> None:
+    # Everything that does not depend on the run's types first, while the parent is still scoring:
+    # imports, the geometry, the whole country's simplified frames and paths, the backends and fonts.
+    from ..data.geometry import attach, gpkg_bytes, load_sido_geometry, load_unit_geometry
+    from ..render.static_maps import FigureFrames, frame_for, render_static_maps, warm_up
 
     every, sido = load_unit_geometry(), load_sido_geometry()
+    country = FigureFrames.of(frame_for(every.assign(name=""), sido))
+    warm_up(draw=reader.is_alive())  # the small drawing only while the request is not here yet
     reader.join()
     if not request or not request[0]:
-        return None  # the parent closed the pipe without a request: nothing to draw
-    table, layers, config, dpi = pickle.loads(request[0])
+        return  # the parent closed the pipe without a request: nothing to draw
+    table, layers, config, dpi, gpkg = pickle.loads(request[0])
     started = time.perf_counter()
     geo = attach(table, every)
-    # A scoped run (units.scope) shows the rest of Korea in grey around its units.
-    context = every if len(geo) < len(every) else None
-    files = render_static_maps(frame_for(geo, sido, context), layers, config, dpi)
-    return ("ok", files, time.perf_counter() - started)
+    if table["code"].tolist() == every["code"].tolist():
+        # The whole country in the geometry's order: the frames frame_for would make, but for the names.
+        frames = country.named(geo["name"])
+    else:
+        # A scoped run (units.scope) shows the rest of Korea in grey around its units.
+        context = every if len(geo) < len(every) else None
+        frames = FigureFrames.of(frame_for(geo, sido, context))
+    answer(("ok", render_static_maps(frames, layers, config, dpi), time.perf_counter() - started))
+    if gpkg:  # after the maps, which the parent waits for first (its report shows one)
+        started = time.perf_counter()
+        answer(("ok", gpkg_bytes(geo), time.perf_counter() - started))
 
 
 def main() -> None:
@@ -129,13 +156,15 @@ def main() -> None:
     # Read the request as soon as it comes, so the parent never waits on a full pipe.
     reader = threading.Thread(target=lambda: request.append(sys.stdin.buffer.read()), daemon=True)
     reader.start()
-    try:
-        answer = _serve(request, reader)
-    except TypologyError as exc:
-        answer = ("typology", str(exc))
-    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent as one line
-        answer = ("error", _one_line(exc))
-    if answer is not None:
-        with answer_to:
-            answer_to.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
 
+    def answer(message: tuple[Any, ...]) -> None:
+        answer_to.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        answer_to.flush()  # the parent goes on as soon as it has the maps
+
+    with answer_to:
+        try:
+            _serve(request, reader, answer)
+        except TypologyError as exc:
+            answer(("typology", str(exc)))
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent as one line
+            answer(("error", _one_line(exc)))

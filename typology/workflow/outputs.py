@@ -7,8 +7,6 @@ always written.
 
 from __future__ import annotations
 
-import errno
-import shutil
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -19,14 +17,13 @@ from ..core.atomic import spreadsheet_safe
 from ..core.checksums import sha256
 from ..core.ownership import MARKER, atomic_dir
 from ..core.result import RunResult
-from ..data.geometry import attach, load_sido_geometry, load_unit_geometry
+from ..data.geometry import attach_shapes, load_sido_shapes, load_unit_shapes
 from ..render.layers import build_layers
 from ..render.webmap import build_map, dimension_names
 from .manifest import manifest_text
 from .maps_process import MapsProcess
 from .pipeline import constant_indicators
 
-FIXED_GPKG_TIME = "2020-01-01T00:00:00.000Z"  # the date scores.xlsx carries too
 CSV_OPTIONS: dict[str, Any] = {"lineterminator": "\n", "float_format": "%.10g", "index": False,
                                "encoding": "utf-8-sig"}
 
@@ -60,16 +57,21 @@ def write_run(result: RunResult, out_dir: Path, *, force: bool = False, maps: Ma
     dpi = output.static_dpi if output.static_maps else None
     table = result.table()
     layers = build_layers(table, result.settings, dimension_names(result))
-    every = load_unit_geometry()
-    geo, sido = attach(table, every), load_sido_geometry()
+    # map.html's shapes read without GDAL (data/geometry.py); scores.gpkg is written by the maps
+    # process when there is one (it has read the geometry with GDAL anyway), here otherwise.
+    geo, sido = attach_shapes(table, load_unit_shapes()), load_sido_shapes()
     # The static maps take half the time of the outputs: drawn in a second process (workflow/maps_process.py)
     # on another core while the other files are written here.
     with (MapsProcess() if maps is None and dpi is not None else nullcontext(maps) as drawing,
           atomic_dir(out_dir, force=force) as tmp):
         if dpi is not None and not drawing.requested:
-            drawing.draw(table, layers, result.config, dpi)
+            drawing.draw(table, layers, result.config, dpi, gpkg=True)
+        gpkg_there = dpi is not None and drawing.gpkg_wanted
         _write_tables(result, table, tmp)
-        write_gpkg(geo, tmp / "scores.gpkg")
+        if not gpkg_there:
+            from ..data.geometry import attach, load_unit_geometry
+
+            write_gpkg(attach(table, load_unit_geometry()), tmp / "scores.gpkg")
         (tmp / "map.html").write_bytes(build_map(result, table, geo, sido, layers).encode("utf-8"))
         if output.xlsx:
             from ..render.xlsx import workbook_bytes
@@ -83,6 +85,8 @@ def write_run(result: RunResult, out_dir: Path, *, force: bool = False, maps: Ma
 
             report = build_report(result, table, layers[0], drawn.get("map_type.png"))
             (tmp / "report.html").write_bytes(report.encode("utf-8"))
+        if gpkg_there:  # written by the maps process after the maps, while the report was built here
+            (tmp / "scores.gpkg").write_bytes(drawing.gpkg())
         # Last, so that it can record a checksum of every other file of the folder.
         outputs = {p.name: sha256(p) for p in sorted(tmp.iterdir()) if p.name != MARKER}
         (tmp / "manifest.json").write_bytes(manifest_text(result, outputs).encode("utf-8"))
@@ -101,7 +105,7 @@ def draw_maps(maps: MapsProcess, result: RunResult) -> None:
     if output.static_maps:
         table = result.table()
         maps.draw(table, build_layers(table, result.settings, dimension_names(result)), result.config,
-                  output.static_dpi)
+                  output.static_dpi, gpkg=True)
 
 
 def _write_tables(result: RunResult, table: pd.DataFrame, folder: Path) -> None:
@@ -116,22 +120,10 @@ def _write_tables(result: RunResult, table: pd.DataFrame, folder: Path) -> None:
 
 
 def write_gpkg(geo: Any, path: Path) -> None:
-    """scores.gpkg, with GDAL's "last change" timestamps fixed (as scores.xlsx's are), so the same
-    run gives the same bytes."""
-    import pyogrio
-    import pyogrio.errors
+    """scores.gpkg, in this process (a run without a maps process): ``data.geometry.gpkg_bytes``."""
+    from ..data.geometry import gpkg_bytes
 
-    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_GPKG_TIME})
-    try:
-        geo.to_file(path, driver="GPKG", layer="scores")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        # GDAL says "Failed to commit transaction" when the disk fills: an OSError, so one line.
-        free = shutil.disk_usage(path.parent).free
-        hint = f"; {free / 2**20:.1f} MB free there, is the disk full?" if free < 64 * 2**20 else ""
-        raise OSError(errno.EIO, f"GDAL could not write the GeoPackage ({exc}){hint}", str(path)) from None
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
+    path.write_bytes(gpkg_bytes(geo))
 
 
 def _safe_name(name: str) -> str:

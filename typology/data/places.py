@@ -4,9 +4,11 @@ the bundled unit and 시도 tables (``units`` builds the matcher on them)."""
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 
@@ -51,6 +53,17 @@ def unit_code_from_localgov(code: object) -> str | None:
     if text == "39":
         return "39000"
     return text.zfill(5)
+
+
+def rows_of(frame: pd.DataFrame) -> list[Any]:
+    """``list(frame.itertuples())``, the same named tuples, read column by column.
+
+    Iterating a frame's rows steps through each string column one cell at a time, which is slow
+    for pandas' string arrays; a column's ``tolist`` gives the same Python values at once.
+    """
+    row = namedtuple("Pandas", ["Index", *map(str, frame.columns)], rename=True)
+    columns = [frame.iloc[:, k].tolist() for k in range(frame.shape[1])]
+    return [row(*cells) for cells in zip(frame.index.tolist(), *columns)]
 
 
 def _date(text: object) -> date | None:

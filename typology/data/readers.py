@@ -62,11 +62,13 @@ LAYOUTS: Registry[Layout] = Registry("table layout")
 
 def _rectangular(grid: Grid) -> list[list[str]]:
     width = max((len(r) for r in grid.cells), default=0)
-    return [r + [""] * (width - len(r)) for r in grid.cells]
+    # the rows are only read, never changed: rows of full width need no copy
+    return [r if len(r) == width else r + [""] * (width - len(r)) for r in grid.cells]
 
 
 def _is_empty(row: list[str]) -> bool:
-    return not any(c.strip() for c in row)
+    # every cell blank: the joined cells are all white space exactly when each cell is
+    return not "".join(row).strip()
 
 
 def _config_year(opts: TableOptions, path: Path) -> str:
@@ -99,7 +101,16 @@ def _column(header: list[str], name: str, path: Path, key: str, required: bool) 
 
 
 def _tidy(records: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(records, columns=TIDY_COLUMNS)
+    return _typed(pd.DataFrame.from_records(records, columns=TIDY_COLUMNS))
+
+
+def _tidy_columns(columns: dict[str, list[Any]]) -> pd.DataFrame:
+    """``_tidy`` of the records whose cells ``columns`` holds column by column (the same frame)."""
+    return _typed(pd.DataFrame(columns, columns=TIDY_COLUMNS) if columns["line"] else
+                  pd.DataFrame.from_records([], columns=TIDY_COLUMNS))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     for col in TIDY_COLUMNS:
         if col != "line":
             frame[col] = frame[col].fillna("").astype(str)
@@ -159,22 +170,21 @@ def long_layout(grid: Grid, opts: TableOptions) -> pd.DataFrame:
         raise TypologyError(f"{grid.path}: no column {names['variable']!r}; add it or set variable: for the table")
     if idx["year"] is None and not opts.year:
         raise TypologyError(f"{grid.path}: no column {names['year']!r}; add it or set year: for the table")
-    records = []
-    for line, row in zip(grid.lines[h + 1:], rows[h + 1:]):
-        if _is_empty(row):
-            continue
+    body = [(line, row) for line, row in zip(grid.lines[h + 1:], rows[h + 1:]) if not _is_empty(row)]
 
-        def cell(key: str, row: list[str] = row) -> str:
-            return row[idx[key]] if idx[key] is not None else ""
+    def cells(key: str) -> list[str]:
+        i = idx[key]
+        return [row[i] for _, row in body] if i is not None else [""] * len(body)
 
-        raw_var = cell("variable")
-        variable = opts.variables.get(raw_var, raw_var) if raw_var else (opts.variable or "")
-        records.append({"line": line, "sido": cell("sido"), "region": cell("region"), "code": cell("code"),
-                        "year": cell("year") if idx["year"] is not None else _config_year(opts, grid.path),
-                        "variable": variable, "value": cell("value"), "column": names["value"],
-                        "unit_hint": cell("unit"),
-                        "source_id": cell("source_id") or opts.source_id})
-    return _tidy(records)
+    if idx["year"] is not None:
+        years = cells("year")
+    else:
+        years = [_config_year(opts, grid.path)] * len(body) if body else []
+    variables = [opts.variables.get(raw, raw) if raw else (opts.variable or "") for raw in cells("variable")]
+    return _tidy_columns({"line": [line for line, _ in body], "sido": cells("sido"), "region": cells("region"),
+                          "code": cells("code"), "year": years, "variable": variables, "value": cells("value"),
+                          "column": [names["value"]] * len(body), "unit_hint": cells("unit"),
+                          "source_id": [c or opts.source_id for c in cells("source_id")]})
 
 
 def _key_columns(header: list[str], opts: TableOptions) -> dict[str, list[int]]:

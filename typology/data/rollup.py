@@ -46,6 +46,7 @@ def _refuse(path: Path | str, lines: list[int], variable: str, year: int, target
         f"the row for {target.label} itself, or its numerator and denominator as count variables")
 
 
+VALUE_COLUMNS = ["code", "year", "variable", "value", "source_id", "row"]
 Status = dict[int, tuple[str, str, str]]  # input row index → (fate, reason, unit)
 Derived = dict[str, tuple[float, list[int]]]  # place key → (summed value, the rows summed)
 
@@ -56,7 +57,7 @@ class _Group:
 
     variable: str
     year: int
-    rows: pd.DataFrame
+    place_key: dict[int, str]  # the place key of each of its rows
     agg: str
     on: date
     line: dict[int, int]
@@ -69,12 +70,14 @@ class _Group:
     path: Path | str
 
     @classmethod
-    def of(cls, variable: str, year: int, group: pd.DataFrame, catalog: Catalog, matcher: RegionMatcher,
-           status: Status, path: Path | str) -> _Group:
-        by_place = dict(zip(group["place_key"], group.index))
-        return cls(variable, year, group, catalog.variables[variable]["aggregation"], group["ref_date"].iat[0],
-                   dict(zip(group.index, group["line"])), dict(zip(group.index, group["value"].astype(float))),
-                   by_place, dict(zip(group.index, group["source_id"])),  # one lookup per row; .at is slow in a loop
+    def of(cls, variable: str, year: int, index: list[int], columns: dict[str, list], catalog: Catalog,
+           matcher: RegionMatcher, status: Status, path: Path | str) -> _Group:
+        """The group of the input rows ``index``, whose cells ``columns`` holds by row label."""
+        keys = [columns["place_key"][i] for i in index]
+        by_place = dict(zip(keys, index))
+        return cls(variable, year, dict(zip(index, keys)), catalog.variables[variable]["aggregation"],
+                   columns["ref_date"][index[0]], {i: columns["line"][i] for i in index},
+                   {i: columns["value"][i] for i in index}, by_place, {i: columns["source_id"][i] for i in index},
                    {key: matcher.place(key) if not key.startswith(("sido:", "nation")) else None for key in by_place},
                    matcher, status, path)
 
@@ -90,18 +93,26 @@ def roll_up(rows: pd.DataFrame, catalog: Catalog, matcher: RegionMatcher, vintag
             path: Path | str) -> RollupResult:
     """``rows``: matched input rows with place_key, ref_date, year, variable, value, line, source_id."""
     status: Status = {}
-    values: list[dict] = []
-    located = rows[rows["place_key"] != ""]
-    for (variable, year), group in located.groupby(["variable", "year"], sort=True):
-        g = _Group.of(variable, year, group, catalog, matcher, status, path)
+    values: list[tuple] = []
+    labels = rows.index.tolist()
+    # Cells by row label, read once: a frame per group and its columns were most of the roll-up's time
+    columns = {c: dict(zip(labels, rows[c].tolist())) for c in ("place_key", "ref_date", "line", "source_id")}
+    columns["value"] = dict(zip(labels, rows["value"].astype(float).tolist()))
+    groups: dict[tuple[str, int], list[int]] = {}
+    for i, key, variable, year in zip(labels, rows["place_key"].tolist(), rows["variable"].tolist(),
+                                      rows["year"].tolist()):
+        if key != "":
+            groups.setdefault((variable, year), []).append(i)
+    for (variable, year), index in sorted(groups.items()):
+        g = _Group.of(variable, year, index, columns, catalog, matcher, status, path)
         _mark_totals(g)
         derived = _roll_parts(g)
         _roll_predecessors(g, derived, vintage)
         values += _unit_values(g, derived)
-    for i, reason in zip(rows.index, rows["reason"]):
+    for i, reason in zip(labels, rows["reason"].tolist()):
         status.setdefault(i, (UNMATCHED, reason, ""))
-    fates = pd.DataFrame.from_dict(status, orient="index", columns=["status", "reason", "unit"]).reindex(rows.index)
-    out = pd.DataFrame(values, columns=["code", "year", "variable", "value", "source_id", "row"])
+    fates = pd.DataFrame([status[i] for i in labels], index=rows.index, columns=["status", "reason", "unit"])
+    out = pd.DataFrame(values, columns=VALUE_COLUMNS)
     return RollupResult(out, fates)
 
 
@@ -211,23 +222,21 @@ def _harmonisable(g: _Group, unit: str, unit_place: Place, items: list[tuple[Pla
     return True
 
 
-def _unit_values(g: _Group, derived: Derived) -> list[dict]:
-    """3. one value per unit: its own row, or the sum rolled up into it."""
+def _unit_values(g: _Group, derived: Derived) -> list[tuple]:
+    """3. one value per unit: its own row, or the sum rolled up into it (as VALUE_COLUMNS)."""
     values = []
     for key, i in g.by_place.items():
         p = g.place[key]
         if p is not None and p.kind == "unit":
             g.status[i] = (MATCHED, "", p.unit or "")
-            values.append({"code": p.unit, "year": int(g.year), "variable": g.variable, "value": g.value[i],
-                           "source_id": g.source[i], "row": int(g.line[i])})
+            values.append((p.unit, int(g.year), g.variable, g.value[i], g.source[i], int(g.line[i])))
     for key, (total, idxs) in sorted(derived.items()):
         p = g.matcher.place(key)
         if p.kind != "unit":
             continue
-        labels = ", ".join(sorted({g.matcher.place(k).label for k in g.rows.loc[idxs, "place_key"]}))
+        labels = ", ".join(sorted({g.matcher.place(g.place_key[i]).label for i in idxs}))
         for i in idxs:
             g.status[i] = (ROLLED_UP, f"summed into {p.label} with {labels}", p.unit or "")
         first = min(idxs, key=lambda i: g.line[i])
-        values.append({"code": p.unit, "year": int(g.year), "variable": g.variable, "value": total,
-                       "source_id": g.source[first], "row": int(g.line[first])})
+        values.append((p.unit, int(g.year), g.variable, total, g.source[first], int(g.line[first])))
     return values

@@ -26,8 +26,15 @@ GAP_POLICIES = ("carry", "exclude")
 
 def _sum(refs: list[Ref], get: Getter) -> pd.Series:
     # A missing part makes the whole sum missing, never a partial sum.
-    parts = pd.concat([get(r) for r in refs], axis=1)
-    return parts.sum(axis=1).where(parts.notna().all(axis=1))
+    parts = [get(r) for r in refs]
+    values = [p.to_numpy(dtype=float) for p in parts]
+    # The parts added left to right, each first added to +0.0: the sum pandas gives for the frame of
+    # the parts (row by row, its zero a positive one), without building that frame.
+    total = 0.0 + values[0]
+    for v in values[1:]:
+        total = total + (0.0 + v)
+    total[np.logical_or.reduce([np.isnan(v) for v in values])] = np.nan
+    return pd.Series(total, index=parts[0].index)
 
 
 @FORMULAS.register("ratio")
@@ -83,6 +90,30 @@ def resolve_years(ind: Indicator, available: dict[str, list[int]], policy: YearP
     return resolved
 
 
+def _columns(variables: pd.DataFrame, codes: pd.Index) -> dict[tuple[str, int], Callable[[], pd.Series]]:
+    """Per variable and year with an observed value: the values of ``codes`` (NaN where not observed).
+
+    Each column is built when an indicator first reads it, then kept: the column of the pivot table
+    (code × variable, year, the first value of a code given twice) reindexed on ``codes``, without
+    the pivot table of every variable and year.
+    """
+    observed = variables[variables["value"].notna()]
+    code, value = observed["code"].to_numpy(), observed["value"].to_numpy(dtype=float)
+    built: dict[tuple[str, int], pd.Series] = {}
+
+    def column(key: tuple[str, int], rows: np.ndarray) -> Callable[[], pd.Series]:
+        def build() -> pd.Series:
+            if key not in built:
+                index = pd.Index(code[rows])
+                first = rows[~index.duplicated()] if index.has_duplicates else rows
+                built[key] = pd.Series(value[first], index=code[first], name=key).reindex(codes)
+            return built[key]
+        return build
+
+    groups = observed.groupby(["variable", "year"], sort=False).indices if len(observed) else {}
+    return {key: column(key, rows) for key, rows in groups.items()}
+
+
 def compute_indicators(variables: pd.DataFrame, indicators: list[Indicator], codes: pd.Index,
                        policy: YearPolicy | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One column per indicator and unit (NaN where data are missing), and the years used."""
@@ -91,21 +122,22 @@ def compute_indicators(variables: pd.DataFrame, indicators: list[Indicator], cod
         raise TypologyError(
             f"config key data.on_year_gap: {policy.on_gap!r}; expected one of {', '.join(GAP_POLICIES)}"
         )
-    observed = variables[variables["value"].notna()]
-    wide = observed.pivot_table(index="code", columns=["variable", "year"], values="value", aggfunc="first")
-    available = {v: sorted(int(y) for y in ys) for v, ys in observed.groupby("variable")["year"].unique().items()}
+    wide = _columns(variables, codes)
+    available: dict[str, list[int]] = {}
+    for variable, year in sorted(wide):
+        available.setdefault(variable, []).append(int(year))
 
     out, years = {}, []
     for ind in indicators:
         resolved = resolve_years(ind, available, policy)
-        missing = [f"{r.variable} {y}" for r, y in resolved.items() if (r.variable, y) not in wide.columns]
+        missing = [f"{r.variable} {y}" for r, y in resolved.items() if (r.variable, y) not in wide]
         if missing:
             hint = ("it has no bundled data; add a table with these variables under data.tables"
                     if not ind.bundled else "the variable table lacks them")
             raise TypologyError(f"indicator {ind.key!r} needs {', '.join(missing)}: {hint}")
 
         def get(ref: Ref, resolved: dict[Ref, int] = resolved) -> pd.Series:
-            return wide[(ref.variable, resolved[ref])].reindex(codes).astype(float)
+            return wide[(ref.variable, resolved[ref])]()
 
         formula = FORMULAS.get(ind.kind, f"catalogue indicators.{ind.key}.kind")
         values = formula(ind, get).replace([np.inf, -np.inf], np.nan)

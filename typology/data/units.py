@@ -33,6 +33,7 @@ from .places import (
     load_sido,
     load_units,
     norm,
+    rows_of,
     unit_code_from_localgov,
 )
 
@@ -66,7 +67,7 @@ class RegionMatcher(ChangeReader):
         self._sido_labels = dict(zip(self.sido["sido_code"], self.sido["sido_ko"]))
         self._codes = {system: {} for system in CODE_SYSTEMS}
         self._sido_by_code = {"kostat": {}, "std5": {}, "code10": {}}
-        for row in self.sido.itertuples():
+        for row in rows_of(self.sido):
             for name in [row.sido_ko, row.sido_short, row.sido_en, *filter(None, row.aliases.split(";"))]:
                 self._sido_key[norm(name)] = row.sido_code
             self._sido_by_code["kostat"][row.sido_code] = row.sido_code
@@ -97,7 +98,7 @@ class RegionMatcher(ChangeReader):
                 bucket.append(entry)
 
     def _add_units(self) -> None:
-        for row in self.units.itertuples():
+        for row in rows_of(self.units):
             label = row.name_ko if row.name_ko == row.sido_ko else f"{row.sido_ko} {row.name_ko}"
             entry = _Entry(self._place(Place(f"unit:{row.code}", "unit", label, unit=row.code)))
             self._add_code("kostat", row.code, entry)
@@ -110,7 +111,7 @@ class RegionMatcher(ChangeReader):
     def _add_sub_units(self) -> None:
         subs = self.sub_units if self.sub_units is not None else pd.DataFrame(columns=SUB_UNIT_COLUMNS)
         unit_codes = set(self.units["code"])
-        for row in subs.itertuples():
+        for row in rows_of(subs):
             parent = f"unit:{row.parent_code}" if row.parent_code in unit_codes else f"old:kostat:{row.parent_code}"
             sido_code = self.sido_code(row.sido)
             # 일반구 whose codes are not verified (화성시, 2026) are known by name only
@@ -126,7 +127,7 @@ class RegionMatcher(ChangeReader):
 
     def _add_crosswalk(self) -> None:
         unit_codes = set(self.units["code"])
-        for row in self.crosswalk.itertuples():
+        for row in rows_of(self.crosswalk):
             unit = unit_code_from_localgov(row.localgov_code5)
             if unit not in unit_codes:
                 continue  # places that no longer exist come from the change table
@@ -217,7 +218,7 @@ class RegionMatcher(ChangeReader):
         """A 시도 total, unless the 시도 is itself a unit (세종, 제주)."""
         if sido_code not in self._sido_places:
             place = Place(f"sido:{sido_code}", "sido", self.sido_label(sido_code))
-            for row in self.units[self.units["sido_code"] == sido_code].itertuples():
+            for row in rows_of(self.units[self.units["sido_code"] == sido_code]):
                 if norm(row.name_ko) == norm(self.sido_label(sido_code)):
                     place = self._places[f"unit:{row.code}"]
             self._sido_places[sido_code] = place

@@ -51,12 +51,18 @@ def parse_values(tidy: pd.DataFrame, spec: TableSpec) -> pd.Series:
 def parse_years(tidy: pd.DataFrame, spec: TableSpec) -> pd.Series:
     strict = spec.layout == "long"
     years = []
-    for line, text in zip(tidy["line"], tidy["year"]):
-        text = str(text).strip()
-        year = (int(float(text)) if re.fullmatch(r"\d{4}(\.0+)?", text) else None) if strict else year_of(text)
+    parsed: dict[str, int | None] = {}  # a table writes its few years thousands of times: each is read once
+    for line, cell in zip(tidy["line"].tolist(), tidy["year"].tolist()):
+        if cell in parsed:
+            year = parsed[cell]
+        else:
+            text = str(cell).strip()
+            year = parsed[cell] = (int(float(text)) if re.fullmatch(r"\d{4}(\.0+)?", text) else None) if strict \
+                else year_of(text)
         if year is None:
             col = "year" if strict else "시점"
-            raise TypologyError(f"{spec.path}: row {line}, column {col}: {excerpt(text)} is not a whole year")
+            raise TypologyError(f"{spec.path}: row {line}, column {col}: {excerpt(str(cell).strip())} is not a "
+                                f"whole year")
         if spec.years is not None and year not in spec.years:
             raise TypologyError(f"{spec.path}: row {line}: year {year}, but the config says {spec.key}.year: "
                                 f"{spec.years if len(spec.years) > 1 else spec.years[0]} for this table")
@@ -72,21 +78,28 @@ def count_words(unit: str) -> str:
     return "a count" if unit == "count" else f"a count ({unit})"
 
 
+def _by_variable(tidy: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """The row positions of each variable, the variables sorted (``groupby`` without its frames)."""
+    return sorted(tidy.groupby("variable", sort=True).indices.items())
+
+
 def check_units(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
-    for variable, part in tidy.groupby("variable"):
+    value = tidy["value"].to_numpy(dtype=float)
+    lines, columns, unit_hints = tidy["line"].tolist(), tidy["column"].tolist(), tidy["unit_hint"].tolist()
+    for variable, rows in _by_variable(tidy):
         vspec = catalog.variables[variable]
         unit = str(vspec.get("unit"))
-        values = part["value"].dropna()
-        hints = {h for h in part["unit_hint"] if h}
-        first = part.iloc[0]
-        where = f"{spec.path}: column {excerpt(first['column'])}"
+        part = value[rows]
+        values = part[~np.isnan(part)]
+        hints = {unit_hints[i] for i in rows if unit_hints[i]}
+        where = f"{spec.path}: column {excerpt(columns[rows[0]])}"
         if (unit in COUNT_UNITS or unit == "%") and not vspec.get("signed"):
-            negative = part[part["value"] < 0]
-            if not negative.empty:
-                r = negative.iloc[0]
+            negative = np.flatnonzero(part < 0)
+            if len(negative):
+                r = rows[negative[0]]
                 what = count_words(unit) if unit in COUNT_UNITS else f"a share ({unit})"
-                raise TypologyError(f"{spec.path}: row {r['line']}, column {r['column']}: {variable} is "
-                                    f"{r['value']:g}, but {what} cannot be negative (the catalogue does not "
+                raise TypologyError(f"{spec.path}: row {lines[r]}, column {columns[r]}: {variable} is "
+                                    f"{value[r]:g}, but {what} cannot be negative (the catalogue does not "
                                     f"mark {variable} signed: true)")
         if unit == "%":
             if hints and not hints & PERCENT_HINTS:
@@ -133,17 +146,18 @@ def declared_range(vspec: dict) -> tuple[float | None, float | None, bool, str] 
 
 def check_ranges(tidy: pd.DataFrame, catalog: Catalog, spec: TableSpec) -> None:
     """Every value inside the range its catalogue entry declares, with file, row and column when not."""
-    for variable, part in tidy.groupby("variable"):
+    value = tidy["value"].to_numpy(dtype=float)
+    for variable, rows in _by_variable(tidy):
         bounds = declared_range(catalog.variables[variable])
         if bounds is None:
             continue
         low, high, binary, words = bounds
-        values = part["value"]
-        bad = values.notna() & (((values < low) if low is not None else False)
-                                | ((values > high) if high is not None else False)
-                                | (~values.isin([0.0, 1.0]) if binary else False))
+        values = value[rows]
+        bad = ~np.isnan(values) & (((values < low) if low is not None else False)
+                                   | ((values > high) if high is not None else False)
+                                   | (~np.isin(values, [0.0, 1.0]) if binary else False))
         if bad.any():
-            r = part[bad].iloc[0]
-            raise TypologyError(f"{spec.path}: row {r['line']}, column {excerpt(r['column'])}: {variable} is "
-                                f"{r['value']:g}, but the catalogue declares {words}; fix the value, or declare "
-                                f"another range: for {variable} in a project catalogue")
+            r = rows[int(np.argmax(bad))]
+            raise TypologyError(f"{spec.path}: row {tidy['line'].iat[r]}, column {excerpt(tidy['column'].iat[r])}: "
+                                f"{variable} is {value[r]:g}, but the catalogue declares {words}; fix the value, "
+                                f"or declare another range: for {variable} in a project catalogue")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.core import nanops
 
 from ..core.catalog import DIMENSIONS, Indicator
 from .score import Scored
@@ -54,14 +55,21 @@ def cronbach_alpha(frame: pd.DataFrame, min_rows: int = 2) -> float:
 def _corr(a: pd.Series, b: pd.Series) -> float:
     if not a.index.equals(b.index):
         a, b = a.align(b, join="outer")
-    # Pairs where both are observed, picked with numpy (concat + dropna per pair was most of
-    # the audit's time); the correlation itself is still pandas', so the numbers are unchanged.
-    x, y = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
+    return _corr_values(a.to_numpy(dtype=float), b.to_numpy(dtype=float))
+
+
+def _corr_values(x: np.ndarray, y: np.ndarray) -> float:
+    """``_corr`` of two aligned arrays: Pearson's r over the pairs where both are observed.
+
+    The pairs are picked with numpy (concat + dropna per pair was most of the audit's time); the
+    correlation itself is pandas' (``Series.corr`` hands two such arrays to ``nanops.nancorr``), so
+    the numbers are unchanged, without two Series and their alignment per pair.
+    """
     both = ~np.isnan(x) & ~np.isnan(y)
     x, y = x[both], y[both]
     if len(x) < 3 or x.std() == 0 or y.std() == 0:
         return float("nan")
-    return float(pd.Series(x).corr(pd.Series(y)))
+    return float(nanops.nancorr(x, y))
 
 
 def audit(raw: pd.DataFrame, scored: Scored, chosen: list[Indicator], units: pd.DataFrame,
@@ -71,32 +79,45 @@ def audit(raw: pd.DataFrame, scored: Scored, chosen: list[Indicator], units: pd.
     imputed = scored.imputed if scored.imputed is not None else raw.isna() & False
     treatments = {t.indicator: t for t in scored.treatments}
     targets = [*DIMENSIONS, "composite"]
+    # Columns as arrays, once: ``_corr`` of two columns of frames on the same index is ``_corr_values``
+    # of their arrays (the alignment is nothing to do), and audit.csv asks for about 80 of them.
+    aligned = norm.index.equals(scores.index)
+    score_of = {t: scores[t].to_numpy(dtype=float) for t in targets}
+
+    def corr(a: pd.Series, target: str) -> float:
+        return _corr_values(a.to_numpy(dtype=float), score_of[target]) if aligned else _corr(a, scores[target])
+
+    # Every indicator times its weight, once: the columns of norm[others] * weights[others], each the
+    # same product, for the weighted rest of each indicator's dimension.
+    weighted = norm * weights
     rows = []
     for ind in chosen:
         key, dim = ind.key, ind.dimension
-        x = raw[key].dropna()
+        column = raw[key]
+        x = column.dropna()
         t = treatments.get(key)
         others = [i.key for i in chosen if i.dimension == dim and i.key != key]
-        rest = (norm[others] * weights[others]).sum(axis=1, min_count=1) / weights[others].sum() if others else None
+        rest = weighted[others].sum(axis=1, min_count=1) / weights[others].sum() if others else None
+        own = norm[key]
         row = {"level": "indicator", "dimension": dim, "indicator": key, "name_ko": ind.spec["name_ko"],
-               "n": len(x), "missing": int(raw[key].isna().sum()), "imputed": int(imputed[key].sum()),
+               "n": len(x), "missing": int(column.isna().sum()), "imputed": int(imputed[key].sum()),
                "min": x.min(), "max": x.max(), "mean": x.mean(), "sd": x.std(ddof=1),
                "skew": t.skew if t else np.nan, "kurtosis": t.kurtosis if t else np.nan,
                "outlier": bool(t.outlier) if t else False,
                "treatment": t.action if t else "none", "treatment_detail": t.detail if t else "",
                "skew_treated": t.skew_after if t else np.nan, "kurtosis_treated": t.kurtosis_after if t else np.nan,
-               "weight": weights[key], "corr_dimension": _corr(norm[key], scores[dim]),
-               "corr_rest": _corr(norm[key], rest) if rest is not None else np.nan}
+               "weight": weights[key], "corr_dimension": corr(own, dim),
+               "corr_rest": _corr(own, rest) if rest is not None else np.nan}
         for target in targets:
-            row[f"corr_{target}"] = _corr(norm[key], scores[target])
+            row[f"corr_{target}"] = corr(own, target)
         rows.append(row)
     by_indicator = {r["indicator"]: r for r in rows}
     names = dimension_names or {}
     for dim in DIMENSIONS:
         keys = [i.key for i in chosen if i.dimension == dim]
         frame = norm[keys]
-        corr = frame.dropna().corr().to_numpy() if len(keys) > 1 else np.ones((1, 1))
-        off = corr[~np.eye(len(keys), dtype=bool)]
+        corr_matrix = frame.dropna().corr().to_numpy() if len(keys) > 1 else np.ones((1, 1))
+        off = corr_matrix[~np.eye(len(keys), dtype=bool)]
         _, share, complete = first_component(frame)
         row = {"level": "dimension", "dimension": dim, "indicator": "", "name_ko": names.get(dim, ""),
                "indicators": len(keys), "units_complete": complete, "alpha": cronbach_alpha(frame),
@@ -106,7 +127,7 @@ def audit(raw: pd.DataFrame, scored: Scored, chosen: list[Indicator], units: pd.
                "against_rest": ";".join(k for k in keys if by_indicator[k]["corr_rest"] < 0),
                "weight": scored.dimension_weights[dim] if scored.dimension_weights is not None else np.nan}
         for target in targets:
-            row[f"corr_{target}"] = _corr(scores[dim], scores[target])
+            row[f"corr_{target}"] = _corr_values(score_of[dim], score_of[target])
         rows.append(row)
     columns = ["level", "dimension", "indicator", "name_ko", *INDICATOR_COLUMNS, *DIMENSION_COLUMNS,
                *[f"corr_{t}" for t in targets]]

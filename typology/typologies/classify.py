@@ -34,7 +34,7 @@ from .contiguity import ContiguityGraph, warn_islands
 from .latent_class import DEFAULT_COVARIATES, Inputs, LatentClassModel, latent_typing, measures
 from .regionalise import SkaterRegions, WardSpatialRegions
 from .rules import RuleTypology, first_match, rule_model, thresholds_of
-from .stability import Stability, bootstrap
+from .stability import Draw, Stability, bootstrap
 
 __all__ = ["TYPOLOGIES", "Typing", "classify"]
 
@@ -166,11 +166,11 @@ def _rules_typing(scores: pd.DataFrame, typology: dict[str, Any], rules: RuleTyp
         values = {name: axes[name].to_numpy(dtype=float) for name in axes.columns}
         keys = np.array(rules.type_keys, dtype=object)
 
-        def refit(positions: np.ndarray) -> pd.DataFrame:
+        def refit(positions: np.ndarray) -> Draw:
             thresholds = thresholds_of(rules.conditions_, {name: v[positions] for name, v in values.items()})
             distinct = np.unique(positions)  # the index is sorted, so these are the codes drawn, in order
             hits = first_match(rules.conditions_, {name: v[distinct] for name, v in values.items()}, thresholds)
-            return pd.DataFrame({"group": keys[hits], "type": keys[hits]}, index=sample.index[distinct])
+            return Draw(distinct, hits, keys[hits])  # the groups as type positions: the same partition
 
         stab = bootstrap(typed.loc[typed_codes, "type"], typed.loc[typed_codes, "type"], refit,
                          opts.bootstrap_n, opts.seed)

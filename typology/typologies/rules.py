@@ -228,9 +228,7 @@ class RuleTypology:
         """Like ``predict``, plus ``why``: the reason without the trailing "→ type"."""
         axes = self.axis_scores(scores)
         hits = first_match(self.conditions_, _arrays(axes), self.thresholds_)
-        names = self.dimension_names or {}
-        rows = [self._reason(row, {n: self._axis_text(n, row[n], scores.loc[code], names) for n in self.axes}, hit)
-                for (code, row), hit in zip(axes.iterrows(), hits)]
+        rows = [self._reason(values, detail, hit) for values, detail, hit in zip(*self._unit_words(scores, axes), hits)]
         out = pd.DataFrame(rows, index=scores.index, columns=["type", "type_ko", "type_en", "reason", "why"])
         for name in self.axes:
             out[f"axis_{name}"] = axes[name]
@@ -238,17 +236,32 @@ class RuleTypology:
 
     def position(self, scores: pd.DataFrame) -> pd.Series:
         """Each unit's place on every axis, in words (its own dimension scores in brackets)."""
-        axes = self.axis_scores(scores)
-        names = self.dimension_names or {}
-        return pd.Series([", ".join(self._axis_text(n, row[n], scores.loc[code], names) for n in self.axes)
-                          for code, row in axes.iterrows()], index=scores.index, dtype=object)
+        _, details = self._unit_words(scores, self.axis_scores(scores))
+        return pd.Series([", ".join(detail.values()) for detail in details], index=scores.index, dtype=object)
 
-    def _axis_text(self, name: str, value: float, dims: pd.Series, names: dict[str, str]) -> str:
+    def _unit_words(self, scores: pd.DataFrame,
+                    axes: pd.DataFrame) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+        """Per unit: its axis values, and each axis in words (``_axis_text``), in the order of ``self.axes``.
+
+        Read from NumPy arrays, whose items are the NumPy floats a row of the frame would give (so
+        each rounds as before), without a frame row per unit.
+        """
+        names = self.dimension_names or {}
+        used = list(dict.fromkeys(d for spec in self.axes.values() for d in spec["dimensions"]))
+        values = scores[used].to_numpy(dtype=float)
+        where = {d: j for j, d in enumerate(used)}
+        columns = {n: axes[n].to_numpy(dtype=float) for n in self.axes}
+        units = [{n: column[i] for n, column in columns.items()} for i in range(len(axes))]
+        details = [{n: self._axis_text(n, row[n], {d: values[i, where[d]] for d in self.axes[n]["dimensions"]}, names)
+                    for n in self.axes} for i, row in enumerate(units)]
+        return units, details
+
+    def _axis_text(self, name: str, value: float, dims: Mapping[str, float], names: dict[str, str]) -> str:
         label = self.axes[name].get("name_ko", name)
         parts = ", ".join(f"{names.get(d, d)} {_signed(dims[d])}" for d in self.axes[name]["dimensions"])
         return f"{label} {_signed(value)} ({parts})"
 
-    def _reason(self, axes: pd.Series, detail: dict[str, str], hit: int) -> tuple[str, str, str, str, str]:
+    def _reason(self, axes: Mapping[str, float], detail: dict[str, str], hit: int) -> tuple[str, str, str, str, str]:
         """The type ``first_match`` chose (``hit``), in words: the conditions that failed on the way there,
         then those of the type that held."""
         failed: list[str] = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,15 @@ class Stability:
     n: int
 
 
+class Draw(NamedTuple):
+    """A replicate's typing without a frame: the distinct units drawn, as positions in the bootstrap's
+    ``groups`` (ascending), and their group and type (arrays in the same order)."""
+
+    positions: np.ndarray
+    group: np.ndarray
+    type: np.ndarray
+
+
 def jaccard_best(reference: np.ndarray, replicate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each reference group, the best Jaccard with any replicate group (over the same units).
 
@@ -47,11 +57,11 @@ def jaccard_best(reference: np.ndarray, replicate: np.ndarray) -> tuple[np.ndarr
     return ref_groups, (inter / union).max(axis=1)
 
 
-def bootstrap(groups: pd.Series, types: pd.Series, refit: Callable[[np.ndarray], pd.DataFrame | None],
+def bootstrap(groups: pd.Series, types: pd.Series, refit: Callable[[np.ndarray], pd.DataFrame | Draw | None],
               n: int, seed: int) -> Stability:
     """``refit(positions)`` types the sample ``groups.index[positions]`` (duplicates included) and
-    returns one row per distinct unit drawn, indexed by code, with columns ``group`` and ``type``;
-    or ``None`` when the draw is too small to type (it then counts for nobody).
+    returns one row per distinct unit drawn, indexed by code, with columns ``group`` and ``type``
+    (or the same as a ``Draw``); or ``None`` when the draw is too small to type (it then counts for nobody).
     """
     codes = groups.index
     rng = np.random.default_rng(seed)
@@ -60,6 +70,9 @@ def bootstrap(groups: pd.Series, types: pd.Series, refit: Callable[[np.ndarray],
     ref_groups = groups.to_numpy()
     ref_types = types.reindex(codes).to_numpy()
     labels = np.array(sorted(groups.unique()))
+    # Each unit's group as its position among the sorted labels: the Jaccard table of these
+    # positions is the one of the labels, row for row, without sorting labels every replicate.
+    ref_places = np.searchsorted(labels, ref_groups)
     jac_sum = np.zeros(len(labels))
     jac_n = np.zeros(len(labels), dtype=int)
     for _ in progress.track(range(n), "부트스트랩 bootstrap over regions", n, "replicates"):
@@ -67,11 +80,13 @@ def bootstrap(groups: pd.Series, types: pd.Series, refit: Callable[[np.ndarray],
         out = refit(positions)
         if out is None:
             continue
-        drawn = codes.get_indexer(out.index)
+        if isinstance(out, Draw):
+            drawn, group, typed = out.positions, out.group, out.type
+        else:
+            drawn, group, typed = codes.get_indexer(out.index), out["group"].to_numpy(), out["type"].to_numpy()
         draws[drawn] += 1
-        kept[drawn] += out["type"].to_numpy() == ref_types[drawn]
-        present, best = jaccard_best(ref_groups[drawn], out["group"].to_numpy())
-        where = np.searchsorted(labels, present)
+        kept[drawn] += typed == ref_types[drawn]
+        where, best = jaccard_best(ref_places[drawn], group)
         jac_sum[where] += best
         jac_n[where] += 1
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -93,11 +93,6 @@ def write_run(result: RunResult, out_dir: Path, *, force: bool = False, maps: Ma
     return out_dir
 
 
-def start_maps(config: dict[str, Any]) -> MapsProcess | None:
-    """A maps process for a run of ``config``, if it asks for static maps (see ``write_run``'s ``maps``)."""
-    return MapsProcess() if config["output"]["static_maps"] is True else None
-
-
 def draw_maps(maps: MapsProcess, result: RunResult) -> None:
     """Hand ``maps`` what the static maps are drawn from, if the config asks for them: as soon as the
     types are known (``pipeline.run``'s ``on_typed``), so that they are drawn during the validity audit."""

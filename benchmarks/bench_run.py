@@ -4,8 +4,11 @@ The floor is measured in the same script: a new process that only imports the th
 modules the run imports, in the order the run imports them, and does nothing else. The list is
 taken from the run itself (one run with every output drawn in one process, its ``sys.modules``
 at exit, less the standard library and typology), so the floor is exactly what the run cannot
-avoid loading: pandas, numpy, geopandas, shapely, pyproj, pyogrio, pyarrow, matplotlib,
-fontTools, PIL, openpyxl, yaml, typer and what they pull in. The script prints the packages.
+avoid loading: pandas, numpy, geopandas, shapely, pyproj, pyogrio, matplotlib, fontTools, PIL,
+openpyxl, yaml, typer and what they pull in, and pyarrow where it is installed (pandas imports it
+then; README's ``pip install -e .`` leaves it out, the ``test`` and ``build`` extras bring it).
+It runs with this interpreter; ``bench_vs_geosnap.py`` runs a user's install. The script prints
+the packages.
 
 Every figure is the median of ``--repeat`` new processes, after one untimed run that warms the
 OS file cache. Wall time is what a user waits; CPU time (user + system) is what the machine spent,

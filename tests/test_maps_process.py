@@ -16,7 +16,7 @@ from typology.workflow.outputs import write_run
 
 def _request(result):
     table = result.table()
-    return table, build_layers(table, result.config, dimension_names(result))
+    return table, build_layers(table, result.settings, dimension_names(result))
 
 
 def test_maps_from_the_process_are_the_bytes_drawn_here(default_run):

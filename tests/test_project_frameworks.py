@@ -235,7 +235,7 @@ def test_whole_scoped_report_never_says_national_mean(config, default_run, seoul
     assert config in (None, "configs/examples/seoul.yaml")
     result = seoul_example_run if config else default_run  # both shared (conftest)
     table = result.table()
-    layers = build_layers(table, result.config, dimension_names(result))
+    layers = build_layers(table, result.settings, dimension_names(result))
     text = _reader_text(build_report(result, table, layers[0]))
     rules = text.split("처음 맞는 유형")[1].split("</ul>")[0]
     payload = build_map(result, table, attach(table, load_unit_geometry()), load_sido_geometry(), layers)

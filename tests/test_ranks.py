@@ -64,7 +64,7 @@ def test_bundled_institution_tie_reaches_legend_popup_xlsx(default_run, default_
     scores = default_table.set_index("code")["institution"]
     own = scores["11010"]  # 종로구, in the big tie
     rank, tied = int((scores > own).sum()) + 1, int((scores == own).sum())
-    layers = build_layers(default_table, default_run.config, dimension_names(default_run))
+    layers = build_layers(default_table, default_run.settings, dimension_names(default_run))
     institution = next(layer for layer in layers if layer.key == "institution")
     assert any(note.startswith(f"{tied}곳 동점") for note in institution.notes)
     assert all(not layer.notes for layer in layers if layer.key in ("economy", "composite", "type"))

@@ -21,7 +21,7 @@ from .output_helpers import EVIL, evil_run, rule_types
 
 def report(result, map_png=None):
     table = result.table()
-    layers = build_layers(table, result.config, dimension_names(result))
+    layers = build_layers(table, result.settings, dimension_names(result))
     return build_report(result, table, layers[0], map_png)
 
 

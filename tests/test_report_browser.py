@@ -125,8 +125,9 @@ def test_report_on_a_phone_explains_first_and_never_scrolls_sideways(visit, page
                                                        ".map(th => th.innerText))")
     english_only = [h for row in all_heads for h in row if not any("\uac00" <= ch <= "\ud7a3" for ch in h)]
     assert len(all_heads) >= 10 and english_only == []
+    # (The dimensions that cannot change a type are named in a sentence, not a flag: the checks are shown once.)
     for words in ("크론바흐 α", "자치구/시/군 구분만의 규칙", "인구 규모(로그) 로지스틱 회귀", "사회주도형", "음수",
-                  "α가 0.6 미만; 유형을 정하는 축", "성립", "유형을 바꾸지 못함", "인구밀도(로그)"):
+                  "α가 0.6 미만; 유형을 정하는 축", "성립", "어떤 유형도 바꾸지 못한다", "인구밀도(로그)"):
         assert words in text, words
     # Words wrap between words: no header cell is narrower than two Hangul syllables.
     narrowest = validity.locator("th").evaluate_all("es => Math.min(...es.map(e => e.getBoundingClientRect().width))")

@@ -83,3 +83,34 @@ def test_the_method_pages_name_every_registered_method():
                                                            (AGGREGATORS, scoring), (TYPOLOGIES, types))
                for name in registry.names() if name not in text]
     assert missing == []
+
+
+def test_validate_checks_the_tile_url_on_the_output_settings(monkeypatch):
+    # The map's tile URL is checked up front, from the typed settings (not the config's output section).
+    from typology.errors import TypologyError
+    from typology.workflow import validate as validation
+
+    config = load_config(paths.DEFAULT_CONFIG)
+    config["output"]["map_tiles"] = "http://tiles.example.org/{z}/{x}/{y}.png"  # not https
+    with pytest.raises(TypologyError, match="config key output.map_tiles"):
+        validate(config)
+    seen = []
+    monkeypatch.setattr(validation, "tile_layer", seen.append)
+    assert seen == [validate(config).output]
+
+
+def test_a_run_reads_its_inputs_and_assembles_its_result_from_the_settings_alone():
+    # read_inputs and assemble take the settings, which carry the resolved config the result keeps.
+    from typology.core.catalog import catalog_for
+    from typology.workflow.pipeline import assemble, read_inputs, score_units, type_units
+
+    config = load_config(paths.ROOT / "configs" / "examples" / "seoul.yaml", ["typology.bootstrap.n=0"])
+    catalog = catalog_for(config)
+    settings = validate(config, catalog)
+    read = read_inputs(catalog, settings)
+    assert len(read.units) == 25 and list(read.raw.columns) == [i.key for i in settings.indicators]
+    scored, checked, coherent = score_units(read, catalog, settings)
+    typing, typed = type_units(read, scored, catalog, settings)
+    result = assemble(catalog, settings, read, scored, checked, coherent, typing, typed)
+    assert result.config == config and result.config is not config  # a copy: the caller's dict stays its own
+    assert result.settings is settings  # not made again from the config

@@ -27,7 +27,7 @@ def frame_and_layers(default_run):
     geo = attach(table, load_unit_geometry())
     sido_names = pd.read_csv(paths.SIDO, dtype=str, encoding="utf-8-sig")
     frame = map_frame(geo, load_sido_geometry(), sido_names)
-    return frame, build_layers(table, default_run.config, dimension_names(default_run))
+    return frame, build_layers(table, default_run.settings, dimension_names(default_run))
 
 
 @pytest.fixture(scope="module")

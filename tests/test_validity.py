@@ -285,8 +285,58 @@ def test_measurement_checks_read_in_korean_without_code_keys(default_run):
         "best class-only rule: 군 → 사회주도형; 시 → 자원결합형"
     assert names.detail("|ρ| with axis:society = 0.490 against axis:resource") == \
         "|ρ| with 사회 축 = 0.490 against 자원 축"
-    page = validity_html(type("Audited", (), {"table": default_run.tables["validity"]})(), default_run.config, names)
+    page = validity_html(type("Audited", (), {"table": default_run.tables["validity"]})(), default_run.settings, names)
     for key in ("class_rule", "logistic_log_population", "share_agree", "cronbach_alpha", "item_rest_r",
                 "society_led", "axis:society", "can_change_type", "abs_rho_difference", "log_density"):
         assert key not in page, key
     assert "<th" in page and "<table" not in page.replace("<div class=scroll><table", "")  # every table scrolls
+
+
+def test_each_measurement_check_is_shown_once(default_run):
+    # The checks (coherence, what decides, size, criteria) have blocks of their own; the per-measure
+    # tables after them showed the same validity.csv rows a second time.
+    import html
+    import re
+
+    from typology.render.validity_section import validity_html
+    from typology.render.validity_words import Names, flag, measure
+
+    table = default_run.tables["validity"]
+    names = Names.of(default_run)
+    page = validity_html(type("Audited", (), {"table": table})(), default_run.settings, names)
+    heads = re.findall(r"<h3>(.*?)</h3>", page)
+    assert len(heads) == len(set(heads))
+    for kind in ("coherence", "decides", "baseline", "type_by_class", "convergent", "discriminant"):
+        assert kind in set(table["measure"]), kind
+        ko, en = measure(kind)
+        assert f"{html.escape(ko)} <span class=en>({html.escape(en)})</span>" not in heads, kind
+    for kind in ("confounder", "redundancy", "leave_one_out", "criterion"):  # the others keep their tables
+        ko, en = measure(kind)
+        assert f"{html.escape(ko)} <span class=en>({html.escape(en)})</span>" in heads, kind
+    assert sum("내적 일관성" in h for h in heads) == 1 and sum("기준선" in h for h in heads) == 1
+    shown_once = table[table["measure"].isin(["convergent", "discriminant"])
+                       | (table["statistic"] == "share_agree")]["detail"].dropna()
+    assert len(shown_once) >= 4
+    for detail, rows in shown_once.value_counts().items():  # two criteria's rows may share a detail
+        assert page.count(html.escape(names.detail(detail))) == rows, detail
+    # What only the per-measure table said stays: a dimension's α below the threshold is marked in the summary.
+    block = page.split("Coherence before typing")[1].split("<h3>")[0]
+    summary = block.split("</table>")[0]
+    alphas = table[(table["measure"] == "coherence") & (table["statistic"] == "cronbach_alpha")]
+    below = alphas[alphas["flag"].fillna("").str.startswith("alpha below")]
+    assert len(below) >= 2
+    for row in below.itertuples():
+        cells = summary.split(names.target(row.target)[0], 1)[1].split("</tr>")[0]
+        assert flag(row.flag)[0] in cells, row.target
+
+
+def test_a_skipped_baseline_says_why(default_run):
+    # With one type there is no baseline to fit: the check says so instead of vanishing from the report.
+    from typology.render.validity_section import validity_html
+    from typology.render.validity_words import Names
+
+    table = pd.DataFrame([{"measure": "baseline", "target": "type", "against": "", "statistic": "", "value": None,
+                           "n": 228, "flag": "skipped", "detail": "fewer than two types"}])
+    page = validity_html(type("Audited", (), {"table": table})(), default_run.settings, Names.of(default_run))
+    assert page.count("Size-only baseline") == 1
+    assert "건너뜀 <span class=en>skipped</span>: fewer than two types" in page

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core.catalog import DIMENSIONS
+from ..core.settings import RunSettings, as_settings
 from ..errors import TypologyError
 
 if TYPE_CHECKING:
@@ -154,6 +155,24 @@ class Analyses:
 
         return self.cached("contiguity", lambda: touching(self.frame.set_index("code").geometry, "queen"))
 
+    @property
+    def settings(self) -> RunSettings:
+        """The run's typed settings (``core.settings``), made from ``config`` once: what the renderers read.
+
+        Results of an in-process run carry the run's own settings.
+
+        Returns
+        -------
+        RunSettings
+            Each stage's settings, frozen.
+
+        Examples
+        --------
+        >>> res.settings.typology.method
+        'rules'
+        """
+        return self.cached("settings", lambda: as_settings(self.config))
+
     def explore(self, layer: str = LABEL) -> folium.Map:
         """An interactive map (folium) with map.html's layers, colours, legend, search and popups, offline.
 
@@ -182,7 +201,7 @@ class Analyses:
         from ..render.explore import explore_map
 
         names = {d: (n["name_ko"], n["name_en"]) for d, n in self.dimension_names.items()}
-        return explore_map(self.frame, self.config, names, load_sido_geometry(), layer=layer)
+        return explore_map(self.frame, self.settings, names, load_sido_geometry(), layer=layer)
 
     def column_name(self, column: str, lang: str = "ko") -> str:
         """What a column of ``frame`` is, in words: a dimension's or the composite score's name.

@@ -109,7 +109,9 @@ def from_run(result: RunResult) -> Results:
         "weight": float(result.weights[ind.key]), "years": years.at[ind.key, "years"],
         "year_status": years.at[ind.key, "year_status"]} for ind in result.indicators]).set_index("key")
     names = {d: dict(result.catalog.dimensions[d]) for d in DIMENSIONS}
-    return Results(frame, meta, result.config, f"run of config {result.config.get('name')!r}", names)
+    results = Results(frame, meta, result.config, f"run of config {result.config.get('name')!r}", names)
+    results.cached("settings", lambda: result.settings)  # the run's own, not made again from its config
+    return results
 
 
 def from_folder(folder: Path, *, accept_edited: bool = False) -> Results:

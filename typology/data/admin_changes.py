@@ -36,69 +36,88 @@ class ChangeReader:
     """
 
     def _add_changes(self) -> None:
-        changes = self.changes
-        rows = list(zip(changes.index + 2, changes.itertuples()))
-        # a part transfer changes a place that other rows define (청원군), so it comes last
-        rows = [r for r in rows if r[1].change != "transfer_part"] + [r for r in rows if r[1].change == "transfer_part"]
         merged: dict[str, tuple[str, list[str], str]] = {}
-        for line, row in rows:
+        for line, row in self._change_rows():
             if row.change == SIDO_MERGER:
-                name, members, code = merged.get(norm(row.new_sido), (row.new_sido, [], ""))
-                merged[norm(row.new_sido)] = (name, [*members, self.sido_code(row.old_sido) or row.old_code],
-                                              code or row.new_code)
-                if not row.new_code and row.new_sido not in " ".join(self._unverified_codes):
-                    self._unverified_codes.append(f"{row.new_sido} ({row.date}; {paths.ADMIN_CHANGES.name} "
-                                                  f"line {line})")
-                continue
-            if row.change == REORGANISE:
+                self._collect_sido_merger(merged, line, row)
+            elif row.change == REORGANISE:
                 self._add_reorganised(line, row)
-                continue
-            if row.change == RECODE and row.code_system in CODE_SYSTEMS:
-                before = self._lookup(self._codes[row.code_system].get(row.old_code, []), None)
-                if before is not None:
-                    self._add_code(row.code_system, row.new_code, _Entry(before, _date(row.date), None))
-                continue
-            if row.code_system not in CODE_SYSTEMS:
-                continue  # 시도 renames (std2) live in sido.csv as aliases and code prefixes
-            target = self._lookup(self._codes[row.code_system].get(row.new_code, []), None)
-            if target is None or target.kind != "unit":
-                continue
-            when = _date(row.date)
-            old_sido = self.sido_code(row.old_sido)
-            comparable = str(getattr(row, "comparable", "yes")).strip().lower() != "no"
-            if row.change == "transfer_part":
-                if comparable:
-                    continue
-                # The place keeps its name and code, but before the date it covered another area.
-                before = self._lookup(self._codes[row.code_system].get(row.old_code, []), None)
-                key = f"old:{old_sido}:{norm(row.old_name)}:{row.date}"
-                place = self._places.get(key) or self._place(Place(
-                    key, "predecessor", f"{row.old_sido} {row.old_name}",
-                    unit=self.final_unit(before) if before else None, change_date=when, change=row.change,
-                    comparable=False, note=f"{row.old_sido} {row.old_name} gave part of its area to {target.label} "
-                                           f"on {row.date} ({paths.ADMIN_CHANGES.name} line {line})"))
-                if place.unit:
-                    self._add_code(row.code_system, row.old_code, _Entry(place, None, when))
-                    self._add_name(old_sido, row.old_name, _Entry(place, None, when))
-                continue
-            if row.change in IDENTITY_CHANGES:
-                entry = _Entry(target)
-                self._add_name(self.sido_code(row.new_sido), row.new_name, entry)
-            elif row.change in TERRITORIAL_CHANGES:
-                key = f"old:{old_sido}:{norm(row.old_name)}:{row.date}"
-                place = self._places.get(key) or self._place(Place(
-                    key, "predecessor", f"{row.old_sido} {row.old_name}", unit=target.unit, change_date=when,
-                    change=row.change, comparable=comparable,
-                    note=f"{row.old_sido} {row.old_name} → {target.label} ({row.change}, {row.date}; "
-                         f"{paths.ADMIN_CHANGES.name} line {line})"))
-                if row.code_system == "kostat" and row.old_code:
-                    # sub-units name their old parent by its KOSTAT code
-                    self._places.setdefault(f"old:kostat:{row.old_code}", place)
-                entry = _Entry(place, None, when)
-            else:
-                continue  # 일반구 changes: the sub-unit table carries their dates
-            self._add_code(row.code_system, row.old_code, entry)
-            self._add_name(old_sido, row.old_name, entry)
+            elif row.change == RECODE and row.code_system in CODE_SYSTEMS:
+                self._add_recode(row)
+            elif row.code_system in CODE_SYSTEMS:  # 시도 renames (std2) live in sido.csv as aliases and code prefixes
+                self._add_unit_change(line, row)
+        self._add_sido_mergers(merged)
+        self._adopt_predecessor_subs()
+
+    def _change_rows(self) -> list[tuple[int, Any]]:
+        """(line of the CSV, row) of every change, part transfers last."""
+        rows = list(zip(self.changes.index + 2, self.changes.itertuples()))
+        # a part transfer changes a place that other rows define (청원군), so it comes last
+        return [r for r in rows if r[1].change != "transfer_part"] + [r for r in rows if r[1].change == "transfer_part"]
+
+    def _collect_sido_merger(self, merged: dict[str, tuple[str, list[str], str]], line: int, row: Any) -> None:
+        """One member of a 시도 merger, gathered under the new 시도 (registered once all rows are read)."""
+        name, members, code = merged.get(norm(row.new_sido), (row.new_sido, [], ""))
+        merged[norm(row.new_sido)] = (name, [*members, self.sido_code(row.old_sido) or row.old_code],
+                                      code or row.new_code)
+        if not row.new_code and row.new_sido not in " ".join(self._unverified_codes):
+            self._unverified_codes.append(f"{row.new_sido} ({row.date}; {paths.ADMIN_CHANGES.name} line {line})")
+
+    def _add_recode(self, row: Any) -> None:
+        """A new code for the same place: the new code reaches it from the date on."""
+        before = self._lookup(self._codes[row.code_system].get(row.old_code, []), None)
+        if before is not None:
+            self._add_code(row.code_system, row.new_code, _Entry(before, _date(row.date), None))
+
+    def _add_unit_change(self, line: int, row: Any) -> None:
+        """A change that ends in a unit: the old code and name lead to it (or to its predecessor)."""
+        target = self._lookup(self._codes[row.code_system].get(row.new_code, []), None)
+        if target is None or target.kind != "unit":
+            return
+        comparable = str(getattr(row, "comparable", "yes")).strip().lower() != "no"
+        if row.change == "transfer_part":
+            if not comparable:
+                self._add_transfer(line, row, target)
+            return
+        if row.change in IDENTITY_CHANGES:
+            entry = _Entry(target)
+            self._add_name(self.sido_code(row.new_sido), row.new_name, entry)
+        elif row.change in TERRITORIAL_CHANGES:
+            entry = _Entry(self._predecessor(line, row, target, comparable), None, _date(row.date))
+        else:
+            return  # 일반구 changes: the sub-unit table carries their dates
+        self._add_code(row.code_system, row.old_code, entry)
+        self._add_name(self.sido_code(row.old_sido), row.old_name, entry)
+
+    def _add_transfer(self, line: int, row: Any, target: Place) -> None:
+        """The place keeps its name and code, but before the date it covered another area."""
+        when, old_sido = _date(row.date), self.sido_code(row.old_sido)
+        before = self._lookup(self._codes[row.code_system].get(row.old_code, []), None)
+        key = f"old:{old_sido}:{norm(row.old_name)}:{row.date}"
+        place = self._places.get(key) or self._place(Place(
+            key, "predecessor", f"{row.old_sido} {row.old_name}",
+            unit=self.final_unit(before) if before else None, change_date=when, change=row.change,
+            comparable=False, note=f"{row.old_sido} {row.old_name} gave part of its area to {target.label} "
+                                   f"on {row.date} ({paths.ADMIN_CHANGES.name} line {line})"))
+        if place.unit:
+            self._add_code(row.code_system, row.old_code, _Entry(place, None, when))
+            self._add_name(old_sido, row.old_name, _Entry(place, None, when))
+
+    def _predecessor(self, line: int, row: Any, target: Place, comparable: bool) -> Place:
+        """The place merged into or abolished for ``target`` (made once per old name and date)."""
+        key = f"old:{self.sido_code(row.old_sido)}:{norm(row.old_name)}:{row.date}"
+        place = self._places.get(key) or self._place(Place(
+            key, "predecessor", f"{row.old_sido} {row.old_name}", unit=target.unit, change_date=_date(row.date),
+            change=row.change, comparable=comparable,
+            note=f"{row.old_sido} {row.old_name} → {target.label} ({row.change}, {row.date}; "
+                 f"{paths.ADMIN_CHANGES.name} line {line})"))
+        if row.code_system == "kostat" and row.old_code:
+            # sub-units name their old parent by its KOSTAT code
+            self._places.setdefault(f"old:kostat:{row.old_code}", place)
+        return place
+
+    def _add_sido_mergers(self, merged: dict[str, tuple[str, list[str], str]]) -> None:
+        """Each merged 시도 as one group of its members' codes."""
         for key, (name, members, code) in merged.items():
             group = GROUP.join(sorted(set(filter(None, members))))
             self._sido_key[key] = group
@@ -106,7 +125,9 @@ class ChangeReader:
             if code:  # only a verified 시도 code is used for matching
                 self._sido_by_code["std5"][code] = group
                 self._sido_by_code["code10"][code] = group
-        # sub-units of a predecessor were registered before the predecessor existed
+
+    def _adopt_predecessor_subs(self) -> None:
+        """Sub-units of a predecessor were registered before the predecessor existed: move them to it."""
         for parent in list(self._subs):
             if parent.startswith("old:kostat:") and parent in self._places:
                 self._subs[self._places[parent].key] = self._subs.pop(parent)

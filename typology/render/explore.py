@@ -32,6 +32,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..core.catalog import DIMENSIONS
+from ..core.settings import RunSettings
 from ..data.regions import search_text
 from ..errors import TypologyError
 from .layers import MISSING_COLOUR, MapLayer, build_layers, legend_spec
@@ -257,11 +258,11 @@ def offline(fmap: folium.Map) -> folium.Map:
     return fmap
 
 
-def explore_map(frame: gpd.GeoDataFrame, config: dict[str, Any], dimension_names: dict[str, tuple[str, str]],
+def explore_map(frame: gpd.GeoDataFrame, settings: RunSettings, dimension_names: dict[str, tuple[str, str]],
                 sido: gpd.GeoDataFrame, layer: str = "type") -> folium.Map:
     """A folium map with every map.html layer (``layer`` shown first), the 시도 borders, tooltips and legend."""
     folium = _require_folium()
-    layers = build_layers(frame, config, dimension_names)
+    layers = build_layers(frame, settings, dimension_names)
     keys = [spec.key for spec in layers]
     if layer not in keys:
         raise TypologyError(f"explore(layer={layer!r}): expected one of {keys}")

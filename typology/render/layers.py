@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.catalog import DIMENSIONS
-from ..core.settings import RunSettings, TypologySettings, as_settings
+from ..core.settings import RunSettings, TypologySettings
 from ..errors import TypologyError
 from .ranks import BoundaryTie, boundary_ties
 
@@ -152,12 +152,12 @@ def probability_layer(values: pd.Series) -> MapLayer:
                     PROBABILITY_PALETTE, PROBABILITY_LABELS)
 
 
-def build_layers(table: pd.DataFrame, config: RunSettings | Mapping[str, Any],
+def build_layers(table: pd.DataFrame, settings: RunSettings,
                  dimension_names: dict[str, tuple[str, str]]) -> list[MapLayer]:
     """The type layer, one layer per dimension score, the composite, and (after typology uncertainty) the type
     probability, in that order."""
     scores = table.set_index("code")
-    layers = [type_layer(table, as_settings(config).typology)]
+    layers = [type_layer(table, settings.typology)]
     for key in SCORE_LAYERS:
         name_ko, name_en = dimension_names.get(key, COMPOSITE_NAMES)
         layers.append(score_layer(key, scores[key], name_ko, name_en))

@@ -15,6 +15,8 @@ from ..core.settings import RunSettings
 from .validity_words import HEADERS, Names, flag, measure, statistic
 
 CLASS_ORDER = ("자치구", "시", "군")
+# The measures ``checks_html`` shows with their own explanations: the report's per-measure tables leave them out.
+CHECKED = ("coherence", "decides", "baseline", "type_by_class", "convergent", "discriminant")
 esc = html.escape
 
 
@@ -37,11 +39,18 @@ def _stat(key: object) -> str:
     return both((ko if symbol in ko else f"{ko} ({symbol})", en))
 
 
-def _wide(wide: pd.DataFrame, first: tuple[str, str], name: Any, digits: int = 2) -> str:
-    """A statistic-per-column table (pivoted validity.csv rows) with Korean headers and row names."""
+def _wide(wide: pd.DataFrame, first: tuple[str, str], name: Any, digits: int = 2,
+          flags: pd.Series | None = None) -> str:
+    """A statistic-per-column table (pivoted validity.csv rows) with Korean headers and row names; ``flags``
+    (per row key), when any is set, in a last column."""
     head = [both(first), *[_stat(c) for c in wide.columns]]
     rows = [[both(name(key)), *[esc(_num(v, digits)) for v in values]]
             for key, values in zip(wide.index, wide.to_numpy())]
+    if flags is not None and flags.reindex(wide.index).fillna("").astype(str).str.len().any():
+        head.append(both(HEADERS["flag"]))
+        for row, key in zip(rows, wide.index):
+            value = flags.get(key)
+            row.append(both(flag(value)) if isinstance(value, str) and value else "")
     return box(head, rows)
 
 
@@ -125,7 +134,9 @@ def coherence_html(table: pd.DataFrame, typology: Mapping[str, Any], threshold: 
              "<span class=en>Cronbach's α and McDonald's ω (one-factor model, three or more indicators) of every "
              "dimension and deciding axis, each indicator's correlation with the rest, and the correlation of the "
              "dimensions inside an axis, on the normalised indicator values the run aggregates.</span></p>",
-             _wide(summary, HEADERS["target"], names.target)]
+             # α's flag (below the threshold) is the summary's only mark: the item rows below carry their own.
+             _wide(summary, HEADERS["target"], names.target,
+                   flags=rows[rows["statistic"] == "cronbach_alpha"].set_index("target")["flag"])]
     failing = failing_axes(table)
     axes = typology.get("axes") or {}
     for axis, alpha in failing.items():
@@ -143,14 +154,20 @@ def baseline_html(table: pd.DataFrame, type_names: dict[str, str], names: Names)
     base = table[table["measure"] == "baseline"]
     shares = table[table["measure"] == "type_by_class"]
     parts = []
-    if len(base) and base["value"].notna().any():
+    if len(base) and not base["value"].notna().any():
+        # No baseline was fitted (one type only): say why rather than leave the check out.
+        first = base.iloc[0]
+        parts += ["<h3>규모만으로 본 기준선 / Size-only baseline</h3>",
+                  f"<p>{both(flag(first['flag']))}: {esc(names.detail(first['detail']))}</p>"]
+    elif len(base):
         wide = base.pivot_table(index="against", columns="statistic", values="value", aggfunc="first", sort=False)
-        rule = base.loc[base["statistic"] == "share_agree", "detail"].iloc[0]
+        # Each baseline's own note (the class rule found, the logistic model fitted in sample, the AUC's averaging).
+        notes = "; ".join(names.detail(d) for d in dict.fromkeys(base["detail"].dropna().astype(str)) if d)
         parts += ["<h3>규모만으로 본 기준선 / Size-only baseline</h3>",
                   "<p>자치구/시/군 구분 하나로 만든 가장 좋은 규칙(각 구분에 가장 흔한 유형), 그리고 로그 인구 하나로 "
                   "맞춘 로지스틱 회귀가 이 실행의 유형과 얼마나 일치하는지 보인다. 일치율과 κ가 높을수록 유형이 "
                   "규모를 되풀이한다는 뜻이다. AUC 0.5는 규모와 무관, 1은 규모가 유형을 완전히 가른다는 뜻이다.<br>"
-                  f"<span class=en>{html.escape(names.detail(rule))}</span></p>",
+                  f"<span class=en>{html.escape(notes)}</span></p>",
                   _wide(wide, ("기준선", "baseline"), names.against)]
     if len(shares):
         wide = shares.pivot_table(index="target", columns="against", values="value", aggfunc="first")

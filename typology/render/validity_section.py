@@ -1,7 +1,8 @@
 """The validity audit and the type cross-tabulation as report sections (escaped HTML).
 
-The findings come first, in plain Korean with English beside; then one table per measure, with
-Korean headers and every code key of validity.csv (``eta2``, ``axis:society``) translated
+The findings come first, in plain Korean with English beside; then the measurement checks, each
+once, in blocks of their own (``validity_notes``); then one table per other measure, with Korean
+headers and every code key of validity.csv (``eta2``, ``axis:society``) translated
 (``validity_words``). A measure the audit gains later gets a table of its own without a change here.
 Every table scrolls in its own box, so a phone does not scroll the page sideways.
 """
@@ -9,16 +10,15 @@ Every table scrolls in its own box, so a phone does not scroll the page sideways
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..core.settings import RunSettings, as_settings
+from ..core.settings import RunSettings
+from .validity_notes import CHECKED, checks_html
 from .validity_notes import both as _both
 from .validity_notes import box as _table
-from .validity_notes import checks_html
 from .validity_words import HEADERS, MEASURES, STATISTICS, Names, flag, measure, number, sentence, statistic
 
 esc = html.escape
@@ -114,11 +114,10 @@ def findings(table: pd.DataFrame, names: Names) -> list[tuple[str, str]]:
     return out
 
 
-def validity_html(audited: Any, config: RunSettings | Mapping[str, Any], names: Names | None = None) -> str:
-    """What drives the scores and types: findings in words first, then a table per measure."""
+def validity_html(audited: Any, settings: RunSettings, names: Names | None = None) -> str:
+    """What drives the scores and types: findings in words first, then the checks, then a table per other measure."""
     t = audited.table
     names = names or Names({}, {}, {})
-    settings = as_settings(config)
     why = settings.validation
     rationale = "".join(f"<p>{html.escape(text.strip())}</p>" for text in (why.rationale_ko, why.rationale_en)
                         if text.strip())
@@ -128,6 +127,8 @@ def validity_html(audited: Any, config: RunSettings | Mapping[str, Any], names: 
              rationale, checks_html(t, settings, {d: ko for d, (ko, _) in names.dims.items()}, names)]
     known = [m for m in MEASURES if m in set(t["measure"])]
     for kind in [*known, *[m for m in dict.fromkeys(t["measure"]) if m not in MEASURES]]:
+        if kind in CHECKED:
+            continue  # shown above, each with its explanation
         rows = t[t["measure"] == kind]
         ko, en = measure(kind)
         parts.append(f"<h3>{esc(ko)} <span class=en>({esc(en)})</span></h3>")

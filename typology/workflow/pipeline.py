@@ -18,7 +18,7 @@ from .. import paths
 from ..core.catalog import DIMENSIONS, Catalog, Indicator, catalog_for
 from ..core.config import load_config, resolve_path
 from ..core.result import RunResult, Section
-from ..core.settings import RunSettings
+from ..core.settings import RunSettings, thaw
 from ..data import places, units
 from ..data import scope as scopes
 from ..data.attributes import unit_attributes
@@ -78,10 +78,10 @@ def run(config: dict[str, Any], *, on_typed: Callable[[RunResult], None] | None 
     """
     catalog = catalog_for(config)
     settings = validate(config, catalog)  # the whole config, before any data are read; then typed
-    read = read_inputs(config, catalog, settings)
+    read = read_inputs(catalog, settings)
     scored, checked, coherent = score_units(read, catalog, settings)
     typing, typed = type_units(read, scored, catalog, settings)
-    result = assemble(config, catalog, settings, read, scored, checked, coherent, typing, typed)
+    result = assemble(catalog, settings, read, scored, checked, coherent, typing, typed)
     if on_typed is not None:
         on_typed(result)
     audit_validity(result, read, scored, coherent)
@@ -110,17 +110,15 @@ class Read:
         return pd.Index(self.units["code"], name="code")
 
 
-def read_inputs(config: dict[str, Any], catalog: Catalog, settings: RunSettings) -> Read:
+def read_inputs(catalog: Catalog, settings: RunSettings) -> Read:
     """The units in scope and their indicator values (warning of gaps and constant indicators).
 
     Parameters
     ----------
-    config : dict
-        The resolved config.
     catalog : Catalog
         The indicator catalogue of the run.
     settings : RunSettings
-        The validated, typed settings.
+        The validated, typed settings (with the resolved config, which the table readers take).
 
     Returns
     -------
@@ -128,6 +126,8 @@ def read_inputs(config: dict[str, Any], catalog: Catalog, settings: RunSettings)
         Units, indicator values, years, unit attributes and the log of these steps.
     """
     chosen = list(settings.indicators)
+    # The table readers check their entries as plain dicts and lists: a fresh copy of the resolved config.
+    config = thaw(settings.config)
     missing = missing_message(config, catalog, chosen)  # tables `typology fetch` has not fetched yet: one line
     if missing:
         raise TypologyError(missing)
@@ -232,18 +232,16 @@ def type_units(read: Read, scored: Scored, catalog: Catalog, settings: RunSettin
     return typing, typed.join(scored.flags())  # imputed_indicators, next to missing_indicators in scores.csv
 
 
-def assemble(config: dict[str, Any], catalog: Catalog, settings: RunSettings, read: Read, scored: Scored,
-             checked: Audit, coherent: Coherence, typing: Typing, typed: pd.DataFrame) -> RunResult:
+def assemble(catalog: Catalog, settings: RunSettings, read: Read, scored: Scored, checked: Audit,
+             coherent: Coherence, typing: Typing, typed: pd.DataFrame) -> RunResult:
     """The run's result once every unit is typed: scores, types, coverage, exclusions and their tables.
 
     Parameters
     ----------
-    config : dict
-        The resolved config.
     catalog : Catalog
         The indicator catalogue of the run.
     settings : RunSettings
-        The validated, typed settings.
+        The validated, typed settings; their resolved config becomes the result's ``config``.
     read, scored, checked, coherent, typing : Read, Scored, Audit, Coherence, Typing
         What the phases before gave.
     typed : pandas.DataFrame
@@ -263,9 +261,9 @@ def assemble(config: dict[str, Any], catalog: Catalog, settings: RunSettings, re
     scope = read.scope
     if not scope.whole:
         exclusions = pd.concat([exclusions, scopes.outside(read.every_unit, scope)], ignore_index=True)
-    result = RunResult(config, catalog, read.units, chosen, read.raw, scored.normalised, scored.scores, typed,
-                       scored.weights, coverage, exclusions, [*catalog.extra, *read.loaded.inputs], read.years,
-                       read.steps,
+    result = RunResult(thaw(settings.config), catalog, read.units, chosen, read.raw, scored.normalised,
+                       scored.scores, typed, scored.weights, coverage, exclusions,
+                       [*catalog.extra, *read.loaded.inputs], read.years, read.steps,
                        # unmatched: every input row not used as a unit value, with its reason
                        tables={"audit": checked.table, "imputations": checked.imputations,
                                "unmatched": read.loaded.unmatched},

@@ -78,7 +78,7 @@ def validate(config: dict[str, Any], catalog: Catalog | None = None) -> RunSetti
         table_spec(config, data["variables"], "data.variables", catalog)
     for i, entry in enumerate(data["tables"]):
         table_spec(config, entry, f"data.tables[{i}]", catalog)
-    tile_layer(config["output"])
+    tile_layer(settings.output)
     if config["scoring"]["normalise"]["within"] == "peer_group" and not data["peer_groups"]:
         raise TypologyError("config key scoring.normalise.within: peer_group needs data.peer_groups, a CSV with "
                             "columns code, peer_group")

@@ -167,6 +167,7 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
     misnamed: list[str] = []  # a code that matches beside a name that matches nothing: used, but said
     by_name: list[str] = []  # an unverified new code beside a name that matches: used by the name, and said
     ref_dates: dict[int, date | None] = {}
+    by_code: dict[tuple[str, date | None], tuple[Place | None, str]] = {}  # the place a code names, its hint
     # Plain lists: iterating the rows of a frame of string columns is most of the time otherwise
     years = tidy["year_int"].tolist()
     for line, year, sido_text, region, code in zip(tidy["line"].tolist(), years, tidy["sido"].tolist(),
@@ -180,8 +181,10 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
         if region:
             name_place, reason, sure = _match_name(look, sido_text, region, when, ctx)
         if code:
-            code_place = look.resolve_code(code, system, when)
-            hint = look.code_hint(code, system) if code_place is None else ""
+            if (code, when) not in by_code:
+                found = look.resolve_code(code, system, when)
+                by_code[code, when] = found, look.code_hint(code, system) if found is None else ""
+            code_place, hint = by_code[code, when]
             if code_place is None and hint and sure and name_place is not None \
                     and name_place.kind not in ("sido", "nation"):
                 # a code of a change this project could not verify (전남광주 2026): the name decides

@@ -51,8 +51,9 @@ def jaccard_best(reference: np.ndarray, replicate: np.ndarray) -> tuple[np.ndarr
     """
     ref_groups, ref = np.unique(reference, return_inverse=True)
     _, rep = np.unique(replicate, return_inverse=True)
-    inter = np.zeros((ref.max() + 1, rep.max() + 1))
-    np.add.at(inter, (ref, rep), 1)
+    width = rep.max() + 1
+    # counts of each (reference, replicate) pair: whole numbers, exact in any order of adding
+    inter = np.bincount(ref * width + rep, minlength=(ref.max() + 1) * width).reshape(-1, width).astype(float)
     union = inter.sum(axis=1)[:, None] + inter.sum(axis=0)[None, :] - inter
     return ref_groups, (inter / union).max(axis=1)
 

@@ -3,7 +3,7 @@
 Each repeat is a new Python process that runs ``typology run --out TMP`` in-process with the
 run's main steps wrapped in timers (the wrappers are installed on the module attributes the run
 looks up, so the run itself is unchanged). A step's time includes the imports it triggers itself
-(pingouin was imported inside the coherence check, xlsxwriter/openpyxl inside the workbook);
+(xlsxwriter inside the workbook);
 "imports" is the eager import of ``typology.cli`` and what it pulls in. The static maps are
 drawn in a second process (workflow/maps_process.py) started before the pipeline and handed the types
 as soon as they are known: their row is that process's own drawing time, as it reports it, and
@@ -63,7 +63,7 @@ for module, attr, name in [
         ("typology.workflow.pipeline", "load_tables", "load tables"),
         ("typology.workflow.pipeline", "score", "scoring"),
         ("typology.workflow.pipeline", "coherence", "coherence audit"),
-        ("typology.validity.coherence", "mcdonald_omega", "  McDonald's omega (semopy)"),
+        ("typology.validity.coherence", "mcdonald_omega", "  McDonald's omega"),
         ("typology.workflow.pipeline", "classify", "typing + bootstrap"),
         ("typology.workflow.pipeline", "validity", "validity audit"),
         ("typology.validity.validity", "leave_one_out_rows", "  of which leave-one-out"),
@@ -110,7 +110,7 @@ times["peak RSS MiB, maps process"] = resource.getrusage(resource.RUSAGE_CHILDRE
 json.dump(times, open(record, "w"))
 """
 
-ORDER = ["imports", "load tables", "scoring", "coherence audit", "  McDonald's omega (semopy)", "typing + bootstrap",
+ORDER = ["imports", "load tables", "scoring", "coherence audit", "  McDonald's omega", "typing + bootstrap",
          "validity audit",
          "  of which leave-one-out", "pipeline total", "csv tables", "scores.gpkg", "map.html", "scores.xlsx",
          "static maps + PDF (maps process)", "wait for static maps", "report.html", "outputs total", "in-process total"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from typology.core.catalog import Indicator
@@ -14,7 +14,7 @@ from typology.errors import TypologyError
 from typology.render.validity_notes import type_notes
 from typology.scoring.audit import cronbach_alpha
 from typology.validity.baseline import baseline_rows, class_share_rows, decides_rows, weight_warnings
-from typology.validity.coherence import coherence, item_rest, mcdonald_omega
+from typology.validity.coherence import coherence, item_rest, mcdonald_omega, one_factor_loadings
 from typology.validity.criteria import criteria_specs, criterion_rows, partial_spearman, spearman
 
 from .conftest import run_cli
@@ -78,6 +78,80 @@ def test_omega_recovers_a_one_factor_model():
     omega, n = mcdonald_omega(items)
     assert omega == pytest.approx(true, abs=0.02) and n == 3000
     assert np.isnan(mcdonald_omega(items[["x0", "x1"]])[0])  # two items: not identified
+
+
+def _semopy_loadings(z: np.ndarray) -> np.ndarray:
+    """The oracle: semopy's standardised loadings of ``F =~ x0 + …`` (its default fit), on one BLAS thread as ours."""
+    import warnings
+
+    import semopy
+    from threadpoolctl import threadpool_limits
+
+    frame = pd.DataFrame(z, columns=[f"x{i}" for i in range(z.shape[1])])
+    model = semopy.Model("F =~ " + " + ".join(frame.columns))
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
+        warnings.simplefilter("ignore")
+        model.fit(frame)
+    est = model.inspect(std_est=True)
+    return est[(est["op"] == "~") & (est["rval"] == "F")].set_index("lval")["Est. Std"].astype(float) \
+        .reindex(frame.columns).to_numpy()
+
+
+def _factor_items(k: int, n: int, seed: int) -> pd.DataFrame:
+    """k items of one factor with loadings of either sign and any strength, some near zero."""
+    rng = np.random.default_rng(seed)
+    loadings = rng.uniform(-0.95, 0.95, k)
+    f = rng.normal(size=n)
+    return pd.DataFrame(f[:, None] * loadings + rng.normal(size=(n, k)) * np.sqrt(1 - loadings ** 2),
+                        columns=[f"i{j}" for j in range(k)])
+
+
+# The fit takes semopy's steps (objective, gradient, start, SLSQP options), so it gives the same bits;
+# the tolerance leaves room for a LAPACK that rounds otherwise. SLSQP stops short of the exact
+# optimum (ω differs from it in the fifth decimal): a fit that were only "also maximum likelihood"
+# would fail here, and would change validity.csv.
+SAME_PATH = 1e-9
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(3, 6), st.integers(8, 150), st.integers(0, 2**32 - 1))
+def test_one_factor_loadings_are_semopys(k, n, seed):
+    items = _factor_items(k, n, seed)
+    z = ((items - items.mean()) / items.std()).to_numpy()
+    assume(np.linalg.eigvalsh(np.corrcoef(z.T)).min() > 1e-6)  # semopy would swap a singular covariance
+    assert np.abs(one_factor_loadings(z) - _semopy_loadings(z)).max() <= SAME_PATH
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(3, 6), st.integers(8, 150), st.integers(0, 2**32 - 1))
+def test_omega_is_the_semopy_models(k, n, seed):
+    items = _factor_items(k, n, seed)
+    items.iloc[0, 0] = np.nan  # listwise
+    complete = items.dropna()
+    z = ((complete - complete.mean()) / complete.std()).to_numpy()
+    assume(np.linalg.eigvalsh(np.corrcoef(z.T)).min() > 1e-6)
+    loadings = np.clip(_semopy_loadings(z), -1, 1)
+    loadings = -loadings if loadings.sum() < 0 else loadings
+    expected = loadings.sum() ** 2 / (loadings.sum() ** 2 + (1 - loadings ** 2).sum())
+    omega, used = mcdonald_omega(items)
+    assert used == n - 1 and omega == pytest.approx(expected, abs=SAME_PATH)
+
+
+def test_omega_edges():
+    items = _factor_items(3, 40, 7)
+    assert np.isnan(mcdonald_omega(items.iloc[:3])[0])  # no more rows than items
+    assert np.isnan(mcdonald_omega(items.assign(i0=1.0))[0])  # an item without variance
+    # A covariance that LAPACK's Cholesky rejects: no fit (semopy would swap in a nearby one).
+    z = ((items - items.mean()) / items.std()).to_numpy(copy=True)
+    z[:, 2] = 0.0
+    assert one_factor_loadings(z) is None
+
+
+def test_default_runs_omegas_are_the_published_ones(default_run):
+    # The values validity.csv had when semopy fitted them (configs/default.yaml, bundled data).
+    t = default_run.tables["validity"]
+    omega = t[t["statistic"] == "mcdonald_omega"].set_index("target")["value"]
+    assert omega["economy"] == 0.619307 and omega["axis:society"] == 0.363235
 
 
 def _axis_case(seed: int = 1, n: int = 150):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..core.agreement import adjusted_rand
+
 
 def crosstab(clusters: pd.Series, cluster_types: pd.Series, rule_types: pd.Series,
              type_order: list[str]) -> pd.DataFrame:
@@ -24,12 +26,10 @@ def crosstab(clusters: pd.Series, cluster_types: pd.Series, rule_types: pd.Serie
 
 
 def summary(clusters: pd.Series, cluster_types: pd.Series, rule_types: pd.Series) -> dict[str, float]:
-    from sklearn.metrics import adjusted_rand_score  # on use: the default rules run needs no scikit-learn
-
     frame = pd.DataFrame({"cluster": clusters, "cluster_type": cluster_types, "rule_type": rule_types}).dropna()
     return {
         "regions_compared": len(frame),
-        "ari_cluster_type_vs_rule_type": float(adjusted_rand_score(frame["rule_type"], frame["cluster_type"])),
-        "ari_cluster_vs_rule_type": float(adjusted_rand_score(frame["rule_type"], frame["cluster"])),
+        "ari_cluster_type_vs_rule_type": float(adjusted_rand(frame["rule_type"], frame["cluster_type"])),
+        "ari_cluster_vs_rule_type": float(adjusted_rand(frame["rule_type"], frame["cluster"])),
         "share_same_type": float((frame["rule_type"] == frame["cluster_type"]).mean()) if len(frame) else float("nan"),
     }

@@ -2,9 +2,10 @@
 
 * ``baseline``: the agreement of the types with two size-only typings. The best rule on the
   자치구/시/군 class alone gives every class its most frequent type (the best any class-only rule
-  can do on share of agreement); a logistic regression on log population (scikit-learn,
-  multinomial for more than two types, fitted and judged on the same units: one slope and one
-  intercept per type, so in-sample optimism is small) gives each unit its most probable type.
+  can do on share of agreement); a logistic regression on log population (scikit-learn's model,
+  fitted here with scipy: ``logistic_size``; multinomial for more than two types, fitted and
+  judged on the same units: one slope and one intercept per type, so in-sample optimism is small)
+  gives each unit its most probable type.
   Each is reported as the share of units typed alike, Cohen's κ and the adjusted Rand index;
   the logistic model also as the area under the ROC curve (one type against the rest, averaged
   over types for more than two). A typology that restates size scores high here.
@@ -16,12 +17,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
+from ..core.agreement import adjusted_rand, cohen_kappa, roc_auc, roc_auc_ovr
 from ..core.settings import RunSettings, as_settings
 from .coherence import deciding_axes
 
@@ -34,15 +38,13 @@ def _row(measure: str, target: str, against: str, statistic: str, value: float, 
 
 
 def _agreement(measure: str, against: str, truth: pd.Series, guess: pd.Series, detail: str) -> list[dict[str, Any]]:
-    from sklearn.metrics import adjusted_rand_score, cohen_kappa_score
-
     n = len(truth)
     share = float((truth.to_numpy() == guess.to_numpy()).mean())
     # κ is undefined when both typings put every unit in one type; report it as missing then.
-    kappa = float(cohen_kappa_score(truth, guess)) if truth.nunique() + guess.nunique() > 2 else float("nan")
+    kappa = cohen_kappa(truth, guess) if truth.nunique() + guess.nunique() > 2 else float("nan")
     return [_row(measure, "type", against, "share_agree", share, n, "", detail),
             _row(measure, "type", against, "cohen_kappa", kappa, n),
-            _row(measure, "type", against, "ari", float(adjusted_rand_score(truth, guess)), n)]
+            _row(measure, "type", against, "ari", adjusted_rand(truth, guess), n)]
 
 
 def class_rule(types: pd.Series, classes: pd.Series) -> pd.Series:
@@ -54,21 +56,106 @@ def class_rule(types: pd.Series, classes: pd.Series) -> pd.Series:
     return both["c"].map(best)
 
 
-def logistic_size(types: pd.Series, log_population: pd.Series) -> tuple[pd.Series, float]:
-    """The most probable type given log population alone, and the model's (macro one-vs-rest) AUC."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
+def _log_loss(raw: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's binomial log loss and its derivative in the linear predictor ``raw`` (y is 0 or 1).
 
+    The branches and C library exp/log/log1p of scikit-learn's compiled loss: numpy's own exp can
+    differ in the last bit, and L-BFGS-B, stopped at a loose tolerance, would then end elsewhere.
+    """
+    out = [_one_log_loss(r, t) for r, t in zip(raw.tolist(), y.tolist())]
+    return np.array([o[0] for o in out]), np.array([o[1] for o in out])
+
+
+def _one_log_loss(r: float, y: float) -> tuple[float, float]:
+    if r <= -37:
+        e = math.exp(r)
+        return e - y * r, e - y
+    if r <= -2:
+        e = math.exp(r)
+        return math.log1p(e) - y * r, ((1 - y) * e - y) / (1 + e)
+    e = math.exp(-r)
+    return (math.log1p(e) if r <= 18 else e) + (1 - y) * r, ((1 - y) - y * e) / (1 + e)
+
+
+def _softmax_loss(raw: np.ndarray, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's multinomial log loss and its derivatives in the linear predictors (one column per type)."""
+    top = raw.max(axis=1)
+    p = np.array([[math.exp(v) for v in row] for row in (raw - top[:, None]).tolist()]).reshape(raw.shape)
+    total = p[:, 0].copy()
+    for k in range(1, raw.shape[1]):  # in column order, as the compiled loss adds them
+        total += p[:, k]
+    rows = np.arange(len(code))
+    loss = np.array([math.log(t) for t in total.tolist()]) + top - raw[rows, code]
+    p /= total[:, None]
+    p[rows, code] -= 1.0
+    return loss, p
+
+
+def _fit_logistic(x: np.ndarray, code: np.ndarray, k: int, c: float = 1e6) -> np.ndarray:
+    """Slope(s) and intercept(s) of ``LogisticRegression(C=c, max_iter=1000)`` (lbfgs) of ``code`` on ``x``.
+
+    The same objective, mean log loss + ||slopes||² / (2 c n) (intercepts unpenalised; one
+    logistic for two types, a multinomial with a slope and an intercept per type for more), the
+    same gradient, start (zeros), parameter order and L-BFGS-B options: so the same iterations and
+    the same coefficients. ``x`` is (n, 1); the result is [slope, intercept] for two types, else
+    [slopes..., intercepts...].
+    """
+    from scipy.optimize import minimize  # on use, as for ω: nothing before the validity audit needs it
+
+    n = x.shape[0]
+    l2 = 1.0 / (c * n)
+
+    def binary(w: np.ndarray) -> tuple[float, np.ndarray]:
+        loss, g = _log_loss(x @ w[:1] + w[1], (code == 1).astype(float))
+        g /= n
+        grad = np.empty_like(w)
+        grad[:1] = x.T @ g + l2 * w[:1]
+        grad[1] = np.sum(g)
+        return float(np.sum(loss) / n) + float(0.5 * l2 * (w[:1] @ w[:1])), grad
+
+    def multinomial(w: np.ndarray) -> tuple[float, np.ndarray]:
+        coef = w.reshape((k, -1), order="F")
+        slopes = coef[:, :-1]
+        loss, g = _softmax_loss(x @ slopes.T + coef[:, -1], code)
+        flat = np.ravel(slopes, order="K")
+        g /= n
+        grad = np.empty((k, 2), order="F")
+        grad[:, :1] = g.T @ x + l2 * slopes
+        grad[:, -1] = np.sum(g, axis=0)
+        return float(np.sum(loss) / n) + float(0.5 * l2 * np.dot(flat, flat)), grad.ravel(order="F")
+
+    fit = minimize(binary if k == 2 else multinomial, np.zeros(2 if k == 2 else 2 * k), method="L-BFGS-B",
+                   jac=True, options={"maxiter": 1000, "maxls": 50, "gtol": 1e-4,
+                                      "ftol": 64 * np.finfo(float).eps})
+    return fit.x
+
+
+def logistic_size(types: pd.Series, log_population: pd.Series) -> tuple[pd.Series, float]:
+    """The most probable type given log population alone, and the model's (macro one-vs-rest) AUC.
+
+    The estimator is scikit-learn's ``LogisticRegression(C=1e6, max_iter=1000)`` (lbfgs;
+    multinomial for more than two types), reproduced by ``_fit_logistic`` without importing
+    scikit-learn: the same coefficients, so the same predictions and probabilities. The AUC is
+    ``roc_auc_score``'s: of P(second type) for two types, else each type against the rest, averaged.
+    """
     both = pd.concat([types.rename("t"), log_population.rename("x")], axis=1).dropna()
-    x = both[["x"]].to_numpy(dtype=float)
-    model = LogisticRegression(C=1e6, max_iter=1000).fit(x, both["t"])
-    guess = pd.Series(model.predict(x), index=both.index)
-    proba = model.predict_proba(x)
-    if len(model.classes_) == 2:
-        auc = float(roc_auc_score(both["t"] == model.classes_[1], proba[:, 1]))
+    x = np.ascontiguousarray(both[["x"]].to_numpy(dtype=float))
+    classes, code = np.unique(both["t"].to_numpy(), return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError("a logistic regression of the type needs two or more types among units with a population")
+    w = _fit_logistic(x, code, len(classes))
+    if len(classes) == 2:
+        decision = (x @ w[:1, None] + w[1]).reshape(-1)
+        guess = classes[(decision > 0).astype(int)]
+        auc = roc_auc(code == 1, expit(decision))
     else:
-        auc = float(roc_auc_score(both["t"], proba, multi_class="ovr", labels=model.classes_))
-    return guess, auc
+        coef = w.reshape((len(classes), -1), order="F")
+        decision = x @ coef[:, :-1].T + coef[:, -1]
+        guess = classes[decision.argmax(axis=1)]
+        proba = np.exp(decision - decision.max(axis=1)[:, None])  # the probabilities predict_proba gives
+        proba /= proba.sum(axis=1)[:, None]
+        auc = roc_auc_ovr(both["t"].to_numpy(), proba, classes)
+    return pd.Series(guess, index=both.index), auc
 
 
 def baseline_rows(types: pd.Series, context: pd.DataFrame) -> list[dict[str, Any]]:

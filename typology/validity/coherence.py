@@ -6,9 +6,10 @@ analysis"; COINr's ``get_cronbach`` and correlation checks). For every dimension
 more indicators and for every axis that a type rule uses:
 
 * Cronbach's α, over the indicators as items (as pingouin computes it);
-* McDonald's ω (total), from a one-factor model (semopy, maximum likelihood) on the
-  standardised items: (Σλ)² / ((Σλ)² + Σ(1 − λ²)); it needs three or more items to be
-  identified, so a two-indicator dimension reports none and says why;
+* McDonald's ω (total), from a one-factor model fitted by maximum likelihood on the
+  standardised items, as semopy fits it (``one_factor_loadings``):
+  (Σλ)² / ((Σλ)² + Σ(1 − λ²)); it needs three or more items to be identified, so a
+  two-indicator dimension reports none and says why;
 * each indicator's corrected item-total correlation (Pearson r with the sum of the *other*
   items of its dimension or axis);
 * for an axis, the Pearson r of each pair of its dimension scores.
@@ -32,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from ..core.catalog import Indicator
 from ..core.settings import RunSettings, as_settings
@@ -42,22 +44,103 @@ KEY = "validation.coherence"
 ON_FAIL = ("warn", "error")
 
 
-def mcdonald_omega(items: pd.DataFrame) -> tuple[float, int]:
-    """McDonald's ω total from a one-factor model (semopy, maximum likelihood) on the standardised items."""
-    import semopy
+def one_factor_loadings(z: np.ndarray) -> np.ndarray | None:
+    """Standardised loadings of a one-factor model of the columns of ``z``, fitted as semopy fits ``F =~ x0 + x1 + …``.
 
+    semopy's defaults, reproduced without importing it (it loads sympy: a second and 40 MiB): the
+    Wishart maximum-likelihood discrepancy log|Σ| + tr(SΣ⁻¹) − log|S| − p, with S the covariance
+    of ``z`` over n (not n − 1; at the optimum the standardised loadings do not depend on it), and
+    Σ = λψλᵀ + Θ with the first loading fixed at 1 and the variances ψ and Θ free and ≥ 0;
+    semopy's start (each loading the least-squares slope of its item on the first, ψ = 0.05, Θ half
+    the items' variances), its analytic gradient and scipy's SLSQP with its options. SLSQP stops
+    at its default tolerance, short of the exact optimum (ω can differ from it in the fifth
+    decimal), so only the same path gives semopy's values; tests/test_coherence.py compares them.
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        Complete rows, one column per item, at least three columns.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        λ_j √ψ / √Σ_jj for each item; None when LAPACK's Cholesky factorisation finds the items'
+        covariance not positive definite (an item a linear combination of others; semopy would
+        replace the matrix by a nearby positive definite one).
+    """
+    from scipy.linalg import lapack  # on use, with scipy.optimize: nothing else in a run needs them
+    from scipy.optimize import minimize
+
+    def inverse(m: np.ndarray) -> tuple[np.ndarray, float]:
+        """m⁻¹ and log|m| from LAPACK's Cholesky routines, as semopy takes them (the same bits)."""
+        c, info = lapack.dpotrf(m)
+        if info:
+            raise np.linalg.LinAlgError
+        d = c.diagonal()
+        logdet = 2 * np.sum(np.log(d))
+        lapack.dpotri(c, overwrite_c=1)
+        return c + c.T - np.diag(d), logdet
+
+    p = z.shape[1]
+
+    def sigma(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        lam = np.concatenate([[1.0], v[:p - 1]])[:, None]
+        psi = v[p - 1:p][:, None]
+        return lam @ psi @ lam.T + np.diag(v[p:]), lam, psi
+
+    def discrepancy(v: np.ndarray) -> float:
+        try:
+            inv, logdet = inverse(sigma(v)[0])
+        except np.linalg.LinAlgError:
+            return np.inf
+        f = np.einsum("ij,ji->", s, inv) - p + (logdet - s_logdet)
+        return np.inf if f < 0 else f
+
+    def gradient(v: np.ndarray) -> np.ndarray:
+        cov, lam, psi = sigma(v)
+        try:
+            inv = inverse(cov)[0]
+        except np.linalg.LinAlgError:
+            return np.full(len(v), np.inf)
+        d = psi @ lam.T
+        parts = []  # ∂Σ/∂v for each parameter: loadings 2…p, ψ, then each item's variance
+        for j in range(1, p):
+            t = np.zeros((p, p))
+            t[j] = d[0]
+            parts.append(t + t.T)
+        parts.append(lam @ lam.T)
+        parts += [np.diag(np.eye(p)[i]) for i in range(p)]
+        cs = inv - inv @ s @ inv
+        return np.array([np.einsum("ij,ji->", cs, g) for g in parts])
+
+    # One BLAS thread: with more, OpenBLAS's sums can round otherwise, and SLSQP's loose stop turns
+    # that into a different fifth decimal of ω on machines with more cores.
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
+        warnings.simplefilter("ignore")  # the optimiser's notes (a step clipped to a bound) say nothing about ω
+        s = np.ma.cov(np.ma.array(z, mask=np.isnan(z)), bias=True, rowvar=False).data  # numpy.ma's sums, as semopy's
+        try:
+            s_logdet = inverse(s)[1]
+        except np.linalg.LinAlgError:
+            return None
+        slopes = [np.cov(z[:, 0], z[:, j], bias=1) for j in range(1, p)]
+        start = np.array([c[0, 1] / c[0, 0] for c in slopes] + [0.05] + list(np.diag(s) / 2))
+        bounds = [(None, None)] * (p - 1) + [(0, None)] * (p + 1)
+        fit = minimize(discrepancy, start, jac=gradient, bounds=bounds, constraints=[], method="SLSQP",
+                       options={"maxiter": 10000})
+        cov, lam, psi = sigma(fit.x)
+        return lam[:, 0] * np.sqrt(psi[0, 0]) / np.sqrt(cov.diagonal())
+
+
+def mcdonald_omega(items: pd.DataFrame) -> tuple[float, int]:
+    """McDonald's ω total from a one-factor model (maximum likelihood, as semopy) on the standardised items."""
     complete = items.dropna().astype(float)
     if items.shape[1] < 3 or len(complete) <= items.shape[1] or (complete.std() == 0).any():
         return float("nan"), len(complete)
-    z = (complete - complete.mean()) / complete.std()
-    z.columns = [f"x{i}" for i in range(z.shape[1])]  # the model syntax needs plain names
-    model = semopy.Model("F =~ " + " + ".join(z.columns))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # semopy's optimiser notes say nothing about ω
-        model.fit(z)
-    est = model.inspect(std_est=True)
-    loads = est[(est["op"] == "~") & (est["rval"] == "F")].set_index("lval")["Est. Std"].astype(float)
-    loadings = np.clip(loads.reindex(z.columns).to_numpy(), -1.0, 1.0)
+    z = ((complete - complete.mean()) / complete.std()).to_numpy()
+    loadings = one_factor_loadings(z)
+    if loadings is None:
+        return float("nan"), len(complete)
+    loadings = np.clip(loadings, -1.0, 1.0)
     # The factor's sign follows the first item; the items' own keying does not change, so orient the
     # factor to the majority of the loadings' weight.
     if loadings.sum() < 0:
@@ -120,8 +203,9 @@ class _Omega:
 class Coherence:
     """The coherence rows, and the deciding axes' α (known at once, for ``on_fail``).
 
-    ω, which needs a factor model (semopy: a second to import), is fitted when ``table`` is first
-    read, so that the run can go on to the types, and the static maps can start, before it.
+    ω, which needs a factor model (and scipy.optimize: half a second to import), is fitted when
+    ``table`` is first read, so that the run can go on to the types, and the static maps can start,
+    before it.
     """
 
     rows: list[dict[str, Any]]

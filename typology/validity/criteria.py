@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import stdtr
 
 from ..core.settings import RunSettings, as_settings, thaw
 from ..errors import TypologyError
@@ -71,14 +72,22 @@ def criteria_names(config: RunSettings | Mapping[str, Any]) -> list[str]:
 
 
 def spearman(x: pd.Series, y: pd.Series) -> tuple[float, float, int]:
-    """Spearman's ρ, its two-sided p-value and n, over units with both observed."""
-    from scipy.stats import spearmanr
+    """Spearman's ρ, its two-sided p-value and n, over units with both observed.
 
+    As ``scipy.stats.spearmanr`` gives them: ρ is the Pearson r of the average ranks, and the p-value
+    is Student's t with n − 2 degrees of freedom of t = ρ √((n − 2) / (1 − ρ²)) (0 when |ρ| = 1).
+    Computed here because importing scipy.stats cost a run more than a second.
+    """
     both = pd.concat([x, y], axis=1).dropna().astype(float)
     if len(both) < 3 or both.iloc[:, 0].nunique() < 2 or both.iloc[:, 1].nunique() < 2:
         return float("nan"), float("nan"), len(both)
-    rho, p = spearmanr(both.iloc[:, 0], both.iloc[:, 1])
-    return float(rho), float(p), len(both)
+    # Ranks as one (n, 2) array, the layout spearmanr hands np.corrcoef, so that the sums run in the same order.
+    ranks = np.ascontiguousarray(both.rank().to_numpy())
+    rho = np.corrcoef(ranks, rowvar=False)[1, 0]
+    dof = len(both) - 2
+    with np.errstate(divide="ignore"):  # |ρ| = 1: t is infinite and p is 0
+        t = rho * np.sqrt((dof / ((rho + 1.0) * (1.0 - rho))).clip(0))
+    return float(rho), float(2 * stdtr(dof, -np.abs(t))), len(both)
 
 
 def _row(measure: str, target: str, against: str, statistic: str, value: float, n: int, flag: str = "",

@@ -15,9 +15,8 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
@@ -35,6 +34,9 @@ from .latent_class import DEFAULT_COVARIATES, Inputs, LatentClassModel, latent_t
 from .regionalise import SkaterRegions, WardSpatialRegions
 from .rules import RuleTypology, first_match, rule_model, thresholds_of
 from .stability import Draw, Stability, bootstrap
+
+if TYPE_CHECKING:  # only in annotations: a run that needs no shapes never imports geopandas
+    import geopandas as gpd
 
 __all__ = ["TYPOLOGIES", "Typing", "classify"]
 

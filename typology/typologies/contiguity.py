@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import shapely
 
 from ..data.geometry import METRIC_CRS
 from ..errors import TypologyError
+
+if TYPE_CHECKING:  # only in annotations: a run that needs no shapes never imports geopandas
+    import geopandas as gpd
 
 RULES = ("queen", "rook")  # a shared corner or a shared edge (libpysal.graph contiguity)
 ISLAND_OPTIONS = ("nearest", "own")

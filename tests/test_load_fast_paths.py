@@ -227,3 +227,15 @@ def test_the_bundled_table_matches_and_rolls_up_as_before():
     pd.testing.assert_frame_equal(new.values, old.values, check_exact=True)
     pd.testing.assert_frame_equal(new.fates, old.fates, check_exact=True)
     assert len(new.values) == len(table)
+
+
+def test_rows_of_gives_the_rows_of_itertuples():
+    from typology import paths
+    from typology.data.places import load_sido, load_units, rows_of
+
+    crosswalk = pd.read_csv(paths.CROSSWALK, dtype=str, keep_default_na=False)
+    odd = pd.DataFrame({"a": ["x", "y"], "b": [1, 2], "class": ["q", "r"], "1x": [0.5, 2.0]}, index=[5, 7])
+    for frame in (load_units(), load_sido(), crosswalk, odd, odd.iloc[:0]):
+        rows, expected = rows_of(frame), list(frame.itertuples())
+        assert rows == expected and [r._fields for r in rows] == [r._fields for r in expected]
+        assert all(type(a) is type(b) for r, e in zip(rows, expected) for a, b in zip(r, e))

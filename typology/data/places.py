@@ -62,7 +62,7 @@ def rows_of(frame: pd.DataFrame) -> list[Any]:
     for pandas' string arrays; a column's ``tolist`` gives the same Python values at once.
     """
     row = namedtuple("Pandas", ["Index", *map(str, frame.columns)], rename=True)
-    columns = [frame.iloc[:, k].tolist() for k in range(frame.shape[1])]
+    columns = [column.tolist() for _, column in frame.items()]
     return [row(*cells) for cells in zip(frame.index.tolist(), *columns)]
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -118,11 +117,9 @@ def coverage_notes(result: RunResult) -> dict[str, str]:
     return notes
 
 
-def tile_layer(output: OutputSettings | Mapping[str, Any]) -> dict[str, str] | None:
-    """The basemap for Leaflet (None: no basemap); ``output``: the output settings, or the config's checked
-    ``output`` section (validation's check of the URL)."""
-    if not isinstance(output, OutputSettings):
-        output = OutputSettings.of(output)
+def tile_layer(output: OutputSettings) -> dict[str, str] | None:
+    """The basemap for Leaflet (None: no basemap) of the run's output settings; validation calls it to
+    check the URL."""
     url = output.map_tiles
     if not url:
         return None

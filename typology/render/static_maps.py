@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -313,23 +313,16 @@ def render_static_maps(frame: MapFrame | FigureFrames, layers: list[MapLayer], c
 
     ``frame``: the units' frame, or its ``FigureFrames`` if already made. One PDF for both maps:
     the Hangul font is subset and embedded once, which is most of the cost of writing a PDF.
+    ``render.static_split`` draws the same files with the PNGs and the PDF in two processes.
     """
     from .fonts import hangul_rc
 
     with hangul_rc():
-        figures = _figures(frame if isinstance(frame, FigureFrames) else FigureFrames.of(frame), layers, config)
-        pngs = {}
-        for name, fig in figures.items():
-            # The PNG save lays the figure out (constrained layout, text measured at this dpi);
-            # the layout is then kept, so the PDF page shows the same map and the text is
-            # measured once.
-            fig.set_dpi(dpi)
-            pngs[f"{name}.png"] = figure_bytes(fig, "png", dpi)
-            fig.set_layout_engine("none")
-        return {**pngs, **_pdf(figures)}
+        figures = map_figures(frame if isinstance(frame, FigureFrames) else FigureFrames.of(frame), layers, config)
+        return {**png_files(figures, dpi), **pdf_file(figures)}
 
 
-def _figures(figure_frames: FigureFrames, layers: list[MapLayer], config: dict[str, Any]) -> dict[str, Any]:
+def map_figures(figure_frames: FigureFrames, layers: list[MapLayer], config: dict[str, Any]) -> dict[str, Any]:
     """The type map and the dimension maps, not yet laid out. Call inside ``fonts.hangul_rc()``."""
     by_key = {layer.key: layer for layer in layers}
     title = str(config.get("title_ko") or "지역 유형")
@@ -343,7 +336,25 @@ def _figures(figure_frames: FigureFrames, layers: list[MapLayer], config: dict[s
     }
 
 
-def _pdf(figures: dict[str, Any]) -> dict[str, bytes]:
+def png_files(figures: dict[str, Any], dpi: int) -> dict[str, bytes]:
+    """``<name>.png`` of each figure of ``map_figures``, which are then laid out for the PDF."""
+    pngs = {}
+    for name, fig in figures.items():
+        fig.set_dpi(dpi)  # the PNG save lays the figure out; the PDF keeps that layout
+        pngs[f"{name}.png"] = figure_bytes(fig, "png", dpi)
+        fig.set_layout_engine("none")
+    return pngs
+
+
+def lay_out(figures: dict[str, Any], dpi: int) -> None:
+    """Leave ``figures`` laid out as ``png_files`` leaves them, without drawing their pixels."""
+    for fig in figures.values():
+        fig.set_dpi(dpi)
+        fig.draw_without_rendering()  # the same constrained layout, with text measured at this dpi
+        fig.set_layout_engine("none")
+
+
+def pdf_file(figures: dict[str, Any]) -> dict[str, bytes]:
     """maps.pdf, both maps, one page each, from figures already laid out (inside ``fonts.hangul_rc()``)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
@@ -356,8 +367,8 @@ def _pdf(figures: dict[str, Any]) -> dict[str, bytes]:
     return {"maps.pdf": buffer.getvalue()}
 
 
-def warm_up(draw: bool = True) -> None:
-    """Import and set up what drawing the maps uses, and (``draw``) draw a small figure to PNG.
+def warm_up(draw: Callable[[], bool] = lambda: True) -> None:
+    """Import and set up what drawing the maps uses, and draw a small figure to PNG if ``draw()``, asked last.
 
     The maps process does this while it waits for the run's types: matplotlib's figure and backends,
     PIL, fontTools' subsetter and the font tables it reads, and the Hangul font's setup would
@@ -378,7 +389,7 @@ def warm_up(draw: bool = True) -> None:
         for tag in font.keys():
             getTableModule(tag)
     with hangul_rc():
-        if not draw:
+        if not draw():  # asked only now: the real maps may be wanted by the time the imports are done
             return
         fig = Figure(figsize=(2, 2), layout="constrained")
         ax = fig.add_subplot()

@@ -24,6 +24,7 @@ its stdin closes without a request, so a run that fails before asking leaves not
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import subprocess
@@ -124,11 +125,13 @@ def _serve(request: list[bytes], reader: threading.Thread, answer: Callable[[tup
     # Everything that does not depend on the run's types first, while the parent is still scoring:
     # imports, the geometry, the whole country's simplified frames and paths, the backends and fonts.
     from ..data.geometry import attach, gpkg_bytes, load_sido_geometry, load_unit_geometry
-    from ..render.static_maps import FigureFrames, frame_for, render_static_maps, warm_up
+    from ..render.static_maps import FigureFrames, frame_for, warm_up
+    from ..render.static_split import render_split
 
     every, sido = load_unit_geometry(), load_sido_geometry()
     country = FigureFrames.of(frame_for(every.assign(name=""), sido))
-    warm_up(draw=reader.is_alive())  # the small drawing only while the request is not here yet
+    warm_up(draw=reader.is_alive)  # the small drawing only while the request is not here yet
+    gc.freeze()  # all of the above lives until the process ends: no full collection need walk it again
     reader.join()
     if not request or not request[0]:
         return  # the parent closed the pipe without a request: nothing to draw
@@ -142,7 +145,7 @@ def _serve(request: list[bytes], reader: threading.Thread, answer: Callable[[tup
         # A scoped run (units.scope) shows the rest of Korea in grey around its units.
         context = every if len(geo) < len(every) else None
         frames = FigureFrames.of(frame_for(geo, sido, context))
-    answer(("ok", render_static_maps(frames, layers, config, dpi), time.perf_counter() - started))
+    answer(("ok", render_split(frames, layers, config, dpi), time.perf_counter() - started))
     if gpkg:  # after the maps, which the parent waits for first (its report shows one)
         started = time.perf_counter()
         answer(("ok", gpkg_bytes(geo), time.perf_counter() - started))
@@ -168,3 +171,4 @@ def main() -> None:
             answer(("typology", str(exc)))
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent as one line
             answer(("error", _one_line(exc)))
+    gc.freeze()  # as the command line's main(): no last collection of every object at exit, which the parent waits for

@@ -7,6 +7,7 @@ always written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -77,20 +78,43 @@ def write_run(result: RunResult, out_dir: Path, *, force: bool = False, maps: Ma
             from ..render.xlsx import workbook_bytes
 
             (tmp / "scores.xlsx").write_bytes(workbook_bytes(result, table, indicator_table(result)))
+        # With static maps, the report is rendered while they are drawn; its map is set in when it comes.
+        report = report_awaiting_map(result, table, layers[0]) if output.report else None
         drawn = drawing.result() if dpi is not None else {}
         for name, data in drawn.items():
             (tmp / name).write_bytes(data)
-        if output.report:
-            from ..render.report import build_report
-
-            report = build_report(result, table, layers[0], drawn.get("map_type.png"))
-            (tmp / "report.html").write_bytes(report.encode("utf-8"))
+        if report is not None:
+            (tmp / "report.html").write_bytes(report(drawn.get("map_type.png")).encode("utf-8"))
         if gpkg_there:  # written by the maps process after the maps, while the report was built here
             (tmp / "scores.gpkg").write_bytes(drawing.gpkg())
         # Last, so that it can record a checksum of every other file of the folder.
         outputs = {p.name: sha256(p) for p in sorted(tmp.iterdir()) if p.name != MARKER}
         (tmp / "manifest.json").write_bytes(manifest_text(result, outputs).encode("utf-8"))
     return out_dir
+
+
+# Stands for map_type.png while the report is rendered before the maps exist: its data URI is then
+# replaced by the map's. Not a PNG, so it can never be a real map's bytes.
+MAP_SLOT = b"typology: map_type.png comes here"
+
+
+def report_awaiting_map(result: RunResult, table: pd.DataFrame, type_layer: Any) -> Callable[[bytes | None], str]:
+    """report.html rendered now, and a function that gives it with the type map (map_type.png's bytes,
+    or None for a run without static maps): the same text as ``build_report`` with that map."""
+    from ..render.report import build_report
+    from ..render.report_blocks import data_uri
+
+    if not result.settings.output.static_maps:  # no map will come: nothing to wait for
+        page = build_report(result, table, type_layer)
+        return lambda png: page if png is None else build_report(result, table, type_layer, png)
+    page, slot = build_report(result, table, type_layer, MAP_SLOT), data_uri(MAP_SLOT)
+
+    def with_map(png: bytes | None) -> str:
+        if not png or page.count(slot) != 1:  # no map after all, or the slot's text is not unique
+            return build_report(result, table, type_layer, png)
+        return page.replace(slot, data_uri(png))
+
+    return with_map
 
 
 def draw_maps(maps: MapsProcess, result: RunResult) -> None:

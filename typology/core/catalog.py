@@ -136,6 +136,15 @@ def load_catalog(path: Path | None = None, raw: dict[str, Any] | None = None) ->
     """The catalogue in ``path`` (default the bundled one); ``raw``: its content already read (``extend_catalog``)."""
     path = path or paths.CATALOG
     raw = read_yaml(path, "indicator catalogue") if raw is None else raw
+    _check_sections(path, raw)
+    variables = raw["variables"]
+    _check_variables(path, variables)
+    indicators = {key: _checked_indicator(path, key, spec, variables) for key, spec in raw["indicators"].items()}
+    return Catalog(path, raw["dimensions"], variables, indicators)
+
+
+def _check_sections(path: Path, raw: object) -> None:
+    # The entries are read through these sections, so their shape is checked before any entry is.
     if not isinstance(raw, dict):
         raise TypologyError(f"{path}: expected a mapping with dimensions, variables and indicators")
     for section in ("dimensions", "variables", "indicators"):
@@ -143,37 +152,45 @@ def load_catalog(path: Path | None = None, raw: dict[str, Any] | None = None) ->
             raise TypologyError(f"{path}: section {section!r} missing or not a mapping")
     if set(raw["dimensions"]) != set(DIMENSIONS):
         raise TypologyError(f"{path}: dimensions must be {list(DIMENSIONS)}, got {list(raw['dimensions'])}")
-    variables = raw["variables"]
+
+
+def _check_variables(path: Path, variables: dict[str, Any]) -> None:
     for key, spec in variables.items():
         _require_fields(path, f"variables.{key}", spec, VARIABLE_FIELDS)
         if spec["aggregation"] not in AGGREGATIONS:
             raise TypologyError(f"{path}: variables.{key}.aggregation must be one of {sorted(AGGREGATIONS)}")
-    indicators = {}
-    for key, spec in raw["indicators"].items():
-        where = f"indicators.{key}"
-        _require_fields(path, where, spec, INDICATOR_FIELDS)
-        if spec["dimension"] not in DIMENSIONS:
-            raise TypologyError(f"{path}: {where}.dimension {spec['dimension']!r}; expected one of {list(DIMENSIONS)}")
-        if spec["direction"] not in (1, -1):
-            raise TypologyError(f"{path}: {where}.direction must be 1 or -1, got {spec['direction']!r}")
-        if spec["kind"] not in KINDS:
-            raise TypologyError(f"{path}: {where}.kind {spec['kind']!r}; expected one of {sorted(KINDS)}")
-        _require_fields(path, where, spec, KINDS[spec["kind"]])
-        if spec.get("level", "continuous") not in LEVELS:
-            raise TypologyError(f"{path}: {where}.level {spec['level']!r}; expected one of {list(LEVELS)}")
-        indicator = Indicator(key, spec)
-        try:
-            refs = indicator.refs()
-        except (KeyError, TypeError, ValueError):
-            raise TypologyError(f"{path}: {where}: each variable reference needs 'variable' and at most one of "
-                                f"'year' (a whole year) or 'offset' (years relative to the other reference)") from None
-        if all(r.offset is not None for r in refs):
-            raise TypologyError(f"{path}: {where}: an offset needs a reference without one to count from")
-        unknown = [r.variable for r in refs if r.variable not in variables]
-        if unknown:
-            raise TypologyError(f"{path}: {where} refers to undeclared variables {unknown}")
-        indicators[key] = indicator
-    return Catalog(path, raw["dimensions"], variables, indicators)
+
+
+def _checked_indicator(path: Path, key: str, spec: Any, variables: dict[str, Any]) -> Indicator:
+    """One catalogue entry as an ``Indicator``: its fields first, then the variables it refers to."""
+    where = f"indicators.{key}"
+    _check_indicator_fields(path, where, spec)
+    indicator = Indicator(key, spec)
+    try:
+        refs = indicator.refs()
+    except (KeyError, TypeError, ValueError):
+        raise TypologyError(f"{path}: {where}: each variable reference needs 'variable' and at most one of "
+                            f"'year' (a whole year) or 'offset' (years relative to the other reference)") from None
+    if all(r.offset is not None for r in refs):
+        raise TypologyError(f"{path}: {where}: an offset needs a reference without one to count from")
+    unknown = [r.variable for r in refs if r.variable not in variables]
+    if unknown:
+        raise TypologyError(f"{path}: {where} refers to undeclared variables {unknown}")
+    return indicator
+
+
+def _check_indicator_fields(path: Path, where: str, spec: Any) -> None:
+    _require_fields(path, where, spec, INDICATOR_FIELDS)
+    if spec["dimension"] not in DIMENSIONS:
+        raise TypologyError(f"{path}: {where}.dimension {spec['dimension']!r}; expected one of {list(DIMENSIONS)}")
+    if spec["direction"] not in (1, -1):
+        raise TypologyError(f"{path}: {where}.direction must be 1 or -1, got {spec['direction']!r}")
+    if spec["kind"] not in KINDS:
+        raise TypologyError(f"{path}: {where}.kind {spec['kind']!r}; expected one of {sorted(KINDS)}")
+    # which formula fields an entry needs depends on its kind, so they are checked once the kind is known
+    _require_fields(path, where, spec, KINDS[spec["kind"]])
+    if spec.get("level", "continuous") not in LEVELS:
+        raise TypologyError(f"{path}: {where}.level {spec['level']!r}; expected one of {list(LEVELS)}")
 
 
 def _require_fields(path: Path, where: str, spec: object, fields: tuple[str, ...]) -> None:

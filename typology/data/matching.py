@@ -142,12 +142,23 @@ def _match_name(matcher: RegionMatcher | _Lookups, sido_text: str, region: str, 
         ctx.sido = sido
         return place, "" if place else "matches no 시도", explicit
     if sido is None:
-        place, sidos = matcher.resolve_bare_name(rest, on)
-        if place is not None:
-            return place, "", True
-        if len(sidos) > 1:
-            return None, f"names a 시군구 in several 시도 ({', '.join(sidos)}); give the 시도", False
-        return None, "matches no unit (no 시군구 has this name)", False
+        return _match_bare(matcher, rest, on)
+    return _match_under(matcher, sido, rest, on, ctx, explicit)
+
+
+def _match_bare(matcher: RegionMatcher | _Lookups, rest: str, on: date | None) -> tuple[Place | None, str, bool]:
+    """A 시군구 name with no 시도 in the row or above it: only a name no other 시도 has is taken."""
+    place, sidos = matcher.resolve_bare_name(rest, on)
+    if place is not None:
+        return place, "", True
+    if len(sidos) > 1:
+        return None, f"names a 시군구 in several 시도 ({', '.join(sidos)}); give the 시도", False
+    return None, "matches no unit (no 시군구 has this name)", False
+
+
+def _match_under(matcher: RegionMatcher | _Lookups, sido: str, rest: str, on: date | None, ctx: _NameContext,
+                 explicit: bool) -> tuple[Place | None, str, bool]:
+    """A 시군구 name in a known 시도; a city it names is remembered for the 일반구 rows under it."""
     label = matcher.sido_label(sido)
     place = matcher.resolve_name(label, rest, on)
     if place is None and sido in ctx.city:  # a bare 일반구 name under its city: 장안구 after 수원시
@@ -161,13 +172,9 @@ def _match_name(matcher: RegionMatcher | _Lookups, sido_text: str, region: str, 
 
 def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, system: str) -> pd.DataFrame:
     """Adds place_key ('' when nothing matched), reason and ref_date to the tidy rows."""
-    ctx = _NameContext()
-    look = _Lookups(matcher)
+    rows = _TableMatch(spec, matcher, system)
     keys, reasons, dates, sido_rows = [], [], [], []
-    misnamed: list[str] = []  # a code that matches beside a name that matches nothing: used, but said
-    by_name: list[str] = []  # an unverified new code beside a name that matches: used by the name, and said
     ref_dates: dict[int, date | None] = {}
-    by_code: dict[tuple[str, date | None], tuple[Place | None, str]] = {}  # the place a code names, its hint
     # Plain lists: iterating the rows of a frame of string columns is most of the time otherwise
     years = tidy["year_int"].tolist()
     for line, year, sido_text, region, code in zip(tidy["line"].tolist(), years, tidy["sido"].tolist(),
@@ -175,58 +182,95 @@ def match_rows(tidy: pd.DataFrame, spec: TableSpec, matcher: RegionMatcher, syst
         if year not in ref_dates:
             ref_dates[year] = spec.reference_date or (date(int(year), 12, 31) if year > 0 else None)
         on = ref_dates[year]
-        when = None if spec.legacy else on  # a unit code in a legacy table names today's unit
-        code_place = name_place = None
-        reason, sure = "", False
-        if region:
-            name_place, reason, sure = _match_name(look, sido_text, region, when, ctx)
-        if code:
-            if (code, when) not in by_code:
-                found = look.resolve_code(code, system, when)
-                by_code[code, when] = found, look.code_hint(code, system) if found is None else ""
-            code_place, hint = by_code[code, when]
-            if code_place is None and hint and sure and name_place is not None \
-                    and name_place.kind not in ("sido", "nation"):
-                # a code of a change this project could not verify (전남광주 2026): the name decides
-                by_name.append(f"row {line}: {code} {excerpt(region)}")
-                code_place = name_place
-            elif code_place is None:
-                reason = (f"matches no unit (expected a 5-digit KOSTAT, 행정표준 or 10-digit 행정기관 code of a "
-                          f"자치단체 in code system {system}){hint}")
-            elif sure and name_place is not None and name_place.kind not in ("sido", "nation") \
-                    and matcher.final_unit(code_place) != matcher.final_unit(name_place):
-                raise TypologyError(
-                    f"{spec.path}: row {line}: code {code} is {code_place.label} in code system {system}, but "
-                    f"the region cell says {excerpt(region)} ({name_place.label}); the table probably uses another "
-                    f"code system: set {spec.key}.code_system")
-            elif code_place.kind in ("sido", "nation") and code_place.key != "nation":
-                ctx.sido = code_place.key.split(":")[1]
-            elif region and name_place is None and reason.startswith("matches no unit"):
-                misnamed.append(f"row {line}: {excerpt(region)} beside code {code} ({code_place.label})")
-        place = code_place if code else name_place
-        if place is not None and place.kind == "successor":  # 인천's 2026 구: no unit has their area
-            place, reason = None, place.note
-        elif place is None and name_place is not None and name_place.kind == "successor":
-            reason = f"{name_place.note} (its code {code} matches no unit either)"
-        if place is not None and place.kind == "unit" and look.names_a_sido(code, region):
+        place, reason = rows.place(line, sido_text, region, code, None if spec.legacy else on)
+        if place is not None and place.kind == "unit" and rows.look.names_a_sido(code, region):
             sido_rows.append(len(keys))
         keys.append(place.key if place is not None else "")
         reasons.append("" if place is not None else reason)
         dates.append(on)
-    if misnamed:
-        column = spec.columns.get("region", "region")
-        warnings.warn(f"{spec.path}: column {column}: {len(misnamed)} region name(s) match no place although their "
-                      f"code does; the rows are used by their code. Check the names: {'; '.join(misnamed[:3])}",
-                      stacklevel=2)
-    if by_name:
-        warnings.warn(f"{spec.path}: {len(by_name)} row(s) matched by their region names, since their codes belong "
-                      f"to an administrative change whose codes are not verified here "
-                      f"({'; '.join(matcher.unverified_changes())}): {'; '.join(by_name[:3])}", stacklevel=2)
+    rows.warn()
     if sido_rows:
         _sido_rows_as_totals(keys, sido_rows, years, tidy["variable"].tolist())
     out = tidy.copy()
     out["place_key"], out["reason"], out["ref_date"] = keys, reasons, dates
     return out
+
+
+class _TableMatch:
+    """One table's rows matched in order: the KOSIS context, the code memo and the rows to warn about."""
+
+    def __init__(self, spec: TableSpec, matcher: RegionMatcher, system: str) -> None:
+        self.spec, self.matcher, self.system = spec, matcher, system
+        self.ctx = _NameContext()
+        self.look = _Lookups(matcher)
+        self.misnamed: list[str] = []  # a code that matches beside a name that matches nothing: used, but said
+        self.by_name: list[str] = []  # an unverified new code beside a name that matches: used by the name, and said
+        self.by_code: dict[tuple[str, date | None], tuple[Place | None, str]] = {}  # the place a code names, its hint
+
+    def place(self, line: Any, sido_text: str, region: str, code: str,
+              when: date | None) -> tuple[Place | None, str]:
+        """The place of one row (its code's when it has one, else its name's), or None and the reason.
+
+        ``when``: the date the row's names and codes are read at (None: today's, in a legacy table).
+        """
+        name_place, reason, sure = None, "", False
+        if region:
+            name_place, reason, sure = _match_name(self.look, sido_text, region, when, self.ctx)
+        if not code:
+            return _unless_successor(name_place, name_place, reason, code)
+        code_place, reason = self._code_place(line, region, code, when, name_place, reason, sure)
+        return _unless_successor(code_place, name_place, reason, code)
+
+    def _code_place(self, line: Any, region: str, code: str, when: date | None, name_place: Place | None,
+                    reason: str, sure: bool) -> tuple[Place | None, str]:
+        if (code, when) not in self.by_code:
+            found = self.look.resolve_code(code, self.system, when)
+            self.by_code[code, when] = found, self.look.code_hint(code, self.system) if found is None else ""
+        code_place, hint = self.by_code[code, when]
+        # a name read under an explicit 시도 that names a unit can stand for, or contradict, the code
+        named_unit = sure and name_place is not None and name_place.kind not in ("sido", "nation")
+        if code_place is None and hint and named_unit:
+            # a code of a change this project could not verify (전남광주 2026): the name decides
+            self.by_name.append(f"row {line}: {code} {excerpt(region)}")
+            return name_place, reason
+        if code_place is None:
+            return None, (f"matches no unit (expected a 5-digit KOSTAT, 행정표준 or 10-digit 행정기관 code of a "
+                          f"자치단체 in code system {self.system}){hint}")
+        if named_unit and self.matcher.final_unit(code_place) != self.matcher.final_unit(name_place):
+            raise TypologyError(
+                f"{self.spec.path}: row {line}: code {code} is {code_place.label} in code system {self.system}, but "
+                f"the region cell says {excerpt(region)} ({name_place.label}); the table probably uses another "
+                f"code system: set {self.spec.key}.code_system")
+        if code_place.kind in ("sido", "nation") and code_place.key != "nation":
+            self.ctx.sido = code_place.key.split(":")[1]
+        elif region and name_place is None and reason.startswith("matches no unit"):
+            self.misnamed.append(f"row {line}: {excerpt(region)} beside code {code} ({code_place.label})")
+        return code_place, reason
+
+    def warn(self) -> None:
+        """The rows used in spite of their names or codes, said once per table."""
+        spec = self.spec
+        # stacklevel 3: the warning points at match_rows' caller, as when match_rows gave it itself
+        if self.misnamed:
+            column = spec.columns.get("region", "region")
+            warnings.warn(f"{spec.path}: column {column}: {len(self.misnamed)} region name(s) match no place although "
+                          f"their code does; the rows are used by their code. Check the names: "
+                          f"{'; '.join(self.misnamed[:3])}", stacklevel=3)
+        if self.by_name:
+            warnings.warn(f"{spec.path}: {len(self.by_name)} row(s) matched by their region names, since their codes "
+                          f"belong to an administrative change whose codes are not verified here "
+                          f"({'; '.join(self.matcher.unverified_changes())}): {'; '.join(self.by_name[:3])}",
+                          stacklevel=3)
+
+
+def _unless_successor(place: Place | None, name_place: Place | None, reason: str,
+                      code: str) -> tuple[Place | None, str]:
+    """``place``, unless it is a successor: 인천's 2026 구, whose area no unit has."""
+    if place is not None and place.kind == "successor":
+        return None, place.note
+    if place is None and name_place is not None and name_place.kind == "successor":
+        return None, f"{name_place.note} (its code {code} matches no unit either)"
+    return place, reason
 
 
 def _sido_rows_as_totals(keys: list[str], sido_rows: list[int], years: list[int], variables: list[str]) -> None:

@@ -258,6 +258,30 @@ def _grid_layout(grid: Grid, opts: TableOptions, find_header: bool, take_named: 
     rows = _rectangular(grid)
     if not rows:
         raise TypologyError(f"{grid.path}: the table is empty")
+    start = _header_start(grid, rows, opts, find_header)
+    keys = _key_columns(rows[start], opts)
+    if not keys["region"] and not keys["code"]:
+        raise TypologyError(f"{grid.path}: line {grid.lines[start]}: no region column in the header "
+                            f"({header_names(rows[start])}); set columns.region (or columns.code)")
+    end = _header_block(rows, start, keys)
+    columns = _value_columns(grid, rows, start, end, keys)
+    items = sorted({split_unit(item)[0] for _, _, item, _, _ in columns if item})
+    if opts.variable and not opts.variables and len(items) > 1:
+        raise TypologyError(f"{grid.path}: the table has several item columns {items}; map each to a catalogue "
+                            f"variable under variables: (null leaves one out) instead of one variable:")
+    records, ignored = _records(grid, opts, rows, end, keys, columns, take_named)
+    if not records and ignored:
+        raise TypologyError(f"{grid.path}: none of the columns named under variables: "
+                            f"({', '.join(map(repr, opts.variables))}) is in the header {header_names(rows[start])}")
+    if not records:
+        raise TypologyError(f"{grid.path}: no data rows below the header (line {grid.lines[start]})")
+    tidy = _tidy(records)
+    tidy.attrs["ignored_columns"] = list(ignored)
+    return tidy
+
+
+def _header_start(grid: Grid, rows: list[list[str]], opts: TableOptions, find_header: bool) -> int:
+    """The header's first row: a KOSIS download has title rows above it, unless header_row: says where it is."""
     start = _first_header_row(rows, opts)
     if find_header and opts.header_row is None:
         found = next((i for i, r in enumerate(rows[:40]) if _looks_like_header(r, opts)), None)
@@ -265,31 +289,37 @@ def _grid_layout(grid: Grid, opts: TableOptions, find_header: bool, take_named: 
             raise TypologyError(f"{grid.path}: no header row found in the first 40 rows (a cell such as "
                                 f"'행정구역별' or '시군구별'); set header_row: or columns.region")
         start = found
-    keys = _key_columns(rows[start], opts)
-    if not keys["region"] and not keys["code"]:
-        raise TypologyError(f"{grid.path}: line {grid.lines[start]}: no region column in the header "
-                            f"({header_names(rows[start])}); set columns.region (or columns.code)")
-    end = _header_block(rows, start, keys)
+    return start
+
+
+# A value column: its index, year from the header, item text, unit and label (its header cells joined)
+ValueColumn = tuple[int, int | None, str, str, str]
+
+
+def _value_columns(grid: Grid, rows: list[list[str]], start: int, end: int,
+                   keys: dict[str, list[int]]) -> list[ValueColumn]:
     key_cols = {i for v in keys.values() for i in v}
     value_cols = [i for i in range(len(rows[start])) if i not in key_cols
                   and any(rows[r][i] for r in range(start, end))]
     if not value_cols:
         raise TypologyError(f"{grid.path}: line {grid.lines[start]}: no value columns beside the region, "
                             f"code and period columns")
-    columns = []  # (index, year from header, item text, unit, column label)
+    columns = []
     for i in value_cols:
         texts = [rows[r][i] for r in range(start, end) if rows[r][i]]
         years = [year_of(t) for t in texts if year_of(t)]
         items = [t for t in texts if not year_of(t)]
         item = items[-1] if items else ""
         name, unit = split_unit(item)
-        if not unit:
+        if not unit:  # the unit may sit on a header row above the item's own
             unit = next((split_unit(t)[1] for t in items if split_unit(t)[1]), "")
         columns.append((i, years[0] if years else None, item, unit, " / ".join(texts)))
-    items = sorted({split_unit(item)[0] for _, _, item, _, _ in columns if item})
-    if opts.variable and not opts.variables and len(items) > 1:
-        raise TypologyError(f"{grid.path}: the table has several item columns {items}; map each to a catalogue "
-                            f"variable under variables: (null leaves one out) instead of one variable:")
+    return columns
+
+
+def _records(grid: Grid, opts: TableOptions, rows: list[list[str]], end: int, keys: dict[str, list[int]],
+             columns: list[ValueColumn], take_named: bool) -> tuple[list[dict[str, Any]], dict[str, None]]:
+    """The data rows below the header as tidy records, and the columns left out as not named (in order)."""
     records = []
     ignored: dict[str, None] = {}
     last_sido = ""
@@ -327,14 +357,7 @@ def _grid_layout(grid: Grid, opts: TableOptions, find_header: bool, take_named: 
             records.append({"line": line, "sido": sido, "region": region, "code": code, "year": year,
                             "variable": variable, "value": row[i], "column": label, "unit_hint": unit_hint,
                             "source_id": opts.source_id})
-    if not records and ignored:
-        raise TypologyError(f"{grid.path}: none of the columns named under variables: "
-                            f"({', '.join(map(repr, opts.variables))}) is in the header {header_names(rows[start])}")
-    if not records:
-        raise TypologyError(f"{grid.path}: no data rows below the header (line {grid.lines[start]})")
-    tidy = _tidy(records)
-    tidy.attrs["ignored_columns"] = list(ignored)
-    return tidy
+    return records, ignored
 
 
 def read_tidy(path: Path, opts: TableOptions, key: str) -> tuple[pd.DataFrame, Grid]:

@@ -8,6 +8,7 @@ greyed out around it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,27 +66,8 @@ def select(units: pd.DataFrame, raw: dict[str, Any] | None, matcher: RegionMatch
         values = [str(v).strip() for v in raw[key]]
         if not values:
             raise TypologyError(f"config key units.scope.{key}: expected at least one value, got []")
-        if key == "sido":
-            codes = [matcher.sido_code(v) for v in values]
-            bad = [v for v, c in zip(values, codes) if c is None]
-            if bad:
-                raise TypologyError(f"config key units.scope.sido: {bad[0]!r} is not a 시도 name; expected e.g. "
-                                    f"서울특별시, 서울 or Seoul")
-            # a merged 시도 (전남광주통합특별시) stands for its members
-            keep &= units["sido_code"].isin([m for c in codes if c for m in matcher.sido_members(c)])
-        elif key == "class":
-            kinds = sorted(set(units["kind"]))
-            bad = [v for v in values if v not in kinds]
-            if bad:
-                raise TypologyError(f"config key units.scope.class: {bad[0]!r}; expected some of {', '.join(kinds)}")
-            keep &= units["kind"].isin(values)
-        else:
-            values = [v.zfill(5) if v.isdigit() else v for v in values]
-            bad = [v for v in values if v not in set(units["code"])]
-            if bad:
-                raise TypologyError(f"config key units.scope.codes: {bad[0]!r} is not a unit code (5-digit KOSTAT "
-                                    f"code of a 자치단체, as in scores.csv)")
-            keep &= units["code"].isin(values)
+        values, held = _CONDITIONS[key](units, values, matcher)
+        keep &= held
         spec[key] = values
     chosen = tuple(units.loc[keep, "code"])
     if not chosen:
@@ -94,6 +76,40 @@ def select(units: pd.DataFrame, raw: dict[str, Any] | None, matcher: RegionMatch
         raise TypologyError(f"config key units.scope: {raw!r} selects {len(chosen)} unit(s) ({', '.join(chosen)}); "
                             f"scores are relative to the scope, so it needs at least {MIN_UNITS} units")
     return Scope(spec, chosen, len(units))
+
+
+# Each scope key's condition: the values as the scope records them, and which units meet it.
+Condition = Callable[[pd.DataFrame, list[str], RegionMatcher], tuple[list[str], pd.Series]]
+
+
+def _in_sido(units: pd.DataFrame, values: list[str], matcher: RegionMatcher) -> tuple[list[str], pd.Series]:
+    codes = [matcher.sido_code(v) for v in values]
+    bad = [v for v, c in zip(values, codes) if c is None]
+    if bad:
+        raise TypologyError(f"config key units.scope.sido: {bad[0]!r} is not a 시도 name; expected e.g. "
+                            f"서울특별시, 서울 or Seoul")
+    # a merged 시도 (전남광주통합특별시) stands for its members
+    return values, units["sido_code"].isin([m for c in codes if c for m in matcher.sido_members(c)])
+
+
+def _of_class(units: pd.DataFrame, values: list[str], matcher: RegionMatcher) -> tuple[list[str], pd.Series]:
+    kinds = sorted(set(units["kind"]))
+    bad = [v for v in values if v not in kinds]
+    if bad:
+        raise TypologyError(f"config key units.scope.class: {bad[0]!r}; expected some of {', '.join(kinds)}")
+    return values, units["kind"].isin(values)
+
+
+def _with_code(units: pd.DataFrame, values: list[str], matcher: RegionMatcher) -> tuple[list[str], pd.Series]:
+    values = [v.zfill(5) if v.isdigit() else v for v in values]
+    bad = [v for v in values if v not in set(units["code"])]
+    if bad:
+        raise TypologyError(f"config key units.scope.codes: {bad[0]!r} is not a unit code (5-digit KOSTAT "
+                            f"code of a 자치단체, as in scores.csv)")
+    return values, units["code"].isin(values)
+
+
+_CONDITIONS: dict[str, Condition] = {"sido": _in_sido, "class": _of_class, "codes": _with_code}
 
 
 def outside(units: pd.DataFrame, scope: Scope) -> pd.DataFrame:

@@ -68,6 +68,16 @@ def table_spec(config: dict[str, Any], entry: Any, key: str, catalog: Catalog) -
     if isinstance(entry, str):
         # The original contract: a long table with KOSTAT unit codes.
         return TableSpec(resolve_path(config, entry), key, code_system="kostat", legacy=True, **defaults)
+    _check_entry(entry, key)
+    spec = TableSpec(resolve_path(config, entry["path"]), key, **defaults)
+    # Checked in this order whatever the entry's key order, so an entry with two bad keys always names the same one.
+    _read_layout(spec, entry, key)
+    _read_variables(spec, entry, key, catalog)
+    _read_values(spec, entry, key)
+    return spec
+
+
+def _check_entry(entry: Any, key: str) -> None:
     if not isinstance(entry, dict):
         raise TypologyError(f"config key {key}: expected a path or a mapping with path:, got {entry!r}")
     unknown = [k for k in entry if k not in TABLE_KEYS]
@@ -75,7 +85,10 @@ def table_spec(config: dict[str, Any], entry: Any, key: str, catalog: Catalog) -
         raise TypologyError(f"config key {key}.{unknown[0]}: unknown; expected one of {', '.join(TABLE_KEYS)}")
     if not isinstance(entry.get("path"), str):
         raise TypologyError(f"config key {key}.path: a table needs a path (a string)")
-    spec = TableSpec(resolve_path(config, entry["path"]), key, **defaults)
+
+
+def _read_layout(spec: TableSpec, entry: dict[str, Any], key: str) -> None:
+    """Where the table's cells are: its layout, encoding, sheet, header row and code system."""
     spec.layout = str(entry.get("layout", "long"))
     spec.encoding = str(entry.get("encoding", "auto")).lower()
     spec.sheet = entry.get("sheet")
@@ -83,6 +96,10 @@ def table_spec(config: dict[str, Any], entry: Any, key: str, catalog: Catalog) -
     if spec.header_row is not None and (not isinstance(spec.header_row, int) or spec.header_row < 1):
         raise TypologyError(f"config key {key}.header_row: a line number from 1, got {spec.header_row!r}")
     spec.code_system = _choice(entry.get("code_system", "auto"), ("auto", *CODE_SYSTEMS), f"{key}.code_system")
+
+
+def _read_variables(spec: TableSpec, entry: dict[str, Any], key: str, catalog: Catalog) -> None:
+    """Which columns hold what, and the catalogue variables they are (each one the catalogue declares)."""
     columns = entry.get("columns") or {}
     if not isinstance(columns, dict) or any(k not in COLUMN_KEYS for k in columns):
         raise TypologyError(f"config key {key}.columns: a mapping with keys among {', '.join(COLUMN_KEYS)} "
@@ -96,6 +113,10 @@ def table_spec(config: dict[str, Any], entry: Any, key: str, catalog: Catalog) -
     for name in [spec.variable, *spec.variables.values()]:
         if name:
             check_variable(name, catalog, f"config key {key}")
+
+
+def _read_values(spec: TableSpec, entry: dict[str, Any], key: str) -> None:
+    """How the values are read: their years and date, vintage, unmatched rows, source, factor and 시도."""
     spec.years = _years(entry.get("year"), f"{key}.year")
     ref = entry.get("reference_date")
     if ref is not None:
@@ -114,7 +135,6 @@ def table_spec(config: dict[str, Any], entry: Any, key: str, catalog: Catalog) -
     if sido is not None and (not isinstance(sido, str) or not sido.strip()):
         raise TypologyError(f"config key {key}.sido: expected a 시도 name such as 서울특별시, got {sido!r}")
     spec.sido = sido.strip() if sido else None
-    return spec
 
 
 def check_variable(name: str, catalog: Catalog, where: str) -> None:

@@ -158,6 +158,16 @@ class RuleTypology:
         self.dimension_names = dimension_names
 
     def _validate(self, dimensions: list[str]) -> None:
+        self._validate_axes(dimensions)
+        if not isinstance(self.types, list) or not self.types:
+            raise TypologyError("config key typology.types: expected a list of types with key, name_ko and when")
+        keys = [self._validate_type(i, spec) for i, spec in enumerate(self.types)]
+        if len(set(keys)) != len(keys):
+            raise TypologyError(f"config key typology.types: duplicate type keys in {keys}")
+        if self.unclassified.get("key") in keys:
+            raise TypologyError("config key typology.unclassified.key: clashes with a type key")
+
+    def _validate_axes(self, dimensions: list[str]) -> None:
         if not isinstance(self.axes, dict) or not self.axes:
             raise TypologyError("config key typology.axes: expected a mapping of axis name → {dimensions: [...]}")
         for name, spec in self.axes.items():
@@ -166,30 +176,25 @@ class RuleTypology:
                 raise TypologyError(
                     f"config key typology.axes.{name}.dimensions: expected a list drawn from {dimensions}, got {dims!r}"
                 )
-        if not isinstance(self.types, list) or not self.types:
-            raise TypologyError("config key typology.types: expected a list of types with key, name_ko and when")
-        keys = []
-        for i, spec in enumerate(self.types):
-            where = f"typology.types[{i}]"
-            if not isinstance(spec, dict) or not {"key", "name_ko", "name_en"} <= set(spec):
-                raise TypologyError(f"config key {where}: each type needs key, name_ko and name_en")
-            unknown = sorted(set(spec) - TYPE_KEYS)
-            if unknown:
-                raise TypologyError(f"config key {where}: unknown key(s) {unknown}; expected some of "
-                                    f"{', '.join(sorted(TYPE_KEYS))}")
-            when = spec.get("when") or {}
-            if not isinstance(when, dict):
-                raise TypologyError(f"config key {where}.when: expected a mapping axis → condition")
-            for axis in when:
-                if axis not in self.axes:
-                    raise TypologyError(
-                        f"config key {where}.when.{axis}: unknown axis; expected one of {list(self.axes)}"
-                    )
-            keys.append(spec["key"])
-        if len(set(keys)) != len(keys):
-            raise TypologyError(f"config key typology.types: duplicate type keys in {keys}")
-        if self.unclassified.get("key") in keys:
-            raise TypologyError("config key typology.unclassified.key: clashes with a type key")
+
+    def _validate_type(self, i: int, spec: Any) -> Any:
+        """The key of ``typology.types[i]``, once its keys and the axes its conditions name are checked."""
+        where = f"typology.types[{i}]"
+        if not isinstance(spec, dict) or not {"key", "name_ko", "name_en"} <= set(spec):
+            raise TypologyError(f"config key {where}: each type needs key, name_ko and name_en")
+        unknown = sorted(set(spec) - TYPE_KEYS)
+        if unknown:
+            raise TypologyError(f"config key {where}: unknown key(s) {unknown}; expected some of "
+                                f"{', '.join(sorted(TYPE_KEYS))}")
+        when = spec.get("when") or {}
+        if not isinstance(when, dict):
+            raise TypologyError(f"config key {where}.when: expected a mapping axis → condition")
+        for axis in when:
+            if axis not in self.axes:
+                raise TypologyError(
+                    f"config key {where}.when.{axis}: unknown axis; expected one of {list(self.axes)}"
+                )
+        return spec["key"]
 
     @property
     def type_keys(self) -> list[str]:

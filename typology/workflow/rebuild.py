@@ -22,7 +22,7 @@ from ..core.ownership import MARKER, claim_out_dir
 from ..errors import TypologyError
 from ..render.uncertainty_report import attach
 from ..uncertainty.analysis import analyse
-from .manifest import section_digest
+from .manifest import PACKAGES, section_digest
 from .outputs import write_run
 from .pipeline import run
 
@@ -190,6 +190,8 @@ def _config_folder(named: list[tuple[str | None, Path]]) -> Path | None:
 def _version_notes(manifest: dict[str, Any]) -> list[str]:
     notes = []
     for name, recorded in sorted((manifest.get("packages") or {}).items()):
+        if name not in PACKAGES:  # recorded by an older release, no longer one that can change a run
+            continue
         try:
             now = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,14 @@ import pytest
 from hypothesis import settings
 
 from typology import load_config, paths, run
+
+# The browser tests' fixtures, one of each per test process (session scope) for all their modules.
+from .browser_pages import browser, pages, scoped_pages, scoped_runs, visit  # noqa: F401
+
+try:
+    import fcntl
+except ImportError:  # Windows: no folder shared between xdist workers, each builds its own (built_once)
+    fcntl = None
 
 # CI must not fail by chance: there Hypothesis draws the same examples every run. Locally the
 # property tests keep drawing new ones, which is how rare failures are found.
@@ -41,13 +50,41 @@ def default_table(default_run):
     return default_run.table()
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """``build(folder)`` run once per test session, into an empty ``folder`` that it returns.
+
+    Under pytest-xdist each worker is a session of its own: the first worker to ask builds the folder
+    (a whole run with its maps process, or a process of its own), the others wait for it and read the
+    same folder. Read-only folders only: a test that changes files copies them first (``copy_folder``).
+    """
+    base = tmp_path_factory.getbasetemp()
+    if fcntl is not None and os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # pytest-of-<user>/pytest-<n>/: this session's, shared by its workers
+    shared = base / "shared"
+    shared.mkdir(exist_ok=True)
+    folder, done = shared / name, shared / f"{name}.done"
+    with open(shared / f"{name}.lock", "w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # until the file is closed: one worker builds, the others wait
+        if not done.exists():
+            if folder.exists():
+                shutil.rmtree(folder)  # a worker's build that failed
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
-def default_run_folder(default_run, tmp_path_factory) -> Path:
-    """The default run written once (``write_run``), for tests that read a run folder. Read only: a test
-    that changes files copies it first (``copy_folder``)."""
+def default_run_folder(request, tmp_path_factory) -> Path:
+    """The default run written once (``write_run`` of ``default_run``), for tests that read a run folder.
+    Read only: a test that changes files copies it first (``copy_folder``)."""
     from typology.workflow.outputs import write_run
 
-    return write_run(default_run, tmp_path_factory.mktemp("default_run") / "default")
+    def build(folder: Path) -> None:
+        write_run(request.getfixturevalue("default_run"), folder / "default")
+
+    return built_once(tmp_path_factory, "default_run", build) / "default"
 
 
 @pytest.fixture(scope="session")
@@ -59,26 +96,50 @@ def seoul_example_run():
 
 @pytest.fixture(scope="session")
 def seoul_example_folder(tmp_path_factory) -> Path:
-    """``typology run configs/examples/seoul.yaml`` written once through the CLI (in this process).
+    """``typology run configs/examples/seoul.yaml`` written once through the CLI (in a test process).
     Read only: a test that changes files copies it first (``copy_folder``)."""
-    out = tmp_path_factory.mktemp("seoul_example") / "seoul"
-    result = run_cli("run", "configs/examples/seoul.yaml", "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out
+
+    def build(folder: Path) -> None:
+        result = run_cli("run", "configs/examples/seoul.yaml", "--out", str(folder / "seoul"))
+        assert result.returncode == 0, result.stderr
+
+    return built_once(tmp_path_factory, "seoul_example", build) / "seoul"
 
 
 @pytest.fixture(scope="session")
 def cli_run_dir(tmp_path_factory) -> Path:
     """End to end (a process of its own): ``python -m typology run`` without arguments in an empty folder,
-    which runs configs/default.yaml into ./out/default/. Read only.
+    which runs configs/default.yaml into ./out/default/ (with ``-X importtime``, which only lists the
+    imports on stderr). Read only.
 
     A real process on purpose: the tests that compare its bytes with a run made in this process
     (test_run_default, test_rebuild) are what shows that outputs do not depend on the interpreter
-    (hash seed, what happened to be imported first)."""
-    cwd = tmp_path_factory.mktemp("cwd")
-    result = run_cli_subprocess("run", cwd=cwd)
-    assert result.returncode == 0, result.stderr
-    return cwd / "out" / "default"
+    (hash seed, what happened to be imported first); and only a fresh interpreter shows what a run
+    imports (``cli_run_imports``)."""
+    return _cli_run(tmp_path_factory) / "cwd" / "out" / "default"
+
+
+@pytest.fixture(scope="session")
+def cli_run_imports(tmp_path_factory) -> set[str]:
+    """Every module the main process of ``cli_run_dir``'s run imported, from ``python -X importtime``
+    (which lists each module as it is first imported; the maps process's imports are not among them).
+    This interpreter is no witness: the tests import scikit-learn, matplotlib, GDAL, … as oracles."""
+    lines = (_cli_run(tmp_path_factory) / "imports.txt").read_text(encoding="utf-8").splitlines()
+    modules = {line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith("import time:")}
+    modules.discard("imported package")  # the header
+    assert {"typology.cli", "pandas"} <= modules, "python -X importtime listed no imports"
+    return modules
+
+
+def _cli_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    def build(folder: Path) -> None:
+        (folder / "cwd").mkdir()
+        result = subprocess.run([sys.executable, "-X", "importtime", "-m", "typology", "run"], capture_output=True,
+                                text=True, cwd=folder / "cwd", timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+        (folder / "imports.txt").write_text(result.stderr, encoding="utf-8")
+
+    return built_once(tmp_path_factory, "cli_run", build)
 
 
 def copy_folder(folder: Path, target: Path) -> Path:

@@ -9,11 +9,8 @@ import pytest
 
 from typology.api.loaders import from_run
 
-from . import test_browser as shared
+from .browser_pages import looks_blank, save
 from .output_helpers import EVIL, evil_run
-from .test_browser import looks_blank, save
-
-browser, visit = shared.browser, shared.visit
 
 
 @pytest.fixture(scope="module")

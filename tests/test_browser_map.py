@@ -1,6 +1,6 @@
 """map.html's search and place names, and Results.explore() (folium), in headless Chromium offline.
 
-Uses the browser, page fixtures and helpers of test_browser.py; screenshots go to test-artifacts/.
+Uses the session's browser and page fixtures (tests/browser_pages.py); screenshots go to test-artifacts/.
 """
 
 from __future__ import annotations
@@ -9,12 +9,8 @@ import pytest
 
 from typology.api.loaders import from_run
 
-from . import test_browser as shared
+from .browser_pages import looks_blank, save
 from .output_helpers import EVIL, evil_run
-from .test_browser import looks_blank, save
-
-# test_browser.py's fixtures: one Chromium per module, offline contexts, the default and hostile pages.
-browser, pages, visit = shared.browser, shared.pages, shared.visit
 
 
 def rect(page, selector: str) -> dict:

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from . import test_browser as shared
-from . import test_browser_scoped as scoped
-from .test_browser import save
+from .browser_pages import save
 from .test_browser_map import overlap, rect
 
-browser, pages, visit = shared.browser, shared.pages, shared.visit
-scoped_runs, scoped_pages = scoped.scoped_runs, scoped.scoped_pages
+# browser, visit, pages and scoped_pages: the session's (tests/browser_pages.py, through conftest).
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1600, "height": 1000}

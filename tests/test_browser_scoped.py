@@ -9,45 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from typology import load_config, paths, run
-from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
-from typology.render.layers import build_layers
-from typology.render.report import build_report
-from typology.render.webmap import build_map, dimension_names
+from .browser_pages import SCOPED, looks_blank, save
 
-from . import test_browser as shared
-from .test_browser import looks_blank, save
-
-browser, visit = shared.browser, shared.visit
-
+# browser, visit and scoped_pages (the Seoul example and 경기도 only): the session's
+# (tests/browser_pages.py, through conftest).
 SIZES = {1600: {"width": 1600, "height": 1000}, 1024: {"width": 1024, "height": 768},
          390: {"width": 390, "height": 844}}
-# (config, overrides, units in the scope)
-SCOPED = {"seoul": (paths.ROOT / "configs" / "examples" / "seoul.yaml", [], 25),
-          "gyeonggi": (paths.DEFAULT_CONFIG, ["units.scope={sido: [경기도]}"], 31)}
-
-
-def write_pages(result, folder):
-    table = result.table()
-    geo = attach(table, load_unit_geometry())
-    layers = build_layers(table, result.settings, dimension_names(result))
-    folder.mkdir()
-    (folder / "map.html").write_text(build_map(result, table, geo, load_sido_geometry(), layers), encoding="utf-8")
-    (folder / "report.html").write_text(build_report(result, table, layers[0]), encoding="utf-8")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def scoped_runs(seoul_example_run):
-    # The Seoul example is the session's shared run (conftest.seoul_example_run); the rest run here.
-    return {label: seoul_example_run if (path, sets) == SCOPED["seoul"][:2] else run(load_config(path, sets))
-            for label, (path, sets, _) in SCOPED.items()}
-
-
-@pytest.fixture(scope="module")
-def scoped_pages(scoped_runs, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("scoped")
-    return {label: write_pages(result, folder / label) for label, result in scoped_runs.items()}
 
 
 @pytest.mark.parametrize("width", SIZES)

@@ -9,10 +9,9 @@ import base64
 from typology.data.geometry import attach, load_sido_geometry, load_unit_geometry
 from typology.render.webmap import build_map
 
-from . import test_browser as shared
-from .test_browser import VIEWPORT
+from .browser_pages import VIEWPORT
 
-browser = shared.browser  # the module-scoped Chromium of test_browser.py
+# browser: the session's Chromium (tests/browser_pages.py, through conftest).
 
 TILE = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQ"
                         "AAAABJRU5ErkJggg==")  # a 1×1 PNG

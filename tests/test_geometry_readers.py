@@ -5,8 +5,6 @@ same page from either, and a default run's main process never imports pyogrio.""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import geopandas as gpd
 import numpy as np
@@ -104,25 +102,10 @@ def test_attach_shapes_refuses_a_unit_without_a_shape(default_table):
 
 
 # The main process's imports can only be seen in a fresh interpreter: this one has imported pyogrio
-# for the other tests (and pytest's plugins import what they like). The run is the command line's,
-# in-process in that interpreter, with the default config and every output.
-_RUN_AND_LIST = """
-import sys
-from typology.cli import main
-sys.argv = ["typology", "run", "--out", sys.argv[1], "--quiet"]
-try:
-    main()
-except SystemExit as exc:
-    assert exc.code in (0, None), exc.code
-print(sorted(m for m in ("pyogrio", "fiona", "osgeo", "matplotlib") if m in sys.modules))
-"""
-
-
+# for the other tests (and pytest's plugins import what they like). The run is the command line's
+# (conftest.cli_run_imports: `python -X importtime -m typology run`), with the default config and
+# every output.
 @pytest.mark.e2e
-def test_a_default_run_never_loads_gdal_or_matplotlib_in_its_main_process(tmp_path):
-    out = tmp_path / "run"
-    done = subprocess.run([sys.executable, "-c", _RUN_AND_LIST, str(out)], capture_output=True, text=True,
-                          cwd=paths.ROOT, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == "[]"
-    assert {"scores.gpkg", "map.html", "map_type.png", "maps.pdf"} <= {p.name for p in out.iterdir()}
+def test_a_default_run_never_loads_gdal_or_matplotlib_in_its_main_process(cli_run_imports, cli_run_dir):
+    assert sorted(m for m in ("pyogrio", "fiona", "osgeo", "matplotlib") if m in cli_run_imports) == []
+    assert {"scores.gpkg", "map.html", "map_type.png", "maps.pdf"} <= {p.name for p in cli_run_dir.iterdir()}

@@ -26,8 +26,9 @@ from typology.core.yamlio import read_yaml
 
 from .conftest import copy_folder, run_cli, write_config
 
-# Fast runs: the cases are about where files go, not about the maps.
-QUICK = ["--set", "output.static_maps=false", "--set", "output.xlsx=false", "--set", "typology.bootstrap.n=0"]
+# Fast runs: the cases are about where files go, not about the maps or the validity audit.
+QUICK = ["--set", "output.static_maps=false", "--set", "output.xlsx=false", "--set", "typology.bootstrap.n=0",
+         "--set", "validation.leave_one_out=false"]
 
 
 @pytest.fixture(autouse=True)

@@ -23,10 +23,10 @@ from typology.errors import TypologyError
 
 from .conftest import copy_folder, run_cli, write_config
 
-# The error-line check, and the fixture that holds progress lines back, shared with the first round.
-from .test_hostile_inputs import _no_progress_lines, one_line_error  # noqa: F401
+# The error-line check, the fast runs' settings and the fixture that holds progress lines back, shared with
+# the first round.
+from .test_hostile_inputs import QUICK, _no_progress_lines, one_line_error  # noqa: F401
 
-QUICK = ["--set", "output.static_maps=false", "--set", "output.xlsx=false", "--set", "typology.bootstrap.n=0"]
 DEAD_PID = "pid 999999999"
 
 

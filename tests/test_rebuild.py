@@ -48,7 +48,10 @@ def user_run(tmp_path_factory):
                              "scoring:\n  impute: {method: knn, k: 4}\n  weights: {method: pca}\n"
                              "typology:\n  types:\n    - {key: both, name_ko: 둘다, name_en: Both,\n"
                              "       when: {society: '>= mean', resource: '>= mean'}}\n"
-                             "    - {key: rest, name_ko: 나머지, name_en: Rest, when: {}}\n", name="mine.yaml")
+                             "    - {key: rest, name_ko: 나머지, name_en: Rest, when: {}}\n"
+                             # no static maps: finding and checking inputs is the point here; the maps
+                             # are rebuilt byte for byte in the Seoul example's rebuild below
+                             "output: {static_maps: false}\n", name="mine.yaml")
     out = tmp_path / "runs" / "mine"
     write_run(run(load_config(cfg)), out)
     return home, out

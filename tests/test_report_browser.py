@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from .test_browser import browser, looks_blank, pages, save, visit  # noqa: F401  (fixtures)
+from .browser_pages import looks_blank, save
+
+# browser, visit, pages and scoped_pages: the session's (tests/browser_pages.py, through conftest).
 
 WIDTHS = {"desktop": {"width": 1600, "height": 1000}, "laptop": {"width": 1280, "height": 720},
           "narrow": {"width": 900, "height": 800}}
@@ -37,7 +39,7 @@ IN_VIEW = """(el) => { const r = el.getBoundingClientRect(); return r.top >= 0 &
 
 
 @pytest.mark.parametrize("size", WIDTHS)
-def test_report_layout_keeps_rows_uncovered(visit, pages, size):  # noqa: F811
+def test_report_layout_keeps_rows_uncovered(visit, pages, size):
     v = visit(pages["default"] / "report.html")
     page = v.page
     page.set_viewport_size(WIDTHS[size])
@@ -83,17 +85,13 @@ RAW_KEYS = ("eta2", "cramers_v2", "axis:society", "axis:resource", "log_populati
             "local_election_turnout", "jumin_jachihoe")
 
 
-@pytest.fixture(scope="module")
-def seoul_report(tmp_path_factory):
-    from typology import load_config, paths, run
-
-    from .test_browser_scoped import write_pages
-
-    result = run(load_config(paths.ROOT / "configs" / "examples" / "seoul.yaml"))
-    return write_pages(result, tmp_path_factory.mktemp("seoul") / "seoul") / "report.html"
+@pytest.fixture
+def seoul_report(scoped_pages):
+    # report.html of configs/examples/seoul.yaml, the session's scoped pages (tests/browser_pages.py)
+    return scoped_pages["seoul"] / "report.html"
 
 
-def test_report_on_a_phone_explains_first_and_never_scrolls_sideways(visit, pages, default_run):  # noqa: F811
+def test_report_on_a_phone_explains_first_and_never_scrolls_sideways(visit, pages, default_run):
     v = visit(pages["default"] / "report.html", PHONE)
     page = v.page
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "page scrolls sideways"
@@ -142,7 +140,7 @@ def test_report_on_a_phone_explains_first_and_never_scrolls_sideways(visit, page
     v.assert_offline()
 
 
-def test_scoped_report_says_outside_the_scope_not_excluded(visit, seoul_report):  # noqa: F811
+def test_scoped_report_says_outside_the_scope_not_excluded(visit, seoul_report):
     v = visit(seoul_report, PHONE)
     page = v.page
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -14,8 +14,10 @@ from typology.typologies.classify import classify
 from .conftest import run_cli, write_config
 from .typology_synth import CATALOG, TYPES, planted, typology
 
-# Fast: fewer bootstrap replicates, and no leave-one-out re-typing (tests/test_validity.py covers it).
-FAST = ["--set", "typology.bootstrap.n=10", "--set", "validation.leave_one_out=false"]
+# Fast: fewer bootstrap replicates, no leave-one-out re-typing (tests/test_validity.py covers it) and no
+# static maps (their drawing is the maps process's tests'; test_progress draws a kmeans run's).
+FAST = ["--set", "typology.bootstrap.n=10", "--set", "validation.leave_one_out=false",
+        "--set", "output.static_maps=false"]
 
 
 def read_scores(folder):
@@ -76,7 +78,7 @@ def test_two_kmeans_runs_give_byte_identical_outputs(kmeans_dirs):
 def test_skater_warns_about_islands_on_the_real_geometry(tmp_path):
     result = run_cli("run", "configs/skater.yaml", "--out", str(tmp_path / "out"), "--set", "typology.k=3",
                      "--set", "typology.k_range=[2, 3]", "--set", "typology.bootstrap.n=3",
-                     "--set", "validation.leave_one_out=false")
+                     "--set", "validation.leave_one_out=false", "--set", "output.static_maps=false")
     assert result.returncode == 0, result.stderr
     assert "warning: 9 units have no land neighbour" in result.stderr
     assert "울릉군(37430) → 울진군(37420)" in result.stderr

@@ -2,8 +2,9 @@
 
 Each repeat is a new Python process that runs ``typology run --out TMP`` in-process with the
 run's main steps wrapped in timers (the wrappers are installed on the module attributes the run
-looks up, so the run itself is unchanged). A step's time includes the imports it triggers itself
-(xlsxwriter inside the workbook);
+looks up, so the run itself is unchanged). Rows are wall time; a row ending in ", CPU" is the main
+process's CPU time (``time.process_time``) in that step. A step's time includes the imports it
+triggers itself (xlsxwriter inside the workbook);
 "imports" is the eager import of ``typology.cli`` and what it pulls in. The static maps are
 drawn in a second process (workflow/maps_process.py) started before the pipeline and handed the types
 as soon as they are known: their row is that process's own drawing time, as it reports it, and
@@ -44,11 +45,12 @@ times = {}
 
 def timer(name, fn):
     def wrapped(*a, **k):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         try:
             return fn(*a, **k)
         finally:
             times[name] = times.get(name, 0.0) + time.perf_counter() - t
+            times[name + ", CPU"] = times.get(name + ", CPU", 0.0) + time.process_time() - c
     return wrapped
 
 def wrap(module, attr, name):
@@ -111,8 +113,8 @@ json.dump(times, open(record, "w"))
 """
 
 ORDER = ["imports", "load tables", "scoring", "coherence audit", "  McDonald's omega", "typing + bootstrap",
-         "validity audit",
-         "  of which leave-one-out", "pipeline total", "csv tables", "scores.gpkg", "map.html", "scores.xlsx",
+         "validity audit", "  of which leave-one-out", "  of which leave-one-out, CPU",
+         "pipeline total", "csv tables", "scores.gpkg", "map.html", "scores.xlsx",
          "static maps + PDF (maps process)", "wait for static maps", "report.html", "outputs total", "in-process total"]
 
 

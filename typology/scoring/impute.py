@@ -26,6 +26,9 @@ KEY = "scoring.impute"
 
 class _Imputer:
     needs_groups = False
+    # Whether a column's filled values come from that column alone (leave-one-out's matrix path
+    # relies on it: dropping another indicator then changes nothing here).
+    columnwise = False
 
     def fit(self, X: pd.DataFrame, groups: pd.Series | None = None) -> _Imputer:
         return self
@@ -48,9 +51,12 @@ class _Imputer:
 class NoImputation(_Imputer):
     """Leaves missing values missing; aggregation then uses the indicators a unit has."""
 
+    columnwise = True
+
 
 class _Statistic(_Imputer):
     stat = "mean"
+    columnwise = True
 
     def fit(self, X: pd.DataFrame, groups: pd.Series | None = None) -> _Statistic:
         self.values_ = X.agg(self.stat)
@@ -83,6 +89,7 @@ class _GroupStatistic(_Imputer):
 
     needs_groups = True
     stat = "mean"
+    columnwise = True
 
     def fit(self, X: pd.DataFrame, groups: pd.Series | None = None) -> _GroupStatistic:
         if groups is None:

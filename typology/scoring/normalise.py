@@ -38,6 +38,10 @@ def check_range(value: Any, key: str = f"{KEY}.range") -> tuple[float, float]:
 
 
 class _Normaliser:
+    # Whether each column is fitted and transformed on its own values (leave-one-out's matrix path
+    # relies on it); every method here is, a method registered elsewhere says so itself.
+    columnwise = False
+
     def fit(self, X: pd.DataFrame) -> _Normaliser:
         raise NotImplementedError
 
@@ -65,6 +69,8 @@ def _flip(Z: pd.DataFrame, directions: pd.Series, flipped: pd.DataFrame) -> pd.D
 class ZScore(_Normaliser):
     """(x - mean) / standard deviation (population SD, ddof=0)."""
 
+    columnwise = True
+
     words = ("z-점수: 전국 평균을 빼고 표준편차로 나눈다 (평균 0, 표준편차 1)",
              "z-score: minus the national mean, divided by the standard deviation")
     reading = ("z-점수", "0 = 전국 평균, +1 = 평균보다 표준편차 1만큼 높음",
@@ -85,6 +91,8 @@ class MinMax(_Normaliser):
 
     A range such as [1, 100] keeps every value positive, which the geometric mean needs.
     """
+
+    columnwise = True
 
     words = ("최소-최대: 가장 낮은 지역 0, 가장 높은 지역 100", "min-max: lowest region 0, highest 100")
     reading = ("0–100", "가장 낮은 지역 0, 가장 높은 지역 100", "min-max: lowest region 0, highest 100")
@@ -107,6 +115,8 @@ class MinMax(_Normaliser):
 
 class _RankBased(_Normaliser):
     """Ranks are taken of direction × x, so a flipped rank is exact and ties stay ties."""
+
+    columnwise = True
 
     def fit_transform(self, X: pd.DataFrame, directions: pd.Series | None = None) -> pd.DataFrame:
         if directions is not None:
@@ -152,6 +162,8 @@ class DistanceToMean(_Normaliser):
     (200 − value): as far below the mean as the raw value is above it.
     """
 
+    columnwise = True
+
     words = ("전국 평균 대비 거리: 평균 지역이 100", "distance to the mean: the mean region scores 100")
     reading = ("평균 = 100", "전국 평균 지역이 100", "distance to the mean: the mean region scores 100")
 
@@ -174,6 +186,8 @@ class Goalposts(_Normaliser):
     Values are capped at the goalposts and mapped onto ``range`` (default [0, 100]), so a score
     means the same thing whichever regions are in the data.
     """
+
+    columnwise = True
 
     words = ("고정 목표치(goalposts): 지표마다 설정한 원값 [하한, 상한]을 정규화 범위의 양 끝(기본 0과 100)에 "
              "맞추고 그 밖의 값은 하한·상한에서 자른다",

@@ -3,7 +3,9 @@
 The OECD/JRC Handbook's steps in its order, each a method chosen by name from one registry
 per step (``scoring.<step>.method``) with its parameters from the same config block. A pure
 function of its inputs; the steps it ran, with their parameters and what they changed, are
-returned for the run log so any score can be rebuilt.
+returned for the run log so any score can be rebuilt. Weighting (``weigh``) and one dimension's
+score (``dimension_score``) are functions of their own: the validity audit's leave-one-out
+(``validity.dropped``) calls them on the run's normalised table, so each formula has one home.
 """
 
 from __future__ import annotations
@@ -95,19 +97,16 @@ def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: ScoringSettings |
     normalised, step = normalise_step(treated, chosen, scoring.normalise, context)
     steps.append(step)
 
-    weighting, params = build(WEIGHTINGS, scoring.weights, "scoring.weights")
-    weighting.fit(normalised, dimension_of, list(dimensions))
-    weights, dim_weights = weighting.indicator_weights_, weighting.dimension_weights_
+    weights, dim_weights, details = weigh(normalised, dimension_of, dimensions, scoring.weights)
     steps.append({"step": "weight", "method": scoring.weights.method, "indicators": weights.to_dict(),
-                  "dimensions": dim_weights.to_dict(), **({"pca": weighting.details_} if weighting.details_ else {})})
+                  "dimensions": dim_weights.to_dict(), **({"pca": details} if details else {})})
 
     method, composite_method = scoring.aggregate.method, scoring.composite.method
     min_share = scoring.min_share
     scores, shares = {}, {}
     for dim in dimensions:
         keys = [k for k in raw.columns if dimension_of[k] == dim]
-        scores[dim], shares[dim] = score_dimension(normalised[keys], weights[keys], method, min_share,
-                                                   observed=observed[keys])
+        scores[dim], shares[dim] = dimension_score(normalised, observed, weights, keys, scoring)
     frame = pd.DataFrame(scores, index=raw.index)
     # The composite needs all four dimensions: a unit missing one is not ranked on three.
     frame["composite"] = aggregate(frame, dim_weights, composite_method,
@@ -115,6 +114,25 @@ def score(raw: pd.DataFrame, chosen: list[Indicator], scoring: ScoringSettings |
     steps.append({"step": "aggregate", "method": method, "composite": composite_method, "min_share": min_share})
     return Scored(normalised, frame, pd.DataFrame(shares, index=raw.index), weights, steps, imputed, treated,
                   treater.report_, dim_weights, scoring.impute.method, adjusted or None)
+
+
+def weigh(normalised: pd.DataFrame, dimension_of: Mapping[str, str], dimensions: Sequence[str],
+          step: StepSettings) -> tuple[pd.Series, pd.Series, dict[str, Any]]:
+    """``scoring.weights`` fitted on the normalised indicators: (indicator weights, dimension weights,
+    the method's details, e.g. pca's loadings). Each dimension's indicator weights sum to 1."""
+    weighting, _ = build(WEIGHTINGS, step, "scoring.weights")
+    weighting.fit(normalised, dimension_of, list(dimensions))
+    return weighting.indicator_weights_, weighting.dimension_weights_, weighting.details_
+
+
+def dimension_score(normalised: pd.DataFrame, observed: pd.DataFrame, weights: pd.Series, keys: list[str],
+                    scoring: ScoringSettings) -> tuple[pd.Series, pd.Series]:
+    """One dimension's (score, share of its weight observed) per unit from its indicators ``keys``.
+
+    ``observed``: True where a raw value was measured (imputed cells do not count towards ``min_share``).
+    """
+    return score_dimension(normalised[keys], weights[keys], scoring.aggregate.method, scoring.min_share,
+                           observed=observed[keys])
 
 
 def adjust_step(treated: pd.DataFrame, scoring: ScoringSettings,

@@ -34,14 +34,14 @@ import numpy as np
 import pandas as pd
 
 from ..core.catalog import DIMENSIONS, Indicator
-from ..core.settings import RunSettings, ScoringSettings, as_settings, freeze
-from ..scoring.score import score
+from ..core.settings import RunSettings, as_settings
 from ..typologies.classify import classify
 from ..typologies.latent_class import Inputs
 from ..typologies.rules import rule_model
 from .baseline import baseline_rows, class_share_rows, decides_rows
 from .coherence import Coherence
 from .criteria import criteria_specs, criterion_rows
+from .dropped import rescored
 
 COLUMNS = ["measure", "target", "against", "statistic", "value", "n", "flag", "detail"]
 REDUNDANT_FROM = 0.9
@@ -159,26 +159,15 @@ def adjustment_rows(step: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return rows
 
 
-def _without(scoring: ScoringSettings, key: str) -> ScoringSettings:
-    """The scoring settings with one indicator gone from every place that may name it."""
-    weights = scoring.weights.with_(indicators={k: v for k, v in (scoring.weights.get("indicators") or {}).items()
-                                                if k != key})
-    adjust = {**scoring.adjust, "indicators": [k for k in scoring.adjust.get("indicators") or [] if k != key]}
-    if not adjust["indicators"]:
-        adjust = {"covariates": [], "indicators": []}
-    treat = scoring.treat.with_(skip=[k for k in scoring.treat.get("skip") or [] if k != key])
-    posts = scoring.normalise.get("goalposts") or {}
-    normalise = scoring.normalise.with_(goalposts={k: v for k, v in posts.items() if k != key})
-    return replace(scoring, weights=weights, adjust=freeze(adjust), treat=treat, normalise=normalise)
-
-
 def leave_one_out_rows(raw: pd.DataFrame, chosen: list[Indicator], config: RunSettings | Mapping[str, Any],
                        catalog: Any,
                        types: pd.Series, context: pd.DataFrame, groups: pd.Series, names: dict[str, str],
                        geometry: Callable[[], Any] | None = None,
-                       changed_codes: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+                       changed_codes: dict[str, list[str]] | None = None, normalised: pd.DataFrame | None = None,
+                       scores: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """``changed_codes``, if given, receives every indicator's full list of unit codes that change type (the
-    rows' detail names at most 30)."""
+    rows' detail names at most 30). ``normalised`` and ``scores``: the run's own, which spare most of
+    the re-scoring where they can (``dropped.rescored``)."""
     settings = as_settings(config)
     typology = replace(settings.typology, bootstrap_n=0)
     rows = []
@@ -189,16 +178,14 @@ def leave_one_out_rows(raw: pd.DataFrame, chosen: list[Indicator], config: RunSe
             rows.append(_row("leave_one_out", "type", ind.key, "regions_changed", float("nan"), total, "",
                              f"sole indicator of {ind.dimension}: cannot be dropped"))
             continue
-        scored = score(raw[[i.key for i in others]], others, _without(settings.scoring, ind.key), groups=groups,
-                       context=context)
-        dims = scored.scores[list(DIMENSIONS)].sort_index()
+        dims, kept = rescored(ind.key, chosen, raw, settings.scoring, groups, context, normalised, scores)
         if typology.method == "rules":
             # The same decisions as classify, without the words of each reason (``assign``).
             rules = rule_model(typology).fit(dims)
             new = pd.Series(rules.assign(rules.axis_scores(dims)), index=dims.index).reindex(types.index)
         else:
             typed = classify(dims, typology, catalog, geometry=geometry, names=names,
-                             inputs=Inputs(scored.normalised, raw[[i.key for i in others]], others, context))
+                             inputs=Inputs(kept, raw[[i.key for i in others]], others, context))
             new = typed.typed["type"].reindex(types.index)
         new = new.where(new != typology.unclassified["key"])
         changed = types.index[(new != types) & types.notna()].tolist()
@@ -256,7 +243,8 @@ def validity(raw: pd.DataFrame, chosen: list[Indicator], config: RunSettings | M
     rows += redundancy_rows(raw, chosen)
     changed: dict[str, list[str]] = {}
     if settings.validation.leave_one_out:
-        rows += leave_one_out_rows(raw, chosen, settings, catalog, types, context, groups, names, geometry, changed)
+        rows += leave_one_out_rows(raw, chosen, settings, catalog, types, context, groups, names, geometry, changed,
+                                   normalised, scores)
     if criteria is not None and len(criteria.columns):
         rows += criterion_rows(pd.concat([axes, scores[["composite"]]], axis=1), criteria, criteria_specs(settings),
                                context["log_population"])

@@ -22,6 +22,29 @@ try:
 except ImportError:  # Windows: no folder shared between xdist workers, each builds its own (built_once)
     fcntl = None
 
+
+def _share_the_cores() -> None:
+    """Under pytest-xdist a worker runs on its share of the cores, BLAS and OpenMP pools included.
+
+    pyproject runs one worker per core (-n 2 for the 2-core machine), and each worker's BLAS and OpenMP
+    pools would start a thread per core as well: those threads spin on the core the other worker needs
+    (the package limits them itself where it types: classify, the Monte Carlo). Set in this process's
+    pools and in the environment, which the processes the tests start inherit. A thread count the
+    environment already sets is kept.
+    """
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    if workers < 2 or any(name in os.environ for name in names):
+        return
+    share = max(1, (os.cpu_count() or 1) // workers)
+    os.environ.update(dict.fromkeys(names, str(share)))
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=share)  # the pools numpy and scipy started when typology was imported
+
+
+_share_the_cores()
+
 # CI must not fail by chance: there Hypothesis draws the same examples every run. Locally the
 # property tests keep drawing new ones, which is how rare failures are found.
 settings.register_profile("ci", derandomize=True)

@@ -47,3 +47,25 @@ def excerpt(value: object, limit: int = 60) -> str:
     if len(shown) <= limit + 2 and len(text) <= limit:
         return shown
     return f"{shown[:limit]}… ({len(text):,} characters)"
+
+
+def one_line(exc: BaseException) -> str:
+    r"""An exception as the single line another process reports for it: its type and first line.
+
+    Parameters
+    ----------
+    exc : BaseException
+        The failure.
+
+    Returns
+    -------
+    str
+        ``"Type: first line"``, or the type's name alone when the message is empty.
+
+    Examples
+    --------
+    >>> one_line(ValueError("bad value\nmore detail"))
+    'ValueError: bad value'
+    """
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__

@@ -21,7 +21,7 @@ import sys
 import threading
 from typing import Any, NoReturn
 
-from ..errors import TypologyError
+from ..errors import TypologyError, one_line
 from .layers import MapLayer
 from .static_maps import FigureFrames, lay_out, map_figures, pdf_file, png_files, render_static_maps
 
@@ -80,8 +80,7 @@ def _draw_pngs(figures: dict[str, Any], dpi: int, read_end: int, write_end: int)
         try:
             answer: tuple[str, Any] = ("ok", png_files(figures, dpi))
         except BaseException as exc:  # noqa: BLE001 - every failure goes back as one line
-            first = (str(exc).strip().splitlines() or [""])[0]
-            answer = ("error", f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
+            answer = ("error", one_line(exc))
         with os.fdopen(write_end, "wb") as out:
             out.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
         code = 0

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import TypologyError
+from ..errors import TypologyError, one_line
 
 WHAT = "static maps"
 # The child registers the typology package without running its __init__, which imports the whole
@@ -116,11 +116,6 @@ class MapsProcess:
         self.close()
 
 
-def _one_line(exc: BaseException) -> str:
-    first = (str(exc).strip().splitlines() or [""])[0]
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-
-
 def _serve(request: list[bytes], reader: threading.Thread, answer: Callable[[tuple[Any, ...]], None]) -> None:
     # Everything that does not depend on the run's types first, while the parent is still scoring:
     # imports, the geometry, the whole country's simplified frames and paths, the backends and fonts.
@@ -170,5 +165,5 @@ def main() -> None:
         except TypologyError as exc:
             answer(("typology", str(exc)))
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent as one line
-            answer(("error", _one_line(exc)))
+            answer(("error", one_line(exc)))
     gc.freeze()  # as the command line's main(): no last collection of every object at exit, which the parent waits for

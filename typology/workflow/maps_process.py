@@ -4,10 +4,13 @@ The static maps (two PNGs and maps.pdf) are mostly Python (matplotlib's artists,
 PDF's font subsetting): in a thread they share the GIL with everything else and the run waits
 for them. A new interpreter (``subprocess``, not ``fork``: nothing of this process's threads or
 locks is inherited, so it works the same on Linux, macOS, Windows and in a Jupyter kernel) is
-started as early as the command line knows that maps are wanted. While the run scores and types,
-it does all the work that does not depend on the types: it imports matplotlib and geopandas, reads
-the bundled geometry, simplifies the whole country's frames and turns them into paths, and draws a
-small figure so that the backends, PIL, fontTools and the Hangul font are ready. It then waits for
+started as the command line starts, when its command is ``run`` (``start_early``): before typer
+parses the arguments (0.3 s, most of it importing pydantic) and before the config is read, while the
+other core is idle; the run takes it (``claim``), or ends it at once if its config wants no static
+maps. A run called otherwise (a notebook, ``write_run``) starts its own. While the run scores and
+types, it does all the work that does not depend on the types: it imports matplotlib and geopandas,
+reads the bundled geometry, simplifies the whole country's frames and turns them into paths, and
+draws a small figure so that the backends, PIL, fontTools and the Hangul font are ready. It then waits for
 the run's table and map layers (pickled through its stdin) and answers with the files' bytes
 (pickled through its stdout). Its memory is its own: matplotlib never enters the main process.
 
@@ -114,6 +117,51 @@ class MapsProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_early: MapsProcess | None = None  # started by start_early, not yet claimed
+
+
+def start_early(args: list[str]) -> None:
+    """Start the maps process now if ``args`` (the command line's, without the program) are those of
+    ``typology run``, not its help: ``claim`` then takes it, and ``end_early`` ends it if nothing did.
+
+    Parameters
+    ----------
+    args : list of str
+        The command line's arguments, ``sys.argv[1:]``.
+    """
+    global _early
+    if _early is None and args[:1] == ["run"] and not {"--help", "-h"} & set(args):
+        _early = MapsProcess()
+
+
+def claim(wanted: bool) -> MapsProcess | None:
+    """The maps process for a run: the one ``start_early`` started, or a new one; None if not ``wanted``
+    (the config asks for no static maps), and then the early one is ended.
+
+    Parameters
+    ----------
+    wanted : bool
+        Whether the run draws static maps.
+
+    Returns
+    -------
+    MapsProcess or None
+        A started maps process, which the caller ends (``close``).
+    """
+    global _early
+    early, _early = _early, None
+    if not wanted:
+        if early is not None:
+            early.close()
+        return None
+    return early if early is not None else MapsProcess()
+
+
+def end_early() -> None:
+    """End the process ``start_early`` started if no run claimed it (the command failed before)."""
+    claim(False)
 
 
 def _serve(request: list[bytes], reader: threading.Thread, answer: Callable[[tuple[Any, ...]], None]) -> None:

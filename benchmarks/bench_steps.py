@@ -61,6 +61,11 @@ def wrap(module, attr, name):
 
 import typology.cli
 times["imports"] = time.perf_counter() - start
+try:  # as cli.main() does first (newer checkouts): before the wrappers below import the pipeline
+    from typology.workflow.maps_process import start_early
+    start_early(["run"])
+except ImportError:
+    pass
 for module, attr, name in [
         ("typology.workflow.pipeline", "load_tables", "load tables"),
         ("typology.workflow.pipeline", "score", "scoring"),

@@ -109,8 +109,26 @@ def test_cli_latent_class_on_bundled_data_writes_probabilities(tmp_path):
     assert (out / "latent_indicators.csv").exists()
 
 
-def test_uncertainty_refuses_latent_class_in_one_line(tmp_path):
+def test_uncertainty_refuses_latent_class_in_one_line(tmp_path, monkeypatch):
+    import typology.workflow.pipeline as pipeline
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the nominal run started before the latent class model was refused")
+
+    monkeypatch.setattr(pipeline, "run", no_run)  # refused up front, not after a whole run
     result = run_cli("uncertainty", "configs/default.yaml", "--n", "4", "--set", "typology.method=latent_class",
                      "--set", "typology.k=2", "--set", "validation.leave_one_out=false", "--out", str(tmp_path / "u"))
     assert result.returncode == 2
     assert "uncertainty.typology: latent_class is not supported by typology uncertainty yet" in result.stderr
+
+
+def test_check_uncertainty_passes_a_config_it_can_vary():
+    from typology.core.config import load_config
+    from typology.workflow.validate import check_uncertainty
+
+    config = load_config("configs/default.yaml", ["typology.method=latent_class", "typology.k=2"])
+    with pytest.raises(TypologyError, match="uncertainty.typology: latent_class is not supported"):
+        check_uncertainty(config)
+    fine = load_config("configs/default.yaml", ["typology.method=latent_class", "typology.k=2",
+                                                "uncertainty.typology=[rules]"])
+    assert check_uncertainty(fine) is fine

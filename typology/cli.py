@@ -231,11 +231,11 @@ def uncertainty(
     from .workflow.outputs import write_run
     from .workflow.pipeline import run as run_pipeline
     from .workflow.summary import summary_lines, uncertainty_lines
+    from .workflow.validate import check_uncertainty
 
     _progress(quiet)
     started = time.perf_counter()
-    # The switches are config keys, so the manifest records them like any other setting.
-    # --scheduler alone means the Dask backend.
+    # The switches are config keys (the manifest records them as any other); --scheduler alone means Dask.
     switches = {"n": n, "backend": backend or ("dask" if scheduler else None), "scheduler": scheduler, "n_jobs": jobs}
     overrides = [*(set_ or []), *(f"uncertainty.{k}={v}" for k, v in switches.items() if v is not None)]
     target = None
@@ -244,7 +244,7 @@ def uncertainty(
         target = _claim(out or Path(cfg["output"]["dir"] or Path("out") / f"{cfg['name']}-uncertainty"), force)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = run_pipeline(cfg)  # which checks the whole config, the alternatives too, before any work
+            result = run_pipeline(check_uncertainty(cfg))  # the whole config, what it varies too, before any work
             mc_started = time.perf_counter()
             unc = analyse(result)
             mc_seconds = time.perf_counter() - mc_started

@@ -38,7 +38,7 @@ from ..typologies.classify import FEATURES, TYPOLOGIES
 from ..typologies.cluster import COVARIANCE_TYPES
 from ..typologies.contiguity import ISLAND_OPTIONS, RULES
 from ..typologies.rules import rule_model
-from ..uncertainty.alternatives import BACKENDS, plan
+from ..uncertainty.alternatives import BACKENDS, plan, refuse_latent
 from ..validity.coherence import ON_FAIL
 from ..validity.criteria import criteria_names
 
@@ -159,3 +159,26 @@ def _check_scoring(scoring: dict[str, Any], chosen: list[Indicator]) -> None:
         if sorted(posts) != sorted(in_use):
             raise TypologyError(f"config key scoring.normalise.goalposts: expected [low, high] for every indicator "
                                 f"in use ({listed}) and no other, got {posts!r}")
+
+
+def check_uncertainty(config: dict[str, Any]) -> dict[str, Any]:
+    """``config``, checked as ``validate`` checks it and also for what ``typology uncertainty`` cannot vary
+    (a latent class model): refused before the nominal run, not after it.
+
+    Parameters
+    ----------
+    config : dict
+        A loaded config (``load_config``).
+
+    Returns
+    -------
+    dict
+        The same ``config``.
+
+    Raises
+    ------
+    TypologyError
+        The first problem, in one line naming its config key.
+    """
+    refuse_latent(plan(validate(config), nominal_k=2))
+    return config

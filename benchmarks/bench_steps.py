@@ -2,7 +2,8 @@
 
 Each repeat is a new Python process that runs ``typology run --out TMP`` in-process with the
 run's main steps wrapped in timers (the wrappers are installed on the module attributes the run
-looks up, so the run itself is unchanged). Rows are wall time; a row ending in ", CPU" is the main
+looks up, as the run imports each module, so the run itself and the order of its imports are
+unchanged). Rows are wall time; a row ending in ", CPU" is the main
 process's CPU time (``time.process_time``) in that step. A step's time includes the imports it
 triggers itself (xlsxwriter inside the workbook);
 "imports" is the eager import of ``typology.cli`` and what it pulls in. The static maps are
@@ -53,20 +54,7 @@ def timer(name, fn):
             times[name + ", CPU"] = times.get(name + ", CPU", 0.0) + time.process_time() - c
     return wrapped
 
-def wrap(module, attr, name):
-    import importlib
-    mod = importlib.import_module(module)
-    if hasattr(mod, attr):
-        setattr(mod, attr, timer(name, getattr(mod, attr)))
-
-import typology.cli
-times["imports"] = time.perf_counter() - start
-try:  # as cli.main() does first (newer checkouts): before the wrappers below import the pipeline
-    from typology.workflow.maps_process import start_early
-    start_early(["run"])
-except ImportError:
-    pass
-for module, attr, name in [
+WRAPS = [
         ("typology.workflow.pipeline", "load_tables", "load tables"),
         ("typology.workflow.pipeline", "score", "scoring"),
         ("typology.workflow.pipeline", "coherence", "coherence audit"),
@@ -81,8 +69,33 @@ for module, attr, name in [
         ("typology.workflow.outputs", "_static_maps", "static maps + PDF (maps process)"),  # older checkouts
         ("typology.render.report", "build_report", "report.html"),
         ("typology.workflow.pipeline", "run", "pipeline total"),
-        ("typology.workflow.outputs", "write_run", "outputs total")]:
-    wrap(module, attr, name)
+        ("typology.workflow.outputs", "write_run", "outputs total")]
+
+import importlib.abc, importlib.machinery
+
+# The modules of WRAPS get their timers as the run imports them: importing them all here first
+# would move the run's imports before its start, and with them the point where the run starts
+# its maps process.
+class WrapOnImport(importlib.abc.MetaPathFinder):
+
+    def find_spec(self, fullname, path, target=None):
+        attrs = [(attr, name) for module, attr, name in WRAPS if module == fullname]
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path) if attrs else None
+        if spec is None or spec.loader is None:
+            return None
+        execute = spec.loader.exec_module
+
+        def exec_module(module):
+            execute(module)
+            for attr, name in attrs:
+                if hasattr(module, attr):
+                    setattr(module, attr, timer(name, getattr(module, attr)))
+        spec.loader.exec_module = exec_module
+        return spec
+
+sys.meta_path.insert(0, WrapOnImport())
+import typology.cli
+times["imports"] = time.perf_counter() - start
 import importlib
 try:  # the maps process of workflow/maps_process.py: result() is the wait; it reports its own drawing time
     _m = importlib.import_module("typology.workflow.maps_process")

@@ -56,13 +56,13 @@ def render_split(frames: FigureFrames, layers: list[MapLayer], config: dict[str,
 
     with hangul_rc():
         figures = map_figures(frames, layers, config)
+        lay_out(figures, dpi)
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:
             _draw_pngs(figures, dpi, read_end, write_end)
         os.close(write_end)
         try:
-            lay_out(figures, dpi)
             pdf = pdf_file(figures)
         finally:
             # Also when the PDF failed: the copy is always waited for, and its error, as the first

@@ -337,7 +337,7 @@ def map_figures(figure_frames: FigureFrames, layers: list[MapLayer], config: dic
 
 
 def png_files(figures: dict[str, Any], dpi: int) -> dict[str, bytes]:
-    """``<name>.png`` of each figure of ``map_figures``, which are then laid out for the PDF."""
+    """``<name>.png`` of each figure of ``map_figures``, laid out by the save (or before, by ``lay_out``)."""
     pngs = {}
     for name, fig in figures.items():
         fig.set_dpi(dpi)  # the PNG save lays the figure out; the PDF keeps that layout

@@ -1,10 +1,11 @@
 """The static maps drawn with their PNGs and their PDF at the same time, in two processes.
 
 Drawing a map is mostly Python and holds the GIL, so two threads would only take turns. Once the
-figures are built, the maps process forks: the copy rasterises the two PNGs while the original
-lays the same figures out, as the PNG save would but without the pixels, and writes the PDF. Both
-start from the same figure objects, so the files are the same bytes as ``render_static_maps``
-draws one after the other (tests/test_static_split.py). On the default run that takes the longer
+figures are built and laid out (``lay_out``: the constrained layout the PNG save would compute, at
+the PNGs' dpi, without the pixels), the maps process forks: the copy rasterises the two PNGs while
+the original writes the PDF. Both draw the same laid-out figure objects, so the files are the same
+bytes as ``render_static_maps`` draws one after the other (tests/test_static_split.py), and the
+layout is computed once, not in each process. On the default run that takes the longer
 of the two (the PDF) instead of their sum off the run's critical path.
 
 ``fork`` is used only where it is safe: on Linux and in a process with no other thread running
